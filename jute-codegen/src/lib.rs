@@ -1,0 +1,1 @@
+//! jute-codegen: see ARCHITECTURE.md.

@@ -1,0 +1,218 @@
+//! Expansion of `#[derive(Jute)]`: all wire logic for derived records lives here.
+//!
+//! The output is wrapped in `const _: () = { ... };` and names everything by absolute path, so
+//! user code that shadows `Result`, `Ok`, `Vec` or `usize` cannot change its meaning.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{
+    spanned::Spanned, Data, DeriveInput, Fields, GenericArgument, PathArguments, Type,
+};
+
+use crate::attr::{self, Errors};
+
+struct FieldInfo<'a> {
+    ident: &'a syn::Ident,
+    ty: &'a Type,
+    wire_name: String,
+    /// For `#[jute(trailing)]` fields, the `T` of `Option<T>`.
+    trailing: Option<&'a Type>,
+}
+
+pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let container = attr::container(&input.attrs, &mut errors);
+
+    let named = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => Some(named),
+            Fields::Unnamed(_) => {
+                errors.push(syn::Error::new(
+                    s.fields.span(),
+                    "Jute records need named fields: the field names appear in error messages",
+                ));
+                None
+            }
+            Fields::Unit => {
+                errors.push(syn::Error::new(
+                    input.ident.span(),
+                    "Jute records need named fields; write `struct Name {}` for an empty record",
+                ));
+                None
+            }
+        },
+        Data::Enum(e) => {
+            errors.push(syn::Error::new(
+                e.enum_token.span(),
+                "#[derive(Jute)] supports structs only: Jute has no enums; implement `jute::Jute` by hand for a tagged layout",
+            ));
+            None
+        }
+        Data::Union(u) => {
+            errors.push(syn::Error::new(
+                u.union_token.span(),
+                "#[derive(Jute)] supports structs only, not unions",
+            ));
+            None
+        }
+    };
+
+    let mut fields = Vec::new();
+    let mut seen_trailing = false;
+    for f in named.map(|n| n.named.iter()).into_iter().flatten() {
+        let attrs = attr::field(&f.attrs, &mut errors);
+        let Some(ident) = f.ident.as_ref() else { continue };
+        let wire_name = attrs
+            .name
+            .as_ref()
+            .map_or_else(|| ident.unraw_string(), |lit| lit.value());
+        let trailing = match attrs.trailing {
+            Some(span) => match option_inner(&f.ty) {
+                Some(inner) => {
+                    seen_trailing = true;
+                    Some(inner)
+                }
+                None => {
+                    errors.push(syn::Error::new(
+                        f.ty.span(),
+                        "a `#[jute(trailing)]` field must have type `Option<T>`: `None` means the input ended before it",
+                    ));
+                    let _ = span;
+                    None
+                }
+            },
+            None => {
+                if seen_trailing {
+                    errors.push(syn::Error::new(
+                        ident.span(),
+                        "only `#[jute(trailing)]` fields may follow a trailing field: a field after it could never be told apart from the end of the input",
+                    ));
+                }
+                None
+            }
+        };
+        fields.push(FieldInfo {
+            ident,
+            ty: &f.ty,
+            wire_name,
+            trailing,
+        });
+    }
+    errors.finish()?;
+
+    let krate = container
+        .krate
+        .map_or_else(|| quote!(::jute), |path| quote!(#path));
+    let record_name = container
+        .name
+        .map_or_else(|| input.ident.unraw_string(), |lit| lit.value());
+
+    let name = &input.ident;
+    let mut generics = input.generics.clone();
+    for param in generics.type_params_mut() {
+        param.bounds.push(syn::parse_quote!(#krate::Jute));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+
+    let usize_ty = quote!(::core::primitive::usize);
+    let min_terms = fields.iter().filter(|f| f.trailing.is_none()).map(|f| {
+        let ty = f.ty;
+        quote_spanned!(ty.span()=> + <#ty as #krate::Jute>::MIN_ENCODED_LEN)
+    });
+    let encodes = fields.iter().map(|f| {
+        let ident = f.ident;
+        match f.trailing {
+            Some(_) => quote!(#krate::__private::encode_trailing(&self.#ident, __jute_buf);),
+            None => quote!(#krate::Jute::encode(&self.#ident, __jute_buf);),
+        }
+    });
+    let lens = fields.iter().map(|f| {
+        let ident = f.ident;
+        match f.trailing {
+            Some(_) => quote!(+ #krate::__private::trailing_len(&self.#ident)),
+            None => quote!(+ #krate::Jute::encoded_len(&self.#ident)),
+        }
+    });
+    let locals: Vec<_> = (0..fields.len()).map(|i| format_ident!("__jute_field{}", i)).collect();
+    let decodes = fields.iter().zip(&locals).map(|(f, local)| {
+        let wire_name = &f.wire_name;
+        let call = match f.trailing {
+            Some(inner) => quote!(#krate::__private::decode_trailing::<#inner, __JuteB>(__jute_d)),
+            None => {
+                let ty = f.ty;
+                quote!(<#ty as #krate::Jute>::decode(__jute_d))
+            }
+        };
+        quote! {
+            let #local = match #call {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(e) => {
+                    return ::core::result::Result::Err(e.in_field(#record_name, #wire_name));
+                }
+            };
+        }
+    });
+    let idents = fields.iter().map(|f| f.ident);
+
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::Jute for #name #ty_generics #where_clause {
+                const MIN_ENCODED_LEN: #usize_ty = 0 #(#min_terms)*;
+
+                #[inline]
+                fn encode<__JuteB: #krate::bytes::BufMut + ?::core::marker::Sized>(
+                    &self,
+                    __jute_buf: &mut __JuteB,
+                ) {
+                    #(#encodes)*
+                }
+
+                #[inline]
+                fn encoded_len(&self) -> #usize_ty {
+                    0 #(#lens)*
+                }
+
+                #[inline]
+                fn decode<__JuteB: #krate::bytes::Buf>(
+                    __jute_d: &mut #krate::Decoder<__JuteB>,
+                ) -> ::core::result::Result<Self, #krate::Error> {
+                    #(#decodes)*
+                    ::core::result::Result::Ok(Self { #(#idents: #locals),* })
+                }
+            }
+        };
+    })
+}
+
+/// `T` if `ty` is written `Option<T>` (also `std::option::Option<T>`, `core::option::Option<T>`).
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+trait UnrawString {
+    fn unraw_string(&self) -> String;
+}
+
+impl UnrawString for syn::Ident {
+    fn unraw_string(&self) -> String {
+        let s = self.to_string();
+        s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
+    }
+}

@@ -1,0 +1,3 @@
+//! Parser for Jute IDL schemas (in progress).
+
+pub mod schema;

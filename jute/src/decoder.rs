@@ -1,0 +1,269 @@
+//! The decoding cursor: reads primitives from any `bytes::Buf`, tracks the byte offset for
+//! error messages, and enforces the [`Limits`] that keep hostile input from costing memory.
+
+use bytes::{Buf, Bytes};
+
+use crate::error::{Error, ErrorKind};
+
+/// Java's default `jute.maxbuffer`: 0xfffff bytes (1 MiB - 1).
+pub const DEFAULT_MAX_BUFFER: usize = 0xfffff;
+
+/// Limits applied while decoding.
+///
+/// Every length prefix is checked against these limits *and* against the bytes that remain
+/// before anything is allocated, so a hostile 4-byte prefix can never make the decoder reserve
+/// more memory than the input itself (times a small constant) could justify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted `ustring` or `buffer` length. Java's `BinaryInputArchive` rejects lengths
+    /// above `jute.maxbuffer + zookeeper.jute.maxbuffer.extrasize`, both 0xfffff by default,
+    /// so the default is `2 * 0xfffff`.
+    pub max_len: usize,
+    /// Largest accepted nesting of vectors and maps (records are bounded by their types; only
+    /// containers can nest to a depth chosen by the input). Guards the stack.
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_len: 2 * DEFAULT_MAX_BUFFER,
+            max_depth: 64,
+        }
+    }
+}
+
+/// A decoding cursor over a [`Buf`].
+///
+/// `Decoder<&[u8]>` decodes from a slice; `Decoder<Bytes>` lets `bytes::Bytes` fields share the
+/// input's allocation instead of copying it.
+#[derive(Debug)]
+pub struct Decoder<B> {
+    buf: B,
+    start: usize,
+    limits: Limits,
+    depth: u32,
+}
+
+impl<B: Buf> Decoder<B> {
+    /// A decoder with the default [`Limits`].
+    pub fn new(buf: B) -> Self {
+        Self::with_limits(buf, Limits::default())
+    }
+
+    /// A decoder with explicit limits.
+    pub fn with_limits(buf: B, limits: Limits) -> Self {
+        let start = buf.remaining();
+        Self {
+            buf,
+            start,
+            limits,
+            depth: 0,
+        }
+    }
+
+    /// Bytes consumed so far: the offset reported in errors.
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.start - self.buf.remaining()
+    }
+
+    /// Bytes left in the input.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.buf.remaining()
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Gives back the underlying buffer, positioned after what was decoded.
+    pub fn into_inner(self) -> B {
+        self.buf
+    }
+
+    #[inline]
+    fn need(&self, expected: &'static str, needed: usize) -> Result<(), Error> {
+        let remaining = self.buf.remaining();
+        if remaining < needed {
+            return Err(Error::new(
+                ErrorKind::UnexpectedEof {
+                    expected,
+                    needed,
+                    remaining,
+                },
+                self.offset(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads a Jute `byte`.
+    #[inline]
+    pub fn read_i8(&mut self) -> Result<i8, Error> {
+        self.need("byte", 1)?;
+        Ok(self.buf.get_i8())
+    }
+
+    /// Reads a Jute `boolean`: like Java, any non-zero byte is `true`.
+    #[inline]
+    pub fn read_bool(&mut self) -> Result<bool, Error> {
+        self.need("boolean", 1)?;
+        Ok(self.buf.get_u8() != 0)
+    }
+
+    /// Reads a Jute `int` (big-endian).
+    #[inline]
+    pub fn read_i32(&mut self) -> Result<i32, Error> {
+        self.need("int", 4)?;
+        Ok(self.buf.get_i32())
+    }
+
+    /// Reads a Jute `long` (big-endian).
+    #[inline]
+    pub fn read_i64(&mut self) -> Result<i64, Error> {
+        self.need("long", 8)?;
+        Ok(self.buf.get_i64())
+    }
+
+    /// Reads a Jute `float` (IEEE-754, big-endian).
+    #[inline]
+    pub fn read_f32(&mut self) -> Result<f32, Error> {
+        self.need("float", 4)?;
+        Ok(self.buf.get_f32())
+    }
+
+    /// Reads a Jute `double` (IEEE-754, big-endian).
+    #[inline]
+    pub fn read_f64(&mut self) -> Result<f64, Error> {
+        self.need("double", 8)?;
+        Ok(self.buf.get_f64())
+    }
+
+    /// Reads a length prefix for a `ustring` or `buffer` of `what`.
+    ///
+    /// Returns `None` for the null marker -1. Rejects other negative values, lengths over
+    /// [`Limits::max_len`], and lengths larger than the bytes that remain.
+    #[inline]
+    pub fn read_byte_len(&mut self, what: &'static str) -> Result<Option<usize>, Error> {
+        let at = self.offset();
+        let raw = self.read_i32()?;
+        if raw == -1 {
+            return Ok(None);
+        }
+        if raw < 0 {
+            return Err(Error::new(ErrorKind::NegativeLength { what, len: raw }, at));
+        }
+        let len = raw as usize;
+        if len > self.limits.max_len {
+            return Err(Error::new(
+                ErrorKind::LengthOverLimit {
+                    what,
+                    len,
+                    limit: self.limits.max_len,
+                },
+                at,
+            ));
+        }
+        if len > self.remaining() {
+            return Err(Error::new(
+                ErrorKind::LengthOverInput {
+                    what,
+                    len,
+                    needed: len,
+                    remaining: self.remaining(),
+                },
+                at,
+            ));
+        }
+        Ok(Some(len))
+    }
+
+    /// Reads an element count for a `vector` or `map` whose elements need at least
+    /// `min_element_len` bytes each.
+    ///
+    /// Returns `None` for the null marker -1. Rejects other negative counts, and counts whose
+    /// elements could not fit in the bytes that remain. For zero-sized elements the count is
+    /// bounded by [`Limits::max_len`] instead.
+    #[inline]
+    pub fn read_count(
+        &mut self,
+        what: &'static str,
+        min_element_len: usize,
+    ) -> Result<Option<usize>, Error> {
+        let at = self.offset();
+        let raw = self.read_i32()?;
+        if raw == -1 {
+            return Ok(None);
+        }
+        if raw < 0 {
+            return Err(Error::new(ErrorKind::NegativeLength { what, len: raw }, at));
+        }
+        let count = raw as usize;
+        if min_element_len == 0 {
+            if count > self.limits.max_len {
+                return Err(Error::new(
+                    ErrorKind::LengthOverLimit {
+                        what,
+                        len: count,
+                        limit: self.limits.max_len,
+                    },
+                    at,
+                ));
+            }
+        } else {
+            let needed = count.saturating_mul(min_element_len);
+            if needed > self.remaining() {
+                return Err(Error::new(
+                    ErrorKind::LengthOverInput {
+                        what,
+                        len: count,
+                        needed,
+                        remaining: self.remaining(),
+                    },
+                    at,
+                ));
+            }
+        }
+        Ok(Some(count))
+    }
+
+    /// Copies the next `len` bytes into a new `Vec<u8>`. The caller has checked `len` against
+    /// the remaining input (see [`Decoder::read_byte_len`]).
+    pub fn take_vec(&mut self, len: usize) -> Result<Vec<u8>, Error> {
+        self.need("bytes", len)?;
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let chunk = self.buf.chunk();
+            let n = chunk.len().min(len - out.len());
+            out.extend_from_slice(&chunk[..n]);
+            self.buf.advance(n);
+        }
+        Ok(out)
+    }
+
+    /// Takes the next `len` bytes as [`Bytes`]: zero-copy when the input is itself `Bytes`.
+    pub fn take_bytes(&mut self, len: usize) -> Result<Bytes, Error> {
+        self.need("bytes", len)?;
+        Ok(self.buf.copy_to_bytes(len))
+    }
+
+    /// Runs `f` one container level deeper, failing if that exceeds [`Limits::max_depth`].
+    #[inline]
+    pub fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        if self.depth >= self.limits.max_depth {
+            return Err(Error::new(
+                ErrorKind::DepthOverLimit {
+                    limit: self.limits.max_depth,
+                },
+                self.offset(),
+            ));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+}

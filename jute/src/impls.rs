@@ -1,0 +1,328 @@
+//! `Jute` for the primitive and container types of the Jute type mapping.
+
+use std::collections::BTreeMap;
+
+use bytes::{Buf, BufMut, Bytes};
+
+use crate::decoder::Decoder;
+use crate::error::Error;
+use crate::string;
+use crate::{Jute, Nullable};
+
+macro_rules! primitive {
+    ($ty:ty, $len:expr, $put:ident, $read:ident) => {
+        impl Jute for $ty {
+            const MIN_ENCODED_LEN: usize = $len;
+
+            #[inline]
+            fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+                buf.$put(*self);
+            }
+
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                $len
+            }
+
+            #[inline]
+            fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+                d.$read()
+            }
+        }
+    };
+}
+
+primitive!(i8, 1, put_i8, read_i8);
+primitive!(i32, 4, put_i32, read_i32);
+primitive!(i64, 8, put_i64, read_i64);
+primitive!(f32, 4, put_f32, read_f32);
+primitive!(f64, 8, put_f64, read_f64);
+
+impl Jute for bool {
+    const MIN_ENCODED_LEN: usize = 1;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_u8(u8::from(*self));
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        1
+    }
+
+    #[inline]
+    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+        d.read_bool()
+    }
+}
+
+/// A plain (non-`Option`) length-prefixed value reads the null marker -1 as empty.
+macro_rules! nullable_decode {
+    () => {
+        #[inline]
+        fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+            match <Self as Nullable>::read_prefix(d)? {
+                Some(len) => <Self as Nullable>::decode_body(d, len),
+                None => Ok(Self::default()),
+            }
+        }
+    };
+}
+
+impl Jute for String {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_i32(string::java_len(self) as i32);
+        string::encode_java(self, buf);
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4 + string::java_len(self)
+    }
+
+    nullable_decode!();
+}
+
+impl Nullable for String {
+    #[inline]
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+        d.read_byte_len("ustring")
+    }
+
+    #[inline]
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+        let at = d.offset();
+        string::decode_java(d.take_vec(len)?, at)
+    }
+}
+
+impl Jute for Vec<u8> {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        buf.put_slice(self);
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4 + self.len()
+    }
+
+    nullable_decode!();
+}
+
+impl Nullable for Vec<u8> {
+    #[inline]
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+        d.read_byte_len("buffer")
+    }
+
+    #[inline]
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+        d.take_vec(len)
+    }
+}
+
+impl Jute for Bytes {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        buf.put_slice(self);
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4 + self.len()
+    }
+
+    nullable_decode!();
+}
+
+impl Nullable for Bytes {
+    #[inline]
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+        d.read_byte_len("buffer")
+    }
+
+    #[inline]
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+        d.take_bytes(len)
+    }
+}
+
+/// Initial capacity for `count` elements of at least `min_len` bytes each: exact when the count
+/// was checked against the remaining input, capped when elements may be empty.
+#[inline]
+fn capacity(count: usize, min_len: usize) -> usize {
+    if min_len == 0 {
+        count.min(1024)
+    } else {
+        count
+    }
+}
+
+impl<T: Jute> Jute for Vec<T> {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        for item in self {
+            item.encode(buf);
+        }
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4 + self.iter().map(Jute::encoded_len).sum::<usize>()
+    }
+
+    nullable_decode!();
+}
+
+impl<T: Jute> Nullable for Vec<T> {
+    #[inline]
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+        d.read_count("vector", T::MIN_ENCODED_LEN)
+    }
+
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+        d.nested(|d| {
+            let mut out = Vec::with_capacity(capacity(len, T::MIN_ENCODED_LEN));
+            for i in 0..len {
+                out.push(T::decode(d).map_err(|e| e.in_index(i))?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl<K: Jute + Ord, V: Jute> Jute for BTreeMap<K, V> {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        buf.put_i32(self.len() as i32);
+        for (k, v) in self {
+            k.encode(buf);
+            v.encode(buf);
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        4 + self
+            .iter()
+            .map(|(k, v)| k.encoded_len() + v.encoded_len())
+            .sum::<usize>()
+    }
+
+    nullable_decode!();
+}
+
+impl<K: Jute + Ord, V: Jute> Nullable for BTreeMap<K, V> {
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+        d.read_count("map", K::MIN_ENCODED_LEN + V::MIN_ENCODED_LEN)
+    }
+
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+        d.nested(|d| {
+            let mut out = BTreeMap::new();
+            for i in 0..len {
+                let k = K::decode(d).map_err(|e| e.in_index(i))?;
+                let v = V::decode(d).map_err(|e| e.in_index(i))?;
+                // Like Java's TreeMap, a repeated key keeps the last value.
+                out.insert(k, v);
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl<T: Nullable> Jute for Option<T> {
+    const MIN_ENCODED_LEN: usize = 4;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        match self {
+            Some(v) => v.encode(buf),
+            None => buf.put_i32(-1),
+        }
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        self.as_ref().map_or(4, Jute::encoded_len)
+    }
+
+    #[inline]
+    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+        match T::read_prefix(d)? {
+            Some(len) => T::decode_body(d, len).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The empty record: encodes to nothing (a request with no body, such as a ping).
+impl Jute for () {
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, _buf: &mut B) {}
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        0
+    }
+
+    #[inline]
+    fn decode<B: Buf>(_d: &mut Decoder<B>) -> Result<Self, Error> {
+        Ok(())
+    }
+}
+
+/// Two records back to back, such as a request header and its body.
+impl<A: Jute, Z: Jute> Jute for (A, Z) {
+    const MIN_ENCODED_LEN: usize = A::MIN_ENCODED_LEN + Z::MIN_ENCODED_LEN;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        self.0.encode(buf);
+        self.1.encode(buf);
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        self.0.encoded_len() + self.1.encoded_len()
+    }
+
+    #[inline]
+    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+        Ok((A::decode(d)?, Z::decode(d)?))
+    }
+}
+
+/// A boxed value encodes as the value.
+impl<T: Jute> Jute for Box<T> {
+    const MIN_ENCODED_LEN: usize = T::MIN_ENCODED_LEN;
+
+    #[inline]
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        (**self).encode(buf);
+    }
+
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+
+    #[inline]
+    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+        T::decode(d).map(Box::new)
+    }
+}

@@ -1,0 +1,237 @@
+//! Apache Jute's binary encoding, byte for byte what ZooKeeper's `BinaryOutputArchive` writes
+//! and `BinaryInputArchive` accepts, and safe against hostile input.
+//!
+//! A record is any type implementing [`Jute`]; `#[derive(Jute)]` writes the implementation for
+//! a struct with named fields, encoding the fields in declaration order with no header:
+//!
+//! ```
+//! use jute::Jute;
+//!
+//! #[derive(Jute, Debug, PartialEq)]
+//! struct Id {
+//!     scheme: String,
+//!     id: String,
+//! }
+//!
+//! let id = Id { scheme: "world".into(), id: "anyone".into() };
+//! let bytes = jute::to_vec(&id);
+//! assert_eq!(&bytes[..9], b"\0\0\0\x05world");
+//! assert_eq!(jute::from_slice::<Id>(&bytes)?, id);
+//! # Ok::<(), jute::Error>(())
+//! ```
+//!
+//! # Type mapping
+//!
+//! | Jute            | Rust                          | Bytes on the wire                                   |
+//! |-----------------|-------------------------------|-----------------------------------------------------|
+//! | `byte`          | `i8`                          | 1                                                   |
+//! | `boolean`       | `bool`                        | 1: writes 0/1, reads any non-zero byte as `true`    |
+//! | `int`           | `i32`                         | 4, big-endian                                       |
+//! | `long`          | `i64`                         | 8, big-endian                                       |
+//! | `float`         | `f32`                         | 4, IEEE-754 big-endian                              |
+//! | `double`        | `f64`                         | 8, IEEE-754 big-endian                              |
+//! | `ustring`       | `String`                      | `int` length + text (see below); -1 = null          |
+//! | `buffer`        | `Vec<u8>` or [`bytes::Bytes`] | `int` length + bytes; -1 = null                     |
+//! | `vector<T>`     | `Vec<T>`                      | `int` count + elements; -1 = null                   |
+//! | `map<K,V>`      | `BTreeMap<K, V>`              | `int` count + key, value pairs, in key order        |
+//! | record          | the struct                    | the fields in order, no header                      |
+//!
+//! **Null.** `Option<T>` of a string, buffer, vector or map represents null (length -1) and
+//! round-trips it. A plain (non-`Option`) field reads -1 as empty and always writes a length,
+//! so null becomes empty on a round trip: use `Option` where the difference matters.
+//!
+//! **Text.** Java writes characters outside the Basic Multilingual Plane as two 3-byte surrogate
+//! encodings (CESU-8). [`Jute`] for `String` writes the same bytes and reads both CESU-8 and
+//! standard UTF-8, so every character survives a round trip through a Java peer. A lone
+//! surrogate (which Rust strings cannot hold) is an error.
+//!
+//! **Maps.** Java writes a `TreeMap` in key order; `BTreeMap` does the same for keys whose Rust
+//! order matches Java's (numbers, ASCII strings). A repeated key on input keeps the last value,
+//! as in Java.
+//!
+//! **Bytes.** Decoding from a [`bytes::Bytes`] input (see [`from_bytes`]) gives `Bytes` fields
+//! that share the input's allocation instead of copying it.
+//!
+//! # Hostile input
+//!
+//! Decoding is as permissive as Apache's `BinaryInputArchive` where that is safe (a boolean
+//! byte other than 0 is `true`), and stricter where Java is sloppy but the input is nonsense:
+//!
+//! - a length or count below -1 is an error (Java reads a negative vector count as empty);
+//! - a string or buffer length above [`Limits::max_len`] (Java's `jute.maxbuffer` plus its extra
+//!   allowance) or above the bytes that remain is an error, checked *before* allocating;
+//! - a vector or map count is checked against the remaining bytes using each element's minimum
+//!   encoded size ([`Jute::MIN_ENCODED_LEN`]), so a 4-byte prefix cannot reserve gigabytes;
+//! - containers nest at most [`Limits::max_depth`] deep, so input cannot exhaust the stack.
+//!
+//! Every error names the field path, byte offset, what was expected and what was found:
+//!
+//! ```
+//! # use jute::Jute;
+//! #[derive(Jute, Debug)]
+//! struct ConnectResponse { protocolVersion: i32, timeOut: i32, sessionId: i64, passwd: Vec<u8> }
+//!
+//! let mut bytes = vec![0u8; 16];
+//! bytes.extend_from_slice(&300i32.to_be_bytes());
+//! let err = jute::from_slice::<ConnectResponse>(&bytes).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "ConnectResponse.passwd: at byte 16: expected a buffer length that fits the input, \
+//!      found 300 (needs at least 300 bytes, 0 left)"
+//! );
+//! ```
+//!
+//! # The derive
+//!
+//! `#[derive(Jute)]` (feature `derive`, on by default) supports these attributes:
+//!
+//! - `#[jute(name = "lastZxidSeen")]` on a field or struct: the name used in error paths
+//!   (defaults to the Rust identifier).
+//! - `#[jute(trailing)]` on a final `Option<T>` field: a field that may be absent at the end of
+//!   the input, like `readOnly` of ZooKeeper's `ConnectRequest`. It decodes as `None` when the
+//!   input has ended and is not written when `None`. Only trailing fields may follow it.
+//! - `#[jute(crate = "path::to::jute")]` on the struct: where to find this crate when it was
+//!   renamed or re-exported.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod decoder;
+mod error;
+pub mod frame;
+mod impls;
+mod string;
+
+pub use bytes;
+pub use decoder::{Decoder, Limits, DEFAULT_MAX_BUFFER};
+pub use error::{Error, ErrorKind, PathSegment};
+
+#[cfg(feature = "derive")]
+pub use jute_derive::Jute;
+
+use bytes::{Buf, BufMut, Bytes};
+
+/// A Jute record (or field type): encodes into any [`BufMut`], decodes from any [`Buf`].
+///
+/// Implement it with `#[derive(Jute)]`, or by hand for records whose layout depends on their
+/// contents (as ZooKeeper does for its multi-operation records):
+///
+/// ```
+/// use jute::{bytes::{Buf, BufMut}, Decoder, Error, Jute};
+///
+/// /// A record whose body depends on a tag.
+/// enum Shape { Circle(f64), Square(i32) }
+///
+/// impl Jute for Shape {
+///     const MIN_ENCODED_LEN: usize = 5;
+///     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+///         match self {
+///             Shape::Circle(r) => { 1i8.encode(buf); r.encode(buf) }
+///             Shape::Square(s) => { 2i8.encode(buf); s.encode(buf) }
+///         }
+///     }
+///     fn encoded_len(&self) -> usize {
+///         1 + match self { Shape::Circle(_) => 8, Shape::Square(_) => 4 }
+///     }
+///     fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
+///         let at = d.offset();
+///         match i8::decode(d)? {
+///             1 => Ok(Shape::Circle(f64::decode(d)?)),
+///             2 => Ok(Shape::Square(i32::decode(d)?)),
+///             tag => Err(Error::invalid("shape tag 1 or 2", tag.to_string(), at)),
+///         }
+///     }
+/// }
+///
+/// let bytes = jute::to_vec(&Shape::Square(7));
+/// assert!(matches!(jute::from_slice(&bytes)?, Shape::Square(7)));
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Jute: Sized {
+    /// The fewest bytes any value of this type encodes to. Used to bound vector and map counts
+    /// by the input that remains; it must never exceed a real encoding's length (0 is always
+    /// safe).
+    const MIN_ENCODED_LEN: usize = 0;
+
+    /// Writes the value. Infallible: the buffer grows or the caller sized it with
+    /// [`Jute::encoded_len`].
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B);
+
+    /// The exact number of bytes [`Jute::encode`] writes.
+    fn encoded_len(&self) -> usize;
+
+    /// Reads one value.
+    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error>;
+}
+
+/// A length-prefixed type that has a null form (-1): `ustring`, `buffer`, `vector`, `map`.
+///
+/// `Option<T>` of such a type represents null; a plain `T` reads null as empty.
+pub trait Nullable: Jute + Default {
+    /// Reads the length or count prefix; `None` is the null marker.
+    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error>;
+
+    /// Reads the body after a non-null prefix of `len`.
+    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error>;
+}
+
+/// Encodes `value` into a new, exactly sized `Vec<u8>`.
+pub fn to_vec<T: Jute>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.encoded_len());
+    value.encode(&mut out);
+    out
+}
+
+/// Decodes one `T` from `bytes`, with the default [`Limits`], and fails when bytes are left over.
+pub fn from_slice<T: Jute>(bytes: &[u8]) -> Result<T, Error> {
+    from_buf_with_limits(bytes, Limits::default())
+}
+
+/// Decodes one `T` from `bytes`; `Bytes` fields share the input's allocation (zero-copy).
+/// Fails when bytes are left over.
+pub fn from_bytes<T: Jute>(bytes: Bytes) -> Result<T, Error> {
+    from_buf_with_limits(bytes, Limits::default())
+}
+
+/// Decodes one `T` from `buf` with explicit limits, and fails when bytes are left over.
+pub fn from_buf_with_limits<T: Jute, B: Buf>(buf: B, limits: Limits) -> Result<T, Error> {
+    let mut d = Decoder::with_limits(buf, limits);
+    let value = T::decode(&mut d)?;
+    if d.remaining() != 0 {
+        return Err(Error::new(
+            ErrorKind::TrailingBytes {
+                count: d.remaining(),
+            },
+            d.offset(),
+        ));
+    }
+    Ok(value)
+}
+
+/// Support for code generated by `#[derive(Jute)]`. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    use super::{Buf, BufMut, Decoder, Error, Jute};
+
+    /// Decodes a field that may be absent at the end of the input.
+    #[inline]
+    pub fn decode_trailing<T: Jute, B: Buf>(d: &mut Decoder<B>) -> Result<Option<T>, Error> {
+        if d.remaining() == 0 {
+            Ok(None)
+        } else {
+            T::decode(d).map(Some)
+        }
+    }
+
+    /// Encodes a field that may be absent at the end of the input.
+    #[inline]
+    pub fn encode_trailing<T: Jute, B: BufMut + ?Sized>(value: &Option<T>, buf: &mut B) {
+        if let Some(v) = value {
+            v.encode(buf);
+        }
+    }
+
+    /// Encoded length of a field that may be absent at the end of the input.
+    #[inline]
+    pub fn trailing_len<T: Jute>(value: &Option<T>) -> usize {
+        value.as_ref().map_or(0, Jute::encoded_len)
+    }
+}

@@ -1,0 +1,1 @@
+//! zk-client: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! zk-records: see ARCHITECTURE.md.
