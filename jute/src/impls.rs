@@ -75,13 +75,13 @@ impl Jute for String {
 
     #[inline]
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(string::java_len(self) as i32);
-        string::encode_java(self, buf);
+        buf.put_i32(self.len() as i32);
+        buf.put_slice(self.as_bytes());
     }
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        4 + string::java_len(self)
+        4 + self.len()
     }
 
     nullable_decode!();

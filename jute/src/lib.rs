@@ -30,7 +30,7 @@
 //! | `long`          | `i64`                         | 8, big-endian                                       |
 //! | `float`         | `f32`                         | 4, IEEE-754 big-endian                              |
 //! | `double`        | `f64`                         | 8, IEEE-754 big-endian                              |
-//! | `ustring`       | `String`                      | `int` length + text (see below); -1 = null          |
+//! | `ustring`       | `String`                      | `int` length + UTF-8 (see below); -1 = null         |
 //! | `buffer`        | `Vec<u8>` or [`bytes::Bytes`] | `int` length + bytes; -1 = null                     |
 //! | `vector<T>`     | `Vec<T>`                      | `int` count + elements; -1 = null                   |
 //! | `map<K,V>`      | `BTreeMap<K, V>`              | `int` count + key, value pairs, in key order        |
@@ -40,10 +40,13 @@
 //! round-trips it. A plain (non-`Option`) field reads -1 as empty and always writes a length,
 //! so null becomes empty on a round trip: use `Option` where the difference matters.
 //!
-//! **Text.** Java writes characters outside the Basic Multilingual Plane as two 3-byte surrogate
-//! encodings (CESU-8). [`Jute`] for `String` writes the same bytes and reads both CESU-8 and
-//! standard UTF-8, so every character survives a round trip through a Java peer. A lone
-//! surrogate (which Rust strings cannot hold) is an error.
+//! **Text.** Java's `BinaryOutputArchive` writes characters outside the Basic Multilingual Plane
+//! as two 3-byte surrogate encodings (CESU-8), but its `BinaryInputArchive` reads only standard
+//! UTF-8 (CESU-8 surrogates become U+FFFD). [`Jute`] for `String` therefore writes standard UTF-8,
+//! the one form a Java peer reads back correctly, and reads both forms, so every character
+//! survives a trip through a Java server. This is the one place where our bytes deliberately
+//! differ from Java's writer (only for non-BMP characters). A lone surrogate, which a Rust
+//! string cannot hold, is an error.
 //!
 //! **Maps.** Java writes a `TreeMap` in key order; `BTreeMap` does the same for keys whose Rust
 //! order matches Java's (numbers, ASCII strings). A repeated key on input keeps the last value,

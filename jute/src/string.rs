@@ -1,44 +1,13 @@
-//! `ustring` text as Java peers write and read it.
+//! Reading `ustring` text as Java peers write it.
 //!
-//! Apache's `BinaryOutputArchive` encodes a Java `String` one UTF-16 unit at a time, so a
+//! Apache's `BinaryOutputArchive` (3.8) encodes a Java `String` one UTF-16 unit at a time, so a
 //! character outside the Basic Multilingual Plane becomes two 3-byte surrogate encodings
-//! (CESU-8, six bytes) instead of the four bytes of standard UTF-8. We write exactly those bytes,
-//! and read both forms, so every Unicode scalar value survives a round trip through Java.
+//! (CESU-8, six bytes), while its `BinaryInputArchive` decodes standard UTF-8 and turns those
+//! six bytes into two U+FFFD. Java's writer and reader disagree; the only encoding a Java peer
+//! reads back correctly is standard UTF-8. So we *write* standard UTF-8 and *read* both forms:
+//! every Unicode scalar value survives a trip through a Java server in either direction.
 
 use crate::error::{Error, ErrorKind};
-
-/// Length in bytes of `s` as Java writes it (CESU-8).
-#[inline]
-pub(crate) fn java_len(s: &str) -> usize {
-    // Each 4-byte UTF-8 sequence (lead byte >= 0xF0) becomes six bytes.
-    s.len() + 2 * s.bytes().filter(|&b| b >= 0xF0).count()
-}
-
-/// Appends `s` as Java writes it. `out` must be empty or hold unrelated earlier bytes.
-pub(crate) fn encode_java<B: bytes::BufMut + ?Sized>(s: &str, out: &mut B) {
-    if !s.bytes().any(|b| b >= 0xF0) {
-        out.put_slice(s.as_bytes());
-        return;
-    }
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let cp = c as u32;
-        if cp < 0x10000 {
-            continue;
-        }
-        out.put_slice(&s.as_bytes()[start..i]);
-        let v = cp - 0x10000;
-        for unit in [0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)] {
-            out.put_slice(&[
-                0xE0 | (unit >> 12) as u8,
-                0x80 | ((unit >> 6) & 0x3F) as u8,
-                0x80 | (unit & 0x3F) as u8,
-            ]);
-        }
-        start = i + 4;
-    }
-    out.put_slice(&s.as_bytes()[start..]);
-}
 
 /// Decodes string bytes: standard UTF-8 (fast path, no copy) or Java's CESU-8 surrogate pairs.
 pub(crate) fn decode_java(bytes: Vec<u8>, offset: usize) -> Result<String, Error> {
@@ -104,32 +73,34 @@ fn surrogate_pair(b: &[u8]) -> Option<char> {
 mod tests {
     use super::*;
 
-    fn enc(s: &str) -> Vec<u8> {
-        let mut v = Vec::new();
-        encode_java(s, &mut v);
-        v
-    }
-
-    #[test]
-    fn bmp_text_is_plain_utf8() {
-        for s in ["", "abc", "é", "€", "\u{FFFF}", "\0"] {
-            assert_eq!(enc(s), s.as_bytes());
-            assert_eq!(java_len(s), s.len());
+    /// What Java's BinaryOutputArchive writes for `s`.
+    fn cesu(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for unit in s.encode_utf16() {
+            let u = unit as u32;
+            match u {
+                0..=0x7F => out.push(u as u8),
+                0x80..=0x7FF => out.extend([0xC0 | (u >> 6) as u8, 0x80 | (u & 0x3F) as u8]),
+                _ => out.extend([
+                    0xE0 | (u >> 12) as u8,
+                    0x80 | ((u >> 6) & 0x3F) as u8,
+                    0x80 | (u & 0x3F) as u8,
+                ]),
+            }
         }
+        out
     }
 
     #[test]
-    fn non_bmp_is_a_cesu8_surrogate_pair() {
+    fn non_bmp_cesu8_is_a_surrogate_pair() {
         // U+1F600 = D83D DE00
-        assert_eq!(enc("😀"), [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
-        assert_eq!(java_len("a😀b"), 8);
-        assert_eq!(enc("a😀b").len(), 8);
+        assert_eq!(cesu("😀"), [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
     }
 
     #[test]
     fn both_forms_decode() {
-        for s in ["a😀b", "𐍈", "x\u{10FFFF}y\u{10000}"] {
-            assert_eq!(decode_java(enc(s), 0).unwrap(), s);
+        for s in ["", "abc", "\0é€\u{FFFF}", "a😀b", "𐍈", "x\u{10FFFF}y\u{10000}"] {
+            assert_eq!(decode_java(cesu(s), 0).unwrap(), s);
             assert_eq!(decode_java(s.as_bytes().to_vec(), 0).unwrap(), s);
         }
     }

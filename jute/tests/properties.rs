@@ -1,0 +1,132 @@
+//! Property tests: for every type, decode(encode(v)) == v and encoded_len == bytes written;
+//! and no input makes decoding panic.
+
+use std::collections::BTreeMap;
+
+use jute::bytes::Bytes;
+use jute::Jute;
+use proptest::prelude::*;
+
+fn roundtrip<T: Jute + PartialEq + std::fmt::Debug>(value: &T) -> Result<(), TestCaseError> {
+    let bytes = jute::to_vec(value);
+    prop_assert_eq!(bytes.len(), value.encoded_len());
+    let back: T = jute::from_slice(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(&back, value);
+    // Zero-copy path gives the same value.
+    let back: T = jute::from_bytes(Bytes::from(bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(&back, value);
+    Ok(())
+}
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Leaf {
+    id: i64,
+    name: String,
+    flag: bool,
+}
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Tree {
+    b: i8,
+    i: i32,
+    f: f32,
+    d: f64,
+    data: Bytes,
+    maybe: Option<Vec<u8>>,
+    leaves: Vec<Leaf>,
+    grid: Vec<Vec<i32>>,
+    index: BTreeMap<String, Vec<Leaf>>,
+    #[jute(trailing)]
+    extra: Option<bool>,
+}
+
+fn leaf() -> impl Strategy<Value = Leaf> {
+    (any::<i64>(), any::<String>(), any::<bool>()).prop_map(|(id, name, flag)| Leaf { id, name, flag })
+}
+
+fn tree() -> impl Strategy<Value = Tree> {
+    (
+        any::<i8>(),
+        any::<i32>(),
+        any::<f32>().prop_filter("NaN != NaN", |f| !f.is_nan()),
+        any::<f64>().prop_filter("NaN != NaN", |f| !f.is_nan()),
+        proptest::collection::vec(any::<u8>(), 0..64),
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..16)),
+        proptest::collection::vec(leaf(), 0..4),
+        proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..4), 0..4),
+        proptest::collection::btree_map(any::<String>(), proptest::collection::vec(leaf(), 0..2), 0..3),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_map(|(b, i, f, d, data, maybe, leaves, grid, index, extra)| Tree {
+            b,
+            i,
+            f,
+            d,
+            data: Bytes::from(data),
+            maybe,
+            leaves,
+            grid,
+            index,
+            extra,
+        })
+}
+
+proptest! {
+    #[test]
+    fn primitives_roundtrip(b: i8, t: bool, i: i32, l: i64, f: f32, d: f64) {
+        roundtrip(&b)?;
+        roundtrip(&t)?;
+        roundtrip(&i)?;
+        roundtrip(&l)?;
+        // Compare floats by bits so NaN payloads count too.
+        prop_assert_eq!(jute::from_slice::<f32>(&jute::to_vec(&f)).unwrap().to_bits(), f.to_bits());
+        prop_assert_eq!(jute::from_slice::<f64>(&jute::to_vec(&d)).unwrap().to_bits(), d.to_bits());
+    }
+
+    #[test]
+    fn strings_and_buffers_roundtrip(s: String, o: Option<String>, v: Vec<u8>, ov: Option<Vec<u8>>) {
+        roundtrip(&s)?;
+        roundtrip(&o)?;
+        roundtrip(&v)?;
+        roundtrip(&ov)?;
+        roundtrip(&Bytes::from(v))?;
+    }
+
+    #[test]
+    fn containers_roundtrip(
+        v: Vec<i64>,
+        vs: Option<Vec<String>>,
+        nested: Vec<Vec<Vec<bool>>>,
+        m: BTreeMap<i32, String>,
+        om: Option<BTreeMap<String, Vec<i8>>>,
+    ) {
+        roundtrip(&v)?;
+        roundtrip(&vs)?;
+        roundtrip(&nested)?;
+        roundtrip(&m)?;
+        roundtrip(&om)?;
+    }
+
+    #[test]
+    fn records_roundtrip(t in tree()) {
+        roundtrip(&t)?;
+    }
+
+    #[test]
+    fn any_bytes_decode_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = jute::from_slice::<Tree>(&bytes);
+        let _ = jute::from_slice::<Vec<Vec<String>>>(&bytes);
+        let _ = jute::from_slice::<BTreeMap<String, Option<Vec<u8>>>>(&bytes);
+    }
+
+    #[test]
+    fn truncation_is_an_error_never_a_panic(t in tree(), cut in any::<prop::sample::Index>()) {
+        let bytes = jute::to_vec(&t);
+        let at = cut.index(bytes.len());
+        // Cutting inside the trailing field gives a valid shorter record; anywhere else an error.
+        match jute::from_slice::<Tree>(&bytes[..at]) {
+            Ok(short) => prop_assert!(t.extra.is_some() && short.extra.is_none() && at == bytes.len() - 1),
+            Err(e) => prop_assert!(e.offset() <= at, "offset {} beyond input {}", e.offset(), at),
+        }
+    }
+}
