@@ -94,3 +94,21 @@ pub struct Location {
     /// 1-based column, in characters.
     pub column: u32,
 }
+
+impl Schema {
+    /// Looks up a record by its fully qualified name, e.g. `org.apache.zookeeper.data.Stat`.
+    pub fn record(&self, qualified: &str) -> Option<&Record> {
+        let (module, name) = qualified.rsplit_once('.')?;
+        self.module(module)?.records.iter().find(|r| r.name == name)
+    }
+
+    /// Looks up a module by its dotted name.
+    pub fn module(&self, name: &str) -> Option<&Module> {
+        self.modules.iter().find(|m| m.name == name)
+    }
+
+    /// All records of all modules, in module order then declaration order.
+    pub fn records(&self) -> impl Iterator<Item = &Record> + '_ {
+        self.modules.iter().flat_map(|m| m.records.iter())
+    }
+}

@@ -1,0 +1,515 @@
+//! Parsing one file: runs the pest grammar, lowers the parse tree into the [`ast`], and
+//! after a syntax error re-parses the file piece by piece (per top-level item, then per
+//! class) so that every independent syntax error is reported, not only the first.
+
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use crate::ast::{self, Span};
+use crate::diagnostic::Diagnostic;
+use crate::grammar::{describe_all, JuteParser, Rule};
+use crate::scan::{scan, Scan, TokenKind, KEYWORDS, MAX_TYPE_DEPTH};
+use crate::source::SourceFile;
+
+/// The result of parsing one file.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    /// Everything that could be parsed (all of the file when there are no diagnostics).
+    pub(crate) file: ast::File,
+    /// Syntax errors.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Simple names of classes whose declaration had a syntax error; references to them are
+    /// not reported as unknown, to avoid follow-up errors.
+    pub(crate) poisoned: Vec<String>,
+}
+
+/// A syntax error at a byte offset, before it is turned into a diagnostic.
+struct SyntaxError {
+    pos: usize,
+    positives: Vec<Rule>,
+}
+
+pub(crate) fn parse_source(src: &SourceFile) -> Parsed {
+    let text = src.text.as_str();
+    let scan = scan(text);
+    let mut parsed = Parsed {
+        file: ast::File {
+            path: src.path.clone(),
+            items: Vec::new(),
+        },
+        diagnostics: Vec::new(),
+        poisoned: Vec::new(),
+    };
+    let deep = scan.too_deep(text);
+    if !deep.is_empty() {
+        for span in deep {
+            parsed.diagnostics.push(
+                Diagnostic::error(
+                    "type nesting is too deep",
+                    src.label(
+                        span,
+                        Some(format!(
+                            "more than {MAX_TYPE_DEPTH} nested `vector`/`map` types"
+                        )),
+                    ),
+                )
+                .with_note(format!(
+                    "types may nest at most {MAX_TYPE_DEPTH} levels deep; this limit keeps the parser from running out of stack"
+                )),
+            );
+        }
+        parsed.poisoned = class_names(&scan, text, Span::new(0, text.len()));
+        return parsed;
+    }
+    let lowerer = Lowerer { text, scan: &scan };
+    match parse_piece(text, Rule::file, Span::new(0, text.len())) {
+        Ok(pair) => {
+            for item in pair.into_inner() {
+                if let Some(item) = lowerer.item(item, 0) {
+                    parsed.file.items.push(item);
+                }
+            }
+        }
+        Err(first) => {
+            let mut reported = first.pos;
+            parsed
+                .diagnostics
+                .push(syntax_diagnostic(src, &scan, &first));
+            recover(src, &scan, &lowerer, &mut parsed, &mut reported);
+        }
+    }
+    parsed
+}
+
+/// Parses `text[span]` with `rule`, mapping error positions back into `text`.
+fn parse_piece(text: &str, rule: Rule, span: Span) -> Result<Pair<'_, Rule>, SyntaxError> {
+    let piece = text.get(span.start..span.end).unwrap_or("");
+    match JuteParser::parse(rule, piece) {
+        Ok(mut pairs) => pairs.next().ok_or(SyntaxError {
+            pos: span.start,
+            positives: Vec::new(),
+        }),
+        Err(e) => {
+            let pos = match e.location {
+                InputLocation::Pos(p) => p,
+                InputLocation::Span((p, _)) => p,
+            };
+            let positives = match e.variant {
+                ErrorVariant::ParsingError { positives, .. } => positives,
+                ErrorVariant::CustomError { .. } => Vec::new(),
+            };
+            Err(SyntaxError {
+                pos: span.start + pos,
+                positives,
+            })
+        }
+    }
+}
+
+/// Re-parses the file in pieces after the first syntax error, reporting further errors.
+fn recover(
+    src: &SourceFile,
+    scan: &Scan,
+    lowerer: &Lowerer<'_>,
+    parsed: &mut Parsed,
+    reported: &mut usize,
+) {
+    let text = src.text.as_str();
+    let word = |i: usize| -> &str {
+        let t = &scan.tokens[i];
+        if t.kind == TokenKind::Word {
+            t.span.text(text)
+        } else {
+            ""
+        }
+    };
+    // Keywords are reserved, so `include`/`module`/`class` can only start those constructs.
+    let tops: Vec<usize> = (0..scan.tokens.len())
+        .filter(|&i| matches!(word(i), "include" | "module"))
+        .collect();
+    for (n, &ti) in tops.iter().enumerate() {
+        let start = scan.tokens[ti].span.start;
+        let end = tops
+            .get(n + 1)
+            .map_or(text.len(), |&next| scan.tokens[next].span.start);
+        let seg = Span::new(start, end);
+        if word(ti) == "include" {
+            match parse_piece(text, Rule::include_only, seg) {
+                Ok(pair) => {
+                    if let Some(item) = pair
+                        .into_inner()
+                        .next()
+                        .and_then(|p| lowerer.item(p, start))
+                    {
+                        parsed.file.items.push(item);
+                    }
+                }
+                Err(e) => report(src, scan, parsed, reported, &e),
+            }
+            continue;
+        }
+        let err = match parse_piece(text, Rule::module_only, seg) {
+            Ok(pair) => {
+                if let Some(item) = pair
+                    .into_inner()
+                    .next()
+                    .and_then(|p| lowerer.item(p, start))
+                {
+                    parsed.file.items.push(item);
+                }
+                continue;
+            }
+            Err(e) => e,
+        };
+        report(src, scan, parsed, reported, &err);
+        // Per-class recovery inside the broken module.
+        let classes: Vec<usize> = (ti..scan.tokens.len())
+            .take_while(|&i| scan.tokens[i].span.start < end)
+            .filter(|&i| word(i) == "class")
+            .map(|i| scan.tokens[i].span.start)
+            .collect();
+        let header_end = classes.first().copied().unwrap_or(end);
+        let mut module = if header_end <= err.pos {
+            parse_piece(text, Rule::module_header_only, Span::new(start, header_end))
+                .ok()
+                .and_then(|pair| {
+                    pair.into_inner()
+                        .find(|p| p.as_rule() == Rule::module_name)
+                        .map(|p| lowerer.name(p, start))
+                })
+                .map(|name| ast::Module {
+                    name,
+                    classes: Vec::new(),
+                    span: seg,
+                })
+        } else {
+            None
+        };
+        for (k, &cstart) in classes.iter().enumerate() {
+            let (cend, rule) = match classes.get(k + 1) {
+                Some(&next) => (next, Rule::class_only),
+                None => (end, Rule::class_last_only),
+            };
+            let piece = Span::new(cstart, cend);
+            let contains_error = piece.start <= err.pos && err.pos < piece.end.max(piece.start + 1);
+            let result = if contains_error {
+                None
+            } else {
+                match parse_piece(text, rule, piece) {
+                    Ok(pair) => pair
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::class)
+                        .map(|p| lowerer.class(p, cstart)),
+                    Err(e) => {
+                        if piece.start > err.pos {
+                            report(src, scan, parsed, reported, &e);
+                        }
+                        None
+                    }
+                }
+            };
+            match (result, module.as_mut()) {
+                (Some(class), Some(m)) => m.classes.push(class),
+                (Some(_), None) => {}
+                (None, _) => parsed.poisoned.extend(class_names(scan, text, piece)),
+            }
+        }
+        if let Some(m) = module {
+            parsed.file.items.push(ast::Item::Module(m));
+        }
+    }
+}
+
+fn report(
+    src: &SourceFile,
+    scan: &Scan,
+    parsed: &mut Parsed,
+    reported: &mut usize,
+    e: &SyntaxError,
+) {
+    if e.pos > *reported {
+        *reported = e.pos;
+        parsed.diagnostics.push(syntax_diagnostic(src, scan, e));
+    }
+}
+
+/// Names following `class` keywords inside `span`.
+fn class_names(scan: &Scan, text: &str, span: Span) -> Vec<String> {
+    let toks: Vec<_> = scan
+        .tokens
+        .iter()
+        .filter(|t| t.span.start >= span.start && t.span.end <= span.end)
+        .collect();
+    toks.windows(2)
+        .filter(|w| w[0].kind == TokenKind::Word && w[0].span.text(text) == "class")
+        .filter(|w| w[1].kind == TokenKind::Word && !KEYWORDS.contains(&w[1].span.text(text)))
+        .map(|w| w[1].span.text(text).to_string())
+        .collect()
+}
+
+/// Turns a pest failure into a diagnostic with human words, recognising lexical problems.
+fn syntax_diagnostic(src: &SourceFile, scan: &Scan, e: &SyntaxError) -> Diagnostic {
+    let text = src.text.as_str();
+    let expected = describe_all(&e.positives);
+    if let Some(c) = scan
+        .comment_at(e.pos)
+        .filter(|c| c.unterminated && c.span.start == e.pos)
+    {
+        return match c.kind {
+            crate::scan::CommentKind::Block => Diagnostic::error(
+                "unterminated block comment",
+                src.label(
+                    Span::new(c.span.start, c.span.start + 2),
+                    Some("comment starts here and is never closed with `*/`".into()),
+                ),
+            ),
+            crate::scan::CommentKind::Line => Diagnostic::error(
+                "line comment at end of file is not followed by a line break",
+                src.label(c.span, Some("add a line break after this comment".into())),
+            )
+            .with_note(
+                "Apache's compiler rejects a `//` comment that ends the file without a line break",
+            ),
+        };
+    }
+    let token = scan.token_at(e.pos).filter(|t| t.span.start == e.pos);
+    let Some(token) = token else {
+        let message = if e.positives.is_empty() {
+            "unexpected end of file".to_string()
+        } else {
+            format!("expected {expected}, found end of file")
+        };
+        return Diagnostic::error(message, src.eof_label(Some(format!("expected {expected}"))));
+    };
+    let tok_text = token.span.text(text);
+    match token.kind {
+        TokenKind::Str { terminated: false } => Diagnostic::error(
+            "unterminated string literal",
+            src.label(
+                Span::new(token.span.start, token.span.start + 1),
+                Some("string starts here and has no closing `\"`".into()),
+            ),
+        ),
+        TokenKind::Str { terminated: true } if tok_text == "\"\"" => Diagnostic::error(
+            "empty string literal",
+            src.label(token.span, Some("an include path must not be empty".into())),
+        ),
+        TokenKind::Other => {
+            let ch = tok_text.chars().next().unwrap_or('?');
+            let mut d = Diagnostic::error(
+                format!("unexpected character {}", show_char(ch)),
+                src.label(token.span, Some(format!("expected {expected}"))),
+            );
+            if ch.is_whitespace() {
+                d = d.with_note(
+                    "only space, tab, carriage return and line feed are whitespace in Jute",
+                );
+            } else if ch == '_' || ch.is_ascii_digit() {
+                d = d.with_note("identifiers must start with an ASCII letter");
+            } else if ch.is_alphabetic() {
+                d = d.with_note("identifiers may only contain ASCII letters, digits and `_`");
+            }
+            d
+        }
+        _ => {
+            let found = describe_token(token.kind, tok_text);
+            let mut d = Diagnostic::error(
+                format!("expected {expected}, found {found}"),
+                src.label(token.span, Some(format!("expected {expected}"))),
+            );
+            let wants_name = e.positives.iter().any(|r| {
+                matches!(
+                    r,
+                    Rule::ident
+                        | Rule::class_name
+                        | Rule::field_name
+                        | Rule::module_name
+                        | Rule::type_name
+                )
+            });
+            if wants_name && KEYWORDS.contains(&tok_text) {
+                d = d.with_note(format!(
+                    "`{tok_text}` is a reserved word in Jute and cannot be used as a name"
+                ));
+            }
+            d
+        }
+    }
+}
+
+fn show_char(ch: char) -> String {
+    if ch.is_control() || ch.is_whitespace() {
+        format!("U+{:04X}", u32::from(ch))
+    } else {
+        format!("`{ch}`")
+    }
+}
+
+fn describe_token(kind: TokenKind, text: &str) -> String {
+    match kind {
+        TokenKind::Word if KEYWORDS.contains(&text) => format!("keyword `{text}`"),
+        TokenKind::Word => format!("identifier `{text}`"),
+        TokenKind::Str { .. } => format!("string {text}"),
+        TokenKind::Punct | TokenKind::Other => format!("`{text}`"),
+    }
+}
+
+/// Lowers pest pairs into AST nodes; `base` is the offset of the parsed piece in the file.
+struct Lowerer<'a> {
+    text: &'a str,
+    scan: &'a Scan,
+}
+
+impl Lowerer<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>, base: usize) -> Span {
+        let s = pair.as_span();
+        Span::new(base + s.start(), base + s.end())
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>, base: usize) -> Option<ast::Item> {
+        match pair.as_rule() {
+            Rule::include => {
+                let span = self.span(&pair, base);
+                let string = pair.into_inner().find(|p| p.as_rule() == Rule::string)?;
+                let path_span = self.span(&string, base);
+                let quoted = string.as_str();
+                let path = quoted
+                    .get(1..quoted.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .to_string();
+                Some(ast::Item::Include(ast::Include {
+                    path,
+                    path_span,
+                    span,
+                }))
+            }
+            Rule::module => {
+                let span = self.span(&pair, base);
+                let mut name = None;
+                let mut classes = Vec::new();
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::module_name => name = Some(self.name(p, base)),
+                        Rule::class => classes.push(self.class(p, base)),
+                        _ => {}
+                    }
+                }
+                Some(ast::Item::Module(ast::Module {
+                    name: name?,
+                    classes,
+                    span,
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    fn name(&self, pair: Pair<'_, Rule>, base: usize) -> ast::QualifiedName {
+        let segments: Vec<ast::Ident> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(&p, base))
+            .collect();
+        // The pair's own span may include trailing trivia; use first to last segment.
+        let span = match (segments.first(), segments.last()) {
+            (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
+            _ => Span::new(base, base),
+        };
+        ast::QualifiedName { segments, span }
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>, base: usize) -> ast::Ident {
+        ast::Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair, base),
+        }
+    }
+
+    fn class(&self, pair: Pair<'_, Rule>, base: usize) -> ast::Class {
+        let span = self.span(&pair, base);
+        let mut name = ast::Ident {
+            name: String::new(),
+            span,
+        };
+        let mut fields = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::class_name => name = self.ident(&p, base),
+                Rule::field => fields.push(self.field(p, base)),
+                _ => {}
+            }
+        }
+        ast::Class {
+            name,
+            doc: self.scan.doc_for(self.text, span.start, None),
+            fields,
+            span,
+        }
+    }
+
+    fn field(&self, pair: Pair<'_, Rule>, base: usize) -> ast::Field {
+        let span = self.span(&pair, base);
+        let mut ty = None;
+        let mut name = ast::Ident {
+            name: String::new(),
+            span,
+        };
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::field_type => ty = Some(self.ty(p, base)),
+                Rule::field_name => name = self.ident(&p, base),
+                _ => {}
+            }
+        }
+        ast::Field {
+            ty: ty.unwrap_or(ast::TypeExpr {
+                kind: ast::TypeKind::Primitive(ast::Primitive::Int),
+                span,
+            }),
+            name,
+            doc: self.scan.doc_for(self.text, span.start, Some(span.end)),
+            span,
+        }
+    }
+
+    /// Lowers a `field_type` pair. Recursion depth is bounded by [`MAX_TYPE_DEPTH`].
+    fn ty(&self, pair: Pair<'_, Rule>, base: usize) -> ast::TypeExpr {
+        let span = self.span(&pair, base);
+        let inner = pair.into_inner().next();
+        let kind = match inner {
+            Some(p) => match p.as_rule() {
+                Rule::primitive => ast::TypeKind::Primitive(
+                    ast::Primitive::from_keyword(p.as_str()).unwrap_or(ast::Primitive::Int),
+                ),
+                Rule::vector_type => {
+                    let elem = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::field_type)
+                        .map(|q| self.ty(q, base));
+                    match elem {
+                        Some(e) => ast::TypeKind::Vector(Box::new(e)),
+                        None => ast::TypeKind::Primitive(ast::Primitive::Int),
+                    }
+                }
+                Rule::map_type => {
+                    let mut parts = p
+                        .into_inner()
+                        .filter(|q| q.as_rule() == Rule::field_type)
+                        .map(|q| self.ty(q, base));
+                    match (parts.next(), parts.next()) {
+                        (Some(k), Some(v)) => ast::TypeKind::Map(Box::new(k), Box::new(v)),
+                        _ => ast::TypeKind::Primitive(ast::Primitive::Int),
+                    }
+                }
+                _ => ast::TypeKind::Named(self.name(p, base)),
+            },
+            None => ast::TypeKind::Primitive(ast::Primitive::Int),
+        };
+        let span = match &kind {
+            ast::TypeKind::Named(q) => q.span,
+            _ => span,
+        };
+        ast::TypeExpr { kind, span }
+    }
+}
