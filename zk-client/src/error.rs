@@ -1,0 +1,148 @@
+//! The client's one error type: server error codes with the path they concern, connection and
+//! session failures, and invalid arguments.
+
+/// Everything an operation can fail with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The node does not exist (`NONODE`).
+    #[error("no node {path}")]
+    NoNode {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The node already exists (`NODEEXISTS`).
+    #[error("node {path} already exists")]
+    NodeExists {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The expected version did not match (`BADVERSION`).
+    #[error("version mismatch for {path}")]
+    BadVersion {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The node has children (`NOTEMPTY`).
+    #[error("node {path} has children")]
+    NotEmpty {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The session's identities do not grant the permission (`NOAUTH`).
+    #[error("not authorized for {path}")]
+    NoAuth {
+        /// The client path concerned.
+        path: String,
+    },
+    /// Ephemeral nodes cannot have children (`NOCHILDRENFOREPHEMERALS`).
+    #[error("{path}: ephemeral nodes cannot have children")]
+    NoChildrenForEphemerals {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The ACL is empty or malformed (`INVALIDACL`).
+    #[error("invalid ACL for {path}")]
+    InvalidAcl {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The server refused the arguments (`BADARGUMENTS`), e.g. a TTL out of range.
+    #[error("bad arguments for {path}")]
+    BadArguments {
+        /// The client path concerned.
+        path: String,
+    },
+    /// No such watch to remove or check (`NOWATCHER`).
+    #[error("no matching watch on {path}")]
+    NoWatcher {
+        /// The client path concerned.
+        path: String,
+    },
+    /// The server does not implement the operation (`UNIMPLEMENTED`), e.g. TTL nodes with
+    /// extended types disabled.
+    #[error("the server does not implement this operation ({path})")]
+    Unimplemented {
+        /// The client path concerned (empty when none).
+        path: String,
+    },
+    /// A write was sent to a read-only server (`NOTREADONLY`).
+    #[error("the server is read-only")]
+    NotReadOnly,
+    /// Any other server error code.
+    #[error("server error {code} ({name}) for {path}")]
+    Server {
+        /// The wire error code.
+        code: i32,
+        /// The upstream name of the code (or `"unknown"`).
+        name: &'static str,
+        /// The client path concerned (empty when none).
+        path: String,
+    },
+    /// The connection was lost before the reply arrived; the operation may or may not have
+    /// been applied. The session may still be alive.
+    #[error("connection lost")]
+    ConnectionLoss,
+    /// The session expired; the client cannot be used any more.
+    #[error("session expired")]
+    SessionExpired,
+    /// Authentication failed; the client cannot be used any more.
+    #[error("authentication failed")]
+    AuthFailed,
+    /// The client was closed.
+    #[error("the client is closed")]
+    Closed,
+    /// A path broke ZooKeeper's rules; nothing was sent.
+    #[error("invalid path {path:?}: {reason}")]
+    InvalidPath {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A connect string could not be parsed.
+    #[error("invalid connect string {input:?}: {reason}")]
+    InvalidConnectString {
+        /// The connect string as given.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An argument was refused before sending (e.g. a TTL on a non-TTL mode).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The server broke the protocol (undecodable reply, reply to the wrong request); the
+    /// connection was reset.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// An operation of a multi failed; the whole transaction was rolled back.
+    #[error("multi operation {index} failed: {source}")]
+    Multi {
+        /// Index of the failing operation in the request.
+        index: usize,
+        /// Its error.
+        source: Box<Error>,
+    },
+    /// No connection could be established within the connect timeout.
+    #[error("could not connect within the timeout")]
+    ConnectTimeout,
+}
+
+impl Error {
+    /// Whether the session survives this error (the operation may be retried after a
+    /// reconnect): connection loss.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::ConnectionLoss)
+    }
+
+    /// Whether the client can no longer be used (expired, auth failed, closed).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Error::SessionExpired | Error::AuthFailed | Error::Closed)
+    }
+}
+
+impl From<jute::Error> for Error {
+    fn from(e: jute::Error) -> Self {
+        Error::Protocol(e.to_string())
+    }
+}
