@@ -31,6 +31,8 @@ const INSTALL_HINT: &str =
 /// Runs Java in the background and a subshell that kills it once the pipe on stdin closes
 /// (kept on fd 3: a background job's stdin would be `/dev/null`); waits for Java.
 const WRAPPER: &str = r#"exec 3<&0; "$@" </dev/null 3<&- & j=$!; (read _ignored <&3; kill -9 $j 2>/dev/null) & exec 3<&-; wait $j"#;
+/// The port `cargo xtask zk start` uses unless told otherwise.
+pub(crate) const DEFAULT_XTASK_PORT: u16 = 2181;
 /// How long a server may take to start serving.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
