@@ -1,2 +1,24 @@
-//! Project automation entry point.
-fn main() {}
+//! Project automation entry point: `cargo xtask <subcommand>`, each subcommand in its own
+//! module.
+
+mod codegen;
+
+use std::process::ExitCode;
+
+#[allow(clippy::print_stderr)]
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen::run(rest),
+        Some(other) => Err(format!("unknown subcommand `{other}`")),
+        None => Err("usage: cargo xtask <codegen> [args]".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,46 @@
-//! zk-records: see ARCHITECTURE.md.
+//! ZooKeeper's wire records and protocol vocabulary.
+//!
+//! The records are generated from upstream `zookeeper.jute` by `cargo xtask codegen` (see
+//! `codegen_config.rs` for the settings) into `src/generated.rs`, which is checked in. Jute
+//! modules lose their `org.apache.zookeeper.` prefix:
+//!
+//! | Jute module                              | Rust module                          |
+//! |------------------------------------------|--------------------------------------|
+//! | `org.apache.zookeeper.data`              | [`data`] (`Stat`, `Acl`, `Id`, ...)  |
+//! | `org.apache.zookeeper.proto`             | [`proto`] (requests and responses)   |
+//! | `org.apache.zookeeper.txn`               | [`txn`] (transaction log)            |
+//! | `org.apache.zookeeper.server.quorum`     | [`server::quorum`]                   |
+//! | `org.apache.zookeeper.server.persistence`| [`server::persistence`]              |
+//!
+//! Record names are `UpperCamelCase` (`GetACLRequest` -> [`proto::GetAclRequest`]) and
+//! fields `snake_case` (`lastZxidSeen` -> `last_zxid_seen`, `type` -> `r#type`). Every record
+//! implements [`jute::Jute`]:
+//!
+//! ```
+//! use zk_records::proto::RequestHeader;
+//! use zk_records::OpCode;
+//!
+//! let header = RequestHeader { xid: 1, r#type: OpCode::GetData.into() };
+//! let bytes = jute::to_vec(&header);
+//! assert_eq!(bytes, [0, 0, 0, 1, 0, 0, 0, 4]);
+//! assert_eq!(jute::from_slice::<RequestHeader>(&bytes)?, header);
+//! # Ok::<(), jute::Error>(())
+//! ```
+//!
+//! The vocabulary that `zookeeper.jute` does not define (opcodes, error codes, watch events,
+//! create modes, permissions, well-known ACLs) is hand-written in [`vocab`] and re-exported
+//! here.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+#[rustfmt::skip]
+mod generated {
+    include!("generated.rs");
+}
+pub use generated::*;
+
+pub mod vocab;
+
+pub use vocab::{
+    anyone_id_unsafe, auth_ids, creator_all_acl, open_acl_unsafe, read_acl_unsafe, AddWatchMode,
+    CreateMode, ErrorCode, EventType, KeeperState, OpCode, Perms, UnknownCode, WatcherType,
+};

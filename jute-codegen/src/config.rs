@@ -1,0 +1,234 @@
+//! [`Config`]: what to generate and how, for a build script, `cargo xtask codegen` or `jute gen`.
+
+use std::path::{Path, PathBuf};
+
+use jute_parser::schema::Schema;
+
+use crate::Error;
+
+/// The Rust type generated for Jute `buffer` fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BufferType {
+    /// `Vec<u8>`: owned, no extra dependency.
+    #[default]
+    Vec,
+    /// `bytes::Bytes` (through `jute::bytes`): decoding from a `Bytes` input shares its
+    /// allocation instead of copying.
+    Bytes,
+}
+
+/// Code generation settings, built fluently; the entry point for build scripts.
+///
+/// Every path given to the config is a dotted Jute name as written in the schema (not the
+/// Rust name): a module (`org.apache.zookeeper.proto`), a record
+/// (`org.apache.zookeeper.proto.ConnectRequest`) or a field
+/// (`org.apache.zookeeper.proto.ConnectRequest.readOnly`). Entries that match nothing in the
+/// schema are errors, so a typo cannot silently do nothing.
+///
+/// ```no_run
+/// // build.rs
+/// jute_codegen::Config::new()
+///     .strip_prefix("org.apache.zookeeper.")
+///     .buffer_type(jute_codegen::BufferType::Bytes)
+///     .trailing("org.apache.zookeeper.proto.ConnectRequest.readOnly")
+///     .compile(&["zookeeper.jute"])?;
+/// // lib.rs: include!(concat!(env!("OUT_DIR"), "/zookeeper.rs"));
+/// # Ok::<(), jute_codegen::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) strip_prefix: Option<String>,
+    pub(crate) buffer_type: BufferType,
+    pub(crate) nullable: Vec<String>,
+    pub(crate) trailing: Vec<String>,
+    pub(crate) type_attributes: Vec<(String, String)>,
+    pub(crate) field_attributes: Vec<(String, String)>,
+    pub(crate) runtime_crate: String,
+    pub(crate) serde_feature: Option<String>,
+    pub(crate) out_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Config {
+    /// The defaults: no prefix stripped, `Vec<u8>` buffers, nothing nullable or trailing,
+    /// runtime crate `::jute`, serde derives behind the generated crate's `serde` feature.
+    pub fn new() -> Self {
+        Self {
+            strip_prefix: None,
+            buffer_type: BufferType::Vec,
+            nullable: Vec::new(),
+            trailing: Vec::new(),
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+            runtime_crate: "::jute".to_owned(),
+            serde_feature: Some("serde".to_owned()),
+            out_dir: None,
+        }
+    }
+
+    /// Drops this dotted prefix from module names before turning them into Rust modules:
+    /// with `org.apache.zookeeper.`, module `org.apache.zookeeper.proto` becomes `proto`.
+    /// Modules outside the prefix keep their full name.
+    pub fn strip_prefix(&mut self, prefix: impl Into<String>) -> &mut Self {
+        self.strip_prefix = Some(prefix.into());
+        self
+    }
+
+    /// The Rust type for `buffer` fields.
+    pub fn buffer_type(&mut self, buffer_type: BufferType) -> &mut Self {
+        self.buffer_type = buffer_type;
+        self
+    }
+
+    /// Makes a `ustring`, `buffer`, `vector` or `map` field `Option<T>`, so that null (length
+    /// -1) survives a round trip instead of reading as empty. `field` is the full dotted
+    /// field path.
+    pub fn nullable(&mut self, field: impl Into<String>) -> &mut Self {
+        self.nullable.push(field.into());
+        self
+    }
+
+    /// Makes a field `Option<T>` with `#[jute(trailing)]`: it may be absent at the end of the
+    /// input (`None`), as ZooKeeper's `ConnectRequest.readOnly` is for old peers. Only
+    /// trailing fields may follow it. `field` is the full dotted field path.
+    pub fn trailing(&mut self, field: impl Into<String>) -> &mut Self {
+        self.trailing.push(field.into());
+        self
+    }
+
+    /// Adds attribute text (e.g. `#[derive(PartialOrd)]`) to every record whose dotted name
+    /// is `path` or lies under it (a module or a record).
+    pub fn type_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.type_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds attribute text to every field whose dotted name is `path` or lies under it (a
+    /// module, a record or a field).
+    pub fn field_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.field_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// The path of the `jute` runtime crate in the generated code, `::jute` by default (set it
+    /// when the crate is renamed or re-exported, e.g. `::my_crate::jute`).
+    pub fn runtime_crate(&mut self, path: impl Into<String>) -> &mut Self {
+        self.runtime_crate = path.into();
+        self
+    }
+
+    /// The cargo feature of the generated crate that turns on `serde` derives (`"serde"` by
+    /// default); `None` emits no serde attributes at all.
+    pub fn serde_feature(&mut self, feature: Option<&str>) -> &mut Self {
+        self.serde_feature = feature.map(str::to_owned);
+        self
+    }
+
+    /// Where [`Config::compile`] writes; defaults to the `OUT_DIR` of the running build script.
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Generates the Rust source for an already parsed schema. `source` names the schema in
+    /// the `@generated` header (e.g. `zookeeper.jute`).
+    pub fn generate(&self, schema: &Schema, source: &str) -> Result<String, Error> {
+        crate::generate::generate(self, schema, source)
+    }
+
+    /// Parses the schema file at `path` (and its includes) and returns the generated source.
+    pub fn generate_file(&self, path: impl AsRef<Path>) -> Result<String, Error> {
+        let path = path.as_ref();
+        let schema = parse(path)?;
+        let source = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.generate(&schema, &source)
+    }
+
+    /// Generates code for each schema file and writes it to `<out_dir>/<file stem>.rs`, which
+    /// holds the records of the file and of everything it includes. Returns the written paths.
+    ///
+    /// Writes only when the content changed, so cargo does not rebuild needlessly.
+    pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, Error> {
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::NoOutDir)?,
+        };
+        let mut written = Vec::with_capacity(files.len());
+        for file in files {
+            let file = file.as_ref();
+            let code = self.generate_file(file)?;
+            let stem = file
+                .file_stem()
+                .map_or_else(|| "schema".into(), |s| s.to_string_lossy().into_owned());
+            let target = out_dir.join(format!("{stem}.rs"));
+            write_if_changed(&target, &code)?;
+            written.push(target);
+        }
+        Ok(written)
+    }
+}
+
+fn parse(path: &Path) -> Result<Schema, Error> {
+    jute_parser::parse_file(path).map_err(|diagnostics| Error::Parse {
+        path: path.to_owned(),
+        diagnostics: diagnostics.to_string(),
+    })
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, contents).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Whether `path` (a configured dotted path) names `name` or something containing it.
+pub(crate) fn path_matches(path: &str, name: &str) -> bool {
+    let p = path.trim_end_matches('.');
+    p.is_empty()
+        || name == p
+        || (name.len() > p.len() && name.starts_with(p) && name.as_bytes()[p.len()] == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn paths() {
+        assert!(path_matches("a.b", "a.b"));
+        assert!(path_matches("a.b", "a.b.C"));
+        assert!(path_matches("a.b.", "a.b.C.f"));
+        assert!(path_matches("", "a.b.C.f"));
+        assert!(path_matches(".", "a"));
+        assert!(!path_matches("a.b", "a.bc.C"));
+        assert!(!path_matches("a.b.C.f", "a.b.C"));
+    }
+}
