@@ -148,6 +148,12 @@ use bytes::{Buf, BufMut, Bytes};
 /// assert!(matches!(jute::from_slice(&bytes)?, Shape::Square(7)));
 /// # Ok::<(), Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Jute type",
+    label = "no Jute encoding for `{Self}`",
+    note = "Jute types are i8, bool, i32, i64, f32, f64, String, Vec<u8>, bytes::Bytes, Vec<T>, \
+            BTreeMap<K, V>, Option of a string/buffer/vector/map, and records that derive `Jute`"
+)]
 pub trait Jute: Sized {
     /// The fewest bytes any value of this type encodes to. Used to bound vector and map counts
     /// by the input that remains; it must never exceed a real encoding's length (0 is always
@@ -168,6 +174,11 @@ pub trait Jute: Sized {
 /// A length-prefixed type that has a null form (-1): `ustring`, `buffer`, `vector`, `map`.
 ///
 /// `Option<T>` of such a type represents null; a plain `T` reads null as empty.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no null form, so `Option<{Self}>` is not a Jute type",
+    label = "only ustring, buffer, vector and map can be null",
+    note = "for a field that may be missing at the end of a record, use `#[jute(trailing)]`"
+)]
 pub trait Nullable: Jute + Default {
     /// Reads the length or count prefix; `None` is the null marker.
     fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error>;

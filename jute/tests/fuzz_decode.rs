@@ -1,0 +1,196 @@
+//! A mutation fuzzer for decoding that runs on the stable toolchain.
+//!
+//! Seeds are Java's golden bytes and encodings of sample records; each round mutates a seed
+//! (bit flips, interesting bytes, hostile length prefixes, insertions, deletions, truncation,
+//! splices) and decodes it as several types. Properties: decoding never panics, an error's
+//! offset lies within the input, and a successful decode re-encodes to a fixed point.
+//!
+//! The suite runs a bounded number of rounds; for a long run:
+//! `JUTE_FUZZ_SECONDS=600 cargo test --release -p jute --test fuzz_decode -- --nocapture`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use jute::bytes::Bytes;
+use jute::Jute;
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Acl {
+    perms: i32,
+    scheme: String,
+    id: String,
+}
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Record {
+    b: i8,
+    flag: bool,
+    i: i32,
+    l: i64,
+    d: f64,
+    path: String,
+    data: Bytes,
+    acl: Vec<Acl>,
+    nullable: Option<Vec<String>>,
+    grid: Vec<Vec<i32>>,
+    map: BTreeMap<String, Vec<u8>>,
+    #[jute(trailing)]
+    read_only: Option<bool>,
+}
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Tree {
+    name: String,
+    children: Vec<Tree>,
+}
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+fn seeds() -> Vec<Vec<u8>> {
+    let mut seeds: Vec<Vec<u8>> = include_str!("data/golden.txt")
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(_, hex)| {
+            (0..hex.len())
+                .step_by(2)
+                .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                .collect()
+        })
+        .collect();
+    let record = Record {
+        b: 1,
+        flag: true,
+        i: 7,
+        l: -1,
+        d: 0.5,
+        path: "/a/b".into(),
+        data: Bytes::from_static(b"data"),
+        acl: vec![Acl {
+            perms: 31,
+            scheme: "world".into(),
+            id: "anyone".into(),
+        }],
+        nullable: Some(vec!["x".into()]),
+        grid: vec![vec![1], vec![]],
+        map: [("k".to_owned(), vec![1, 2])].into(),
+        read_only: Some(false),
+    };
+    seeds.push(jute::to_vec(&record));
+    let tree = Tree {
+        name: "root".into(),
+        children: vec![Tree {
+            name: "leaf".into(),
+            children: vec![],
+        }],
+    };
+    seeds.push(jute::to_vec(&tree));
+    seeds
+}
+
+const INTERESTING_I32: [i32; 9] = [-1, -2, 0, 1, 0x7fff_ffff, i32::MIN, 0xfffff, 0x100000, 1213486160];
+
+fn mutate(rng: &mut Rng, input: &mut Vec<u8>, pool: &[Vec<u8>]) {
+    for _ in 0..1 + rng.below(4) {
+        let len = input.len();
+        match rng.below(7) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                input[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len);
+                input[i] = [0, 0xff, 0x7f, 0x80, 1][rng.below(5)];
+            }
+            2 if len >= 4 => {
+                let i = rng.below(len - 3);
+                let v = INTERESTING_I32[rng.below(INTERESTING_I32.len())];
+                input[i..i + 4].copy_from_slice(&v.to_be_bytes());
+            }
+            3 => {
+                let i = rng.below(len + 1);
+                let n = 1 + rng.below(8);
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                input.splice(i..i, bytes);
+            }
+            4 if len > 0 => {
+                let i = rng.below(len);
+                let n = 1 + rng.below((len - i).min(8));
+                input.drain(i..i + n);
+            }
+            5 => input.truncate(rng.below(len + 1)),
+            _ => {
+                let other = &pool[rng.below(pool.len())];
+                if !other.is_empty() {
+                    let a = rng.below(other.len());
+                    let b = a + rng.below(other.len() - a + 1);
+                    let at = rng.below(len + 1);
+                    input.splice(at..at, other[a..b].iter().copied());
+                }
+            }
+        }
+    }
+}
+
+/// Decodes `input` as `T`; checks the error offset or the re-encoding fixed point.
+fn check<T: Jute>(input: &[u8]) -> bool {
+    match jute::from_slice::<T>(input) {
+        Ok(value) => {
+            let once = jute::to_vec(&value);
+            assert_eq!(once.len(), value.encoded_len());
+            let again = jute::to_vec(&jute::from_slice::<T>(&once).expect("re-decode of our own encoding"));
+            assert_eq!(once, again, "re-encoding is not a fixed point for {input:02x?}");
+            true
+        }
+        Err(e) => {
+            assert!(e.offset() <= input.len(), "offset {} beyond input {}: {e}", e.offset(), input.len());
+            let _ = e.to_string();
+            false
+        }
+    }
+}
+
+#[test]
+fn fuzz_decode() {
+    let seconds: Option<u64> = std::env::var("JUTE_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok());
+    let (deadline, max_rounds) = match seconds {
+        Some(s) => (Instant::now() + Duration::from_secs(s), u64::MAX),
+        None => (Instant::now() + Duration::from_secs(3600), 200_000),
+    };
+    let seed: u64 = std::env::var("JUTE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+    let mut rng = Rng(seed | 1);
+    let pool = seeds();
+    let (mut rounds, mut decoded) = (0u64, 0u64);
+    while rounds < max_rounds && Instant::now() < deadline {
+        let mut input = pool[rng.below(pool.len())].clone();
+        mutate(&mut rng, &mut input, &pool);
+        let ok = [
+            check::<Record>(&input),
+            check::<Tree>(&input),
+            check::<Acl>(&input),
+            check::<Vec<Option<String>>>(&input),
+            check::<BTreeMap<i32, Vec<i64>>>(&input),
+            check::<(i64, Bytes)>(&input),
+        ];
+        decoded += ok.iter().filter(|&&ok| ok).count() as u64;
+        rounds += 1;
+    }
+    eprintln!("fuzz_decode: {rounds} rounds, {decoded} successful decodes, seed {seed:#x}");
+    assert!(rounds > 0);
+}

@@ -1,0 +1,5 @@
+#[derive(jute::Jute)]
+enum Shape {
+    Circle(f64),
+}
+fn main() {}

@@ -1,0 +1,3 @@
+#[derive(jute::Jute)]
+struct Pair(i32, i64);
+fn main() {}

@@ -1,0 +1,3 @@
+#[derive(jute::Jute)]
+struct Nothing;
+fn main() {}
