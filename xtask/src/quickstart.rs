@@ -1,0 +1,24 @@
+//! `cargo xtask quickstart`: the main job end to end on a fresh machine: install ZooKeeper,
+//! regenerate the records from `zookeeper.jute`, and run the client example against a local
+//! ZooKeeper that the example starts (and stops) itself.
+
+use std::process::Command;
+
+use crate::{codegen, setup};
+
+/// Runs the quick start.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    setup::ensure_system_packages()?;
+    codegen::run(&[])?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "-p", "zk-client", "--example", "quickstart", "--"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the quickstart example failed ({status})"))
+    }
+}

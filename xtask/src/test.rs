@@ -1,0 +1,27 @@
+//! `cargo xtask test`: the whole test suite on a fresh machine (installs ZooKeeper first).
+//!
+//! Snapshot tests run with `CI=true`, so insta never writes snapshots: a changed snapshot fails.
+
+use std::process::Command;
+
+use crate::setup;
+
+/// Runs `cargo test` over the workspace (extra arguments are passed to cargo).
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    setup::ensure_system_packages()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    // Unit, integration and doc tests of every crate.
+    let status = Command::new(cargo)
+        .args(["test", "--workspace"])
+        .args(args)
+        .env("CI", "true")
+        .env("INSTA_UPDATE", "no")
+        .env_remove("TRYBUILD")
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed ({status})"))
+    }
+}
