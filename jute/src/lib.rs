@@ -249,3 +249,8 @@ pub mod __private {
         value.as_ref().map_or(0, Jute::encoded_len)
     }
 }
+
+/// The repository README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -2,6 +2,9 @@
 //! module.
 
 mod codegen;
+mod quickstart;
+mod setup;
+mod test;
 
 use std::process::ExitCode;
 
@@ -11,8 +14,10 @@ fn main() -> ExitCode {
     let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(rest),
+        Some("test") => test::run(rest),
+        Some("quickstart") => quickstart::run(rest),
         Some(other) => Err(format!("unknown subcommand `{other}`")),
-        None => Err("usage: cargo xtask <codegen> [args]".to_owned()),
+        None => Err("usage: cargo xtask <codegen|test|zk|quickstart> [args]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
