@@ -168,16 +168,20 @@ fn render_snippet(f: &mut fmt::Formatter<'_>, pad: &str, label: &Label, mark: ch
     let mut marker_len = 0;
     let col = label.location.column.max(1) as usize - 1;
     let mut line_chars = 0;
+    let mut shown_chars = 0;
     for (i, ch) in label.line_text.chars().enumerate() {
-        let before = shown.chars().count();
+        let before = shown_chars;
         if ch == '\t' {
             shown.push_str("    ");
+            shown_chars += 4;
         } else if ch.is_control() {
             shown.push('\u{fffd}');
+            shown_chars += 1;
         } else {
             shown.push(ch);
+            shown_chars += 1;
         }
-        let after = shown.chars().count();
+        let after = shown_chars;
         if i == col {
             marker_start = before;
         }
@@ -188,7 +192,7 @@ fn render_snippet(f: &mut fmt::Formatter<'_>, pad: &str, label: &Label, mark: ch
     }
     if col >= line_chars {
         // The span starts at the end of the line (e.g. "found end of file").
-        marker_start = shown.chars().count() + (col - line_chars);
+        marker_start = shown_chars + (col - line_chars);
     }
     let marker_len = marker_len.max(1);
     writeln!(f, "{pad} |")?;

@@ -41,7 +41,10 @@ pub(crate) fn describe(rule: Rule) -> &'static str {
 /// Joins descriptions as "a, b or c", without duplicates.
 pub(crate) fn describe_all(rules: &[Rule]) -> String {
     let mut words: Vec<&str> = Vec::new();
-    for &r in rules {
+    // "end of file" reads best last.
+    let mut rules = rules.to_vec();
+    rules.sort_by_key(|r| *r == Rule::EOI);
+    for r in rules {
         let w = describe(r);
         if !words.contains(&w) {
             words.push(w);

@@ -116,9 +116,14 @@ fn recover(
     reported: &mut usize,
 ) {
     let text = src.text.as_str();
+    // A keyword right after `.` is a misused name part, not the start of a construct.
     let word = |i: usize| -> &str {
         let t = &scan.tokens[i];
-        if t.kind == TokenKind::Word {
+        let after_dot = i
+            .checked_sub(1)
+            .and_then(|p| scan.tokens.get(p))
+            .is_some_and(|p| p.kind == TokenKind::Punct && p.span.text(text) == ".");
+        if t.kind == TokenKind::Word && !after_dot {
             t.span.text(text)
         } else {
             ""
@@ -236,10 +241,13 @@ fn report(
 
 /// Names following `class` keywords inside `span`.
 fn class_names(scan: &Scan, text: &str, span: Span) -> Vec<String> {
+    let from = scan.tokens.partition_point(|t| t.span.start < span.start);
+    let to = scan.tokens.partition_point(|t| t.span.end <= span.end);
     let toks: Vec<_> = scan
         .tokens
+        .get(from..to.max(from))
+        .unwrap_or(&[])
         .iter()
-        .filter(|t| t.span.start >= span.start && t.span.end <= span.end)
         .collect();
     toks.windows(2)
         .filter(|w| w[0].kind == TokenKind::Word && w[0].span.text(text) == "class")
