@@ -37,9 +37,17 @@ pub(crate) struct FieldAttrs {
     pub(crate) trailing: Option<proc_macro2::Span>,
 }
 
-fn set_once<T>(slot: &mut Option<T>, value: T, what: &str, span: proc_macro2::Span) -> syn::Result<()> {
+fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    what: &str,
+    span: proc_macro2::Span,
+) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(span, format!("duplicate `jute({what})` attribute")));
+        return Err(syn::Error::new(
+            span,
+            format!("duplicate `jute({what})` attribute"),
+        ));
     }
     *slot = Some(value);
     Ok(())
@@ -60,7 +68,9 @@ pub(crate) fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAt
             } else if meta.path.is_ident("trailing") {
                 Err(meta.error("`jute(trailing)` belongs on a field, not on the struct"))
             } else {
-                Err(meta.error("unknown jute attribute; expected `crate = \"...\"` or `name = \"...\"`"))
+                Err(meta.error(
+                    "unknown jute attribute; expected `crate = \"...\"` or `name = \"...\"`",
+                ))
             }
         });
         if let Err(e) = result {
@@ -83,7 +93,8 @@ pub(crate) fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             } else if meta.path.is_ident("crate") {
                 Err(meta.error("`jute(crate = ...)` belongs on the struct, not on a field"))
             } else {
-                Err(meta.error("unknown jute field attribute; expected `name = \"...\"` or `trailing`"))
+                Err(meta
+                    .error("unknown jute field attribute; expected `name = \"...\"` or `trailing`"))
             }
         });
         if let Err(e) = result {

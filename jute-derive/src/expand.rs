@@ -5,9 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{
-    spanned::Spanned, Data, DeriveInput, Fields, GenericArgument, PathArguments, Type,
-};
+use syn::{spanned::Spanned, Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 
 use crate::attr::{self, Errors};
 
@@ -61,7 +59,9 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut seen_trailing = false;
     for f in named.map(|n| n.named.iter()).into_iter().flatten() {
         let attrs = attr::field(&f.attrs, &mut errors);
-        let Some(ident) = f.ident.as_ref() else { continue };
+        let Some(ident) = f.ident.as_ref() else {
+            continue;
+        };
         let wire_name = attrs
             .name
             .as_ref()
@@ -133,7 +133,9 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => quote!(+ #krate::Jute::encoded_len(&self.#ident)),
         }
     });
-    let locals: Vec<_> = (0..fields.len()).map(|i| format_ident!("__jute_field{}", i)).collect();
+    let locals: Vec<_> = (0..fields.len())
+        .map(|i| format_ident!("__jute_field{}", i))
+        .collect();
     let decodes = fields.iter().zip(&locals).map(|(f, local)| {
         let wire_name = &f.wire_name;
         let call = match f.trailing {

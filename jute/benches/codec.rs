@@ -71,10 +71,18 @@ fn bench_record<T: Jute>(c: &mut Criterion, name: &str, value: &T) {
         })
     });
     group.bench_function("decode_slice", |b| {
-        b.iter(|| jute::from_slice::<T>(black_box(&bytes)).map(black_box).is_ok())
+        b.iter(|| {
+            jute::from_slice::<T>(black_box(&bytes))
+                .map(black_box)
+                .is_ok()
+        })
     });
     group.bench_function("decode_bytes", |b| {
-        b.iter(|| jute::from_bytes::<T>(black_box(bytes.clone())).map(black_box).is_ok())
+        b.iter(|| {
+            jute::from_bytes::<T>(black_box(bytes.clone()))
+                .map(black_box)
+                .is_ok()
+        })
     });
     group.finish();
 }
@@ -95,7 +103,9 @@ fn codec(c: &mut Criterion) {
         "GetDataResponse_1KiB_Vec",
         &GetDataResponseVec { data, stat: stat() },
     );
-    let paths: Vec<String> = (0..1000).map(|i| format!("/services/app/instance-{i:06}")).collect();
+    let paths: Vec<String> = (0..1000)
+        .map(|i| format!("/services/app/instance-{i:06}"))
+        .collect();
     bench_record(
         c,
         "SetWatches_1000_paths",

@@ -122,7 +122,10 @@ mod tests {
         buf.put_slice(&[0, 0, 0, 3, 1, 2]);
         assert!(split_frame(&mut buf, 100).unwrap().is_none());
         buf.put_slice(&[3, 0, 0]);
-        assert_eq!(&split_frame(&mut buf, 100).unwrap().unwrap()[..], &[1, 2, 3]);
+        assert_eq!(
+            &split_frame(&mut buf, 100).unwrap().unwrap()[..],
+            &[1, 2, 3]
+        );
         assert_eq!(&buf[..], &[0, 0]);
         assert!(split_frame(&mut buf, 100).unwrap().is_none());
     }

@@ -99,7 +99,14 @@ mod tests {
 
     #[test]
     fn both_forms_decode() {
-        for s in ["", "abc", "\0é€\u{FFFF}", "a😀b", "𐍈", "x\u{10FFFF}y\u{10000}"] {
+        for s in [
+            "",
+            "abc",
+            "\0é€\u{FFFF}",
+            "a😀b",
+            "𐍈",
+            "x\u{10FFFF}y\u{10000}",
+        ] {
             assert_eq!(decode_java(cesu(s), 0).unwrap(), s);
             assert_eq!(decode_java(s.as_bytes().to_vec(), 0).unwrap(), s);
         }

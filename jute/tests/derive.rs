@@ -75,7 +75,10 @@ fn generic_records_roundtrip() {
 
 #[test]
 fn renamed_crate_and_wire_names() {
-    let v = renamed::WithCrate { value: 5, r#type: 6 };
+    let v = renamed::WithCrate {
+        value: 5,
+        r#type: 6,
+    };
     let bytes = jute::to_vec(&v);
     assert_eq!(jute::from_slice::<renamed::WithCrate>(&bytes).unwrap(), v);
     let err = jute::from_slice::<renamed::WithCrate>(&bytes[..3]).unwrap_err();

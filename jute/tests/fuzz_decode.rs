@@ -104,7 +104,17 @@ fn seeds() -> Vec<Vec<u8>> {
     seeds
 }
 
-const INTERESTING_I32: [i32; 9] = [-1, -2, 0, 1, 0x7fff_ffff, i32::MIN, 0xfffff, 0x100000, 1213486160];
+const INTERESTING_I32: [i32; 9] = [
+    -1,
+    -2,
+    0,
+    1,
+    0x7fff_ffff,
+    i32::MIN,
+    0xfffff,
+    0x100000,
+    1213486160,
+];
 
 fn mutate(rng: &mut Rng, input: &mut Vec<u8>, pool: &[Vec<u8>]) {
     for _ in 0..1 + rng.below(4) {
@@ -154,12 +164,21 @@ fn check<T: Jute>(input: &[u8]) -> bool {
         Ok(value) => {
             let once = jute::to_vec(&value);
             assert_eq!(once.len(), value.encoded_len());
-            let again = jute::to_vec(&jute::from_slice::<T>(&once).expect("re-decode of our own encoding"));
-            assert_eq!(once, again, "re-encoding is not a fixed point for {input:02x?}");
+            let again =
+                jute::to_vec(&jute::from_slice::<T>(&once).expect("re-decode of our own encoding"));
+            assert_eq!(
+                once, again,
+                "re-encoding is not a fixed point for {input:02x?}"
+            );
             true
         }
         Err(e) => {
-            assert!(e.offset() <= input.len(), "offset {} beyond input {}: {e}", e.offset(), input.len());
+            assert!(
+                e.offset() <= input.len(),
+                "offset {} beyond input {}: {e}",
+                e.offset(),
+                input.len()
+            );
             let _ = e.to_string();
             false
         }
@@ -168,12 +187,17 @@ fn check<T: Jute>(input: &[u8]) -> bool {
 
 #[test]
 fn fuzz_decode() {
-    let seconds: Option<u64> = std::env::var("JUTE_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok());
+    let seconds: Option<u64> = std::env::var("JUTE_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     let (deadline, max_rounds) = match seconds {
         Some(s) => (Instant::now() + Duration::from_secs(s), u64::MAX),
         None => (Instant::now() + Duration::from_secs(3600), 200_000),
     };
-    let seed: u64 = std::env::var("JUTE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+    let seed: u64 = std::env::var("JUTE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed);
     let mut rng = Rng(seed | 1);
     let pool = seeds();
     let (mut rounds, mut decoded) = (0u64, 0u64);

@@ -143,11 +143,25 @@ fn everything() -> Everything {
 }
 
 /// Asserts that `value` encodes to Java's bytes for `name` and decodes back from them.
-fn check<T: Jute + PartialEq + std::fmt::Debug>(g: &BTreeMap<String, Vec<u8>>, name: &str, value: T) {
-    let java = g.get(name).unwrap_or_else(|| panic!("no golden case {name}"));
-    assert_eq!(hex_encode(&jute::to_vec(&value)), hex_encode(java), "encoding {name}");
+fn check<T: Jute + PartialEq + std::fmt::Debug>(
+    g: &BTreeMap<String, Vec<u8>>,
+    name: &str,
+    value: T,
+) {
+    let java = g
+        .get(name)
+        .unwrap_or_else(|| panic!("no golden case {name}"));
+    assert_eq!(
+        hex_encode(&jute::to_vec(&value)),
+        hex_encode(java),
+        "encoding {name}"
+    );
     assert_eq!(value.encoded_len(), java.len(), "encoded_len {name}");
-    assert_eq!(jute::from_slice::<T>(java).unwrap(), value, "decoding {name}");
+    assert_eq!(
+        jute::from_slice::<T>(java).unwrap(),
+        value,
+        "decoding {name}"
+    );
 }
 
 #[test]
@@ -174,7 +188,9 @@ fn primitives_match_java() {
     // -0.0 == 0.0 in PartialEq, so compare bits.
     let neg_zero = &g["float_negative_zero"];
     assert_eq!(jute::to_vec(&-0.0f32), *neg_zero);
-    assert!(jute::from_slice::<f32>(neg_zero).unwrap().is_sign_negative());
+    assert!(jute::from_slice::<f32>(neg_zero)
+        .unwrap()
+        .is_sign_negative());
 }
 
 #[test]
@@ -185,11 +201,19 @@ fn strings_buffers_vectors_match_java() {
     check(&g, "string_empty", Some(String::new()));
     check(&g, "string_ascii", "/zookeeper/quota".to_owned());
     check(&g, "string_nul", "a\0b".to_owned());
-    check(&g, "string_non_ascii", "Grüße, €, 日本語, \u{FFFD}".to_owned());
+    check(
+        &g,
+        "string_non_ascii",
+        "Grüße, €, 日本語, \u{FFFD}".to_owned(),
+    );
     check(&g, "buffer_null", None::<Vec<u8>>);
     check(&g, "buffer_empty", Vec::<u8>::new());
     check(&g, "buffer_bytes", vec![0u8, 1, 0x7f, 0x80, 0xff]);
-    check(&g, "buffer_bytes", jute::bytes::Bytes::from_static(&[0, 1, 0x7f, 0x80, 0xff]));
+    check(
+        &g,
+        "buffer_bytes",
+        jute::bytes::Bytes::from_static(&[0, 1, 0x7f, 0x80, 0xff]),
+    );
     check(&g, "vector_null", None::<Vec<i32>>);
     check(&g, "vector_empty", Vec::<i32>::new());
     check(&g, "vector_ints", vec![1i32, -2, 300000]);
@@ -199,8 +223,12 @@ fn strings_buffers_vectors_match_java() {
 fn null_reads_as_empty_for_plain_fields() {
     let g = golden();
     assert_eq!(jute::from_slice::<String>(&g["string_null"]).unwrap(), "");
-    assert!(jute::from_slice::<Vec<u8>>(&g["buffer_null"]).unwrap().is_empty());
-    assert!(jute::from_slice::<Vec<String>>(&g["vector_null"]).unwrap().is_empty());
+    assert!(jute::from_slice::<Vec<u8>>(&g["buffer_null"])
+        .unwrap()
+        .is_empty());
+    assert!(jute::from_slice::<Vec<String>>(&g["vector_null"])
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -208,7 +236,10 @@ fn non_bmp_text_interoperates_with_java() {
     let g = golden();
     // Java writes CESU-8 surrogate pairs; we read them as the intended characters.
     let expected = "x\u{1F600}y\u{10FFFF}";
-    assert_eq!(jute::from_slice::<String>(&g["string_non_bmp"]).unwrap(), expected);
+    assert_eq!(
+        jute::from_slice::<String>(&g["string_non_bmp"]).unwrap(),
+        expected
+    );
     // We write standard UTF-8, which Java's reader decodes to the same characters
     // (Java's reader turns its own CESU-8 into U+FFFD, so CESU-8 would lose data).
     let ours = jute::to_vec(&expected.to_owned());
@@ -236,10 +267,7 @@ fn record_with_every_type_matches_java() {
         .expect("empty nonBmp length");
     let field_offset = 1 + 1 + 1 + 4 + 8 + 4 + 8 + 4 + "Grüße".len();
     assert_eq!(at, field_offset);
-    java_without_non_bmp.splice(
-        at..at + 4,
-        [0, 0, 0, 6, 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80],
-    );
+    java_without_non_bmp.splice(at..at + 4, [0, 0, 0, 6, 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
     assert_eq!(hex_encode(&java_without_non_bmp), hex_encode(java));
     assert_eq!(jute::to_vec(&decoded), jute::to_vec(&value));
 }

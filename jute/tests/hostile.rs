@@ -46,7 +46,13 @@ fn negative_length_other_than_minus_one_is_rejected() {
     let mut bytes = vec![0u8; 16];
     bytes.extend(be(-2));
     let err = jute::from_slice::<ConnectResponse>(&bytes).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::NegativeLength { what: "buffer", len: -2 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::NegativeLength {
+            what: "buffer",
+            len: -2
+        }
+    );
     assert_eq!(
         err.to_string(),
         "ConnectResponse.passwd: at byte 16: expected a buffer length >= -1, found -2"
@@ -60,12 +66,25 @@ fn length_over_limit_is_rejected_before_allocating() {
     let err = jute::from_slice::<String>(&bytes).unwrap_err();
     assert_eq!(
         err.kind(),
-        &ErrorKind::LengthOverLimit { what: "ustring", len: 0x7fff_ffff, limit: 2 * 0xfffff }
+        &ErrorKind::LengthOverLimit {
+            what: "ustring",
+            len: 0x7fff_ffff,
+            limit: 2 * 0xfffff
+        }
     );
-    let small = Limits { max_len: 4, ..Limits::default() };
-    let err = jute::from_buf_with_limits::<String, _>(&[0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o'][..], small)
-        .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::LengthOverLimit { limit: 4, .. }));
+    let small = Limits {
+        max_len: 4,
+        ..Limits::default()
+    };
+    let err = jute::from_buf_with_limits::<String, _>(
+        &[0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o'][..],
+        small,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::LengthOverLimit { limit: 4, .. }
+    ));
 }
 
 #[test]
@@ -96,7 +115,10 @@ fn errors_inside_vectors_name_the_index() {
 fn trailing_bytes_are_counted() {
     let err = jute::from_slice::<i32>(&[0, 0, 0, 1, 9, 9]).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::TrailingBytes { count: 2 });
-    assert_eq!(err.to_string(), "at byte 4: expected end of input after the value, found 2 trailing bytes");
+    assert_eq!(
+        err.to_string(),
+        "at byte 4: expected end of input after the value, found 2 trailing bytes"
+    );
 }
 
 #[test]
@@ -128,9 +150,15 @@ fn trailing_field_is_optional_on_the_wire() {
     let without = jute::to_vec(&base);
     assert_eq!(without.len(), 4 + 4 + 8 + 4 + 16);
     assert_eq!(jute::from_slice::<ConnectResponse>(&without).unwrap(), base);
-    let with = jute::to_vec(&ConnectResponse { readOnly: Some(true), ..base });
+    let with = jute::to_vec(&ConnectResponse {
+        readOnly: Some(true),
+        ..base
+    });
     assert_eq!(with.len(), without.len() + 1);
-    assert_eq!(jute::from_slice::<ConnectResponse>(&with).unwrap().readOnly, Some(true));
+    assert_eq!(
+        jute::from_slice::<ConnectResponse>(&with).unwrap().readOnly,
+        Some(true)
+    );
 }
 
 #[test]
@@ -143,10 +171,15 @@ fn deep_nesting_is_bounded() {
     // A recursive record: without the depth limit this input would overflow the stack.
     let err = jute::from_slice::<Node>(&bytes).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::DepthOverLimit { limit: 64 });
-    assert!(err.path_string().starts_with("Node.children[0].children[0]"));
+    assert!(err
+        .path_string()
+        .starts_with("Node.children[0].children[0]"));
 
     type Deep = Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<i32>>>>>>>>;
-    let shallow = Limits { max_depth: 3, ..Limits::default() };
+    let shallow = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
     let err = jute::from_buf_with_limits::<Deep, _>(&bytes[..], shallow).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::DepthOverLimit { limit: 3 });
     assert_eq!(err.path_string(), "[0][0][0]");

@@ -13,7 +13,8 @@ fn roundtrip<T: Jute + PartialEq + std::fmt::Debug>(value: &T) -> Result<(), Tes
     let back: T = jute::from_slice(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&back, value);
     // Zero-copy path gives the same value.
-    let back: T = jute::from_bytes(Bytes::from(bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let back: T =
+        jute::from_bytes(Bytes::from(bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&back, value);
     Ok(())
 }
@@ -41,7 +42,11 @@ struct Tree {
 }
 
 fn leaf() -> impl Strategy<Value = Leaf> {
-    (any::<i64>(), any::<String>(), any::<bool>()).prop_map(|(id, name, flag)| Leaf { id, name, flag })
+    (any::<i64>(), any::<String>(), any::<bool>()).prop_map(|(id, name, flag)| Leaf {
+        id,
+        name,
+        flag,
+    })
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
@@ -54,21 +59,27 @@ fn tree() -> impl Strategy<Value = Tree> {
         proptest::option::of(proptest::collection::vec(any::<u8>(), 0..16)),
         proptest::collection::vec(leaf(), 0..4),
         proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..4), 0..4),
-        proptest::collection::btree_map(any::<String>(), proptest::collection::vec(leaf(), 0..2), 0..3),
+        proptest::collection::btree_map(
+            any::<String>(),
+            proptest::collection::vec(leaf(), 0..2),
+            0..3,
+        ),
         proptest::option::of(any::<bool>()),
     )
-        .prop_map(|(b, i, f, d, data, maybe, leaves, grid, index, extra)| Tree {
-            b,
-            i,
-            f,
-            d,
-            data: Bytes::from(data),
-            maybe,
-            leaves,
-            grid,
-            index,
-            extra,
-        })
+        .prop_map(
+            |(b, i, f, d, data, maybe, leaves, grid, index, extra)| Tree {
+                b,
+                i,
+                f,
+                d,
+                data: Bytes::from(data),
+                maybe,
+                leaves,
+                grid,
+                index,
+                extra,
+            },
+        )
 }
 
 proptest! {

@@ -12,7 +12,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     codegen::run(&[])?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["run", "--quiet", "-p", "zk-client", "--example", "quickstart", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "zk-client",
+            "--example",
+            "quickstart",
+            "--",
+        ])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -39,9 +39,9 @@ fn run_apt(sudo: bool, args: &[&str]) -> Result<(), String> {
         Command::new("apt-get")
     };
     cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run apt-get ({e}); install the Debian package `zookeeper` by hand"))?;
+    let status = cmd.status().map_err(|e| {
+        format!("cannot run apt-get ({e}); install the Debian package `zookeeper` by hand")
+    })?;
     if status.success() {
         Ok(())
     } else {
