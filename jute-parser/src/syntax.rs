@@ -175,29 +175,31 @@ fn recover(
             .map(|i| scan.tokens[i].span.start)
             .collect();
         let header_end = classes.first().copied().unwrap_or(end);
-        let mut module = if header_end <= err.pos {
-            parse_piece(text, Rule::module_header_only, Span::new(start, header_end))
-                .ok()
-                .and_then(|pair| {
-                    pair.into_inner()
-                        .find(|p| p.as_rule() == Rule::module_name)
-                        .map(|p| lowerer.name(p, start))
-                })
-                .map(|name| ast::Module {
-                    name,
-                    classes: Vec::new(),
-                    span: seg,
-                })
-        } else {
-            None
-        };
+        let header = parse_piece(text, Rule::module_header_only, Span::new(start, header_end))
+            .ok()
+            .and_then(|pair| {
+                pair.into_inner()
+                    .find(|p| p.as_rule() == Rule::module_name)
+                    .map(|p| lowerer.name(p, start))
+            });
+        // If the header itself is broken, the error belongs to it: take the module name from
+        // the tokens as far as they look like one, and check every class on its own.
+        let header_broken = header.is_none();
+        let name = header.or_else(|| module_name_from_tokens(scan, text, ti, header_end));
+        let mut module = name.map(|name| ast::Module {
+            name,
+            classes: Vec::new(),
+            span: seg,
+        });
         for (k, &cstart) in classes.iter().enumerate() {
             let (cend, rule) = match classes.get(k + 1) {
                 Some(&next) => (next, Rule::class_only),
                 None => (end, Rule::class_last_only),
             };
             let piece = Span::new(cstart, cend);
-            let contains_error = piece.start <= err.pos && err.pos < piece.end.max(piece.start + 1);
+            let contains_error = !header_broken
+                && piece.start <= err.pos
+                && err.pos < piece.end.max(piece.start + 1);
             let result = if contains_error {
                 None
             } else {
@@ -224,6 +226,34 @@ fn recover(
             parsed.file.items.push(ast::Item::Module(m));
         }
     }
+}
+
+/// `a.b.c` from the tokens after the `module` keyword at token index `ti`, if it starts with
+/// a name at all.
+fn module_name_from_tokens(
+    scan: &Scan,
+    text: &str,
+    ti: usize,
+    end: usize,
+) -> Option<ast::QualifiedName> {
+    let mut segments = Vec::new();
+    let mut i = ti + 1;
+    while let Some(t) = scan.tokens.get(i).filter(|t| t.span.end <= end) {
+        let word = t.span.text(text);
+        if t.kind != TokenKind::Word || KEYWORDS.contains(&word) {
+            break;
+        }
+        segments.push(ast::Ident {
+            name: word.to_string(),
+            span: t.span,
+        });
+        match scan.tokens.get(i + 1) {
+            Some(dot) if dot.kind == TokenKind::Punct && dot.span.text(text) == "." => i += 2,
+            _ => break,
+        }
+    }
+    let span = Span::new(segments.first()?.span.start, segments.last()?.span.end);
+    Some(ast::QualifiedName { segments, span })
 }
 
 fn report(

@@ -1,0 +1,131 @@
+//! `jute gen FILE...`: generates Rust records from schema files with `jute_codegen`, printing
+//! the code (one schema) or writing `<out-dir>/<stem>.rs` per schema.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use jute_codegen::{BufferType, Config};
+
+/// The Rust type for `buffer` fields.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum BufferArg {
+    /// `Vec<u8>`.
+    Vec,
+    /// `bytes::Bytes` (through `jute::bytes`).
+    Bytes,
+}
+
+/// Arguments of `jute gen`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Root schema files; their includes are read too.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Write `<DIR>/<file stem>.rs` for each schema instead of printing the code.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+
+    /// Dotted module prefix to drop from Rust module paths, e.g. `org.apache.zookeeper.`.
+    #[arg(long, value_name = "PREFIX")]
+    strip_prefix: Option<String>,
+
+    /// Rust type for `buffer` fields.
+    #[arg(long, value_enum, default_value = "vec")]
+    buffer_type: BufferArg,
+
+    /// Make a string/buffer/vector/map field `Option<T>` (null survives): `module.Record.field`.
+    #[arg(long, value_name = "PATH")]
+    nullable: Vec<String>,
+
+    /// Make a field optional at the end of the input (`#[jute(trailing)]`): `module.Record.field`.
+    #[arg(long, value_name = "PATH")]
+    trailing: Vec<String>,
+
+    /// Add an attribute to the records under a module or record: `PATH=#[...]`.
+    #[arg(long, value_name = "PATH=ATTR")]
+    type_attr: Vec<String>,
+
+    /// Add an attribute to the fields under a module, record or field: `PATH=#[...]`.
+    #[arg(long, value_name = "PATH=ATTR")]
+    field_attr: Vec<String>,
+
+    /// Path of the `jute` runtime crate in the generated code.
+    #[arg(long, value_name = "PATH", default_value = "::jute")]
+    runtime_crate: String,
+
+    /// Cargo feature gating the serde derives in the generated code.
+    #[arg(long, value_name = "FEATURE", default_value = "serde", conflicts_with = "no_serde")]
+    serde_feature: String,
+
+    /// Emit no serde attributes.
+    #[arg(long)]
+    no_serde: bool,
+}
+
+fn split_attr(arg: &str) -> Result<(&str, &str), String> {
+    arg.split_once('=')
+        .ok_or_else(|| format!("`{arg}`: expected PATH=ATTRIBUTE"))
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    let mut config = Config::new();
+    if let Some(prefix) = &args.strip_prefix {
+        config.strip_prefix(prefix.as_str());
+    }
+    config
+        .buffer_type(match args.buffer_type {
+            BufferArg::Vec => BufferType::Vec,
+            BufferArg::Bytes => BufferType::Bytes,
+        })
+        .runtime_crate(args.runtime_crate.as_str())
+        .serde_feature((!args.no_serde).then_some(args.serde_feature.as_str()));
+    for path in &args.nullable {
+        config.nullable(path.as_str());
+    }
+    for path in &args.trailing {
+        config.trailing(path.as_str());
+    }
+    for arg in &args.type_attr {
+        let (path, attr) = split_attr(arg)?;
+        config.type_attribute(path, attr);
+    }
+    for arg in &args.field_attr {
+        let (path, attr) = split_attr(arg)?;
+        config.field_attribute(path, attr);
+    }
+    Ok(config)
+}
+
+/// Runs the generator; exit code 0 on success, 1 on any error.
+pub(crate) fn run(args: &Args) -> ExitCode {
+    match generate(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate(args: &Args) -> Result<(), String> {
+    let mut config = config(args)?;
+    match &args.out_dir {
+        Some(dir) => {
+            config.out_dir(dir);
+            config.compile(&args.files).map_err(|e| e.to_string())?;
+        }
+        None => {
+            let [file] = args.files.as_slice() else {
+                return Err("several schema files need --out-dir (one output file each)".into());
+            };
+            let code = config.generate_file(file).map_err(|e| e.to_string())?;
+            std::io::stdout()
+                .lock()
+                .write_all(code.as_bytes())
+                .map_err(|e| format!("writing to stdout: {e}"))?;
+        }
+    }
+    Ok(())
+}
