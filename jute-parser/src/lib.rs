@@ -33,8 +33,15 @@
 //! Names are an ASCII letter followed by ASCII letters, digits and `_`. All thirteen keywords
 //! (`module class include` and the type keywords) are reserved, but names may start with one
 //! (`integer`, `mapping`). Whitespace is space, tab, CR and LF only. Comments are `// ...`
-//! (ended by a line break) and non-nesting `/* ... */`; both may appear between any two tokens,
-//! including inside dotted names.
+//! (ended by a line break: like `rcc`, a `//` comment that ends the file without one is an
+//! error) and non-nesting `/* ... */`; both may appear between any two tokens, including
+//! inside dotted names. Empty files, empty modules and empty classes are rejected, as by `rcc`.
+//!
+//! # Diagnostics
+//!
+//! Syntax errors are recovered from per top-level item and per class, so each broken class
+//! is reported once; references to a class whose declaration is broken are not reported
+//! again. Diagnostics are ordered by file (in reading order), then line and column.
 //!
 //! # Name resolution (as in `rcc`)
 //!
