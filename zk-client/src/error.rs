@@ -141,8 +141,91 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error for a server error code concerning the client path `path`.
+    pub fn from_server(code: i32, path: &str) -> Error {
+        use zk_records::ErrorCode as C;
+        let path = path.to_owned();
+        match C::try_from(code) {
+            Ok(C::NoNode) => Error::NoNode { path },
+            Ok(C::NodeExists) => Error::NodeExists { path },
+            Ok(C::BadVersion) => Error::BadVersion { path },
+            Ok(C::NotEmpty) => Error::NotEmpty { path },
+            Ok(C::NoAuth) => Error::NoAuth { path },
+            Ok(C::NoChildrenForEphemerals) => Error::NoChildrenForEphemerals { path },
+            Ok(C::InvalidAcl) => Error::InvalidAcl { path },
+            Ok(C::BadArguments) => Error::BadArguments { path },
+            Ok(C::NoWatcher) => Error::NoWatcher { path },
+            Ok(C::Unimplemented) => Error::Unimplemented { path },
+            Ok(C::NotReadOnly) => Error::NotReadOnly,
+            Ok(C::ConnectionLoss) => Error::ConnectionLoss,
+            Ok(C::SessionExpired) => Error::SessionExpired,
+            Ok(C::AuthFailed) => Error::AuthFailed,
+            Ok(c) => Error::Server {
+                code,
+                name: c.as_str(),
+                path,
+            },
+            Err(_) => Error::Server {
+                code,
+                name: "unknown",
+                path,
+            },
+        }
+    }
+
+    /// The server error code this error stands for, if it is one.
+    pub fn code(&self) -> Option<i32> {
+        use zk_records::ErrorCode as C;
+        Some(match self {
+            Error::NoNode { .. } => C::NoNode.code(),
+            Error::NodeExists { .. } => C::NodeExists.code(),
+            Error::BadVersion { .. } => C::BadVersion.code(),
+            Error::NotEmpty { .. } => C::NotEmpty.code(),
+            Error::NoAuth { .. } => C::NoAuth.code(),
+            Error::NoChildrenForEphemerals { .. } => C::NoChildrenForEphemerals.code(),
+            Error::InvalidAcl { .. } => C::InvalidAcl.code(),
+            Error::BadArguments { .. } => C::BadArguments.code(),
+            Error::NoWatcher { .. } => C::NoWatcher.code(),
+            Error::Unimplemented { .. } => C::Unimplemented.code(),
+            Error::NotReadOnly => C::NotReadOnly.code(),
+            Error::ConnectionLoss => C::ConnectionLoss.code(),
+            Error::SessionExpired => C::SessionExpired.code(),
+            Error::AuthFailed => C::AuthFailed.code(),
+            Error::Server { code, .. } => *code,
+            Error::Multi { source, .. } => return source.code(),
+            _ => return None,
+        })
+    }
+}
+
 impl From<jute::Error> for Error {
     fn from(e: jute::Error) -> Self {
         Error::Protocol(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_codes_round_trip() {
+        for code in zk_records::ErrorCode::ALL {
+            if code.code() == 0 {
+                continue;
+            }
+            let err = Error::from_server(code.code(), "/p");
+            assert_eq!(err.code(), Some(code.code()), "{code}");
+        }
+        assert_eq!(
+            Error::from_server(-101, "/x"),
+            Error::NoNode { path: "/x".into() }
+        );
+        let other = Error::from_server(-999, "/y");
+        assert_eq!(other.to_string(), "server error -999 (unknown) for /y");
+        assert_eq!(other.code(), Some(-999));
+        let timeout = Error::from_server(-7, "");
+        assert!(timeout.to_string().contains("OPERATIONTIMEOUT"), "{timeout}");
     }
 }

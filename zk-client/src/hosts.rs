@@ -26,6 +26,7 @@ impl Rng {
     }
 
     /// A generator with a fixed seed, for tests.
+    #[cfg(test)]
     pub(crate) fn seeded(seed: u64) -> Rng {
         Rng(seed)
     }
@@ -77,6 +78,7 @@ impl Hosts {
     }
 
     /// The hosts in the order they are tried.
+    #[cfg(test)]
     pub(crate) fn order(&self) -> &[HostPort] {
         &self.hosts
     }

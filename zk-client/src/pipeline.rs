@@ -1,0 +1,275 @@
+//! The packet pipeline's pure parts: writing request frames into the outgoing buffer, the FIFO
+//! of sent requests awaiting replies, and classifying incoming frames by their xid.
+
+use std::collections::VecDeque;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use jute::Jute;
+use tokio::sync::oneshot;
+use zk_records::proto::{AuthPacket, ReplyHeader, RequestHeader, SetWatches2, WatcherEvent};
+use zk_records::OpCode;
+
+use crate::error::Error;
+use crate::task::Effect;
+
+/// Xid of watch notifications.
+pub(crate) const NOTIFICATION_XID: i32 = -1;
+/// Xid of pings.
+pub(crate) const PING_XID: i32 = -2;
+/// Xid of authentication packets.
+pub(crate) const AUTH_XID: i32 = -4;
+/// Xid of `SetWatches`/`SetWatches2`.
+pub(crate) const SET_WATCHES_XID: i32 = -8;
+/// Length of an encoded [`RequestHeader`].
+pub(crate) const REQUEST_HEADER_LEN: usize = 8;
+/// Length of an encoded [`ReplyHeader`].
+pub(crate) const REPLY_HEADER_LEN: usize = 16;
+
+/// A reply to an ordinary request. `body` is empty unless `err` is 0, and shares the receive
+/// buffer's allocation.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) xid: i32,
+    pub(crate) zxid: i64,
+    pub(crate) err: i32,
+    pub(crate) body: Bytes,
+}
+
+/// A sent request waiting for its reply.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) xid: i32,
+    pub(crate) op: OpCode,
+    /// `None` for requests the client sends on its own (removing watches, closing).
+    pub(crate) reply: Option<oneshot::Sender<Result<Reply, Error>>>,
+    pub(crate) effect: Effect,
+}
+
+/// Everything sent and not yet answered, in send order.
+#[derive(Debug, Default)]
+pub(crate) struct PendingQueue {
+    /// Ordinary requests: replies come back in this order.
+    pub(crate) requests: VecDeque<Pending>,
+    /// Authentication packets (answered as soon as the server reads them, out of band).
+    pub(crate) auths: VecDeque<Option<oneshot::Sender<Result<(), Error>>>>,
+}
+
+impl PendingQueue {
+    /// Fails every waiting request with `err`.
+    pub(crate) fn fail_all(&mut self, err: &Error) {
+        for p in self.requests.drain(..) {
+            if let Some(tx) = p.reply {
+                let _ = tx.send(Err(err.clone()));
+            }
+        }
+        for tx in self.auths.drain(..).flatten() {
+            let _ = tx.send(Err(err.clone()));
+        }
+    }
+}
+
+/// A frame from the server, classified by xid.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A watch notification (xid -1), with the zxid of its header.
+    Notification(Notification),
+    /// A ping reply (xid -2).
+    Ping,
+    /// An authentication reply (xid -4).
+    Auth { err: i32 },
+    /// A `SetWatches` reply (xid -8).
+    SetWatches { err: i32 },
+    /// A reply to an ordinary request.
+    Reply(Reply),
+}
+
+/// A decoded watch notification.
+#[derive(Debug)]
+pub(crate) struct Notification {
+    pub(crate) r#type: i32,
+    pub(crate) state: i32,
+    /// Server-side path.
+    pub(crate) path: String,
+    pub(crate) zxid: i64,
+}
+
+/// Writes one request frame: length, header, body.
+pub(crate) fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u8]) {
+    out.reserve(4 + REQUEST_HEADER_LEN + body.len());
+    out.put_i32((REQUEST_HEADER_LEN + body.len()) as i32);
+    RequestHeader {
+        xid,
+        r#type: op.code(),
+    }
+    .encode(out);
+    out.put_slice(body);
+}
+
+/// Writes a frame that is a header alone (ping, close).
+pub(crate) fn encode_header_only(out: &mut BytesMut, xid: i32, op: OpCode) {
+    encode_request(out, xid, op, &[]);
+}
+
+/// Writes an authentication packet.
+pub(crate) fn encode_auth(out: &mut BytesMut, scheme: &str, auth: &Bytes) {
+    let packet = AuthPacket {
+        r#type: 0,
+        scheme: scheme.to_owned(),
+        auth: auth.clone(),
+    };
+    encode_record(out, AUTH_XID, OpCode::Auth, &packet);
+}
+
+/// Writes a `SetWatches2` request.
+pub(crate) fn encode_set_watches(out: &mut BytesMut, record: &SetWatches2) {
+    encode_record(out, SET_WATCHES_XID, OpCode::SetWatches2, record);
+}
+
+fn encode_record<R: Jute>(out: &mut BytesMut, xid: i32, op: OpCode, record: &R) {
+    let len = REQUEST_HEADER_LEN + record.encoded_len();
+    out.reserve(4 + len);
+    out.put_i32(len as i32);
+    RequestHeader {
+        xid,
+        r#type: op.code(),
+    }
+    .encode(out);
+    record.encode(out);
+}
+
+/// Classifies one frame body (without its length prefix). The reply body is a slice of
+/// `frame`, not a copy.
+pub(crate) fn parse_reply(mut frame: Bytes) -> Result<Incoming, String> {
+    if frame.len() < REPLY_HEADER_LEN {
+        return Err(format!(
+            "a {}-byte frame is too short for a reply header",
+            frame.len()
+        ));
+    }
+    let header: ReplyHeader =
+        jute::from_bytes(frame.split_to(REPLY_HEADER_LEN)).map_err(|e| e.to_string())?;
+    Ok(match header.xid {
+        NOTIFICATION_XID => {
+            let event: WatcherEvent =
+                jute::from_bytes(frame).map_err(|e| format!("bad watch notification: {e}"))?;
+            Incoming::Notification(Notification {
+                r#type: event.r#type,
+                state: event.state,
+                path: event.path,
+                zxid: header.zxid,
+            })
+        }
+        PING_XID => Incoming::Ping,
+        AUTH_XID => Incoming::Auth { err: header.err },
+        SET_WATCHES_XID => Incoming::SetWatches { err: header.err },
+        xid => Incoming::Reply(Reply {
+            xid,
+            zxid: header.zxid,
+            err: header.err,
+            body: if header.err == 0 { frame } else { Bytes::new() },
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply_frame(xid: i32, zxid: i64, err: i32, body: &[u8]) -> Bytes {
+        let mut v = jute::to_vec(&ReplyHeader { xid, zxid, err });
+        v.extend_from_slice(body);
+        Bytes::from(v)
+    }
+
+    #[test]
+    fn request_frames_are_length_prefixed_and_batched() {
+        let mut out = BytesMut::new();
+        encode_request(&mut out, 1, OpCode::GetData, &[9, 9]);
+        encode_header_only(&mut out, PING_XID, OpCode::Ping);
+        assert_eq!(
+            &out[..],
+            [
+                0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0, 4, 9, 9, // getData xid 1
+                0, 0, 0, 8, 255, 255, 255, 254, 0, 0, 0, 11 // ping
+            ]
+        );
+    }
+
+    #[test]
+    fn auth_packet_layout() {
+        let mut out = BytesMut::new();
+        encode_auth(&mut out, "digest", &Bytes::from_static(b"u:p"));
+        let mut expected = vec![0, 0, 0, 29, 255, 255, 255, 252, 0, 0, 0, 100, 0, 0, 0, 0];
+        expected.extend_from_slice(&[0, 0, 0, 6]);
+        expected.extend_from_slice(b"digest");
+        expected.extend_from_slice(&[0, 0, 0, 3]);
+        expected.extend_from_slice(b"u:p");
+        assert_eq!(&out[..], &expected[..]);
+    }
+
+    #[test]
+    fn classifies_by_xid() {
+        assert!(matches!(
+            parse_reply(reply_frame(-2, 0, 0, &[])),
+            Ok(Incoming::Ping)
+        ));
+        assert!(matches!(
+            parse_reply(reply_frame(-4, 0, -115, &[])),
+            Ok(Incoming::Auth { err: -115 })
+        ));
+        assert!(matches!(
+            parse_reply(reply_frame(-8, 0, 0, &[])),
+            Ok(Incoming::SetWatches { err: 0 })
+        ));
+        let event = jute::to_vec(&WatcherEvent {
+            r#type: 3,
+            state: 3,
+            path: "/a".into(),
+        });
+        match parse_reply(reply_frame(-1, 77, 0, &event)) {
+            Ok(Incoming::Notification(n)) => {
+                assert_eq!((n.r#type, n.state, n.path.as_str(), n.zxid), (3, 3, "/a", 77));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reply_bodies_only_without_error_and_zero_copy() {
+        let frame = reply_frame(5, 9, 0, b"body");
+        let start = frame.as_ptr() as usize;
+        match parse_reply(frame) {
+            Ok(Incoming::Reply(r)) => {
+                assert_eq!((r.xid, r.zxid, r.err), (5, 9, 0));
+                assert_eq!(&r.body[..], b"body");
+                assert_eq!(r.body.as_ptr() as usize, start + REPLY_HEADER_LEN, "no copy");
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_reply(reply_frame(6, 9, -101, b"junk")) {
+            Ok(Incoming::Reply(r)) => assert!(r.body.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_reply(Bytes::from_static(&[0; 15])).is_err());
+        assert!(parse_reply(reply_frame(-1, 0, 0, &[0, 0])).is_err());
+    }
+
+    #[test]
+    fn fail_all_reaches_every_waiter() {
+        let mut q = PendingQueue::default();
+        let (tx, mut rx) = oneshot::channel();
+        let (atx, mut arx) = oneshot::channel();
+        q.requests.push_back(Pending {
+            xid: 1,
+            op: OpCode::Exists,
+            reply: Some(tx),
+            effect: Effect::None,
+        });
+        q.auths.push_back(Some(atx));
+        q.auths.push_back(None);
+        q.fail_all(&Error::ConnectionLoss);
+        assert_eq!(rx.try_recv().unwrap().unwrap_err(), Error::ConnectionLoss);
+        assert_eq!(arx.try_recv().unwrap(), Err(Error::ConnectionLoss));
+        assert!(q.requests.is_empty() && q.auths.is_empty());
+    }
+}
