@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod gen;
 
 /// Tools for Apache Jute IDL schemas.
 #[derive(Debug, Parser)]
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Parse and validate schema files, reporting every error found.
     Check(check::Args),
+    /// Generate Rust records from schema files.
+    Gen(gen::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Gen(args) => gen::run(&args),
     }
 }
