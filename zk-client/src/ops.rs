@@ -488,7 +488,8 @@ impl Client {
 
     /// Removes every watch of `kind` on `path`, on the server and in this client; the removed
     /// watchers receive a `*WatchRemoved` event. Fails with [`Error::NoWatcher`] when there
-    /// is none.
+    /// is none. `Any` removes every kind, persistent watches included; servers before 3.9
+    /// refuse the `Persistent*` kinds (`MARSHALLINGERROR`): use `Any` there.
     pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<(), Error> {
         let server_path = self.server_path(path)?;
         let request = RemoveWatchesRequest {
@@ -505,7 +506,8 @@ impl Client {
     }
 
     /// Asks the server whether a watch of `kind` is set on `path` for this session;
-    /// [`Error::NoWatcher`] when not.
+    /// [`Error::NoWatcher`] when not. Servers before 3.9 only know `Data`, `Children` and
+    /// `Any` (a persistent watch counts as both data and child watch there).
     pub async fn check_watches(&self, path: &str, kind: WatcherType) -> Result<(), Error> {
         let request = CheckWatchesRequest {
             path: self.server_path(path)?,

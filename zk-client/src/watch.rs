@@ -24,7 +24,7 @@ pub struct WatchedEvent {
     pub state: KeeperState,
     /// The node concerned, relative to the client's chroot (empty for session events).
     pub path: String,
-    /// The zxid of the change, when the server reports it (-1 otherwise).
+    /// The zxid of the change, when the server reports it (3.9 and later; -1 otherwise).
     pub zxid: i64,
 }
 
@@ -149,10 +149,27 @@ impl Registry {
         }
         let kind = removed.kind.server_type();
         let still_needed = entries.iter().any(|e| e.kind.server_type() == kind);
-        if entries.is_empty() {
+        let path_empty = entries.is_empty();
+        if path_empty {
             self.by_path.remove(&path);
         }
-        (!still_needed).then_some(Unneeded { path, kind })
+        if still_needed {
+            return None;
+        }
+        if removed.kind.is_oneshot() {
+            return Some(Unneeded { path, kind });
+        }
+        // Servers before 3.9 cannot remove persistent watches by type, only all of the
+        // session's watches on the path (`Any`): safe once nothing else is watched there.
+        // Otherwise ask by type, which newer servers understand and older ones refuse.
+        Some(Unneeded {
+            path,
+            kind: if path_empty {
+                zk_records::WatcherType::Any
+            } else {
+                kind
+            },
+        })
     }
 
     /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
@@ -170,7 +187,9 @@ impl Registry {
         let mut kept = Vec::with_capacity(entries.len());
         for mut e in entries.drain(..) {
             let t = e.kind.server_type();
-            let matches = kind == T::Any && matches!(t, T::Data | T::Children) || t == kind;
+            // `Any` removes every watch on the path, persistent ones included (as servers
+            // before 3.9 do).
+            let matches = kind == T::Any || t == kind;
             if matches {
                 let event_type = match t {
                     T::Children => EventType::ChildWatchRemoved,
