@@ -30,6 +30,14 @@ pub enum PathSegment {
     },
     /// An element of a vector, or an entry of a map, by position.
     Index(usize),
+    /// A field of a record whose names are known only at run time (schema-driven decoders,
+    /// such as `jute-value`). Rendered exactly like [`PathSegment::Field`].
+    NamedField {
+        /// The record's name, e.g. `ConnectResponse`.
+        record: Box<str>,
+        /// The field's name, e.g. `passwd`.
+        field: Box<str>,
+    },
 }
 
 /// What went wrong.
@@ -151,11 +159,10 @@ impl Error {
         for segment in self.path() {
             match segment {
                 PathSegment::Field { record, field } => {
-                    if out.is_empty() {
-                        out.push_str(record);
-                    }
-                    out.push('.');
-                    out.push_str(field);
+                    push_field(&mut out, record, field);
+                }
+                PathSegment::NamedField { record, field } => {
+                    push_field(&mut out, record, field);
                 }
                 PathSegment::Index(i) => {
                     out.push('[');
@@ -174,12 +181,32 @@ impl Error {
         self
     }
 
+    /// Like [`Error::in_field`], for names known only at run time (a schema loaded by a
+    /// program rather than compiled into it). Allocates, on the error path only.
+    #[cold]
+    pub fn in_named_field(mut self, record: &str, field: &str) -> Self {
+        self.inner.path.push(PathSegment::NamedField {
+            record: record.into(),
+            field: field.into(),
+        });
+        self
+    }
+
     /// Records that the error happened inside element `index` of a vector or map.
     #[cold]
     pub fn in_index(mut self, index: usize) -> Self {
         self.inner.path.push(PathSegment::Index(index));
         self
     }
+}
+
+/// Appends `record.field` to a rendered path (the record only for the outermost segment).
+fn push_field(out: &mut String, record: &str, field: &str) {
+    if out.is_empty() {
+        out.push_str(record);
+    }
+    out.push('.');
+    out.push_str(field);
 }
 
 impl fmt::Display for ErrorKind {
@@ -286,6 +313,11 @@ mod tests {
         .in_index(2)
         .in_field("MultiResponse", "stats");
         assert_eq!(e.path_string(), "MultiResponse.stats[2].mzxid");
+        let named = Error::new(ErrorKind::TrailingBytes { count: 1 }, 3)
+            .in_named_field("Stat", "mzxid")
+            .in_index(0)
+            .in_field("MultiResponse", "stats");
+        assert_eq!(named.path_string(), "MultiResponse.stats[0].mzxid");
         assert_eq!(
             e.to_string(),
             "MultiResponse.stats[2].mzxid: at byte 41: expected long (8 bytes), found end of input (3 bytes left)"

@@ -1,0 +1,97 @@
+//! `jute decode`: one record's bytes (stdin or `--hex`) -> one JSON object, driven by a schema.
+
+use std::io::{Read as _, Write as _};
+use std::process::ExitCode;
+
+use jute::{Decoder, Limits};
+
+use crate::schema_arg::SchemaArgs;
+
+/// Arguments of `jute decode`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  jute decode --schema zookeeper.jute --type Stat < stat.bin
+  jute decode -s zookeeper.jute -t proto.ConnectRequest --hex 0000000000000000000075300000000000000000000000100000000000000000000000000000000000
+  jute decode -s zookeeper.jute -t ACL --hex 0000001f00000005776f726c6400000006616e796f6e65 --pretty
+
+JSON: ints and longs are integers, booleans booleans, floats numbers (NaN and infinities as
+the strings \"NaN\", \"Infinity\", \"-Infinity\"), ustrings strings, buffers lowercase hex,
+vectors arrays, maps arrays of [key, value] pairs in wire order, records objects, null null.
+`jute encode` reads the same JSON back.")]
+pub(crate) struct Args {
+    #[command(flatten)]
+    schema: SchemaArgs,
+
+    /// The record's bytes as hex (whitespace allowed) instead of raw bytes on stdin.
+    #[arg(long, value_name = "HEX")]
+    hex: Option<String>,
+
+    /// Accept bytes after the record (they are reported on stderr) instead of failing.
+    #[arg(long)]
+    allow_trailing: bool,
+
+    /// Print indented JSON.
+    #[arg(long)]
+    pretty: bool,
+
+    /// Largest accepted ustring/buffer length, in bytes (default: twice ZooKeeper's
+    /// jute.maxbuffer default, as Java's reader).
+    #[arg(long, value_name = "BYTES")]
+    max_len: Option<usize>,
+}
+
+/// Runs `jute decode`.
+pub(crate) fn run(args: &Args) -> ExitCode {
+    match decode(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr().lock(), "{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn decode(args: &Args) -> Result<(), String> {
+    let (schema, record) = args.schema.load()?;
+    let bytes = match &args.hex {
+        Some(text) => jute_value::hex::decode(text).map_err(|e| format!("error: --hex: {e}"))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("error: reading stdin: {e}"))?;
+            buf
+        }
+    };
+    let mut limits = Limits::default();
+    if let Some(max) = args.max_len {
+        limits.max_len = max;
+    }
+    let mut d = Decoder::with_limits(&bytes[..], limits);
+    let value = jute_value::decode(&schema, &record, &mut d)
+        .map_err(|e| format!("error: cannot decode {record}: {e}"))?;
+    let trailing = d.remaining();
+    if trailing > 0 {
+        let message = format!(
+            "{trailing} trailing byte{} after the {record} record, at byte {}",
+            if trailing == 1 { "" } else { "s" },
+            d.offset()
+        );
+        if args.allow_trailing {
+            let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
+        } else {
+            return Err(format!(
+                "error: {message} (pass --allow-trailing to accept them)"
+            ));
+        }
+    }
+    let json = value.to_json();
+    let text = if args.pretty {
+        json.pretty()
+    } else {
+        json.to_string()
+    };
+    writeln!(std::io::stdout().lock(), "{text}").map_err(|e| format!("error: writing stdout: {e}"))
+}

@@ -1,0 +1,37 @@
+//! The options shared by `jute decode` and `jute encode`: which schema files, which record.
+
+use std::path::PathBuf;
+
+use jute_parser::Schema;
+
+/// `--schema FILE... --type NAME`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SchemaArgs {
+    /// A schema file (repeat for several); its includes are read too.
+    #[arg(long = "schema", short = 's', value_name = "FILE", required = true)]
+    schemas: Vec<PathBuf>,
+
+    /// The record type: fully qualified (`org.apache.zookeeper.data.Stat`), or any unambiguous
+    /// dotted suffix of it (`data.Stat`, `Stat`).
+    #[arg(long = "type", short = 't', value_name = "NAME")]
+    record: String,
+}
+
+impl SchemaArgs {
+    /// Parses the schema files and resolves the record type to its qualified name.
+    ///
+    /// On failure returns the full message to print (the diagnostics, or the lookup error).
+    pub(crate) fn load(&self) -> Result<(Schema, String), String> {
+        let schema = jute_parser::parse_files(&self.schemas).map_err(|d| {
+            format!(
+                "{d}\nerror: could not load the schema ({} error{})",
+                d.error_count(),
+                if d.error_count() == 1 { "" } else { "s" }
+            )
+        })?;
+        let name = jute_value::find_record(&schema, &self.record)
+            .map_err(|e| format!("error: {e}"))?
+            .qualified_name();
+        Ok((schema, name))
+    }
+}

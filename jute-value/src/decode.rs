@@ -1,0 +1,179 @@
+//! Schema-driven decoding: bytes -> [`Value`], as safe as the compiled runtime.
+//!
+//! All reads go through [`jute::Decoder`], so the runtime's rules apply unchanged: lengths
+//! and counts are checked against [`jute::Limits`] and the remaining input before anything is
+//! allocated, and nesting is bounded by [`jute::Limits::max_depth`] (here records count as a
+//! level too, because a schema, unlike compiled code, is input).
+
+use std::collections::HashMap;
+
+use jute::bytes::Buf;
+use jute::{Decoder, Error, Jute};
+use jute_parser::{Record, Schema, Type};
+
+use crate::value::{RecordValue, Value};
+
+/// Decodes one record of type `record` (a fully qualified name of `schema`) from `d`.
+///
+/// Bytes after the record are left in `d` (check [`Decoder::remaining`] to reject them).
+///
+/// ```
+/// use jute::Decoder;
+/// use jute_value::Value;
+///
+/// let schema = jute_parser::parse_str("id.jute", "module m { class Id { ustring scheme; ustring id; } }")?;
+/// let bytes = b"\0\0\0\x05world\0\0\0\x06anyone";
+/// let value = jute_value::decode(&schema, "m.Id", &mut Decoder::new(&bytes[..]))?;
+/// assert_eq!(value.field("id"), Some(&Value::String("anyone".into())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// A [`jute::Error`] naming the field path (`Id.scheme`), the byte offset, and what was
+/// expected and found; also when `record` is not a record of `schema`.
+pub fn decode<B: Buf>(schema: &Schema, record: &str, d: &mut Decoder<B>) -> Result<Value, Error> {
+    let Some(r) = schema.record(record) else {
+        return Err(Error::invalid(
+            "a record type of the schema",
+            format!("`{record}`"),
+            d.offset(),
+        ));
+    };
+    Reader::new(schema).record(r, d)
+}
+
+/// Decodes one value of `ty` (any Jute type whose records belong to `schema`) from `d`.
+///
+/// # Errors
+///
+/// As [`decode`].
+pub fn decode_type<B: Buf>(schema: &Schema, ty: &Type, d: &mut Decoder<B>) -> Result<Value, Error> {
+    Reader::new(schema).value(ty, d)
+}
+
+/// The fewest bytes any value of `ty` encodes to, in `schema` (0 for an unknown record).
+/// Used to bound vector and map counts by the input that remains.
+pub fn min_encoded_len(schema: &Schema, ty: &Type) -> usize {
+    Reader::new(schema).min_len(ty)
+}
+
+/// How deep `min_len` follows record references before settling for a lower bound.
+const MIN_LEN_DEPTH: u32 = 128;
+
+/// One decoding run: the schema and a memo of record minimum lengths.
+struct Reader<'s> {
+    schema: &'s Schema,
+    min_lens: HashMap<&'s str, usize>,
+}
+
+impl<'s> Reader<'s> {
+    fn new(schema: &'s Schema) -> Self {
+        Self {
+            schema,
+            min_lens: HashMap::new(),
+        }
+    }
+
+    fn record<B: Buf>(&mut self, r: &'s Record, d: &mut Decoder<B>) -> Result<Value, Error> {
+        d.nested(|d| {
+            let mut fields = Vec::with_capacity(r.fields.len());
+            for f in &r.fields {
+                let v = self
+                    .value(&f.ty, d)
+                    .map_err(|e| e.in_named_field(&r.name, &f.name))?;
+                fields.push((f.name.clone(), v));
+            }
+            Ok(Value::Record(RecordValue {
+                name: r.qualified_name(),
+                fields,
+            }))
+        })
+    }
+
+    fn value<B: Buf>(&mut self, ty: &'s Type, d: &mut Decoder<B>) -> Result<Value, Error> {
+        Ok(match ty {
+            Type::Byte => Value::Byte(d.read_i8()?),
+            Type::Boolean => Value::Bool(d.read_bool()?),
+            Type::Int => Value::Int(d.read_i32()?),
+            Type::Long => Value::Long(d.read_i64()?),
+            Type::Float => Value::Float(d.read_f32()?),
+            Type::Double => Value::Double(d.read_f64()?),
+            Type::UString => Option::<String>::decode(d)?.map_or(Value::Null, Value::String),
+            Type::Buffer => Option::<Vec<u8>>::decode(d)?.map_or(Value::Null, Value::Buffer),
+            Type::Vector(elem) => {
+                let min = self.min_len(elem);
+                let Some(count) = d.read_count("vector", min)? else {
+                    return Ok(Value::Null);
+                };
+                d.nested(|d| {
+                    // The count was checked against the remaining input (or the length limit
+                    // for zero-sized elements); cap the reservation anyway.
+                    let mut items = Vec::with_capacity(count.min(4096));
+                    for i in 0..count {
+                        items.push(self.value(elem, d).map_err(|e| e.in_index(i))?);
+                    }
+                    Ok(Value::Vector(items))
+                })?
+            }
+            Type::Map(k, v) => {
+                let min = self.min_len(k).saturating_add(self.min_len(v));
+                let Some(count) = d.read_count("map", min)? else {
+                    return Ok(Value::Null);
+                };
+                d.nested(|d| {
+                    let mut entries = Vec::with_capacity(count.min(4096));
+                    for i in 0..count {
+                        let key = self.value(k, d).map_err(|e| e.in_index(i))?;
+                        let value = self.value(v, d).map_err(|e| e.in_index(i))?;
+                        entries.push((key, value));
+                    }
+                    Ok(Value::Map(entries))
+                })?
+            }
+            Type::Record(name) => match self.schema.record(name) {
+                Some(r) => self.record(r, d)?,
+                None => {
+                    return Err(Error::invalid(
+                        "a record type of the schema",
+                        format!("`{name}`"),
+                        d.offset(),
+                    ))
+                }
+            },
+        })
+    }
+
+    fn min_len(&mut self, ty: &'s Type) -> usize {
+        self.min_len_at(ty, 0)
+    }
+
+    fn min_len_at(&mut self, ty: &'s Type, depth: u32) -> usize {
+        match ty {
+            Type::Byte | Type::Boolean => 1,
+            Type::Int | Type::Float => 4,
+            Type::Long | Type::Double => 8,
+            Type::UString | Type::Buffer | Type::Vector(_) | Type::Map(..) => 4,
+            Type::Record(name) => {
+                if let Some(&n) = self.min_lens.get(name.as_str()) {
+                    return n;
+                }
+                if depth >= MIN_LEN_DEPTH {
+                    // Deeper than any value could be decoded; every record has a field of at
+                    // least one byte, so 1 is a safe lower bound (and bounds the stack).
+                    return 1;
+                }
+                // The resolver rejects forward and self references, so this recursion ends;
+                // the memo keeps it linear in the schema's size.
+                let n = match self.schema.record(name) {
+                    Some(r) => r.fields.iter().fold(0usize, |acc, f| {
+                        acc.saturating_add(self.min_len_at(&f.ty, depth + 1))
+                    }),
+                    None => 0,
+                };
+                self.min_lens.insert(name.as_str(), n);
+                n
+            }
+        }
+    }
+}

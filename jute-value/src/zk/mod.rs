@@ -1,0 +1,1 @@
+//! ZooKeeper data files.
