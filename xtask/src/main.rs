@@ -1,6 +1,7 @@
 //! Project automation entry point: `cargo xtask <subcommand>`, each subcommand in its own
 //! module.
 
+mod bench;
 mod codegen;
 mod quickstart;
 mod setup;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(rest),
         Some("codegen") => codegen::run(rest),
         Some("test") => test::run(rest),
         Some("quickstart") => quickstart::run(rest),

@@ -1,0 +1,287 @@
+//! The records of the codec comparison (built from the real `zk_records` types) and the
+//! measurement method shared by the `codec-table` binary and the Java harness: median ns/op of
+//! several timed batches after a warm-up.
+//!
+//! Every fixture is deterministic, so the Rust binary can write its encoded bytes to files and
+//! the Java harness (`java/CodecBench.java`) decodes and re-encodes exactly the same bytes.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use jute::Jute;
+use zk_records::data::{Acl, Id, Stat};
+use zk_records::proto::{
+    CreateRequest, GetChildrenResponse, GetDataResponse, ReplyHeader, SetWatches2,
+};
+use zk_records::txn::{CreateTxn, DeleteTxn, MultiTxn, SetDataTxn, Txn};
+
+/// A typical `Stat` with non-trivial values in every field.
+pub fn stat() -> Stat {
+    Stat {
+        czxid: 0x1_0000_0001,
+        mzxid: 0x1_0000_0002,
+        ctime: 1_700_000_000_000,
+        mtime: 1_700_000_000_123,
+        version: 3,
+        cversion: 1,
+        aversion: 0,
+        ephemeral_owner: 0x1234_5678_9abc,
+        data_length: 1024,
+        num_children: 2,
+        pzxid: 0x1_0000_0003,
+    }
+}
+
+/// The reply header of a successful read.
+pub fn reply_header() -> ReplyHeader {
+    ReplyHeader {
+        xid: 42,
+        zxid: 0x1_0000_0042,
+        err: 0,
+    }
+}
+
+/// `len` bytes of deterministic, non-constant data.
+pub fn data(len: usize) -> Bytes {
+    (0..len)
+        .map(|i| (i * 31 + 7) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+/// A getData reply as it travels: `ReplyHeader` then `GetDataResponse` with `len` bytes of data.
+pub fn get_data_reply(len: usize) -> (ReplyHeader, GetDataResponse) {
+    let mut stat = stat();
+    stat.data_length = len as i32;
+    (
+        reply_header(),
+        GetDataResponse {
+            data: Some(data(len)),
+            stat,
+        },
+    )
+}
+
+/// A getChildren reply with `n` sequential-node names (`lock-0000000123`).
+pub fn get_children_response(n: usize) -> GetChildrenResponse {
+    GetChildrenResponse {
+        children: (0..n).map(|i| format!("lock-{i:010}")).collect(),
+    }
+}
+
+/// A SetWatches2 re-registering `n` watches after a reconnect: half data watches, a fifth each
+/// exist and child watches, a twentieth each persistent and persistent-recursive.
+pub fn set_watches2(n: usize) -> SetWatches2 {
+    let paths = |from: usize, to: usize| -> Vec<String> {
+        (from..to)
+            .map(|i| format!("/services/app-{}/instance-{i:06}/config", i % 16))
+            .collect()
+    };
+    let (a, b, c, d) = (n / 2, n / 2 + n / 5, n / 2 + 2 * (n / 5), n - n / 20);
+    SetWatches2 {
+        relative_zxid: 0x1_0000_0042,
+        data_watches: paths(0, a),
+        exist_watches: paths(a, b),
+        child_watches: paths(b, c),
+        persistent_watches: paths(c, d),
+        persistent_recursive_watches: paths(d, n),
+    }
+}
+
+fn acls() -> Vec<Acl> {
+    vec![
+        Acl {
+            perms: 31,
+            id: Id {
+                scheme: "digest".into(),
+                id: "admin:pN6GDGBpA8Bm6rTtXVSGBJz1Fgg=".into(),
+            },
+        },
+        Acl {
+            perms: 1,
+            id: Id {
+                scheme: "world".into(),
+                id: "anyone".into(),
+            },
+        },
+        Acl {
+            perms: 3,
+            id: Id {
+                scheme: "ip".into(),
+                id: "10.0.0.0/8".into(),
+            },
+        },
+    ]
+}
+
+/// A create of a 128-byte node with three ACLs (digest, world, ip).
+pub fn create_request() -> CreateRequest {
+    CreateRequest {
+        path: "/services/app-3/instance-000042/config".into(),
+        data: Some(data(128)),
+        acl: acls(),
+        flags: 0,
+    }
+}
+
+/// A MultiTxn from the transaction log: create, setData, delete, create, each `Txn.data` the
+/// encoded inner transaction (op codes 1, 5, 2, 1 as in ZooDefs.OpCode).
+pub fn multi_txn() -> MultiTxn {
+    let create = |path: &str| CreateTxn {
+        path: path.into(),
+        data: Some(data(64)),
+        acl: acls(),
+        ephemeral: false,
+        parent_c_version: 7,
+    };
+    let txn = |r#type: i32, data: Vec<u8>| Txn {
+        r#type,
+        data: data.into(),
+    };
+    MultiTxn {
+        txns: vec![
+            txn(1, jute::to_vec(&create("/services/app-3/instance-000042"))),
+            txn(
+                5,
+                jute::to_vec(&SetDataTxn {
+                    path: "/services/app-3/instance-000042/config".into(),
+                    data: Some(data(256)),
+                    version: 4,
+                }),
+            ),
+            txn(
+                2,
+                jute::to_vec(&DeleteTxn {
+                    path: "/services/app-3/instance-000041".into(),
+                }),
+            ),
+            txn(1, jute::to_vec(&create("/services/app-3/instance-000043"))),
+        ],
+    }
+}
+
+/// One record of the comparison: its name (also the Java harness's key and the fixture file
+/// name) and encoded bytes, with type-erased encode/decode loops.
+pub struct Case {
+    /// Stable name, e.g. `Stat` or `GetDataResponse_512KiB`.
+    pub name: &'static str,
+    /// What Apache's Java classes are, in order (for the Java harness and the table).
+    pub java: &'static str,
+    /// The encoded record.
+    pub bytes: Bytes,
+    encode: Box<dyn Fn(&mut BytesMut)>,
+    decode_slice: Box<dyn Fn(&[u8]) -> bool>,
+    decode_bytes: Box<dyn Fn(Bytes) -> bool>,
+}
+
+impl Case {
+    /// A case for `value`.
+    pub fn new<T: Jute + 'static>(name: &'static str, java: &'static str, value: T) -> Self {
+        let bytes = Bytes::from(jute::to_vec(&value));
+        Self {
+            name,
+            java,
+            bytes,
+            encode: Box::new(move |buf| black_box(&value).encode(buf)),
+            decode_slice: Box::new(|b| jute::from_slice::<T>(b).map(black_box).is_ok()),
+            decode_bytes: Box::new(|b| jute::from_bytes::<T>(b).map(black_box).is_ok()),
+        }
+    }
+
+    /// Encodes the value into `buf` (which the caller clears).
+    pub fn encode(&self, buf: &mut BytesMut) {
+        (self.encode)(buf)
+    }
+
+    /// Decodes from a slice (buffers are copied); `true` on success.
+    pub fn decode_slice(&self, bytes: &[u8]) -> bool {
+        (self.decode_slice)(bytes)
+    }
+
+    /// Decodes from `Bytes` (buffers are shared, zero-copy); `true` on success.
+    pub fn decode_bytes(&self, bytes: Bytes) -> bool {
+        (self.decode_bytes)(bytes)
+    }
+}
+
+/// The records of the issue, in table order.
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case::new("Stat", "data.Stat", stat()),
+        Case::new("ReplyHeader", "proto.ReplyHeader", reply_header()),
+        Case::new(
+            "GetDataReply_1KiB",
+            "proto.ReplyHeader + proto.GetDataResponse",
+            get_data_reply(1024),
+        ),
+        Case::new(
+            "GetDataReply_512KiB",
+            "proto.ReplyHeader + proto.GetDataResponse",
+            get_data_reply(512 * 1024),
+        ),
+        Case::new(
+            "GetChildrenResponse_1000",
+            "proto.GetChildrenResponse",
+            get_children_response(1000),
+        ),
+        Case::new(
+            "SetWatches2_10000",
+            "proto.SetWatches2",
+            set_watches2(10_000),
+        ),
+        Case::new(
+            "CreateRequest_3ACL",
+            "proto.CreateRequest",
+            create_request(),
+        ),
+        Case::new("MultiTxn_4", "txn.MultiTxn", multi_txn()),
+    ]
+}
+
+/// How long to warm up and how many batches to time; the Java harness uses the same method.
+#[derive(Debug, Clone, Copy)]
+pub struct Method {
+    /// Warm-up time per operation.
+    pub warm_up: Duration,
+    /// Target wall time of one timed batch.
+    pub batch: Duration,
+    /// Number of timed batches; the median is reported.
+    pub batches: usize,
+}
+
+impl Default for Method {
+    fn default() -> Self {
+        Self {
+            warm_up: Duration::from_millis(500),
+            batch: Duration::from_millis(20),
+            batches: 15,
+        }
+    }
+}
+
+impl Method {
+    /// Median ns per call of `op` over timed batches (after warming up and sizing the batch so
+    /// that it lasts about [`Method::batch`]).
+    pub fn measure(&self, mut op: impl FnMut()) -> f64 {
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < self.warm_up || calls == 0 {
+            op();
+            calls += 1;
+        }
+        let per_call = start.elapsed().as_secs_f64() / calls as f64;
+        let iters = ((self.batch.as_secs_f64() / per_call) as u64).max(1);
+        let mut samples: Vec<f64> = (0..self.batches)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    op();
+                }
+                t.elapsed().as_nanos() as f64 / iters as f64
+            })
+            .collect();
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2]
+    }
+}
