@@ -1,1 +1,38 @@
-//! ZooKeeper data files.
+//! ZooKeeper's data files, read without a JVM: transaction logs (`version-2/log.*`) and
+//! snapshots (`version-2/snapshot.*`), as Apache's `TxnLogToolkit` and `SnapshotFormatter`
+//! read them.
+//!
+//! The records inside both files (`FileHeader`, `TxnHeader`, the `*Txn` bodies, `ACL`,
+//! `StatPersisted`) are decoded with [`crate::decode`] from ZooKeeper's own schema
+//! ([`schema()`], the upstream `zookeeper.jute` embedded at build time), so the readers share the
+//! runtime's limits and error paths. The framing around them (checksums, end-of-record
+//! bytes, padding, snapshot seals) is hand-written here, after Apache's `FileTxnLog`,
+//! `SerializeUtils`, `FileSnap`, `SnapStream`, `DataTree` and `ReferenceCountedACLCache`.
+//!
+//! ```
+//! let schema = jute_value::zk::schema()?;
+//! // A log holding only its header and preallocated padding.
+//! let mut file = b"ZKLG\0\0\0\x02\0\0\0\0\0\0\0\0".to_vec();
+//! file.resize(1024, 0);
+//! let items: Vec<_> = jute_value::zk::TxnLogReader::new(&schema, &file)?.collect();
+//! assert!(matches!(items[..], [jute_value::zk::LogItem::End { offset: 16, .. }]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod adler32;
+mod error;
+mod json;
+mod schema;
+mod snapshot;
+mod time;
+mod txn;
+mod txnlog;
+
+pub use adler32::adler32;
+pub use error::ZkFileError;
+pub use json::file_header_json;
+pub use schema::{schema, ZOOKEEPER_JUTE};
+pub use snapshot::{decompress, Compression, DataFormat, SnapItem, SnapshotReader, Znode};
+pub use time::format_millis;
+pub use txn::{op_name, SubTxn, TxnBody};
+pub use txnlog::{LogItem, TxnEntry, TxnLogReader};

@@ -1,0 +1,61 @@
+//! [`ZkFileError`]: why a ZooKeeper data file cannot be read at all.
+
+/// A file that cannot be read at all (problems with single entries are reported as items
+/// by the readers, which go on reading).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ZkFileError {
+    /// The file header could not be decoded.
+    #[error("cannot read the file header: {0}")]
+    Header(#[source] jute::Error),
+    /// The magic number is not the one of this kind of file.
+    #[error(
+        "not a ZooKeeper {kind}: magic is {found:?} ({found_hex:#010x}), expected {expected:?}"
+    )]
+    BadMagic {
+        /// `transaction log` or `snapshot`.
+        kind: &'static str,
+        /// The magic as text (non-ASCII bytes as `?`).
+        found: String,
+        /// The magic as a number.
+        found_hex: u32,
+        /// The expected magic, `ZKLG` or `ZKSN`.
+        expected: &'static str,
+    },
+    /// The schema lacks a record the reader needs (only with a custom schema).
+    #[error("the schema has no record {0}")]
+    MissingRecord(&'static str),
+    /// The file is compressed in a format this build cannot read.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Decompression failed.
+    #[error("cannot decompress: {0}")]
+    Decompress(#[source] std::io::Error),
+}
+
+/// Checks `magic` (the FileHeader's first int) against `expected`.
+pub(crate) fn check_magic(
+    kind: &'static str,
+    magic: i32,
+    expected: &'static str,
+) -> Result<(), ZkFileError> {
+    let bytes = magic.to_be_bytes();
+    if bytes == expected.as_bytes() {
+        return Ok(());
+    }
+    Err(ZkFileError::BadMagic {
+        kind,
+        found: bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() {
+                    char::from(b)
+                } else {
+                    '?'
+                }
+            })
+            .collect(),
+        found_hex: u32::from_be_bytes(bytes),
+        expected,
+    })
+}

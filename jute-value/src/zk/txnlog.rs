@@ -1,0 +1,294 @@
+//! Transaction logs (`version-2/log.<zxid>`), entry by entry, as Apache's `FileTxnLog` reads
+//! them.
+//!
+//! Layout: a `FileHeader` (magic `ZKLG`, version 2, dbid), then entries of
+//! `long checksum` (Adler-32 of the transaction bytes), `buffer` transaction bytes
+//! (`TxnHeader`, body, and since 3.6 an optional `TxnDigest`), and the end-of-record byte
+//! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log.
+
+use jute::Decoder;
+use jute_parser::Schema;
+
+use super::adler32::adler32;
+use super::error::{check_magic, ZkFileError};
+use super::schema::names;
+use super::txn::{decode_body, TxnBody};
+use crate::value::Value;
+
+/// The end-of-record marker after each entry.
+const END_OF_RECORD: u8 = b'B';
+/// `long` checksum + `int` length.
+const ENTRY_HEAD: usize = 12;
+
+/// One transaction of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxnEntry {
+    /// File offset of the entry (its checksum).
+    pub offset: usize,
+    /// The Adler-32 checksum as stored (and verified).
+    pub checksum: i64,
+    /// The `TxnHeader` record: `clientId` (the session), `cxid`, `zxid`, `time`, `type`.
+    pub header: Value,
+    /// The body.
+    pub body: TxnBody,
+    /// The `TxnDigest` that 3.6+ servers append when digests are enabled.
+    pub digest: Option<Value>,
+    /// Bytes after the body and digest that no record accounts for (normally empty).
+    pub trailing: Vec<u8>,
+}
+
+impl TxnEntry {
+    /// An integer field of the header (`zxid`, `clientId`, `cxid`, `time`, `type`).
+    pub fn header_field(&self, name: &str) -> Option<i64> {
+        self.header.field(name).and_then(Value::as_i64)
+    }
+
+    /// The transaction type (`ZooDefs.OpCode`).
+    pub fn op_type(&self) -> i32 {
+        self.header_field("type")
+            .and_then(|t| i32::try_from(t).ok())
+            .unwrap_or(0)
+    }
+}
+
+/// What the reader found at one position of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogItem {
+    /// A transaction whose checksum matched and that decoded completely.
+    Txn(Box<TxnEntry>),
+    /// An entry that could not be read; the reader goes on with the next entry it can find.
+    Corrupt {
+        /// File offset of the bad entry.
+        offset: usize,
+        /// What is wrong, and where reading resumes.
+        message: String,
+    },
+    /// The end of the log: the zero padding (or the end of the file).
+    End {
+        /// File offset where the log ends.
+        offset: usize,
+        /// Bytes from there to the end of the file (the preallocated padding).
+        padding: usize,
+    },
+}
+
+/// Reads a transaction log held in memory, one [`LogItem`] at a time.
+#[derive(Debug)]
+pub struct TxnLogReader<'a> {
+    schema: &'a Schema,
+    bytes: &'a [u8],
+    header: Value,
+    pos: usize,
+    /// One past the last non-zero byte: beyond it there is only padding.
+    content_end: usize,
+    done: bool,
+}
+
+impl<'a> TxnLogReader<'a> {
+    /// Reads the file header of `bytes` (the whole log file); entries are read by iterating.
+    ///
+    /// # Errors
+    ///
+    /// When the header cannot be decoded or its magic is not `ZKLG`.
+    pub fn new(schema: &'a Schema, bytes: &'a [u8]) -> Result<Self, ZkFileError> {
+        if schema.record(names::FILE_HEADER).is_none() {
+            return Err(ZkFileError::MissingRecord(names::FILE_HEADER));
+        }
+        let mut d = Decoder::new(bytes);
+        let header =
+            crate::decode(schema, names::FILE_HEADER, &mut d).map_err(ZkFileError::Header)?;
+        let magic = header.field("magic").and_then(Value::as_i64).unwrap_or(0);
+        check_magic("transaction log", magic as i32, "ZKLG")?;
+        let content_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        Ok(Self {
+            schema,
+            bytes,
+            header,
+            pos: d.offset(),
+            content_end,
+            done: false,
+        })
+    }
+
+    /// The `FileHeader` record (`magic`, `version`, `dbid`).
+    pub fn header(&self) -> &Value {
+        &self.header
+    }
+
+    fn read_entry(&mut self) -> LogItem {
+        let (bytes, p) = (self.bytes, self.pos);
+        let left = bytes.len() - p;
+        if p >= self.content_end {
+            return self.end(p);
+        }
+        if left < ENTRY_HEAD {
+            self.done = true;
+            return LogItem::Corrupt {
+                offset: p,
+                message: format!(
+                    "truncated entry: {left} bytes left, an entry needs at least {}",
+                    ENTRY_HEAD + 1
+                ),
+            };
+        }
+        let checksum = i64::from_be_bytes(array(&bytes[p..p + 8]));
+        let len = i32::from_be_bytes(array(&bytes[p + 8..p + 12]));
+        if len == 0 {
+            // Java's reader: "Since we preallocate, we define EOF to be an empty transaction".
+            return self.end(p);
+        }
+        let data_start = p + ENTRY_HEAD;
+        let Ok(len) = usize::try_from(len) else {
+            return self.corrupt(p, format!("negative entry length {len}"));
+        };
+        if len + 1 > left - ENTRY_HEAD {
+            let present = left - ENTRY_HEAD;
+            if self.resync(p + 1).is_none() {
+                // Nothing valid follows: the server stopped while writing this entry.
+                self.done = true;
+                return LogItem::Corrupt {
+                    offset: p,
+                    message: format!(
+                        "truncated entry: {len} transaction bytes and the end-of-record byte \
+                         announced, {present} bytes left in the file"
+                    ),
+                };
+            }
+            return self.corrupt(
+                p,
+                format!("entry length {len} does not fit the file ({present} bytes left)"),
+            );
+        }
+        let data = &bytes[data_start..data_start + len];
+        let eor = bytes[data_start + len];
+        if eor != END_OF_RECORD {
+            return self.corrupt(
+                p,
+                format!(
+                    "entry of {len} bytes is not followed by the end-of-record byte 'B' \
+                     (found {eor:#04x} at offset {})",
+                    data_start + len
+                ),
+            );
+        }
+        let next = data_start + len + 1;
+        let computed = adler32(data);
+        if checksum != i64::from(computed) {
+            self.pos = next;
+            return LogItem::Corrupt {
+                offset: p,
+                message: format!(
+                    "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
+                     bytes is {computed:#x}; entry skipped"
+                ),
+            };
+        }
+        self.pos = next;
+        match self.decode_txn(p, checksum, data) {
+            Ok(entry) => LogItem::Txn(Box::new(entry)),
+            Err(e) => LogItem::Corrupt {
+                offset: p,
+                message: format!(
+                    "cannot decode the transaction bytes (at file offset {data_start}; offsets \
+                     below are relative to them): {e}"
+                ),
+            },
+        }
+    }
+
+    fn decode_txn(
+        &self,
+        offset: usize,
+        checksum: i64,
+        data: &[u8],
+    ) -> Result<TxnEntry, jute::Error> {
+        let mut d = Decoder::new(data);
+        let header = crate::decode(self.schema, names::TXN_HEADER, &mut d)?;
+        let op_type = header
+            .field("type")
+            .and_then(Value::as_i64)
+            .and_then(|t| i32::try_from(t).ok())
+            .unwrap_or(0);
+        let body = decode_body(self.schema, op_type, data, &mut d)?;
+        let mut digest = None;
+        if d.remaining() >= ENTRY_HEAD {
+            digest = Some(crate::decode(self.schema, names::TXN_DIGEST, &mut d)?);
+        }
+        let trailing = data[d.offset()..].to_vec();
+        Ok(TxnEntry {
+            offset,
+            checksum,
+            header,
+            body,
+            digest,
+            trailing,
+        })
+    }
+
+    fn end(&mut self, offset: usize) -> LogItem {
+        self.done = true;
+        LogItem::End {
+            offset,
+            padding: self.bytes.len() - offset,
+        }
+    }
+
+    /// Reports a bad entry at `offset` and moves to the next entry that checks out.
+    fn corrupt(&mut self, offset: usize, what: String) -> LogItem {
+        let message = match self.resync(offset + 1) {
+            Some(next) => {
+                self.pos = next;
+                format!("{what}; resuming at the next valid entry, at offset {next}")
+            }
+            None => {
+                self.done = true;
+                format!("{what}; no valid entry follows")
+            }
+        };
+        LogItem::Corrupt { offset, message }
+    }
+
+    /// The first offset at or after `from` where a complete entry with a matching checksum
+    /// starts. A false match needs a 32-bit checksum collision at a position that also has a
+    /// plausible length and the end-of-record byte.
+    fn resync(&self, from: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let last = self
+            .content_end
+            .min(bytes.len().saturating_sub(ENTRY_HEAD + 1));
+        (from..last).find(|&q| {
+            // The checksum is an Adler-32 in a long: its high half is zero.
+            if bytes[q..q + 4] != [0, 0, 0, 0] {
+                return false;
+            }
+            let len = i32::from_be_bytes(array(&bytes[q + 8..q + 12]));
+            let Ok(len) = usize::try_from(len) else {
+                return false;
+            };
+            let end = q + ENTRY_HEAD + len;
+            len > 0
+                && end < bytes.len()
+                && bytes[end] == END_OF_RECORD
+                && i64::from_be_bytes(array(&bytes[q..q + 8]))
+                    == i64::from(adler32(&bytes[q + ENTRY_HEAD..end]))
+        })
+    }
+}
+
+impl Iterator for TxnLogReader<'_> {
+    type Item = LogItem;
+
+    fn next(&mut self) -> Option<LogItem> {
+        if self.done {
+            return None;
+        }
+        Some(self.read_entry())
+    }
+}
+
+/// The first `N` bytes of `slice` (which the callers make exactly `N` long).
+fn array<const N: usize>(slice: &[u8]) -> [u8; N] {
+    let mut out = [0; N];
+    out.copy_from_slice(&slice[..N]);
+    out
+}
