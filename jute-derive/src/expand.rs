@@ -154,7 +154,54 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             };
         }
     });
-    let idents = fields.iter().map(|f| f.ident);
+    let idents: Vec<_> = fields.iter().map(|f| f.ident).collect();
+
+    // Records whose fields are all fixed-size primitives (Stat, ReplyHeader, ...) encode
+    // through one stack array and a single `put_slice`, and decode from one bounds check on
+    // the input's chunk (falling back to the field-by-field path, and its errors, when the
+    // chunk is short). Only for non-generic structs, so the array length is a plain constant.
+    let fixed = !fields.is_empty()
+        && input.generics.params.is_empty()
+        && fields
+            .iter()
+            .all(|f| f.trailing.is_none() && is_fixed_primitive(f.ty));
+    let encodes: Vec<TokenStream> = encodes.collect();
+    let (fixed_encode, fixed_decode) = if fixed {
+        let fixed_trait = quote!(#krate::__private::Fixed);
+        let mut offsets = vec![quote!(0)];
+        for f in &fields {
+            let ty = f.ty;
+            let prev = offsets.last().cloned().unwrap_or_default();
+            offsets.push(quote!(#prev + <#ty as #fixed_trait>::LEN));
+        }
+        let total = offsets.last().cloned().unwrap_or_default();
+        let writes = fields.iter().zip(offsets.windows(2)).map(|(f, w)| {
+            let (ident, ty, from, to) = (f.ident, f.ty, &w[0], &w[1]);
+            quote!(<#ty as #fixed_trait>::write(&self.#ident, &mut __jute_a[#from..#to]);)
+        });
+        let reads = fields.iter().zip(offsets.windows(2)).map(|(f, w)| {
+            let (ident, ty, from, to) = (f.ident, f.ty, &w[0], &w[1]);
+            quote!(#ident: <#ty as #fixed_trait>::read(&__jute_a[#from..#to]))
+        });
+        (
+            quote! {
+                const __JUTE_LEN: #usize_ty = #total;
+                let mut __jute_a = [0u8; __JUTE_LEN];
+                #(#writes)*
+                #krate::bytes::BufMut::put_slice(__jute_buf, &__jute_a);
+            },
+            quote! {
+                const __JUTE_LEN: #usize_ty = #total;
+                if let ::core::option::Option::Some(__jute_a) =
+                    #krate::__private::take_array::<__JUTE_LEN, __JuteB>(__jute_d)
+                {
+                    return ::core::result::Result::Ok(Self { #(#reads),* });
+                }
+            },
+        )
+    } else {
+        (quote!(#(#encodes)*), quote!())
+    };
 
     Ok(quote! {
         #[doc(hidden)]
@@ -169,7 +216,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                     &self,
                     __jute_buf: &mut __JuteB,
                 ) {
-                    #(#encodes)*
+                    #fixed_encode
                 }
 
                 #[inline]
@@ -181,12 +228,36 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 fn decode<__JuteB: #krate::bytes::Buf>(
                     __jute_d: &mut #krate::Decoder<__JuteB>,
                 ) -> ::core::result::Result<Self, #krate::Error> {
+                    #fixed_decode
                     #(#decodes)*
                     ::core::result::Result::Ok(Self { #(#idents: #locals),* })
                 }
             }
         };
     })
+}
+
+/// Whether `ty` is written as a fixed-size Jute primitive: `i8`, `bool`, `i32`, `i64`, `f32`,
+/// `f64`, bare or as `core::primitive::X` / `std::primitive::X`. The expansion names the type
+/// through `__private::Fixed`, so a look-alike type that is not the primitive fails to compile
+/// instead of being mis-encoded.
+fn is_fixed_primitive(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    if path.qself.is_some() || path.path.segments.iter().any(|s| !s.arguments.is_empty()) {
+        return false;
+    }
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let prim = match names.as_slice() {
+        [p] => p,
+        [root, m, p] if (root == "core" || root == "std") && m == "primitive" => p,
+        _ => return false,
+    };
+    matches!(prim.as_str(), "i8" | "bool" | "i32" | "i64" | "f32" | "f64")
 }
 
 /// `T` if `ty` is written `Option<T>` (also `std::option::Option<T>`, `core::option::Option<T>`).

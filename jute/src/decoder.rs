@@ -100,46 +100,75 @@ impl<B: Buf> Decoder<B> {
         Ok(())
     }
 
+    /// Takes the next `N` bytes. Fast path: they are all in the current chunk (always so for
+    /// `&[u8]` and `Bytes`), read straight from it, then one `advance`. Otherwise (a chunked
+    /// `Buf`, or too few bytes left) the checked path gives the same result or error.
+    #[inline(always)]
+    fn read_array<const N: usize>(&mut self, expected: &'static str) -> Result<[u8; N], Error> {
+        if let Some(a) = self.buf.chunk().first_chunk::<N>() {
+            let a = *a;
+            self.buf.advance(N);
+            return Ok(a);
+        }
+        self.read_array_slow(expected)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_array_slow<const N: usize>(
+        &mut self,
+        expected: &'static str,
+    ) -> Result<[u8; N], Error> {
+        self.need(expected, N)?;
+        let mut a = [0u8; N];
+        self.buf.copy_to_slice(&mut a);
+        Ok(a)
+    }
+
+    /// The next `N` bytes if the current chunk holds them all (consumed), else `None` (nothing
+    /// consumed). Used by derived records whose fields all have a fixed size, to read them in
+    /// one step; they fall back to field-by-field decoding (and its errors) on `None`.
+    #[inline(always)]
+    pub(crate) fn take_array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let a = *self.buf.chunk().first_chunk::<N>()?;
+        self.buf.advance(N);
+        Some(a)
+    }
+
     /// Reads a Jute `byte`.
     #[inline]
     pub fn read_i8(&mut self) -> Result<i8, Error> {
-        self.need("byte", 1)?;
-        Ok(self.buf.get_i8())
+        self.read_array::<1>("byte").map(i8::from_be_bytes)
     }
 
     /// Reads a Jute `boolean`: like Java, any non-zero byte is `true`.
     #[inline]
     pub fn read_bool(&mut self) -> Result<bool, Error> {
-        self.need("boolean", 1)?;
-        Ok(self.buf.get_u8() != 0)
+        self.read_array::<1>("boolean").map(|[b]| b != 0)
     }
 
     /// Reads a Jute `int` (big-endian).
     #[inline]
     pub fn read_i32(&mut self) -> Result<i32, Error> {
-        self.need("int", 4)?;
-        Ok(self.buf.get_i32())
+        self.read_array("int").map(i32::from_be_bytes)
     }
 
     /// Reads a Jute `long` (big-endian).
     #[inline]
     pub fn read_i64(&mut self) -> Result<i64, Error> {
-        self.need("long", 8)?;
-        Ok(self.buf.get_i64())
+        self.read_array("long").map(i64::from_be_bytes)
     }
 
     /// Reads a Jute `float` (IEEE-754, big-endian).
     #[inline]
     pub fn read_f32(&mut self) -> Result<f32, Error> {
-        self.need("float", 4)?;
-        Ok(self.buf.get_f32())
+        self.read_array("float").map(f32::from_be_bytes)
     }
 
     /// Reads a Jute `double` (IEEE-754, big-endian).
     #[inline]
     pub fn read_f64(&mut self) -> Result<f64, Error> {
-        self.need("double", 8)?;
-        Ok(self.buf.get_f64())
+        self.read_array("double").map(f64::from_be_bytes)
     }
 
     /// Reads a length prefix for a `ustring` or `buffer` of `what`.
@@ -232,7 +261,18 @@ impl<B: Buf> Decoder<B> {
 
     /// Copies the next `len` bytes into a new `Vec<u8>`. The caller has checked `len` against
     /// the remaining input (see [`Decoder::read_byte_len`]).
+    #[inline]
     pub fn take_vec(&mut self, len: usize) -> Result<Vec<u8>, Error> {
+        if let Some(bytes) = self.buf.chunk().get(..len) {
+            let out = bytes.to_vec();
+            self.buf.advance(len);
+            return Ok(out);
+        }
+        self.take_vec_chunked(len)
+    }
+
+    #[cold]
+    fn take_vec_chunked(&mut self, len: usize) -> Result<Vec<u8>, Error> {
         self.need("bytes", len)?;
         let mut out = Vec::with_capacity(len);
         while out.len() < len {
@@ -244,7 +284,23 @@ impl<B: Buf> Decoder<B> {
         Ok(out)
     }
 
+    /// Decodes the next `len` bytes as a `ustring` (UTF-8, or Java's CESU-8). Fast path:
+    /// validates UTF-8 in place and copies once into the `String`.
+    #[inline]
+    pub(crate) fn take_string(&mut self, len: usize) -> Result<String, Error> {
+        let at = self.offset();
+        if let Some(bytes) = self.buf.chunk().get(..len) {
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                let out = s.to_owned();
+                self.buf.advance(len);
+                return Ok(out);
+            }
+        }
+        crate::string::decode_java(self.take_vec(len)?, at)
+    }
+
     /// Takes the next `len` bytes as [`Bytes`]: zero-copy when the input is itself `Bytes`.
+    #[inline]
     pub fn take_bytes(&mut self, len: usize) -> Result<Bytes, Error> {
         self.need("bytes", len)?;
         Ok(self.buf.copy_to_bytes(len))

@@ -6,7 +6,6 @@ use bytes::{Buf, BufMut, Bytes};
 
 use crate::decoder::Decoder;
 use crate::error::Error;
-use crate::string;
 use crate::{Jute, Nullable};
 
 macro_rules! primitive {
@@ -95,8 +94,7 @@ impl Nullable for String {
 
     #[inline]
     fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
-        let at = d.offset();
-        string::decode_java(d.take_vec(len)?, at)
+        d.take_string(len)
     }
 }
 

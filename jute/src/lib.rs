@@ -243,6 +243,58 @@ pub mod __private {
         }
     }
 
+    /// Takes the next `N` bytes if the input's current chunk holds them all; otherwise takes
+    /// nothing and the caller decodes field by field (which reports any error).
+    #[inline(always)]
+    pub fn take_array<const N: usize, B: Buf>(d: &mut Decoder<B>) -> Option<[u8; N]> {
+        d.take_array()
+    }
+
+    /// A fixed-size primitive, written and read at a constant offset of a record's byte array
+    /// (derived records whose fields are all fixed-size). `bytes` is always `LEN` long.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is named like a Jute primitive but is not one",
+        note = "#[derive(Jute)] reads fields typed `i8`, `bool`, `i32`, `i64`, `f32` or `f64` as the primitives"
+    )]
+    pub trait Fixed: Sized {
+        /// Encoded size.
+        const LEN: usize;
+        /// Writes the big-endian encoding into `bytes`.
+        fn write(&self, bytes: &mut [u8]);
+        /// Reads the big-endian encoding from `bytes`.
+        fn read(bytes: &[u8]) -> Self;
+    }
+
+    macro_rules! fixed {
+        ($($ty:ty),*) => {$(
+            impl Fixed for $ty {
+                const LEN: usize = ::core::mem::size_of::<$ty>();
+                #[inline(always)]
+                fn write(&self, bytes: &mut [u8]) {
+                    bytes.copy_from_slice(&self.to_be_bytes());
+                }
+                #[inline(always)]
+                fn read(bytes: &[u8]) -> Self {
+                    <$ty>::from_be_bytes(bytes.try_into().unwrap_or_default())
+                }
+            }
+        )*};
+    }
+    fixed!(i8, i32, i64, f32, f64);
+
+    impl Fixed for bool {
+        const LEN: usize = 1;
+        #[inline(always)]
+        fn write(&self, bytes: &mut [u8]) {
+            bytes.copy_from_slice(&[u8::from(*self)]);
+        }
+        /// Like Java, any non-zero byte is `true`.
+        #[inline(always)]
+        fn read(bytes: &[u8]) -> Self {
+            bytes.first().is_some_and(|b| *b != 0)
+        }
+    }
+
     /// Encoded length of a field that may be absent at the end of the input.
     #[inline]
     pub fn trailing_len<T: Jute>(value: &Option<T>) -> usize {

@@ -171,9 +171,12 @@ pub struct Case {
     /// The encoded record.
     pub bytes: Bytes,
     encode: Box<dyn Fn(&mut BytesMut)>,
-    decode_slice: Box<dyn Fn(&[u8]) -> bool>,
+    decode_slice: DecodeSlice,
     decode_bytes: Box<dyn Fn(Bytes) -> bool>,
 }
+
+/// A type-erased decode from a slice.
+type DecodeSlice = Box<dyn Fn(&[u8]) -> bool>;
 
 impl Case {
     /// A case for `value`.

@@ -1,0 +1,94 @@
+//! Records whose fields are all fixed-size primitives take the derive's one-array fast path;
+//! these tests pin that it is byte-for-byte the field-by-field encoding, and that chunked or
+//! short input falls back to the field-by-field path with the same values and errors.
+
+use jute::bytes::{Buf, BytesMut};
+use jute::{Decoder, Jute};
+
+#[derive(Jute, Debug, PartialEq, Clone, Copy)]
+struct AllFixed {
+    a: i8,
+    b: bool,
+    c: i32,
+    d: i64,
+    e: f32,
+    f: core::primitive::f64,
+}
+
+/// The same layout, but a generic parameter keeps it on the field-by-field path.
+#[derive(Jute, Debug, PartialEq)]
+struct FieldByField<T> {
+    a: i8,
+    b: bool,
+    c: i32,
+    d: i64,
+    e: f32,
+    f: T,
+}
+
+fn sample() -> AllFixed {
+    AllFixed {
+        a: -3,
+        b: true,
+        c: -123_456,
+        d: 0x0102_0304_0506_0708,
+        e: 1.5,
+        f: -2.25,
+    }
+}
+
+fn reference(v: &AllFixed) -> FieldByField<f64> {
+    FieldByField {
+        a: v.a,
+        b: v.b,
+        c: v.c,
+        d: v.d,
+        e: v.e,
+        f: v.f,
+    }
+}
+
+#[test]
+fn fast_path_bytes_equal_field_by_field() {
+    let v = sample();
+    let bytes = jute::to_vec(&v);
+    assert_eq!(bytes, jute::to_vec(&reference(&v)));
+    assert_eq!(bytes.len(), v.encoded_len());
+    assert_eq!(jute::from_slice::<AllFixed>(&bytes).unwrap(), v);
+    let mut buf = BytesMut::new();
+    v.encode(&mut buf);
+    assert_eq!(&buf[..], &bytes[..]);
+}
+
+#[test]
+fn any_non_zero_boolean_byte_is_true() {
+    let mut bytes = jute::to_vec(&sample());
+    bytes[1] = 0x7f;
+    assert!(jute::from_slice::<AllFixed>(&bytes).unwrap().b);
+}
+
+#[test]
+fn chunked_input_falls_back() {
+    let v = sample();
+    let bytes = jute::to_vec(&v);
+    for split in 0..bytes.len() {
+        let (x, y) = bytes.split_at(split);
+        let mut d = Decoder::new(x.chain(y));
+        assert_eq!(AllFixed::decode(&mut d).unwrap(), v, "split at {split}");
+        assert_eq!(d.remaining(), 0);
+    }
+}
+
+#[test]
+fn short_input_errors_like_field_by_field() {
+    let bytes = jute::to_vec(&sample());
+    for len in 0..bytes.len() {
+        let fast = jute::from_slice::<AllFixed>(&bytes[..len]).unwrap_err();
+        let slow = jute::from_slice::<FieldByField<f64>>(&bytes[..len]).unwrap_err();
+        assert_eq!(
+            fast.to_string().replace("AllFixed", "FieldByField"),
+            slow.to_string()
+        );
+        assert_eq!(fast.offset(), slow.offset());
+    }
+}
