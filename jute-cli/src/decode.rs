@@ -70,7 +70,7 @@ fn decode(args: &Args) -> Result<(), String> {
         limits.max_len = max;
     }
     let mut d = Decoder::with_limits(&bytes[..], limits);
-    let value = jute_value::decode(&schema, &record, &mut d)
+    let value = jute_value::decode_with(&schema, &record, &mut d, &args.schema.options())
         .map_err(|e| format!("error: cannot decode {record}: {e}"))?;
     let trailing = d.remaining();
     if trailing > 0 {

@@ -44,9 +44,10 @@ fn encode(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("error: reading stdin: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("error: stdin is not JSON: {e}"))?;
-    let value = jute_value::from_json(&schema, &record, &json)
+    let options = args.schema.options();
+    let value = jute_value::from_json_with(&schema, &record, &json, &options)
         .map_err(|e| format!("error: cannot encode {record}: {e}"))?;
-    let bytes = jute_value::encode_to_vec(&schema, &record, &value)
+    let bytes = jute_value::encode_to_vec_with(&schema, &record, &value, &options)
         .map_err(|e| format!("error: cannot encode {record}: {e}"))?;
     let mut out = std::io::stdout().lock();
     let written = if args.hex {

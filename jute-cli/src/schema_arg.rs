@@ -15,9 +15,24 @@ pub(crate) struct SchemaArgs {
     /// dotted suffix of it (`data.Stat`, `Stat`).
     #[arg(long = "type", short = 't', value_name = "NAME")]
     record: String,
+
+    /// A field that may be absent at the end of the input (`module.Record.field`; repeat for
+    /// several). ZooKeeper's own (ConnectRequest/ConnectResponse.readOnly,
+    /// LearnerInfo.protocolVersion/configVersion) are always included.
+    #[arg(long = "trailing", value_name = "FIELD")]
+    trailing: Vec<String>,
 }
 
 impl SchemaArgs {
+    /// The decoding/encoding options: ZooKeeper's trailing fields plus `--trailing`.
+    pub(crate) fn options(&self) -> jute_value::Options {
+        self.trailing
+            .iter()
+            .fold(jute_value::Options::zookeeper(), |o, f| {
+                o.trailing(f.clone())
+            })
+    }
+
     /// Parses the schema files and resolves the record type to its qualified name.
     ///
     /// On failure returns the full message to print (the diagnostics, or the lookup error).

@@ -11,6 +11,7 @@ use jute::bytes::Buf;
 use jute::{Decoder, Error, Jute};
 use jute_parser::{Record, Schema, Type};
 
+use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
 /// Decodes one record of type `record` (a fully qualified name of `schema`) from `d`.
@@ -33,6 +34,20 @@ use crate::value::{RecordValue, Value};
 /// A [`jute::Error`] naming the field path (`Id.scheme`), the byte offset, and what was
 /// expected and found; also when `record` is not a record of `schema`.
 pub fn decode<B: Buf>(schema: &Schema, record: &str, d: &mut Decoder<B>) -> Result<Value, Error> {
+    decode_with(schema, record, d, &Options::new())
+}
+
+/// Like [`decode`], with [`Options`] (trailing fields).
+///
+/// # Errors
+///
+/// As [`decode`].
+pub fn decode_with<B: Buf>(
+    schema: &Schema,
+    record: &str,
+    d: &mut Decoder<B>,
+    options: &Options,
+) -> Result<Value, Error> {
     let Some(r) = schema.record(record) else {
         return Err(Error::invalid(
             "a record type of the schema",
@@ -40,7 +55,7 @@ pub fn decode<B: Buf>(schema: &Schema, record: &str, d: &mut Decoder<B>) -> Resu
             d.offset(),
         ));
     };
-    Reader::new(schema).record(r, d)
+    Reader::new(schema, options).record(r, d)
 }
 
 /// Decodes one value of `ty` (any Jute type whose records belong to `schema`) from `d`.
@@ -49,13 +64,13 @@ pub fn decode<B: Buf>(schema: &Schema, record: &str, d: &mut Decoder<B>) -> Resu
 ///
 /// As [`decode`].
 pub fn decode_type<B: Buf>(schema: &Schema, ty: &Type, d: &mut Decoder<B>) -> Result<Value, Error> {
-    Reader::new(schema).value(ty, d)
+    Reader::new(schema, &Options::new()).value(ty, d)
 }
 
 /// The fewest bytes any value of `ty` encodes to, in `schema` (0 for an unknown record).
 /// Used to bound vector and map counts by the input that remains.
 pub fn min_encoded_len(schema: &Schema, ty: &Type) -> usize {
-    Reader::new(schema).min_len(ty)
+    Reader::new(schema, &Options::new()).min_len(ty)
 }
 
 /// How deep `min_len` follows record references before settling for a lower bound.
@@ -64,13 +79,15 @@ const MIN_LEN_DEPTH: u32 = 128;
 /// One decoding run: the schema and a memo of record minimum lengths.
 struct Reader<'s> {
     schema: &'s Schema,
+    options: &'s Options,
     min_lens: HashMap<&'s str, usize>,
 }
 
 impl<'s> Reader<'s> {
-    fn new(schema: &'s Schema) -> Self {
+    fn new(schema: &'s Schema, options: &'s Options) -> Self {
         Self {
             schema,
+            options,
             min_lens: HashMap::new(),
         }
     }
@@ -78,7 +95,10 @@ impl<'s> Reader<'s> {
     fn record<B: Buf>(&mut self, r: &'s Record, d: &mut Decoder<B>) -> Result<Value, Error> {
         d.nested(|d| {
             let mut fields = Vec::with_capacity(r.fields.len());
-            for f in &r.fields {
+            for (i, f) in r.fields.iter().enumerate() {
+                if d.remaining() == 0 && self.options.rest_is_trailing(r, i) {
+                    break;
+                }
                 let v = self
                     .value(&f.ty, d)
                     .map_err(|e| e.in_named_field(&r.name, &f.name))?;

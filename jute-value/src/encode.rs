@@ -4,6 +4,7 @@ use jute::bytes::BufMut;
 use jute_parser::{Record, Schema, Type};
 
 use crate::error::{EncodeError, EncodeErrorKind};
+use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
 /// Encodes `value` as the record `record` (a fully qualified name of `schema`) into `buf`.
@@ -42,7 +43,28 @@ pub fn encode<B: BufMut + ?Sized>(
     value: &Value,
     buf: &mut B,
 ) -> Result<(), EncodeError> {
-    encode_type(schema, &Type::Record(record.to_string()), value, buf)
+    encode_with(schema, record, value, buf, &Options::new())
+}
+
+/// Like [`encode`], with [`Options`]: trailing fields may be missing from `value`.
+///
+/// # Errors
+///
+/// As [`encode`].
+pub fn encode_with<B: BufMut + ?Sized>(
+    schema: &Schema,
+    record: &str,
+    value: &Value,
+    buf: &mut B,
+    options: &Options,
+) -> Result<(), EncodeError> {
+    write(
+        schema,
+        &Type::Record(record.to_string()),
+        value,
+        buf,
+        options,
+    )
 }
 
 /// Encodes `value` as the record `record` into a new `Vec<u8>`.
@@ -51,8 +73,22 @@ pub fn encode<B: BufMut + ?Sized>(
 ///
 /// As [`encode`].
 pub fn encode_to_vec(schema: &Schema, record: &str, value: &Value) -> Result<Vec<u8>, EncodeError> {
+    encode_to_vec_with(schema, record, value, &Options::new())
+}
+
+/// Like [`encode_to_vec`], with [`Options`].
+///
+/// # Errors
+///
+/// As [`encode`].
+pub fn encode_to_vec_with(
+    schema: &Schema,
+    record: &str,
+    value: &Value,
+    options: &Options,
+) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
-    encode(schema, record, value, &mut out)?;
+    encode_with(schema, record, value, &mut out, options)?;
     Ok(out)
 }
 
@@ -66,6 +102,16 @@ pub fn encode_type<B: BufMut + ?Sized>(
     ty: &Type,
     value: &Value,
     buf: &mut B,
+) -> Result<(), EncodeError> {
+    write(schema, ty, value, buf, &Options::new())
+}
+
+fn write<B: BufMut + ?Sized>(
+    schema: &Schema,
+    ty: &Type,
+    value: &Value,
+    buf: &mut B,
+    options: &Options,
 ) -> Result<(), EncodeError> {
     match (ty, value) {
         (Type::Byte, v) => buf.put_i8(integer(v, "a byte (-128..=127)")?),
@@ -91,14 +137,14 @@ pub fn encode_type<B: BufMut + ?Sized>(
         (Type::Vector(elem), Value::Vector(items)) => {
             buf.put_i32(length(items.len(), "vector")?);
             for (i, item) in items.iter().enumerate() {
-                encode_type(schema, elem, item, buf).map_err(|e| e.in_index(i))?;
+                write(schema, elem, item, buf, options).map_err(|e| e.in_index(i))?;
             }
         }
         (Type::Map(k, v), Value::Map(entries)) => {
             buf.put_i32(length(entries.len(), "map")?);
             for (i, (key, value)) in entries.iter().enumerate() {
-                encode_type(schema, k, key, buf).map_err(|e| e.in_index(i))?;
-                encode_type(schema, v, value, buf).map_err(|e| e.in_index(i))?;
+                write(schema, k, key, buf, options).map_err(|e| e.in_index(i))?;
+                write(schema, v, value, buf, options).map_err(|e| e.in_index(i))?;
             }
         }
         (Type::Record(name), Value::Record(r)) => {
@@ -113,7 +159,7 @@ pub fn encode_type<B: BufMut + ?Sized>(
                     format!("a {} record", r.simple_name()),
                 ));
             }
-            encode_record(schema, record, r, buf)?;
+            encode_record(schema, record, r, buf, options)?;
         }
         (ty, v) => return Err(EncodeError::mismatch(type_phrase(ty), value_phrase(v))),
     }
@@ -125,6 +171,7 @@ fn encode_record<B: BufMut + ?Sized>(
     record: &Record,
     value: &RecordValue,
     buf: &mut B,
+    options: &Options,
 ) -> Result<(), EncodeError> {
     if let Some((unknown, _)) = value
         .fields
@@ -137,14 +184,21 @@ fn encode_record<B: BufMut + ?Sized>(
             expected: record.fields.iter().map(|f| f.name.clone()).collect(),
         }));
     }
-    for field in &record.fields {
+    for (i, field) in record.fields.iter().enumerate() {
         let Some(v) = value.get(&field.name) else {
+            if options.rest_is_trailing(record, i)
+                && record.fields[i..]
+                    .iter()
+                    .all(|f| value.get(&f.name).is_none())
+            {
+                break;
+            }
             return Err(EncodeError::new(EncodeErrorKind::MissingField {
                 record: record.name.clone(),
                 field: field.name.clone(),
             }));
         };
-        encode_type(schema, &field.ty, v, buf)
+        write(schema, &field.ty, v, buf, options)
             .map_err(|e| e.in_field(&record.name, &field.name))?;
     }
     Ok(())

@@ -26,6 +26,7 @@ use jute_parser::{Schema, Type};
 use crate::encode::type_phrase;
 use crate::error::{EncodeError, EncodeErrorKind};
 use crate::hex;
+use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
 /// A JSON value whose objects keep their keys in insertion order.
@@ -233,7 +234,21 @@ pub fn from_json(
     record: &str,
     json: &serde_json::Value,
 ) -> Result<Value, EncodeError> {
-    from_json_type(schema, &Type::Record(record.to_string()), json)
+    from_json_with(schema, record, json, &Options::new())
+}
+
+/// Like [`from_json`], with [`Options`]: trailing fields may be missing from the object.
+///
+/// # Errors
+///
+/// As [`from_json`].
+pub fn from_json_with(
+    schema: &Schema,
+    record: &str,
+    json: &serde_json::Value,
+    options: &Options,
+) -> Result<Value, EncodeError> {
+    convert(schema, &Type::Record(record.to_string()), json, options)
 }
 
 /// Converts JSON to a value of `ty`.
@@ -245,6 +260,15 @@ pub fn from_json_type(
     schema: &Schema,
     ty: &Type,
     json: &serde_json::Value,
+) -> Result<Value, EncodeError> {
+    convert(schema, ty, json, &Options::new())
+}
+
+fn convert(
+    schema: &Schema,
+    ty: &Type,
+    json: &serde_json::Value,
+    options: &Options,
 ) -> Result<Value, EncodeError> {
     use serde_json::Value as J;
     let mismatch = |expected: &str| EncodeError::mismatch(expected, json_phrase(json));
@@ -265,7 +289,7 @@ pub fn from_json_type(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| from_json_type(schema, elem, item).map_err(|e| e.in_index(i)))
+                .map(|(i, item)| convert(schema, elem, item, options).map_err(|e| e.in_index(i)))
                 .collect::<Result<_, _>>()?,
         ),
         (Type::Map(k, v), J::Array(entries)) => {
@@ -281,8 +305,8 @@ pub fn from_json_type(
                         .in_index(i))
                     }
                 };
-                let key = from_json_type(schema, k, &pair[0]).map_err(|e| e.in_index(i))?;
-                let value = from_json_type(schema, v, &pair[1]).map_err(|e| e.in_index(i))?;
+                let key = convert(schema, k, &pair[0], options).map_err(|e| e.in_index(i))?;
+                let value = convert(schema, v, &pair[1], options).map_err(|e| e.in_index(i))?;
                 out.push((key, value));
             }
             Value::Map(out)
@@ -305,14 +329,21 @@ pub fn from_json_type(
                 }));
             }
             let mut fields = Vec::with_capacity(record.fields.len());
-            for field in &record.fields {
+            for (i, field) in record.fields.iter().enumerate() {
                 let Some(j) = map.get(&field.name) else {
+                    if options.rest_is_trailing(record, i)
+                        && record.fields[i..]
+                            .iter()
+                            .all(|f| !map.contains_key(&f.name))
+                    {
+                        break;
+                    }
                     return Err(EncodeError::new(EncodeErrorKind::MissingField {
                         record: record.name.clone(),
                         field: field.name.clone(),
                     }));
                 };
-                let v = from_json_type(schema, &field.ty, j)
+                let v = convert(schema, &field.ty, j, options)
                     .map_err(|e| e.in_field(&record.name, &field.name))?;
                 fields.push((field.name.clone(), v));
             }

@@ -56,12 +56,14 @@ mod error;
 pub mod hex;
 pub mod json;
 mod lookup;
+mod options;
 mod value;
 pub mod zk;
 
-pub use decode::{decode, decode_type, min_encoded_len};
-pub use encode::{encode, encode_to_vec, encode_type};
+pub use decode::{decode, decode_type, decode_with, min_encoded_len};
+pub use encode::{encode, encode_to_vec, encode_to_vec_with, encode_type, encode_with};
 pub use error::{EncodeError, EncodeErrorKind};
-pub use json::{from_json, from_json_type, Json};
+pub use json::{from_json, from_json_type, from_json_with, Json};
 pub use lookup::{find_record, LookupError};
+pub use options::{Options, ZOOKEEPER_TRAILING_FIELDS};
 pub use value::{RecordValue, Value};
