@@ -12,7 +12,7 @@ use crate::schema_arg::SchemaArgs;
 #[command(after_help = "\
 Examples:
   jute decode --schema zookeeper.jute --type Stat < stat.bin
-  jute decode -s zookeeper.jute -t proto.ConnectRequest --hex 0000000000000000000075300000000000000000000000100000000000000000000000000000000000
+  jute decode -s zookeeper.jute -t proto.ConnectRequest --hex 000000000000000000000000000075300000000000000000000000100000000000000000000000000000000000
   jute decode -s zookeeper.jute -t ACL --hex 0000001f00000005776f726c6400000006616e796f6e65 --pretty
 
 JSON: ints and longs are integers, booleans booleans, floats numbers (NaN and infinities as
