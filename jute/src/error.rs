@@ -20,6 +20,7 @@ struct Inner {
 
 /// One step of the path from the outermost record to the item that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PathSegment {
     /// A field of a record.
     Field {

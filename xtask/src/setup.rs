@@ -13,14 +13,18 @@ const NEEDED: &[&str] = &[
 
 /// Installs the Debian packages if anything is missing; a no-op on a prepared machine.
 pub(crate) fn ensure_system_packages() -> Result<(), String> {
-    let missing_java = !command_exists("java") || !command_exists("javac");
-    let missing_files = NEEDED.iter().any(|f| !Path::new(f).exists());
-    if !missing_java && !missing_files {
-        return Ok(());
+    let mut packages = Vec::new();
+    if !command_exists("java") || NEEDED.iter().any(|f| !Path::new(f).exists()) {
+        packages.push("zookeeper");
     }
-    let mut packages = vec!["zookeeper"];
     if !command_exists("javac") {
         packages.push("default-jdk-headless");
+    }
+    if !kazoo_installed() {
+        packages.push("python3-kazoo");
+    }
+    if packages.is_empty() {
+        return Ok(());
     }
     eprintln!("xtask: installing {} with apt-get", packages.join(" "));
     let sudo = !is_root();
@@ -47,6 +51,15 @@ fn run_apt(sudo: bool, args: &[&str]) -> Result<(), String> {
     } else {
         Err(format!("`apt-get {}` failed ({status})", args.join(" ")))
     }
+}
+
+/// Tests run kazoo with Debian's Python (`/usr/bin/python3`), not whatever is first on PATH.
+fn kazoo_installed() -> bool {
+    Command::new("/usr/bin/python3")
+        .args(["-c", "import kazoo"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 fn command_exists(name: &str) -> bool {
