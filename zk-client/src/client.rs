@@ -194,7 +194,9 @@ impl Client {
 
     /// A stream of session state changes.
     pub fn state_watcher(&self) -> StateWatcher {
-        StateWatcher::new(self.inner.state.clone())
+        let mut rx = self.inner.state.clone();
+        rx.mark_unchanged();
+        StateWatcher::new(rx)
     }
 
     /// The session id, password and negotiated timeout (known once connected).

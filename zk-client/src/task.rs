@@ -177,6 +177,10 @@ impl Task {
                 Ok(ok) => ok,
                 Err(reason) => {
                     tracing::info!(server = %host, %reason, "connection attempt failed");
+                    if self.closing {
+                        // Closing, and no server to tell: close locally.
+                        break SessionState::Closed;
+                    }
                     self.fail_backlog(Error::ConnectionLoss);
                     continue;
                 }
@@ -290,6 +294,11 @@ impl Task {
             pending.auths.push_back(None);
         }
         self.encode_set_watches(&mut out);
+        if self.closing {
+            // A close whose connection broke before the server answered: send it again.
+            self.closing = false;
+            close_deadline = self.command(Command::Close(None), &mut out, &mut pending);
+        }
         while let Some(cmd) = self.backlog.pop_front() {
             if let Some(deadline) = self.command(cmd, &mut out, &mut pending) {
                 close_deadline.get_or_insert(deadline);

@@ -201,6 +201,21 @@ impl ZkServer {
         }
     }
 
+    /// Freezes the server (`SIGSTOP` to its process group): connections stay open but
+    /// nothing is answered, like a hung machine.
+    pub(crate) fn pause(&self) {
+        if let Some(pid) = self.pid() {
+            signal_group(pid, "-STOP");
+        }
+    }
+
+    /// Resumes a paused server (`SIGCONT`).
+    pub(crate) fn resume(&self) {
+        if let Some(pid) = self.pid() {
+            signal_group(pid, "-CONT");
+        }
+    }
+
     /// Starts the server again on the same port with the same data.
     pub(crate) fn restart(&mut self) -> Result<(), HarnessError> {
         self.stop();
@@ -241,7 +256,10 @@ impl ZkServer {
                 .stdin(Stdio::piped());
             c
         };
-        cmd.stdout(log).stderr(log2).current_dir(&self.dir).process_group(0);
+        cmd.stdout(log)
+            .stderr(log2)
+            .current_dir(&self.dir)
+            .process_group(0);
         let mut child = cmd
             .spawn()
             .map_err(|e| HarnessError::Io(format!("spawning {}", java_args[0]), e))?;
@@ -309,8 +327,13 @@ pub(crate) fn four_letter_word(port: u16, word: &str) -> std::io::Result<String>
 
 /// Kills a process group by its leader's pid (best effort, through `kill(1)`).
 pub(crate) fn kill_group(pgid: u32) {
+    signal_group(pgid, "-KILL");
+}
+
+/// Sends a signal (`-KILL`, `-STOP`, ...) to a process group (best effort).
+fn signal_group(pgid: u32, signal: &str) {
     let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
+        .args([signal, "--", &format!("-{pgid}")])
         .stderr(Stdio::null())
         .status();
 }
@@ -348,7 +371,9 @@ fn zookeeper_jar() -> PathBuf {
 
 fn check_installed() -> Result<(), HarnessError> {
     if java_binary().is_none() {
-        return Err(HarnessError::Missing("java (in $JAVA_HOME/bin or $PATH)".into()));
+        return Err(HarnessError::Missing(
+            "java (in $JAVA_HOME/bin or $PATH)".into(),
+        ));
     }
     let jar = zookeeper_jar();
     if !jar.is_file() {
@@ -408,7 +433,8 @@ fn write_config(dir: &Path, port: u16, options: &ServerOptions) -> Result<(), Ha
         cfg.push('\n');
     }
     let path = dir.join("zoo.cfg");
-    std::fs::write(&path, cfg).map_err(|e| HarnessError::Io(format!("writing {}", path.display()), e))
+    std::fs::write(&path, cfg)
+        .map_err(|e| HarnessError::Io(format!("writing {}", path.display()), e))
 }
 
 fn free_port() -> Result<u16, HarnessError> {
