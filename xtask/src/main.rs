@@ -6,6 +6,7 @@ mod codegen;
 mod quickstart;
 mod setup;
 mod test;
+mod zk;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(rest),
         Some("test") => test::run(rest),
         Some("quickstart") => quickstart::run(rest),
+        Some("zk") => zk::run(rest),
         Some(other) => Err(format!("unknown subcommand `{other}`")),
         None => Err("usage: cargo xtask <codegen|test|zk|quickstart> [args]".to_owned()),
     };

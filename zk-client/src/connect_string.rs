@@ -197,10 +197,17 @@ mod tests {
         let cs = ConnectString::parse("[::1]:2182,[fe80::1%eth0],[2001:db8::7]:9/r").unwrap();
         assert_eq!(
             cs.hosts(),
-            [hp("::1", 2182), hp("fe80::1%eth0", 2181), hp("2001:db8::7", 9)]
+            [
+                hp("::1", 2182),
+                hp("fe80::1%eth0", 2181),
+                hp("2001:db8::7", 9)
+            ]
         );
         assert_eq!(cs.chroot().as_str(), Some("/r"));
-        assert_eq!(cs.to_string(), "[::1]:2182,[fe80::1%eth0]:2181,[2001:db8::7]:9/r");
+        assert_eq!(
+            cs.to_string(),
+            "[::1]:2182,[fe80::1%eth0]:2181,[2001:db8::7]:9/r"
+        );
     }
 
     #[test]
@@ -222,13 +229,28 @@ mod tests {
     #[test]
     fn rejects_nonsense() {
         for bad in [
-            "", "  ", ",,", "/chroot", "h:x", "h:0", "h:65536", "[::1", "[]:1", "[::1]x",
-            "[::1]:", "::1:2181", ":2181", "dns-srv://zk.example/app",
+            "",
+            "  ",
+            ",,",
+            "/chroot",
+            "h:x",
+            "h:0",
+            "h:65536",
+            "[::1",
+            "[]:1",
+            "[::1]x",
+            "[::1]:",
+            "::1:2181",
+            ":2181",
+            "dns-srv://zk.example/app",
         ] {
             let err = ConnectString::parse(bad);
             assert!(err.is_err(), "{bad:?} accepted: {err:?}");
         }
         let msg = ConnectString::parse("a:1,b:zz").unwrap_err().to_string();
-        assert!(msg.contains("\"b:zz\"") && msg.contains("invalid port"), "{msg}");
+        assert!(
+            msg.contains("\"b:zz\"") && msg.contains("invalid port"),
+            "{msg}"
+        );
     }
 }

@@ -137,7 +137,10 @@ impl Error {
 
     /// Whether the client can no longer be used (expired, auth failed, closed).
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Error::SessionExpired | Error::AuthFailed | Error::Closed)
+        matches!(
+            self,
+            Error::SessionExpired | Error::AuthFailed | Error::Closed
+        )
     }
 }
 
@@ -226,6 +229,9 @@ mod tests {
         assert_eq!(other.to_string(), "server error -999 (unknown) for /y");
         assert_eq!(other.code(), Some(-999));
         let timeout = Error::from_server(-7, "");
-        assert!(timeout.to_string().contains("OPERATIONTIMEOUT"), "{timeout}");
+        assert!(
+            timeout.to_string().contains("OPERATIONTIMEOUT"),
+            "{timeout}"
+        );
     }
 }

@@ -18,7 +18,10 @@
 //! assert_eq!(event.path, "/config");
 //! # Ok(()) }
 //! ```
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod client;
 mod connect_string;

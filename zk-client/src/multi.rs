@@ -428,7 +428,10 @@ mod tests {
         let mut v = Vec::new();
         header(OpCode::Ping).encode(&mut v);
         END.encode(&mut v);
-        assert!(matches!(decode_multi(Bytes::from(v)), Err(Error::Protocol(_))));
+        assert!(matches!(
+            decode_multi(Bytes::from(v)),
+            Err(Error::Protocol(_))
+        ));
         let mut v = Vec::new();
         header(OpCode::Check).encode(&mut v);
         assert!(decode_multi(Bytes::from(v)).is_err(), "missing end marker");

@@ -10,10 +10,9 @@ use zk_records::proto::{
     AddWatchRequest, CheckWatchesRequest, Create2Response, CreateRequest, CreateResponse,
     CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest, GetAclResponse,
     GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
-    GetChildren2Response, GetChildrenRequest, GetChildrenResponse, GetDataRequest,
-    GetDataResponse, GetEphemeralsRequest, GetEphemeralsResponse, RemoveWatchesRequest,
-    SetAclRequest, SetAclResponse, SetDataRequest, SetDataResponse, SyncRequest, SyncResponse,
-    WhoAmIResponse,
+    GetChildren2Response, GetChildrenRequest, GetChildrenResponse, GetDataRequest, GetDataResponse,
+    GetEphemeralsRequest, GetEphemeralsResponse, RemoveWatchesRequest, SetAclRequest,
+    SetAclResponse, SetDataRequest, SetDataResponse, SyncRequest, SyncResponse, WhoAmIResponse,
 };
 use zk_records::{AddWatchMode, CreateMode, ErrorCode, OpCode, WatcherType};
 
@@ -90,10 +89,7 @@ impl CreateOptions {
                     Ok(Some(ms))
                 }
             }
-            (true, None) => Err(Error::InvalidArgument(format!(
-                "{} needs a TTL",
-                self.mode
-            ))),
+            (true, None) => Err(Error::InvalidArgument(format!("{} needs a TTL", self.mode))),
             (false, Some(_)) => Err(Error::InvalidArgument(format!(
                 "{} takes no TTL",
                 self.mode
@@ -251,7 +247,11 @@ impl Client {
         ok_body(reply, path).map(drop)
     }
 
-    async fn exists_inner(&self, path: &str, watch: Option<Registration>) -> Result<Option<Stat>, Error> {
+    async fn exists_inner(
+        &self,
+        path: &str,
+        watch: Option<Registration>,
+    ) -> Result<Option<Stat>, Error> {
         let server_path = self.server_path(path)?;
         let request = ExistsRequest {
             path: server_path,
@@ -279,13 +279,20 @@ impl Client {
 
     /// Like [`Client::exists`], leaving a one-shot watch that fires when the node is created,
     /// changed or deleted.
-    pub async fn exists_and_watch(&self, path: &str) -> Result<(Option<Stat>, OneshotWatcher), Error> {
+    pub async fn exists_and_watch(
+        &self,
+        path: &str,
+    ) -> Result<(Option<Stat>, OneshotWatcher), Error> {
         let (registration, watcher) = self.oneshot(path, WatchKind::Data)?;
         let stat = self.exists_inner(path, Some(registration)).await?;
         Ok((stat, watcher))
     }
 
-    async fn get_data_inner(&self, path: &str, watch: Option<Registration>) -> Result<(Bytes, Stat), Error> {
+    async fn get_data_inner(
+        &self,
+        path: &str,
+        watch: Option<Registration>,
+    ) -> Result<(Bytes, Stat), Error> {
         let request = GetDataRequest {
             path: self.server_path(path)?,
             watch: watch.is_some(),
@@ -308,7 +315,10 @@ impl Client {
     }
 
     /// Like [`Client::get_data`], leaving a one-shot watch for a data change or deletion.
-    pub async fn get_data_and_watch(&self, path: &str) -> Result<(Bytes, Stat, OneshotWatcher), Error> {
+    pub async fn get_data_and_watch(
+        &self,
+        path: &str,
+    ) -> Result<(Bytes, Stat, OneshotWatcher), Error> {
         let (registration, watcher) = self.oneshot(path, WatchKind::Data)?;
         let (data, stat) = self.get_data_inner(path, Some(registration)).await?;
         Ok((data, stat, watcher))
@@ -332,7 +342,11 @@ impl Client {
         Ok(r.stat)
     }
 
-    async fn children_inner(&self, path: &str, watch: Option<Registration>) -> Result<Vec<String>, Error> {
+    async fn children_inner(
+        &self,
+        path: &str,
+        watch: Option<Registration>,
+    ) -> Result<Vec<String>, Error> {
         let request = GetChildrenRequest {
             path: self.server_path(path)?,
             watch: watch.is_some(),
@@ -356,7 +370,10 @@ impl Client {
 
     /// Like [`Client::get_children`], leaving a one-shot watch for a change of the child list
     /// or deletion of the node.
-    pub async fn get_children_and_watch(&self, path: &str) -> Result<(Vec<String>, OneshotWatcher), Error> {
+    pub async fn get_children_and_watch(
+        &self,
+        path: &str,
+    ) -> Result<(Vec<String>, OneshotWatcher), Error> {
         let (registration, watcher) = self.oneshot(path, WatchKind::Child)?;
         let children = self.children_inner(path, Some(registration)).await?;
         Ok((children, watcher))
@@ -368,7 +385,9 @@ impl Client {
             path: self.server_path(path)?,
             watch: false,
         };
-        let reply = self.call(OpCode::GetChildren2, &request, Effect::None).await?;
+        let reply = self
+            .call(OpCode::GetChildren2, &request, Effect::None)
+            .await?;
         let r: GetChildren2Response = jute::from_bytes(ok_body(reply, path)?)?;
         Ok((r.children, r.stat))
     }
@@ -396,7 +415,12 @@ impl Client {
     }
 
     /// Replaces the node's ACL if its ACL version matches (`None`: any); returns the new stat.
-    pub async fn set_acl(&self, path: &str, acl: &[Acl], aversion: Option<i32>) -> Result<Stat, Error> {
+    pub async fn set_acl(
+        &self,
+        path: &str,
+        acl: &[Acl],
+        aversion: Option<i32>,
+    ) -> Result<Stat, Error> {
         if acl.is_empty() {
             return Err(Error::InvalidAcl {
                 path: path.to_owned(),
@@ -428,20 +452,29 @@ impl Client {
         let request = GetEphemeralsRequest {
             prefix_path: self.server_path(prefix)?,
         };
-        let reply = self.call(OpCode::GetEphemerals, &request, Effect::None).await?;
+        let reply = self
+            .call(OpCode::GetEphemerals, &request, Effect::None)
+            .await?;
         let r: GetEphemeralsResponse = jute::from_bytes(ok_body(reply, prefix)?)?;
         let chroot = self.inner.chroot.as_str();
         Ok(r.ephemerals
             .into_iter()
             // The server matches a string prefix: "/app" also matches "/apple".
-            .filter(|p| chroot.is_none_or(|root| p.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))))
+            .filter(|p| {
+                chroot.is_none_or(|root| {
+                    p.strip_prefix(root)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+            })
             .map(|p| self.client_path(p))
             .collect())
     }
 
     /// The identities this session is authenticated as.
     pub async fn who_am_i(&self) -> Result<Vec<ClientInfo>, Error> {
-        let reply = self.call_raw(OpCode::WhoAmI, Vec::new(), Effect::None).await?;
+        let reply = self
+            .call_raw(OpCode::WhoAmI, Vec::new(), Effect::None)
+            .await?;
         let r: WhoAmIResponse = jute::from_bytes(ok_body(reply, "")?)?;
         Ok(r.client_info)
     }
@@ -459,7 +492,11 @@ impl Client {
 
     /// Adds a persistent watch on `path` (and, for `PersistentRecursive`, all its
     /// descendants). It stays until the watcher is dropped or removed.
-    pub async fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<PersistentWatcher, Error> {
+    pub async fn add_watch(
+        &self,
+        path: &str,
+        mode: AddWatchMode,
+    ) -> Result<PersistentWatcher, Error> {
         let server_path = self.server_path(path)?;
         let id = self.next_watch_id();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -513,12 +550,18 @@ impl Client {
             path: self.server_path(path)?,
             r#type: kind.code(),
         };
-        let reply = self.call(OpCode::CheckWatches, &request, Effect::None).await?;
+        let reply = self
+            .call(OpCode::CheckWatches, &request, Effect::None)
+            .await?;
         ok_body(reply, path).map(drop)
     }
 
     /// A one-shot watcher and its registration.
-    fn oneshot(&self, path: &str, kind: WatchKind) -> Result<(Registration, OneshotWatcher), Error> {
+    fn oneshot(
+        &self,
+        path: &str,
+        kind: WatchKind,
+    ) -> Result<(Registration, OneshotWatcher), Error> {
         let server_path = self.server_path(path)?;
         let id = self.next_watch_id();
         let (tx, rx) = oneshot::channel();
@@ -550,14 +593,18 @@ mod tests {
             p(&CreateOptions::new(CreateMode::Container), false),
             Ok(OpCode::CreateContainer)
         );
-        let ttl = CreateOptions::new(CreateMode::PersistentWithTtl).with_ttl(Duration::from_secs(1));
+        let ttl =
+            CreateOptions::new(CreateMode::PersistentWithTtl).with_ttl(Duration::from_secs(1));
         assert_eq!(p(&ttl, false), Ok(OpCode::CreateTtl));
         assert!(matches!(
             p(&CreateOptions::new(CreateMode::PersistentWithTtl), false),
             Err(Error::InvalidArgument(_))
         ));
         assert!(matches!(
-            p(&CreateOptions::persistent().with_ttl(Duration::from_secs(1)), false),
+            p(
+                &CreateOptions::persistent().with_ttl(Duration::from_secs(1)),
+                false
+            ),
             Err(Error::InvalidArgument(_))
         ));
         assert!(matches!(
@@ -572,6 +619,13 @@ mod tests {
     fn sequential_paths_may_end_with_slash() {
         let o = CreateOptions::new(CreateMode::PersistentSequential);
         assert!(CreateRecord::build("/q/", "/q/".into(), Bytes::new(), &o, false).is_ok());
-        assert!(CreateRecord::build("/q/", "/q/".into(), Bytes::new(), &CreateOptions::persistent(), false).is_err());
+        assert!(CreateRecord::build(
+            "/q/",
+            "/q/".into(),
+            Bytes::new(),
+            &CreateOptions::persistent(),
+            false
+        )
+        .is_err());
     }
 }

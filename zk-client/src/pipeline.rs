@@ -228,7 +228,10 @@ mod tests {
         });
         match parse_reply(reply_frame(-1, 77, 0, &event)) {
             Ok(Incoming::Notification(n)) => {
-                assert_eq!((n.r#type, n.state, n.path.as_str(), n.zxid), (3, 3, "/a", 77));
+                assert_eq!(
+                    (n.r#type, n.state, n.path.as_str(), n.zxid),
+                    (3, 3, "/a", 77)
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -242,7 +245,11 @@ mod tests {
             Ok(Incoming::Reply(r)) => {
                 assert_eq!((r.xid, r.zxid, r.err), (5, 9, 0));
                 assert_eq!(&r.body[..], b"body");
-                assert_eq!(r.body.as_ptr() as usize, start + REPLY_HEADER_LEN, "no copy");
+                assert_eq!(
+                    r.body.as_ptr() as usize,
+                    start + REPLY_HEADER_LEN,
+                    "no copy"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -106,7 +106,10 @@ impl StateWatcher {
     }
 
     /// Waits until `pred` holds for the current state, and returns that state.
-    pub async fn wait_for(&mut self, pred: impl FnMut(&SessionState) -> bool) -> Option<SessionState> {
+    pub async fn wait_for(
+        &mut self,
+        pred: impl FnMut(&SessionState) -> bool,
+    ) -> Option<SessionState> {
         self.rx.wait_for(pred).await.ok().map(|s| *s)
     }
 }

@@ -11,9 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use zk_records::proto::{
-    ConnectRequest, ConnectResponse, RemoveWatchesRequest, SetWatches2,
-};
+use zk_records::proto::{ConnectRequest, ConnectResponse, RemoveWatchesRequest, SetWatches2};
 use zk_records::{ErrorCode, EventType, KeeperState, OpCode};
 
 use crate::connect_string::HostPort;
@@ -162,7 +160,11 @@ impl Task {
             let request = ConnectRequest {
                 protocol_version: 0,
                 last_zxid_seen: self.last_zxid,
-                time_out: self.config.session_timeout.as_millis().min(i32::MAX as u128) as i32,
+                time_out: self
+                    .config
+                    .session_timeout
+                    .as_millis()
+                    .min(i32::MAX as u128) as i32,
                 session_id: self.session_id,
                 passwd: self.password.clone(),
                 read_only: Some(self.config.read_only),
@@ -186,7 +188,10 @@ impl Task {
                 }
             };
             if response.time_out <= 0 {
-                tracing::warn!(session = format_args!("{:#x}", self.session_id), "session expired");
+                tracing::warn!(
+                    session = format_args!("{:#x}", self.session_id),
+                    "session expired"
+                );
                 break SessionState::Expired;
             }
             self.hosts.connected();
@@ -260,7 +265,11 @@ impl Task {
                 Command::Request(r) => {
                     let _ = r.reply.send(Err(err.clone()));
                 }
-                Command::Auth { reply, scheme, auth } => {
+                Command::Auth {
+                    reply,
+                    scheme,
+                    auth,
+                } => {
                     // Kept for the next connection, like Java's authInfo.
                     self.auths.push((scheme, auth));
                     let _ = reply.send(Err(err.clone()));
@@ -620,7 +629,13 @@ impl Task {
         }
     }
 
-    fn apply_effect(&mut self, effect: Effect, err: i32, out: &mut BytesMut, pending: &mut PendingQueue) {
+    fn apply_effect(
+        &mut self,
+        effect: Effect,
+        err: i32,
+        out: &mut BytesMut,
+        pending: &mut PendingQueue,
+    ) {
         match effect {
             Effect::None => {}
             Effect::Register {
@@ -720,9 +735,7 @@ async fn handshake(
                     .await
                     .map_err(|e| format!("reading the connect response from {addr}: {e}"))?;
                 if n == 0 {
-                    return Err(format!(
-                        "{addr} closed the connection during the handshake"
-                    ));
+                    return Err(format!("{addr} closed the connection during the handshake"));
                 }
             }
         };

@@ -233,7 +233,8 @@ impl Registry {
             let paths = &mut self.paths;
             let mut recursive_removed = 0;
             entries.retain_mut(|e| {
-                let hit = wanted(e.kind) || e.kind == WatchKind::PersistentRecursive && recursive_hit(event);
+                let hit = wanted(e.kind)
+                    || e.kind == WatchKind::PersistentRecursive && recursive_hit(event);
                 if !hit {
                     return true;
                 }
@@ -446,7 +447,10 @@ mod tests {
         reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
         assert_eq!(a.try_recv().unwrap().event_type, EventType::NodeDataChanged);
         assert_eq!(b.try_recv().unwrap().event_type, EventType::NodeDataChanged);
-        assert!(c.try_recv().is_err(), "child watch not fired by a data change");
+        assert!(
+            c.try_recv().is_err(),
+            "child watch not fired by a data change"
+        );
         reg.dispatch("/a", &ev(EventType::NodeDeleted, "/a"));
         assert_eq!(c.try_recv().unwrap().event_type, EventType::NodeDeleted);
         assert!(reg.is_empty());
@@ -460,13 +464,19 @@ mod tests {
         reg.dispatch("/a", &ev(EventType::NodeChildrenChanged, "/a"));
         reg.dispatch("/a/b", &ev(EventType::NodeCreated, "/a/b"));
         reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
-        assert_eq!(p.try_recv().unwrap().event_type, EventType::NodeChildrenChanged);
+        assert_eq!(
+            p.try_recv().unwrap().event_type,
+            EventType::NodeChildrenChanged
+        );
         assert_eq!(p.try_recv().unwrap().event_type, EventType::NodeDataChanged);
         assert!(p.try_recv().is_err());
         let got: Vec<_> = std::iter::from_fn(|| r.try_recv().ok()).collect();
         assert_eq!(
             got,
-            [ev(EventType::NodeCreated, "/a/b"), ev(EventType::NodeDataChanged, "/a")]
+            [
+                ev(EventType::NodeCreated, "/a/b"),
+                ev(EventType::NodeDataChanged, "/a")
+            ]
         );
         assert!(!reg.is_empty(), "persistent watches stay");
     }
@@ -477,7 +487,11 @@ mod tests {
         let _a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
         let _b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Exist);
         let _c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
-        assert_eq!(reg.remove(1), None, "the exists watch still needs the data watch");
+        assert_eq!(
+            reg.remove(1),
+            None,
+            "the exists watch still needs the data watch"
+        );
         assert_eq!(
             reg.remove(2),
             Some(Unneeded {
@@ -513,10 +527,16 @@ mod tests {
         let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
         let mut c = oneshot_reg(&mut reg, 2, "/a", WatchKind::Child);
         reg.remove_all("/a", zk_records::WatcherType::Children, "/a");
-        assert_eq!(c.try_recv().unwrap().event_type, EventType::ChildWatchRemoved);
+        assert_eq!(
+            c.try_recv().unwrap().event_type,
+            EventType::ChildWatchRemoved
+        );
         assert!(a.try_recv().is_err());
         reg.remove_all("/a", zk_records::WatcherType::Any, "/a");
-        assert_eq!(a.try_recv().unwrap().event_type, EventType::DataWatchRemoved);
+        assert_eq!(
+            a.try_recv().unwrap().event_type,
+            EventType::DataWatchRemoved
+        );
         assert!(reg.is_empty());
     }
 }

@@ -57,9 +57,15 @@ async fn reconnects_after_restart_keeping_session_and_watches() {
         .unwrap();
     other.set_data("/x", b"1".to_vec(), None).await.unwrap();
     let e = timeout(WAIT, created.changed()).await.unwrap().unwrap();
-    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeCreated, "/later"));
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeCreated, "/later")
+    );
     let e = timeout(WAIT, changed.changed()).await.unwrap().unwrap();
-    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeDataChanged, "/x"));
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeDataChanged, "/x")
+    );
 }
 
 #[tokio::test]
@@ -124,7 +130,9 @@ async fn pings_keep_an_idle_session_alive() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(zk.state(), SessionState::Connected);
     // No state change happened at all while idle.
-    assert!(timeout(Duration::from_millis(10), states.changed()).await.is_err());
+    assert!(timeout(Duration::from_millis(10), states.changed())
+        .await
+        .is_err());
     let other = support::connect(&server).await;
     assert!(other.exists("/idle").await.unwrap().is_some());
 }
@@ -156,7 +164,10 @@ async fn session_expiry_is_terminal_and_reported() {
     assert_eq!(zk.state(), SessionState::Expired);
     assert_eq!(zk.exists("/").await, Err(Error::SessionExpired));
     let e = timeout(WAIT, watcher.changed()).await.unwrap().unwrap();
-    assert_eq!((e.event_type, e.state), (EventType::None, KeeperState::Expired));
+    assert_eq!(
+        (e.event_type, e.state),
+        (EventType::None, KeeperState::Expired)
+    );
     let other = support::connect(&server).await;
     assert!(other.exists("/e").await.unwrap().is_none());
 }
@@ -188,11 +199,8 @@ async fn second_host_is_used_when_the_first_is_down() {
         .unwrap()
         .port();
     for _ in 0..3 {
-        let zk = support::connect_to(&format!(
-            "127.0.0.1:{dead},localhost:{}",
-            server.port()
-        ))
-        .await;
+        let zk =
+            support::connect_to(&format!("127.0.0.1:{dead},localhost:{}", server.port())).await;
         zk.exists("/").await.unwrap();
     }
 }

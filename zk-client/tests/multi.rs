@@ -109,7 +109,9 @@ async fn multi_read_reports_each_read() {
         ])
         .await
         .unwrap();
-    assert!(matches!(&results[0], ReadResult::Data { data, stat } if &data[..] == b"data" && stat.num_children == 1));
+    assert!(
+        matches!(&results[0], ReadResult::Data { data, stat } if &data[..] == b"data" && stat.num_children == 1)
+    );
     assert_eq!(
         results[1],
         ReadResult::Children {

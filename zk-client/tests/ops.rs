@@ -3,9 +3,7 @@ mod support;
 
 use std::time::Duration;
 
-use zk_client::{
-    Acl, ClientInfo, CreateMode, CreateOptions, Error, Id, Perms, SessionState,
-};
+use zk_client::{Acl, ClientInfo, CreateMode, CreateOptions, Error, Id, Perms, SessionState};
 
 #[tokio::test]
 async fn create_get_set_delete() {
@@ -31,7 +29,8 @@ async fn create_get_set_delete() {
         Err(Error::BadVersion { path: "/a".into() })
     );
     assert_eq!(
-        zk.create("/a", Vec::new(), &CreateOptions::persistent()).await,
+        zk.create("/a", Vec::new(), &CreateOptions::persistent())
+            .await,
         Err(Error::NodeExists { path: "/a".into() })
     );
     zk.create("/a/b", Vec::new(), &CreateOptions::persistent())
@@ -43,7 +42,9 @@ async fn create_get_set_delete() {
     );
     assert_eq!(
         zk.delete("/a/b", Some(7)).await,
-        Err(Error::BadVersion { path: "/a/b".into() })
+        Err(Error::BadVersion {
+            path: "/a/b".into()
+        })
     );
     zk.delete("/a/b", Some(0)).await.unwrap();
     zk.delete("/a", None).await.unwrap();
@@ -73,7 +74,10 @@ async fn create_modes_and_create2() {
         .await
         .unwrap();
     assert_eq!(path, "/p");
-    assert_eq!((stat.version, stat.data_length, stat.ephemeral_owner), (0, 1, 0));
+    assert_eq!(
+        (stat.version, stat.data_length, stat.ephemeral_owner),
+        (0, 1, 0)
+    );
 
     let seq = CreateOptions::new(CreateMode::PersistentSequential);
     let s1 = zk.create("/p/s-", Vec::new(), &seq).await.unwrap();
@@ -91,7 +95,11 @@ async fn create_modes_and_create2() {
     assert_eq!(eph, "/p/e");
     assert_eq!(stat.ephemeral_owner, zk.session().unwrap().id);
     let es = zk
-        .create("/p/es-", Vec::new(), &CreateOptions::new(CreateMode::EphemeralSequential))
+        .create(
+            "/p/es-",
+            Vec::new(),
+            &CreateOptions::new(CreateMode::EphemeralSequential),
+        )
         .await
         .unwrap();
     assert!(es.starts_with("/p/es-"), "{es}");
@@ -113,8 +121,8 @@ async fn create_modes_and_create2() {
     let (t, stat) = zk.create2("/ttl", b"t".to_vec(), &ttl).await.unwrap();
     assert_eq!(t, "/ttl");
     assert_eq!(stat.data_length, 1);
-    let ttl_seq =
-        CreateOptions::new(CreateMode::PersistentSequentialWithTtl).with_ttl(Duration::from_secs(60));
+    let ttl_seq = CreateOptions::new(CreateMode::PersistentSequentialWithTtl)
+        .with_ttl(Duration::from_secs(60));
     let ts = zk.create("/ttl-", Vec::new(), &ttl_seq).await.unwrap();
     assert!(ts.starts_with("/ttl-0"), "{ts}");
 
@@ -124,7 +132,7 @@ async fn create_modes_and_create2() {
     let mut ephemerals = zk.get_ephemerals("/").await.unwrap();
     ephemerals.sort();
     assert_eq!(ephemerals, ["/p/e".to_string(), es.clone()]);
-    assert_eq!(zk.get_ephemerals("/p/es").await.unwrap(), [es.clone()]);
+    assert_eq!(zk.get_ephemerals("/p/es").await.unwrap(), vec![es.clone()]);
     zk.close().await.unwrap();
     assert_eq!(zk.state(), SessionState::Closed);
     assert_eq!(zk.exists("/p").await, Err(Error::Closed));
@@ -140,9 +148,13 @@ async fn children_counts_sync_and_stat() {
         .await
         .unwrap();
     for name in ["x", "y", "z"] {
-        zk.create(&format!("/r/{name}"), Vec::new(), &CreateOptions::persistent())
-            .await
-            .unwrap();
+        zk.create(
+            &format!("/r/{name}"),
+            Vec::new(),
+            &CreateOptions::persistent(),
+        )
+        .await
+        .unwrap();
     }
     zk.create("/r/x/deep", Vec::new(), &CreateOptions::persistent())
         .await
@@ -170,7 +182,9 @@ async fn children_counts_sync_and_stat() {
 async fn acl_and_digest_auth() {
     let server = support::start_server();
     let zk = support::connect(&server).await;
-    zk.add_auth("digest", b"alice:secret".to_vec()).await.unwrap();
+    zk.add_auth("digest", b"alice:secret".to_vec())
+        .await
+        .unwrap();
     let who = zk.who_am_i().await.unwrap();
     assert!(
         who.contains(&ClientInfo {
@@ -181,7 +195,9 @@ async fn acl_and_digest_auth() {
     );
     // creator_all: only alice may touch it.
     let private = CreateOptions::persistent().with_acl(zk_records_creator_all());
-    zk.create("/private", b"s".to_vec(), &private).await.unwrap();
+    zk.create("/private", b"s".to_vec(), &private)
+        .await
+        .unwrap();
     let (acl, stat) = zk.get_acl("/private").await.unwrap();
     assert_eq!(acl.len(), 1);
     assert_eq!(acl[0].id.scheme, "digest");
@@ -195,7 +211,10 @@ async fn acl_and_digest_auth() {
             path: "/private".into()
         })
     );
-    stranger.add_auth("digest", b"alice:secret".to_vec()).await.unwrap();
+    stranger
+        .add_auth("digest", b"alice:secret".to_vec())
+        .await
+        .unwrap();
     assert_eq!(&stranger.get_data("/private").await.unwrap().0[..], b"s");
 
     // Read-only for everyone else.

@@ -20,9 +20,15 @@ async fn data_exists_and_child_watches_fire_once() {
 
     let (stat, created) = zk.exists_and_watch("/w").await.unwrap();
     assert!(stat.is_none());
-    other.create("/w", b"1".to_vec(), &persistent()).await.unwrap();
+    other
+        .create("/w", b"1".to_vec(), &persistent())
+        .await
+        .unwrap();
     let e = timeout(WAIT, created.changed()).await.unwrap().unwrap();
-    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeCreated, "/w"));
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeCreated, "/w")
+    );
 
     let (_, _, data_w) = zk.get_data_and_watch("/w").await.unwrap();
     let (_, exists_w) = zk.exists_and_watch("/w").await.unwrap();
@@ -33,9 +39,15 @@ async fn data_exists_and_child_watches_fire_once() {
     assert_eq!(e.event_type, EventType::NodeDataChanged);
     let e = timeout(WAIT, exists_w.changed()).await.unwrap().unwrap();
     assert_eq!(e.event_type, EventType::NodeDataChanged);
-    other.create("/w/c", Vec::new(), &persistent()).await.unwrap();
+    other
+        .create("/w/c", Vec::new(), &persistent())
+        .await
+        .unwrap();
     let e = timeout(WAIT, child_w.changed()).await.unwrap().unwrap();
-    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeChildrenChanged, "/w"));
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeChildrenChanged, "/w")
+    );
 
     // Deletion fires data and child watches.
     let (_, _, data_w) = zk.get_data_and_watch("/w/c").await.unwrap();
@@ -43,7 +55,10 @@ async fn data_exists_and_child_watches_fire_once() {
     other.delete("/w/c", None).await.unwrap();
     for w in [data_w, child_w] {
         let e = timeout(WAIT, w.changed()).await.unwrap().unwrap();
-        assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeDeleted, "/w/c"));
+        assert_eq!(
+            (e.event_type, e.path.as_str()),
+            (EventType::NodeDeleted, "/w/c")
+        );
     }
 }
 
@@ -70,7 +85,10 @@ async fn events_arrive_in_server_order_before_later_replies() {
     let server = support::start_server();
     let zk = support::connect(&server).await;
     zk.create("/o", Vec::new(), &persistent()).await.unwrap();
-    let mut w = zk.add_watch("/o", AddWatchMode::PersistentRecursive).await.unwrap();
+    let mut w = zk
+        .add_watch("/o", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
     for i in 0..20 {
         zk.create(&format!("/o/n{i}"), Vec::new(), &persistent())
             .await
@@ -87,8 +105,14 @@ async fn events_arrive_in_server_order_before_later_replies() {
     assert_eq!(seen.len(), 40, "{seen:?}");
     for (i, pair) in seen.chunks(2).enumerate() {
         let path = format!("/o/n{i}");
-        assert_eq!((pair[0].event_type, &pair[0].path), (EventType::NodeCreated, &path));
-        assert_eq!((pair[1].event_type, &pair[1].path), (EventType::NodeDataChanged, &path));
+        assert_eq!(
+            (pair[0].event_type, &pair[0].path),
+            (EventType::NodeCreated, &path)
+        );
+        assert_eq!(
+            (pair[1].event_type, &pair[1].path),
+            (EventType::NodeDataChanged, &path)
+        );
     }
 }
 
@@ -100,7 +124,9 @@ async fn persistent_watch_sees_node_and_child_events() {
     let mut w = zk.add_watch("/p", AddWatchMode::Persistent).await.unwrap();
     zk.set_data("/p", b"1".to_vec(), None).await.unwrap();
     zk.create("/p/c", Vec::new(), &persistent()).await.unwrap();
-    zk.set_data("/p/c", b"ignored".to_vec(), None).await.unwrap();
+    zk.set_data("/p/c", b"ignored".to_vec(), None)
+        .await
+        .unwrap();
     zk.set_data("/p", b"2".to_vec(), None).await.unwrap();
     let mut types = Vec::new();
     for _ in 0..3 {
@@ -133,7 +159,10 @@ async fn dropping_a_watcher_removes_the_server_watch() {
     let server = support::start_server();
     let zk = support::connect(&server).await;
     zk.create("/d", Vec::new(), &persistent()).await.unwrap();
-    let w = zk.add_watch("/d", AddWatchMode::PersistentRecursive).await.unwrap();
+    let w = zk
+        .add_watch("/d", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
     zk.check_watches("/d", WatcherType::Any).await.unwrap();
     drop(w);
     // The removal is queued before this request, so it is done when the reply comes.
@@ -160,7 +189,9 @@ async fn remove_one_shot_watches() {
     zk.create("/r", Vec::new(), &persistent()).await.unwrap();
     let (_, child_w) = zk.get_children_and_watch("/r").await.unwrap();
     let (_, _, data_w) = zk.get_data_and_watch("/r").await.unwrap();
-    zk.remove_watches("/r", WatcherType::Children).await.unwrap();
+    zk.remove_watches("/r", WatcherType::Children)
+        .await
+        .unwrap();
     let e = timeout(WAIT, child_w.changed()).await.unwrap().unwrap();
     assert_eq!(e.event_type, EventType::ChildWatchRemoved);
     zk.remove_watches("/r", WatcherType::Any).await.unwrap();
@@ -176,12 +207,21 @@ async fn remove_one_shot_watches() {
 async fn recursive_watch_under_chroot() {
     let server = support::start_server();
     let root = support::connect(&server).await;
-    root.create("/app", Vec::new(), &persistent()).await.unwrap();
+    root.create("/app", Vec::new(), &persistent())
+        .await
+        .unwrap();
     let zk = support::connect_to(&format!("{}/app", server.connect_string())).await;
-    let mut w = zk.add_watch("/", AddWatchMode::PersistentRecursive).await.unwrap();
+    let mut w = zk
+        .add_watch("/", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
     zk.create("/x", Vec::new(), &persistent()).await.unwrap();
-    root.create("/app/x/y", Vec::new(), &persistent()).await.unwrap();
-    root.create("/elsewhere", Vec::new(), &persistent()).await.unwrap();
+    root.create("/app/x/y", Vec::new(), &persistent())
+        .await
+        .unwrap();
+    root.create("/elsewhere", Vec::new(), &persistent())
+        .await
+        .unwrap();
     root.delete("/app/x/y", None).await.unwrap();
     let got: Vec<(EventType, String)> = {
         let mut v = Vec::new();
