@@ -152,8 +152,12 @@ impl Task {
                 break SessionState::Closed;
             };
             if !delay.is_zero() {
+                if self.closing {
+                    break SessionState::Closed;
+                }
                 tracing::debug!(?delay, "every server failed; backing off");
-                if self.offline(tokio::time::sleep(delay)).await.is_none() {
+                let slept = self.offline(tokio::time::sleep(delay), true).await;
+                if slept.is_none() || self.closing {
                     break SessionState::Closed;
                 }
             }
@@ -172,7 +176,7 @@ impl Task {
             let attempt_timeout = self.attempt_timeout();
             let max_frame = self.config.max_frame_len;
             let connecting = handshake(host.clone(), request, attempt_timeout, max_frame);
-            let Some(result) = self.offline(connecting).await else {
+            let Some(result) = self.offline(connecting, false).await else {
                 break SessionState::Closed;
             };
             let (stream, response, rbuf) = match result {
@@ -236,8 +240,12 @@ impl Task {
     }
 
     /// Runs `fut` while not connected, queueing requests and handling watcher drops. Returns
-    /// `None` when the client asked to close.
-    async fn offline<F: std::future::Future>(&mut self, fut: F) -> Option<F::Output> {
+    /// `None` when every client handle is gone, or on a close if `stop_on_close`.
+    async fn offline<F: std::future::Future>(
+        &mut self,
+        fut: F,
+        stop_on_close: bool,
+    ) -> Option<F::Output> {
         tokio::pin!(fut);
         loop {
             tokio::select! {
@@ -245,8 +253,14 @@ impl Task {
                 cmd = self.commands.recv() => match cmd {
                     None => return None,
                     Some(Command::Close(waiter)) => {
+                        // Finish this attempt: if it connects, the close is sent first
+                        // thing (so the server ends the session now, not at its timeout);
+                        // if it fails, the client closes locally.
                         self.close_waiters.extend(waiter);
-                        return None;
+                        self.closing = true;
+                        if stop_on_close {
+                            return None;
+                        }
                     }
                     Some(Command::DropWatcher(id)) => {
                         // Not re-registered on reconnect, so nothing to tell the server.
