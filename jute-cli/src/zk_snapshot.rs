@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use jute::Limits;
 use jute_value::zk::{
-    decompress, file_header_json, Compression, DataFormat, SnapItem, SnapshotReader,
+    decompress_with_limit, file_header_json, Compression, DataFormat, SnapItem, SnapshotReader,
+    ZkFileError, DEFAULT_MAX_DECOMPRESSED,
 };
 
 /// Arguments of `jute zk-snapshot`.
@@ -15,15 +16,20 @@ use jute_value::zk::{
 Examples:
   jute zk-snapshot /var/lib/zookeeper/version-2/snapshot.100000005
   jute zk-snapshot snapshot.100000005.gz --data utf8 | jq 'select(.kind == \"node\") | .path'
+  jute zk-snapshot snapshot.100000005.snappy --max-size 8589934592
 
 Output: one JSON object per line. The first has \"kind\": \"snapshot\" and the FileHeader
 (magic ZKSN, version, dbid) and the compression. Then \"session\" lines (id, hex id, timeout),
 \"acl\" lines (the ACL cache: id and ACL list), one \"node\" line per znode, parents first
 (path, data, acl id, StatPersisted), the \"seal\" (stored and computed Adler-32 and whether
-they match), the \"digest\" where present (3.6+), and \"end\". Snapshots compressed with gz
-are read; snappy is reported as unsupported. Exit status 1 if the snapshot is damaged.")]
+they match), the \"digest\" where present (3.6+), and \"end\".
+
+Compressed snapshots (zookeeper.snapshot.compression.method=gz or snappy, files ending in .gz
+or .snappy) are recognised by their first bytes and decompressed in memory, up to --max-size;
+\"compression\" in the first line says which (\"gz\", \"snappy\", or null). A damaged snappy
+file is reported with the byte offset in the file. Exit status 1 if the snapshot is damaged.")]
 pub(crate) struct Args {
-    /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz`).
+    /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz` or `.snappy`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
@@ -36,6 +42,10 @@ pub(crate) struct Args {
     /// jute.maxbuffer).
     #[arg(long, value_name = "BYTES")]
     max_len: Option<usize>,
+
+    /// Largest accepted size of a compressed snapshot once decompressed, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DECOMPRESSED)]
+    max_size: u64,
 }
 
 /// `--data`.
@@ -63,7 +73,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 fn print_snapshot(args: &Args) -> Result<bool, String> {
     let name = args.file.display();
     let raw = std::fs::read(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let (bytes, compression) = decompress(&raw).map_err(|e| format!("{name}: {e}"))?;
+    let (bytes, compression) = decompress_with_limit(&raw, args.max_size).map_err(|e| {
+        let hint = match e {
+            ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
+            ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
+            _ => "",
+        };
+        format!("{name}: {e}{hint}")
+    })?;
     let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
@@ -82,6 +99,7 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
         let c = match compression {
             Compression::None => jute_value::Json::Null,
             Compression::Gzip => jute_value::Json::String("gz".into()),
+            Compression::Snappy => jute_value::Json::String("snappy".into()),
         };
         pairs.push(("compression".into(), c));
     }

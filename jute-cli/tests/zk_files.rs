@@ -1,7 +1,7 @@
 //! `jute zk-log` and `jute zk-snapshot` on files written by a real ZooKeeper 3.8 server: a
 //! known workload (creates, sets, deletes, a multi, ephemeral nodes, a closed session) run
 //! with kazoo, then the decoded log and snapshot are checked against it. Also: corrupt and
-//! truncated logs, and gzip-compressed snapshots.
+//! truncated logs, and gzip- and snappy-compressed snapshots.
 //!
 //! Needs the Debian packages `zookeeper` (server, Java) and `python3-kazoo`:
 //! `apt-get install -y zookeeper python3-kazoo`. Fails (never skips) without them.
@@ -50,6 +50,22 @@ zk.stop(); zk.close()
 sys.stdout.flush()
 os._exit(0)
 "#;
+
+/// Creates `/jute/big` with [`big_node_data`].
+const BIG_NODE: &str = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+zk.create("/jute/big", bytes((i * 7 + i // 1000) % 251 for i in range(300000)))
+zk.stop(); zk.close()
+"#;
+
+/// The data of `/jute/big`: mostly repetitive (copies), with a drift (literals).
+fn big_node_data() -> Vec<u8> {
+    (0..300_000u32)
+        .map(|i| ((i * 7 + i / 1000) % 251) as u8)
+        .collect()
+}
 
 fn python() -> PathBuf {
     // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
@@ -325,7 +341,81 @@ fn gzip_snapshots_are_read() {
     let mut server = start(&["snapshot.compression.method=gz"]);
     let ids = run_workload(&server);
     server.restart().unwrap_or_else(|e| panic!("{e}"));
-    check_snapshot(&server, &ids, ".gz");
+    let lines = check_snapshot(&server, &ids, ".gz");
+    assert_eq!(lines[0]["compression"], "gz");
+}
+
+#[test]
+fn snappy_snapshots_are_read() {
+    // SnapStream wraps the file in snappy-java's SnappyOutputStream (Debian's snappy-java.jar
+    // is on zookeeper.jar's manifest classpath).
+    let mut server = start(&["snapshot.compression.method=snappy"]);
+    let ids = run_workload(&server);
+    // A 300 kB node spans many of snappy-java's 32 KiB chunks.
+    let out = Command::new(python())
+        .args(["-c", BIG_NODE, &server.connect_string()])
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.restart().unwrap_or_else(|e| panic!("{e}"));
+    let lines = check_snapshot(&server, &ids, ".snappy");
+    assert_eq!(lines[0]["compression"], "snappy");
+    let big = lines
+        .iter()
+        .find(|l| l["kind"] == "node" && l["path"] == "/jute/big")
+        .expect("/jute/big in the snapshot");
+    assert_eq!(big["dataHex"], hex(&big_node_data()));
+
+    let snap = data_files(&server, "snapshot.").pop().unwrap();
+    let original = std::fs::read(&snap).unwrap();
+    assert!(
+        original.starts_with(b"\x82SNAPPY\0"),
+        "a snappy-java stream"
+    );
+    let first_chunk = u32::from_be_bytes(original[16..20].try_into().unwrap()) as usize;
+    assert!(
+        20 + first_chunk < original.len(),
+        "more than one chunk ({} bytes)",
+        original.len()
+    );
+    let dir = server.dir();
+    let run = |name: &str, bytes: &[u8]| {
+        let path = dir.join(format!("damaged-{name}.snappy"));
+        std::fs::write(&path, bytes).unwrap();
+        jute(&["zk-snapshot", path.to_str().unwrap()])
+    };
+
+    // Cut inside the first chunk: a decompression error naming the offset, exit status 1.
+    let out = run("cut", &original[..original.len().min(40)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot decompress snappy data: at byte 20: expected a chunk of"),
+        "{stderr}"
+    );
+
+    // A chunk length pointing past the end of the file.
+    let mut long = original.clone();
+    long[16..20].copy_from_slice(&0x7fff_fff0i32.to_be_bytes());
+    let out = run("long", &long);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("at byte 20"), "{stderr}");
+
+    // Below the decompressed size limit: refused before decoding, with the flag to raise it.
+    let path = dir.join("small-limit.snappy");
+    std::fs::write(&path, &original).unwrap();
+    let out = jute(&["zk-snapshot", path.to_str().unwrap(), "--max-size", "100"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("at most 100 decompressed bytes") && stderr.contains("--max-size"),
+        "{stderr}"
+    );
 }
 
 /// Damaged copies of the first log: a flipped byte, a broken length, a cut-off tail.

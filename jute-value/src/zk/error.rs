@@ -31,6 +31,15 @@ pub enum ZkFileError {
     /// Decompression failed.
     #[error("cannot decompress: {0}")]
     Decompress(#[source] std::io::Error),
+    /// Snappy decompression failed (the error names the byte offset in the file).
+    #[error("cannot decompress snappy data: {0}")]
+    Snappy(#[source] super::snappy::SnappyError),
+    /// The decompressed file would be larger than the limit.
+    #[error("the decompressed file is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// Checks `magic` (the FileHeader's first int) against `expected`.

@@ -7,7 +7,8 @@
 //! ([`schema()`], the upstream `zookeeper.jute` embedded at build time), so the readers share the
 //! runtime's limits and error paths. The framing around them (checksums, end-of-record
 //! bytes, padding, snapshot seals) is hand-written here, after Apache's `FileTxnLog`,
-//! `SerializeUtils`, `FileSnap`, `SnapStream`, `DataTree` and `ReferenceCountedACLCache`.
+//! `SerializeUtils`, `FileSnap`, `SnapStream`, `DataTree` and `ReferenceCountedACLCache`;
+//! snappy-compressed snapshots are decompressed by a small hand-written snappy decoder.
 //!
 //! ```
 //! let schema = jute_value::zk::schema()?;
@@ -23,6 +24,7 @@ mod adler32;
 mod error;
 mod json;
 mod schema;
+mod snappy;
 mod snapshot;
 mod time;
 mod txn;
@@ -32,7 +34,13 @@ pub use adler32::adler32;
 pub use error::ZkFileError;
 pub use json::file_header_json;
 pub use schema::{schema, ZOOKEEPER_JUTE};
-pub use snapshot::{decompress, Compression, DataFormat, SnapItem, SnapshotReader, Znode};
+pub use snappy::{
+    decompress_snappy_block, decompress_snappy_stream, SnappyError, SNAPPY_JAVA_MAGIC,
+};
+pub use snapshot::{
+    decompress, decompress_with_limit, Compression, DataFormat, SnapItem, SnapshotReader, Znode,
+    DEFAULT_MAX_DECOMPRESSED,
+};
 pub use time::format_millis;
 pub use txn::{op_name, SubTxn, TxnBody};
 pub use txnlog::{LogItem, TxnEntry, TxnLogReader};

@@ -1,4 +1,4 @@
-//! Snapshots (`version-2/snapshot.<zxid>[.gz]`), item by item, as Apache's `FileSnap` reads
+//! Snapshots (`version-2/snapshot.<zxid>[.gz|.snappy]`), item by item, as Apache's `FileSnap` reads
 //! them.
 //!
 //! Layout: a `FileHeader` (magic `ZKSN`, version 2, dbid); `int` session count and
@@ -10,8 +10,9 @@
 //! 3.9 possibly `long lastProcessedZxid` and a third seal.
 //!
 //! A snapshot written with `zookeeper.snapshot.compression.method=gz` is gzip-compressed
-//! (read with the default `gzip` feature); `snappy` is recognised and reported as
-//! unsupported.
+//! (`snapshot.<zxid>.gz`, read with the default `gzip` feature); with `snappy` it is a
+//! snappy-java stream (`snapshot.<zxid>.snappy`, read by the decoder in `snappy.rs`). The
+//! Adler-32 seals cover the uncompressed bytes.
 
 use std::borrow::Cow;
 
@@ -21,6 +22,7 @@ use jute_parser::{Schema, Type};
 use super::adler32::adler32_update;
 use super::error::{check_magic, ZkFileError};
 use super::schema::names;
+use super::snappy::{decompress_snappy_stream, SNAPPY_JAVA_MAGIC};
 use crate::value::Value;
 
 /// How a snapshot file was compressed.
@@ -30,7 +32,12 @@ pub enum Compression {
     None,
     /// gzip (`.gz`).
     Gzip,
+    /// snappy-java's stream format (`.snappy`).
+    Snappy,
 }
+
+/// The default limit on a decompressed snapshot's size for [`decompress`]: 2 GiB.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 2 << 30;
 
 /// How node data is shown in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,39 +128,56 @@ enum Stage {
     Done,
 }
 
-/// Decompresses a snapshot file if needed, by its leading bytes (not its name).
+/// Decompresses a snapshot file if needed, by its leading bytes (not its name), to at most
+/// [`DEFAULT_MAX_DECOMPRESSED`] bytes.
 ///
 /// # Errors
 ///
-/// For snappy-compressed files, for gzip without the `gzip` feature, and when gzip data is
-/// corrupt.
+/// As [`decompress_with_limit`].
 pub fn decompress(raw: &[u8]) -> Result<(Cow<'_, [u8]>, Compression), ZkFileError> {
-    const SNAPPY_MAGIC: &[u8] = b"\x82SNAPPY\x00";
+    decompress_with_limit(raw, DEFAULT_MAX_DECOMPRESSED)
+}
+
+/// Decompresses a snapshot file if needed, by its leading bytes (not its name): gzip
+/// (`1f 8b`) or a snappy-java stream (`\x82SNAPPY\0`); anything else is returned as is. At
+/// most `max_len` bytes are produced; the limit is checked before memory is reserved.
+///
+/// # Errors
+///
+/// For gzip without the `gzip` feature, corrupt compressed data (for snappy, with the byte
+/// offset in the file and what was expected there), or output beyond `max_len`.
+pub fn decompress_with_limit(
+    raw: &[u8],
+    max_len: u64,
+) -> Result<(Cow<'_, [u8]>, Compression), ZkFileError> {
     if raw.starts_with(&[0x1f, 0x8b]) {
-        return gunzip(raw).map(|b| (Cow::Owned(b), Compression::Gzip));
+        return gunzip(raw, max_len).map(|b| (Cow::Owned(b), Compression::Gzip));
     }
-    if raw.starts_with(SNAPPY_MAGIC) {
-        return Err(ZkFileError::Unsupported(
-            "snappy-compressed snapshots (zookeeper.snapshot.compression.method=snappy) are \
-             not supported; have the server write gz or uncompressed snapshots"
-                .into(),
-        ));
+    if raw.starts_with(SNAPPY_JAVA_MAGIC) {
+        return decompress_snappy_stream(raw, max_len)
+            .map(|b| (Cow::Owned(b), Compression::Snappy))
+            .map_err(ZkFileError::Snappy);
     }
     Ok((Cow::Borrowed(raw), Compression::None))
 }
 
 #[cfg(feature = "gzip")]
-fn gunzip(raw: &[u8]) -> Result<Vec<u8>, ZkFileError> {
+fn gunzip(raw: &[u8], max_len: u64) -> Result<Vec<u8>, ZkFileError> {
     use std::io::Read as _;
     let mut out = Vec::new();
+    // One byte past the limit tells a stream at the limit from one beyond it.
     flate2::read::MultiGzDecoder::new(raw)
+        .take(max_len.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(ZkFileError::Decompress)?;
+    if out.len() as u64 > max_len {
+        return Err(ZkFileError::TooLarge { limit: max_len });
+    }
     Ok(out)
 }
 
 #[cfg(not(feature = "gzip"))]
-fn gunzip(_raw: &[u8]) -> Result<Vec<u8>, ZkFileError> {
+fn gunzip(_raw: &[u8], _max_len: u64) -> Result<Vec<u8>, ZkFileError> {
     Err(ZkFileError::Unsupported(
         "gzip-compressed snapshot, but jute-value was built without its `gzip` feature".into(),
     ))
@@ -363,5 +387,47 @@ impl Stage {
             Stage::AfterSeal(_) => "digest section",
             Stage::Done => "end",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decompress_detects_the_format_and_applies_the_limit() {
+        let plain = b"ZKSN\0\0\0\x02";
+        let (out, c) = decompress(plain).unwrap();
+        assert!(matches!(out, Cow::Borrowed(_)) && c == Compression::None);
+
+        // A snappy-java stream holding "hello".
+        let snappy = b"\x82SNAPPY\0\0\0\0\x01\0\0\0\x01\0\0\0\x07\x05\x10hello";
+        let (out, c) = decompress_with_limit(snappy, 5).unwrap();
+        assert_eq!((&out[..], c), (&b"hello"[..], Compression::Snappy));
+        match decompress_with_limit(snappy, 4) {
+            Err(ZkFileError::Snappy(e)) => assert!(e.exceeds_limit(), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        let e = decompress(&snappy[..21]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot decompress snappy data: at byte 20: expected a chunk"),
+            "{e}"
+        );
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn gzip_output_is_bounded() {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[0u8; 1000]).unwrap();
+        let gz = gz.finish().unwrap();
+        let (out, c) = decompress_with_limit(&gz, 1000).unwrap();
+        assert_eq!((out.len(), c), (1000, Compression::Gzip));
+        assert!(matches!(
+            decompress_with_limit(&gz, 999),
+            Err(ZkFileError::TooLarge { limit: 999 })
+        ));
     }
 }
