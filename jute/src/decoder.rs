@@ -177,37 +177,7 @@ impl<B: Buf> Decoder<B> {
     /// [`Limits::max_len`], and lengths larger than the bytes that remain.
     #[inline]
     pub fn read_byte_len(&mut self, what: &'static str) -> Result<Option<usize>, Error> {
-        let at = self.offset();
-        let raw = self.read_i32()?;
-        if raw == -1 {
-            return Ok(None);
-        }
-        if raw < 0 {
-            return Err(Error::new(ErrorKind::NegativeLength { what, len: raw }, at));
-        }
-        let len = raw as usize;
-        if len > self.limits.max_len {
-            return Err(Error::new(
-                ErrorKind::LengthOverLimit {
-                    what,
-                    len,
-                    limit: self.limits.max_len,
-                },
-                at,
-            ));
-        }
-        if len > self.remaining() {
-            return Err(Error::new(
-                ErrorKind::LengthOverInput {
-                    what,
-                    len,
-                    needed: len,
-                    remaining: self.remaining(),
-                },
-                at,
-            ));
-        }
-        Ok(Some(len))
+        self.read_checked_prefix(what, 1, true)
     }
 
     /// Reads an element count for a `vector` or `map` whose elements need at least
@@ -222,6 +192,19 @@ impl<B: Buf> Decoder<B> {
         what: &'static str,
         min_element_len: usize,
     ) -> Result<Option<usize>, Error> {
+        self.read_checked_prefix(what, min_element_len, min_element_len == 0)
+    }
+
+    /// Reads a length or count prefix: -1 is null, other negatives are errors; the value is
+    /// checked against [`Limits::max_len`] when `check_limit`, and `value * unit_len` against
+    /// the bytes that remain.
+    #[inline]
+    fn read_checked_prefix(
+        &mut self,
+        what: &'static str,
+        unit_len: usize,
+        check_limit: bool,
+    ) -> Result<Option<usize>, Error> {
         let at = self.offset();
         let raw = self.read_i32()?;
         if raw == -1 {
@@ -230,33 +213,28 @@ impl<B: Buf> Decoder<B> {
         if raw < 0 {
             return Err(Error::new(ErrorKind::NegativeLength { what, len: raw }, at));
         }
-        let count = raw as usize;
-        if min_element_len == 0 {
-            if count > self.limits.max_len {
-                return Err(Error::new(
-                    ErrorKind::LengthOverLimit {
-                        what,
-                        len: count,
-                        limit: self.limits.max_len,
-                    },
-                    at,
-                ));
-            }
-        } else {
-            let needed = count.saturating_mul(min_element_len);
-            if needed > self.remaining() {
-                return Err(Error::new(
-                    ErrorKind::LengthOverInput {
-                        what,
-                        len: count,
-                        needed,
-                        remaining: self.remaining(),
-                    },
-                    at,
-                ));
-            }
+        let len = raw as usize;
+        let limit = self.limits.max_len;
+        if check_limit && len > limit {
+            return Err(Error::new(
+                ErrorKind::LengthOverLimit { what, len, limit },
+                at,
+            ));
         }
-        Ok(Some(count))
+        let needed = len.saturating_mul(unit_len);
+        let remaining = self.remaining();
+        if needed > remaining {
+            return Err(Error::new(
+                ErrorKind::LengthOverInput {
+                    what,
+                    len,
+                    needed,
+                    remaining,
+                },
+                at,
+            ));
+        }
+        Ok(Some(len))
     }
 
     /// Copies the next `len` bytes into a new `Vec<u8>`. The caller has checked `len` against

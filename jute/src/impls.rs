@@ -69,92 +69,44 @@ macro_rules! nullable_decode {
     };
 }
 
-impl Jute for String {
-    const MIN_ENCODED_LEN: usize = 4;
+/// `ustring` and `buffer`: an `int` length, then the bytes.
+macro_rules! length_prefixed_bytes {
+    ($ty:ty, $what:literal, $take:ident) => {
+        impl Jute for $ty {
+            const MIN_ENCODED_LEN: usize = 4;
 
-    #[inline]
-    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
-        buf.put_slice(self.as_bytes());
-    }
+            #[inline]
+            fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+                let bytes = <$ty as AsRef<[u8]>>::as_ref(self);
+                buf.put_i32(bytes.len() as i32);
+                buf.put_slice(bytes);
+            }
 
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        4 + self.len()
-    }
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                4 + self.len()
+            }
 
-    nullable_decode!();
+            nullable_decode!();
+        }
+
+        impl Nullable for $ty {
+            #[inline]
+            fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
+                d.read_byte_len($what)
+            }
+
+            #[inline]
+            fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
+                d.$take(len)
+            }
+        }
+    };
 }
 
-impl Nullable for String {
-    #[inline]
-    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
-        d.read_byte_len("ustring")
-    }
-
-    #[inline]
-    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
-        d.take_string(len)
-    }
-}
-
-impl Jute for Vec<u8> {
-    const MIN_ENCODED_LEN: usize = 4;
-
-    #[inline]
-    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
-        buf.put_slice(self);
-    }
-
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        4 + self.len()
-    }
-
-    nullable_decode!();
-}
-
-impl Nullable for Vec<u8> {
-    #[inline]
-    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
-        d.read_byte_len("buffer")
-    }
-
-    #[inline]
-    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
-        d.take_vec(len)
-    }
-}
-
-impl Jute for Bytes {
-    const MIN_ENCODED_LEN: usize = 4;
-
-    #[inline]
-    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
-        buf.put_slice(self);
-    }
-
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        4 + self.len()
-    }
-
-    nullable_decode!();
-}
-
-impl Nullable for Bytes {
-    #[inline]
-    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
-        d.read_byte_len("buffer")
-    }
-
-    #[inline]
-    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error> {
-        d.take_bytes(len)
-    }
-}
+length_prefixed_bytes!(String, "ustring", take_string);
+length_prefixed_bytes!(Vec<u8>, "buffer", take_vec);
+length_prefixed_bytes!(Bytes, "buffer", take_bytes);
 
 /// Initial capacity for `count` elements of at least `min_len` bytes each: exact when the count
 /// was checked against the remaining input, capped when elements may be empty.
