@@ -1,0 +1,363 @@
+//! An in-test TCP proxy between the client and a server that injects network faults, per
+//! connection and switchable at run time: pass, drop, delay, black hole, reset, corrupt.
+//!
+//! Every accepted connection gets an id and its own [`Fault`], initially the proxy's default
+//! for new connections. [`Proxy::set_fault`] changes the default and every live connection;
+//! [`Proxy::set_conn_fault`] changes one. The server is dialled lazily, when a connection first
+//! needs to forward something, so a connection accepted in a black hole never reaches it.
+//!
+//! A black hole holds what it reads (up to [`HOLD_LIMIT`] bytes per direction, then discards)
+//! and delivers it when the connection is healed, like TCP retransmitting after a partition.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Most bytes a black hole holds per direction for delivery on healing.
+pub(crate) const HOLD_LIMIT: usize = 1 << 20;
+
+/// What the proxy does to a connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Fault {
+    /// Forward both ways.
+    Pass,
+    /// Close both sides (an orderly FIN).
+    Drop,
+    /// Forward, sleeping this long before each chunk (both directions).
+    Delay(Duration),
+    /// Read both sides but forward and answer nothing; the sockets stay open.
+    BlackHole,
+    /// Abort both sides with a TCP RST (`SO_LINGER` 0).
+    Reset,
+    /// Forward, XOR-ing the server->client byte at stream offset `offset` with `xor`.
+    CorruptAt {
+        /// Offset in the server's output on this connection (0 = first byte of the
+        /// ConnectResponse frame).
+        offset: u64,
+        /// Mask applied to that byte.
+        xor: u8,
+    },
+    /// Forward, flipping one random bit in each server->client byte with `probability`,
+    /// drawn from a xorshift generator seeded with `seed` when this fault is applied.
+    CorruptRandom {
+        /// Chance per byte.
+        probability: f64,
+        /// Seed of the generator.
+        seed: u64,
+    },
+}
+
+impl Fault {
+    fn forwards(self) -> bool {
+        !matches!(self, Fault::BlackHole | Fault::Drop | Fault::Reset)
+    }
+}
+
+/// A live connection as seen by the test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnInfo {
+    /// The connection's id (0 for the first accepted one).
+    pub(crate) id: usize,
+    /// Bytes read from the server so far (the next server->client byte has this offset).
+    pub(crate) server_bytes: u64,
+}
+
+struct Conn {
+    id: usize,
+    fault: watch::Sender<Fault>,
+    server_bytes: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+struct Shared {
+    upstream: Mutex<SocketAddr>,
+    default: Mutex<Fault>,
+    conns: Mutex<Vec<Conn>>,
+    accepted: AtomicUsize,
+}
+
+/// The proxy: listens on a free loopback port until dropped (which closes every connection).
+pub(crate) struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("addr", &self.addr).finish()
+    }
+}
+
+impl Proxy {
+    /// Starts a proxy in front of `upstream`, passing traffic through.
+    pub(crate) async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("binding the proxy: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("proxy address: {e}"));
+        let shared = Arc::new(Shared {
+            upstream: Mutex::new(upstream),
+            default: Mutex::new(Fault::Pass),
+            conns: Mutex::new(Vec::new()),
+            accepted: AtomicUsize::new(0),
+        });
+        let accept = tokio::spawn(accept_loop(listener, shared.clone()));
+        Proxy {
+            addr,
+            shared,
+            accept,
+        }
+    }
+
+    /// The address clients connect to.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `127.0.0.1:PORT` of the proxy.
+    pub(crate) fn connect_string(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Points new connections at another server.
+    pub(crate) fn set_upstream(&self, upstream: SocketAddr) {
+        *lock(&self.shared.upstream) = upstream;
+    }
+
+    /// Applies `fault` to every live connection and to new ones.
+    pub(crate) fn set_fault(&self, fault: Fault) {
+        *lock(&self.shared.default) = fault;
+        for c in lock(&self.shared.conns).iter() {
+            c.fault.send_replace(fault);
+        }
+    }
+
+    /// Applies `fault` to connections accepted from now on only.
+    pub(crate) fn set_new_fault(&self, fault: Fault) {
+        *lock(&self.shared.default) = fault;
+    }
+
+    /// Applies `fault` to one live connection.
+    pub(crate) fn set_conn_fault(&self, id: usize, fault: Fault) {
+        if let Some(c) = lock(&self.shared.conns).iter().find(|c| c.id == id) {
+            c.fault.send_replace(fault);
+        }
+    }
+
+    /// Live connections, oldest first.
+    pub(crate) fn connections(&self) -> Vec<ConnInfo> {
+        let mut conns = lock(&self.shared.conns);
+        conns.retain(|c| !c.task.is_finished());
+        conns
+            .iter()
+            .map(|c| ConnInfo {
+                id: c.id,
+                server_bytes: c.server_bytes.load(Ordering::SeqCst),
+            })
+            .collect()
+    }
+
+    /// The one live connection; panics unless there is exactly one.
+    pub(crate) fn only_connection(&self) -> ConnInfo {
+        match self.connections()[..] {
+            [c] => c,
+            ref other => panic!("expected one live proxied connection, found {other:?}"),
+        }
+    }
+
+    /// How many connections were accepted so far.
+    pub(crate) fn accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for c in lock(&self.shared.conns).drain(..) {
+            c.task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((client, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = client.set_nodelay(true);
+        let id = shared.accepted.fetch_add(1, Ordering::SeqCst);
+        let fault = *lock(&shared.default);
+        let upstream = *lock(&shared.upstream);
+        let (tx, rx) = watch::channel(fault);
+        let server_bytes = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(serve(client, upstream, rx, server_bytes.clone()));
+        let mut conns = lock(&shared.conns);
+        conns.retain(|c| !c.task.is_finished());
+        conns.push(Conn {
+            id,
+            fault: tx,
+            server_bytes,
+            task,
+        });
+    }
+}
+
+/// xorshift64*, for reproducible corruption.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+async fn read_opt(s: &mut Option<TcpStream>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match s {
+        Some(s) => s.read(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn hold(held: &mut Vec<u8>, bytes: &[u8]) {
+    let room = HOLD_LIMIT.saturating_sub(held.len());
+    held.extend_from_slice(&bytes[..bytes.len().min(room)]);
+}
+
+/// Runs one proxied connection until either side closes or a fault ends it.
+async fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    mut faults: watch::Receiver<Fault>,
+    server_bytes: Arc<AtomicU64>,
+) {
+    let mut server: Option<TcpStream> = None;
+    let mut cbuf = vec![0u8; 16 * 1024];
+    let mut sbuf = vec![0u8; 16 * 1024];
+    // What a black hole read, for delivery on healing.
+    let (mut held_c2s, mut held_s2c) = (Vec::new(), Vec::new());
+    let mut rng = Rng(1);
+    let mut applied: Option<Fault> = None;
+    loop {
+        let fault = *faults.borrow_and_update();
+        if applied != Some(fault) {
+            applied = Some(fault);
+            if let Fault::CorruptRandom { seed, .. } = fault {
+                rng = Rng(seed | 1);
+            }
+        }
+        match fault {
+            Fault::Drop => return,
+            Fault::Reset => {
+                let _ = client.set_zero_linger();
+                if let Some(s) = &server {
+                    let _ = s.set_zero_linger();
+                }
+                return;
+            }
+            _ => {}
+        }
+        if fault.forwards() {
+            if server.is_none() {
+                match TcpStream::connect(upstream).await {
+                    Ok(s) => {
+                        let _ = s.set_nodelay(true);
+                        server = Some(s);
+                    }
+                    // The server is down: the client sees its connection closed.
+                    Err(_) => return,
+                }
+            }
+            if let Some(s) = server.as_mut() {
+                if !held_c2s.is_empty()
+                    && s.write_all(&std::mem::take(&mut held_c2s)).await.is_err()
+                {
+                    return;
+                }
+            }
+            if !held_s2c.is_empty()
+                && client
+                    .write_all(&std::mem::take(&mut held_s2c))
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+        }
+        tokio::select! {
+            changed = faults.changed() => {
+                if changed.is_err() {
+                    return; // the proxy is gone
+                }
+            }
+            read = client.read(&mut cbuf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                match (fault, server.as_mut()) {
+                    (Fault::BlackHole, _) | (_, None) => hold(&mut held_c2s, &cbuf[..n]),
+                    (_, Some(s)) => {
+                        if let Fault::Delay(d) = fault {
+                            tokio::time::sleep(d).await;
+                        }
+                        if s.write_all(&cbuf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            read = read_opt(&mut server, &mut sbuf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                let start = server_bytes.fetch_add(n as u64, Ordering::SeqCst);
+                let chunk = &mut sbuf[..n];
+                match fault {
+                    Fault::BlackHole => {
+                        hold(&mut held_s2c, chunk);
+                        continue;
+                    }
+                    Fault::Delay(d) => tokio::time::sleep(d).await,
+                    Fault::CorruptAt { offset, xor } => {
+                        if let Some(i) = offset.checked_sub(start).filter(|&i| i < n as u64) {
+                            chunk[i as usize] ^= xor;
+                        }
+                    }
+                    Fault::CorruptRandom { probability, .. } => {
+                        for b in chunk.iter_mut() {
+                            if rng.chance(probability) {
+                                *b ^= 1 << (rng.next() % 8);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if client.write_all(chunk).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
