@@ -27,6 +27,9 @@ mod client;
 mod connect_string;
 mod error;
 mod hosts;
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod multi;
 mod ops;
 mod path;

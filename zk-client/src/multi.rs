@@ -331,7 +331,7 @@ impl Client {
 
 /// One decoded result of a multi reply.
 #[derive(Debug, PartialEq, Eq)]
-enum Entry {
+pub(crate) enum Entry {
     Check,
     Delete,
     Create { path: String, stat: Option<Stat> },
@@ -342,7 +342,7 @@ enum Entry {
 }
 
 /// Decodes a `MultiResponse`: results, each after a `MultiHeader`, until a header says done.
-fn decode_multi(body: Bytes) -> Result<Vec<Entry>, Error> {
+pub(crate) fn decode_multi(body: Bytes) -> Result<Vec<Entry>, Error> {
     let mut d = Decoder::new(body);
     let mut out = Vec::new();
     loop {
