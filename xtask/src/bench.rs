@@ -1,4 +1,7 @@
-//! `cargo xtask bench codec [--quick] [--only NAME]`: Rust and Apache's Java codec side by side.
+//! `cargo xtask bench codec [--quick] [--only NAME]`: Rust and Apache's Java codec side by side;
+//! `cargo xtask bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO]`: zk-client,
+//! Apache's Java client and kazoo against one local ZooKeeper, side by side (see `client.rs`
+//! below this module).
 //!
 //! Builds `codec-bench`'s `codec-table` in release mode and runs it (it writes each record's
 //! bytes to `target/codec-bench/fixtures` and times memcpy, encode and decode), compiles
@@ -11,23 +14,29 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod client;
+
 const JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("codec") => codec(&args[1..]),
-        _ => Err("usage: cargo xtask bench codec [--quick] [--only NAME]".to_owned()),
+        Some("client") => client::run(&args[1..]),
+        _ => Err("usage: cargo xtask bench codec [--quick] [--only NAME] | \
+                  bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO] \
+                  [--no-kazoo] [--no-java]"
+            .to_owned()),
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Runs `cmd`, failing with its stderr; returns its stdout.
-fn output(cmd: &mut Command) -> Result<String, String> {
+pub(crate) fn output(cmd: &mut Command) -> Result<String, String> {
     let shown = format!("{cmd:?}");
     let out = cmd
         .output()

@@ -1,0 +1,342 @@
+//! `cargo xtask bench client`: the same workloads through zk-client (`zk-bench`), Apache's Java
+//! client (`zk-bench/java/JavaBench.java`, async API) and kazoo (`zk-bench/python/
+//! kazoo_bench.py`, async API), one after the other against one local ZooKeeper 3.8, in
+//! rounds; prints one Markdown table (the median round of each client by throughput) with the
+//! ratios, then the memory taken by 100,000 registered watches.
+//!
+//! Needs `java`, `javac`, `/usr/share/java/zookeeper.jar` (`apt-get install -y zookeeper
+//! default-jdk-headless`) and `/usr/bin/python3` with kazoo (`apt-get install -y
+//! python3-kazoo`).
+
+// `zk.rs` includes the same launcher privately; a second copy keeps that module untouched.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../zk-client/tests/support/server.rs"]
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{output, root};
+
+const CLIENT_JAR: &str = "/usr/share/java/zookeeper.jar";
+/// A logging binding for the Java client (silences slf4j's "no binding" warning).
+const SLF4J_NOP: &str = "/usr/share/java/slf4j-nop.jar";
+const PYTHON: &str = "/usr/bin/python3";
+
+const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--duration D] \
+                     [--warmup D] [--only SCENARIO] [--no-java] [--no-kazoo] [--watches N]";
+
+/// One workload, run by every client with the same flags.
+struct Scenario {
+    name: &'static str,
+    what: &'static str,
+    flags: Vec<String>,
+    /// kazoo takes part (it cannot keep up everywhere: see the notes).
+    kazoo: bool,
+}
+
+fn flags(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A measured row: the tab-separated fields of the harnesses' last line.
+#[derive(Clone)]
+struct Row {
+    client: String,
+    ops_per_s: f64,
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    cpu: f64,
+    server_cpu: f64,
+    errors: String,
+}
+
+fn parse_row(stdout: &str) -> Result<Row, String> {
+    let line = stdout
+        .lines()
+        .last()
+        .ok_or_else(|| format!("no result row in {stdout:?}"))?;
+    let f: Vec<&str> = line.split('\t').collect();
+    if f.len() < 9 {
+        return Err(format!("bad result row {line:?}"));
+    }
+    let n = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+    Ok(Row {
+        client: f[0].to_owned(),
+        ops_per_s: n(2),
+        p50: n(3),
+        p99: n(4),
+        p999: n(5),
+        cpu: n(6),
+        server_cpu: n(7),
+        errors: f[8].to_owned(),
+    })
+}
+
+/// The first `java` process among `root` and its descendants (the launcher's `sh` wrapper
+/// runs Java as a child).
+fn find_java(root: u32) -> Option<u32> {
+    let comm = |p: u32| std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        if comm(p).trim() == "java" {
+            return Some(p);
+        }
+        let children =
+            std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        frontier.extend(
+            children
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok()),
+        );
+    }
+    None
+}
+
+fn median_by_throughput(rows: &mut [Row]) -> Option<Row> {
+    rows.sort_by(|a, b| a.ops_per_s.total_cmp(&b.ops_per_s));
+    rows.get(rows.len() / 2).cloned()
+}
+
+/// Runs `cargo xtask bench client ARGS`.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let mut rounds = 3usize;
+    let mut duration = "5s".to_owned();
+    let mut warmup = "3s".to_owned();
+    let mut only: Option<String> = None;
+    let (mut java, mut kazoo) = (true, true);
+    let mut watches = 100_000usize;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| USAGE.to_owned());
+        match arg.as_str() {
+            "--quick" => {
+                rounds = 1;
+                duration = "1s".into();
+                warmup = "1s".into();
+                watches = 10_000;
+            }
+            "--rounds" => rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
+            "--duration" => duration = value()?,
+            "--warmup" => warmup = value()?,
+            "--only" => only = Some(value()?),
+            "--no-java" => java = false,
+            "--no-kazoo" => kazoo = false,
+            "--watches" => watches = value()?.parse().map_err(|_| USAGE.to_owned())?,
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let root = root();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+
+    eprintln!("building zk-bench (release)...");
+    output(Command::new(&cargo).current_dir(&root).args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "zk-bench",
+    ]))?;
+    let zk_bench = target.join("release").join("zk-bench");
+    let classes = target.join("zk-bench").join("classes");
+    if java {
+        if !Path::new(CLIENT_JAR).exists() {
+            return Err(format!(
+                "{CLIENT_JAR} is missing: `apt-get install -y zookeeper default-jdk-headless`"
+            ));
+        }
+        std::fs::create_dir_all(&classes).map_err(|e| format!("{}: {e}", classes.display()))?;
+        eprintln!("compiling JavaBench.java...");
+        output(
+            Command::new("javac")
+                .arg("-d")
+                .arg(&classes)
+                .args(["-cp", CLIENT_JAR])
+                .arg(root.join("zk-bench/java/JavaBench.java")),
+        )?;
+    }
+    let kazoo_script = root.join("zk-bench/python/kazoo_bench.py");
+    if kazoo {
+        output(Command::new(PYTHON).args(["-c", "import kazoo"])).map_err(|e| {
+            format!("{e}\nkazoo is missing: `apt-get install -y python3-kazoo` (or --no-kazoo)")
+        })?;
+    }
+
+    let server = server::ZkServer::start().map_err(|e| e.to_string())?;
+    let pid = server
+        .pid()
+        .and_then(find_java)
+        .ok_or("cannot find the server's java process")?;
+    let cs = server.connect_string();
+    eprintln!("ZooKeeper on {cs}, java pid {pid}");
+    output(Command::new(&zk_bench).args(["--server", &cs, "--setup-only"]))?;
+
+    let mut scenarios = vec![
+        Scenario {
+            name: "get-pipelined",
+            what: "1 session, 100 outstanding getData, 100-byte values, 1,000 keys",
+            flags: flags(&["--sessions", "1", "--pipeline", "100", "--mix", "read"]),
+            kazoo: true,
+        },
+        Scenario {
+            name: "get-rate",
+            what: "the same at an equal open-loop rate of 4,000 ops/s (at most 100 outstanding)",
+            flags: flags(&[
+                "--sessions",
+                "1",
+                "--pipeline",
+                "100",
+                "--mix",
+                "read",
+                "--rate",
+                "4000",
+            ]),
+            kazoo: true,
+        },
+        Scenario {
+            name: "mixed",
+            what: "4 sessions x 16 outstanding, get=80,set=10,create=5,delete=5",
+            flags: flags(&["--sessions", "4", "--pipeline", "16", "--mix", "mixed"]),
+            kazoo: true,
+        },
+        Scenario {
+            name: "watch-churn",
+            what: "1 session x 16: getData+watch, setData, notification (one op)",
+            flags: flags(&["--sessions", "1", "--pipeline", "16", "--mix", "watch"]),
+            kazoo: true,
+        },
+    ];
+    if let Some(name) = &only {
+        scenarios.retain(|s| s.name == name);
+        if scenarios.is_empty() {
+            return Err(format!("no scenario `{name}`"));
+        }
+    }
+
+    let common = |flags: &[String], label: &str| -> Vec<String> {
+        let mut v = vec![
+            "--server".to_owned(),
+            cs.clone(),
+            "--server-pid".to_owned(),
+            pid.to_string(),
+            "--duration".to_owned(),
+            duration.clone(),
+            "--warmup".to_owned(),
+            warmup.clone(),
+            "--label".to_owned(),
+            label.to_owned(),
+            "--tsv".to_owned(),
+        ];
+        v.extend_from_slice(flags);
+        v
+    };
+    let java_classpath = format!("{}:{CLIENT_JAR}:{SLF4J_NOP}", classes.display());
+
+    let mut table = Vec::new();
+    for sc in &scenarios {
+        let mut results: Vec<(&str, Vec<Row>)> = vec![("zk-client", Vec::new())];
+        if java {
+            results.push(("java", Vec::new()));
+        }
+        if kazoo && sc.kazoo {
+            results.push(("kazoo", Vec::new()));
+        }
+        for round in 0..rounds {
+            // Alternate the order between rounds, so no client always runs first.
+            let n = results.len();
+            for k in 0..n {
+                let i = if round % 2 == 0 { k } else { n - 1 - k };
+                let label = results[i].0;
+                let args = common(&sc.flags, label);
+                eprintln!("{} round {}: {label}...", sc.name, round + 1);
+                let stdout = match label {
+                    "zk-client" => output(Command::new(&zk_bench).args(&args))?,
+                    "java" => output(
+                        Command::new("java")
+                            .args(["-Xmx512m", "-cp", &java_classpath, "JavaBench"])
+                            .args(&args),
+                    )?,
+                    _ => output(Command::new(PYTHON).arg(&kazoo_script).args(&args))?,
+                };
+                let row = parse_row(&stdout)?;
+                eprintln!(
+                    "  {:.0} ops/s, p99 {:.0} µs, client {:.1} µs/op, server {:.1} µs/op",
+                    row.ops_per_s, row.p99, row.cpu, row.server_cpu
+                );
+                results[i].1.push(row);
+            }
+        }
+        let medians: Vec<Row> = results
+            .iter_mut()
+            .filter_map(|(_, rows)| median_by_throughput(rows))
+            .collect();
+        table.push((sc, medians));
+    }
+
+    println!(
+        "| scenario | client | ops/s | p50 µs | p99 µs | p99.9 µs | client CPU µs/op | \
+         server CPU µs/op | errors |"
+    );
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+    for (sc, rows) in &table {
+        for r in rows {
+            println!(
+                "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {} |",
+                sc.name, r.client, r.ops_per_s, r.p50, r.p99, r.p999, r.cpu, r.server_cpu, r.errors
+            );
+        }
+    }
+    println!();
+    for (sc, rows) in &table {
+        println!("- {}: {}", sc.name, sc.what);
+        let rust = rows.iter().find(|r| r.client == "zk-client");
+        let java = rows.iter().find(|r| r.client == "java");
+        if let (Some(r), Some(j)) = (rust, java) {
+            println!(
+                "  zk-client / Java: throughput {:.2}x, client CPU per op {:.2}x, p99 {:.2}x",
+                r.ops_per_s / j.ops_per_s,
+                r.cpu / j.cpu,
+                r.p99 / j.p99
+            );
+        }
+    }
+    println!(
+        "\nMedian of {rounds} round(s) by throughput; {duration} measured after a {warmup} \
+         warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
+         (utime+stime) over the measured window."
+    );
+
+    if watches > 0 {
+        eprintln!("registering {watches} watches...");
+        let out = output(Command::new(&zk_bench).args([
+            "--server",
+            &cs,
+            "--watches",
+            &watches.to_string(),
+        ]))?;
+        let line = out.lines().last().unwrap_or_default();
+        let f: Vec<&str> = line.split('\t').collect();
+        let get = |key: &str| {
+            f.iter()
+                .position(|x| *x == key)
+                .and_then(|i| f.get(i + 1))
+                .copied()
+                .unwrap_or("?")
+        };
+        println!(
+            "\nzk-client with {watches} one-shot data watches registered: RSS {} MiB before, \
+             {} MiB after ({} MiB, {} bytes per watch; registered in {} s).",
+            get("rss_before_mib"),
+            get("rss_after_mib"),
+            get("delta_mib"),
+            get("bytes_per_watch"),
+            get("register_s"),
+        );
+    }
+    drop(server);
+    Ok(())
+}
