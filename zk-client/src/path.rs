@@ -28,8 +28,45 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), Error> {
     }
 }
 
+/// Whether `path` is valid by a single pass over its bytes, for the common case: printable
+/// ASCII only, absolute, no trailing `/`, no empty, `.` or `..` component. `false` means "not
+/// sure": [`path_problem`] then checks (and explains) the slow way.
+///
+/// Found with callgrind under `zk-bench`: the general check (a `split` plus a `char_indices`
+/// pass) took ~1,800 of the ~4,700 instructions of a whole `get_data` round trip in the client.
+fn plainly_valid(path: &[u8]) -> bool {
+    let [b'/', rest @ ..] = path else {
+        return false;
+    };
+    // Length and dot count of the current component; `dots == len` means all dots. (One pass;
+    // an all-printable pass plus a `split` measured slower.)
+    let (mut len, mut dots) = (0usize, 0usize);
+    for &b in rest {
+        match b {
+            b'/' => {
+                if len == 0 || (dots == len && len <= 2) {
+                    return false;
+                }
+                (len, dots) = (0, 0);
+            }
+            b'.' => (len, dots) = (len + 1, dots + 1),
+            0x20..=0x7e => len += 1,
+            _ => return false,
+        }
+    }
+    len > 0 && !(dots == len && len <= 2)
+}
+
 /// What is wrong with `path`, or `None` when it is valid.
 fn path_problem(path: &str) -> Option<String> {
+    if plainly_valid(path.as_bytes()) {
+        return None;
+    }
+    general_problem(path)
+}
+
+/// [`path_problem`] without the fast path.
+fn general_problem(path: &str) -> Option<String> {
     if path.is_empty() {
         return Some("path must not be empty".into());
     }
@@ -183,6 +220,31 @@ mod tests {
         ] {
             assert!(!ok(p), "{p:?} should be invalid");
         }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_check() {
+        // Every string of up to 6 characters over an alphabet that hits each rule.
+        let alphabet = ['/', '.', 'a', ' ', '~', '\u{1}', '\u{7f}', 'ü'];
+        let mut paths = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for p in &paths {
+                for c in alphabet {
+                    let q = format!("{p}{c}");
+                    if plainly_valid(q.as_bytes()) {
+                        assert_eq!(general_problem(&q), None, "{q:?}");
+                    }
+                    checked += 1;
+                    next.push(q);
+                }
+            }
+            paths = next;
+        }
+        assert!(checked > 200_000);
+        assert!(plainly_valid(b"/zk-bench/k/0000001"));
+        assert!(!plainly_valid(b"/a/.."));
     }
 
     #[test]
