@@ -23,17 +23,18 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod client;
 mod connect_string;
 mod error;
 mod hosts;
-#[doc(hidden)]
-#[path = "fuzz.rs"]
-pub mod __fuzz;
 mod multi;
 mod ops;
 mod path;
 mod pipeline;
+mod ro_probe;
 mod session;
 mod task;
 mod watch;

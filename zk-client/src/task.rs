@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::hosts::{self, Hosts};
 use crate::path::Chroot;
 use crate::pipeline::{self, Incoming, Pending, PendingQueue, Reply};
+use crate::ro_probe::ReadOnlyState;
 use crate::session::{SessionId, SessionState};
 use crate::watch::{Registration, Registry, WatchKind, WatchedEvent};
 
@@ -113,6 +114,8 @@ pub(crate) struct Task {
     backlog: VecDeque<Command>,
     close_waiters: Vec<oneshot::Sender<()>>,
     closing: bool,
+    /// Read-only mode: whether to look for a read-write server, and the one found.
+    ro: ReadOnlyState,
 }
 
 impl Task {
@@ -128,6 +131,7 @@ impl Task {
             .unwrap_or((0, Bytes::from_static(&[0; 16])));
         Task {
             hosts: Hosts::new(config.hosts.clone(), hosts::Rng::new()),
+            ro: ReadOnlyState::default(),
             auths: config.auth.clone(),
             negotiated: config.session_timeout,
             config,
@@ -148,7 +152,8 @@ impl Task {
     /// Runs until the session ends.
     pub(crate) async fn run(mut self) {
         let end = loop {
-            let Some((host, delay)) = self.hosts.next() else {
+            let next = self.ro.take_found().map(|h| (h, Duration::ZERO));
+            let Some((host, delay)) = next.or_else(|| self.hosts.next()) else {
                 break SessionState::Closed;
             };
             if !delay.is_zero() {
@@ -210,6 +215,7 @@ impl Task {
                 });
             }
             let read_only = response.read_only == Some(true);
+            self.ro.connected(read_only);
             tracing::info!(
                 server = %host,
                 session = format_args!("{:#x}", self.session_id),
@@ -328,6 +334,8 @@ impl Task {
             }
         }
 
+        let rw_server = self.ro.probe(&self.config.hosts);
+        tokio::pin!(rw_server);
         let end = loop {
             let wake = match close_deadline {
                 Some(d) => d.min(last_recv + read_timeout),
@@ -374,6 +382,10 @@ impl Task {
                             Err(_) => break,
                         }
                     }
+                },
+                found = &mut rw_server => {
+                    self.ro.set_found(found.clone());
+                    break End::Disconnected(format!("read-write server {found} found"));
                 },
                 _ = tokio::time::sleep_until(wake) => {
                     let now = Instant::now();

@@ -351,7 +351,7 @@ fn fuzz_client_decoding() {
         .and_then(|s| s.parse().ok());
     let (deadline, max_rounds) = match seconds {
         Some(s) => (Instant::now() + Duration::from_secs(s), u64::MAX),
-        None => (Instant::now() + Duration::from_secs(20), 150_000),
+        None => (Instant::now() + Duration::from_secs(20), 60_000),
     };
     let seed: u64 = std::env::var("ZK_FUZZ_SEED")
         .ok()

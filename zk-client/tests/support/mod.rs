@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests: a real ZooKeeper server per test.
 #![allow(dead_code)]
 
+pub(crate) mod ensemble;
 pub(crate) mod proxy;
 pub(crate) mod server;
 

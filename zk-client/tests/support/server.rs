@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// The classpath's main jar, from the Debian package.
 const DEFAULT_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// Logging bindings to put on the classpath, best first (the jar's manifest brings the rest).
-const LOG_BINDINGS: &[&str] = &[
+pub(crate) const LOG_BINDINGS: &[&str] = &[
     "/usr/share/java/slf4j-simple.jar",
     "/usr/share/java/slf4j-nop.jar",
 ];
@@ -30,7 +30,7 @@ const INSTALL_HINT: &str =
     "install the ZooKeeper server with `apt-get install -y zookeeper` (it brings Java)";
 /// Runs Java in the background and a subshell that kills it once the pipe on stdin closes
 /// (kept on fd 3: a background job's stdin would be `/dev/null`); waits for Java.
-const WRAPPER: &str = r#"exec 3<&0; "$@" </dev/null 3<&- & j=$!; (read _ignored <&3; kill -9 $j 2>/dev/null) & exec 3<&-; wait $j"#;
+pub(crate) const WRAPPER: &str = r#"exec 3<&0; "$@" </dev/null 3<&- & j=$!; (read _ignored <&3; kill -9 $j 2>/dev/null) & exec 3<&-; wait $j"#;
 /// The port `cargo xtask zk start` uses unless told otherwise.
 pub(crate) const DEFAULT_XTASK_PORT: u16 = 2181;
 /// How long a server may take to start serving.
@@ -331,7 +331,7 @@ pub(crate) fn kill_group(pgid: u32) {
 }
 
 /// Sends a signal (`-KILL`, `-STOP`, ...) to a process group (best effort).
-fn signal_group(pgid: u32, signal: &str) {
+pub(crate) fn signal_group(pgid: u32, signal: &str) {
     let _ = Command::new("kill")
         .args([signal, "--", &format!("-{pgid}")])
         .stderr(Stdio::null())
@@ -350,7 +350,7 @@ pub(crate) fn process_alive(pid: u32) -> bool {
     }
 }
 
-fn java_binary() -> Option<PathBuf> {
+pub(crate) fn java_binary() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("JAVA_HOME") {
         let p = PathBuf::from(home).join("bin/java");
         if p.is_file() {
@@ -363,13 +363,13 @@ fn java_binary() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn zookeeper_jar() -> PathBuf {
+pub(crate) fn zookeeper_jar() -> PathBuf {
     std::env::var_os("ZOOKEEPER_JAR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_JAR))
 }
 
-fn check_installed() -> Result<(), HarnessError> {
+pub(crate) fn check_installed() -> Result<(), HarnessError> {
     if java_binary().is_none() {
         return Err(HarnessError::Missing(
             "java (in $JAVA_HOME/bin or $PATH)".into(),
@@ -437,7 +437,7 @@ fn write_config(dir: &Path, port: u16, options: &ServerOptions) -> Result<(), Ha
         .map_err(|e| HarnessError::Io(format!("writing {}", path.display()), e))
 }
 
-fn free_port() -> Result<u16, HarnessError> {
+pub(crate) fn free_port() -> Result<u16, HarnessError> {
     let l = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| HarnessError::Io("binding a loopback port".into(), e))?;
     l.local_addr()
@@ -445,7 +445,7 @@ fn free_port() -> Result<u16, HarnessError> {
         .map_err(|e| HarnessError::Io("reading the bound port".into(), e))
 }
 
-fn fresh_temp_dir() -> Result<PathBuf, HarnessError> {
+pub(crate) fn fresh_temp_dir() -> Result<PathBuf, HarnessError> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -462,7 +462,7 @@ fn fresh_temp_dir() -> Result<PathBuf, HarnessError> {
 }
 
 /// The last lines of the server log, for error messages.
-fn log_tail(dir: &Path) -> String {
+pub(crate) fn log_tail(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.len().saturating_sub(25);

@@ -1,0 +1,142 @@
+//! Read-only mode: while connected to a read-only server (one cut off from its quorum), look
+//! for a read-write server with the `isro` four-letter word and move to it, as ZooKeeper's
+//! Java client does (`ClientCnxn`'s `pingRwServer`).
+//!
+//! Differences from the Java client, on purpose: each probe round asks every server of the
+//! connect string (Java asks one per round), so a read-write server is found after one round
+//! whatever the list's order. The pause between rounds starts at 100 ms and doubles up to
+//! 60 s, as in Java.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::connect_string::HostPort;
+use crate::hosts;
+
+/// First pause before probing.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// Longest pause between probe rounds.
+const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// How long one `isro` exchange may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What the connection task tracks for read-only mode.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadOnlyState {
+    /// The current (or last) connection is to a read-only server.
+    read_only: bool,
+    /// A read-write server the probe found, to connect to next.
+    found: Option<HostPort>,
+}
+
+impl ReadOnlyState {
+    /// A handshake succeeded; `read_only` is what the server said.
+    pub(crate) fn connected(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    /// The read-write server found by the probe, if any (taken: tried once, first).
+    pub(crate) fn take_found(&mut self) -> Option<HostPort> {
+        self.found.take()
+    }
+
+    /// Remembers a read-write server to connect to next.
+    pub(crate) fn set_found(&mut self, host: HostPort) {
+        self.found = Some(host);
+    }
+
+    /// A future that, on a read-only connection, probes `hosts` until one serves reads and
+    /// writes and returns it; on a read-write connection it never completes.
+    pub(crate) fn probe(&self, hosts: &[HostPort]) -> impl Future<Output = HostPort> + 'static {
+        let hosts = if self.read_only {
+            hosts.to_vec()
+        } else {
+            Vec::new()
+        };
+        seek_rw_server(hosts)
+    }
+}
+
+/// Probes `hosts` in rounds, with a doubling pause between rounds, until one answers `rw`
+/// to `isro`. Never completes for an empty list.
+async fn seek_rw_server(hosts: Vec<HostPort>) -> HostPort {
+    if hosts.is_empty() {
+        return std::future::pending().await;
+    }
+    let mut pause = MIN_INTERVAL;
+    loop {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(MAX_INTERVAL);
+        for host in &hosts {
+            if is_read_write(host).await {
+                tracing::info!(server = %host, "found a read-write server");
+                return host.clone();
+            }
+        }
+        tracing::debug!(next = ?pause, "no read-write server yet");
+    }
+}
+
+/// Whether `host` answers `rw` to the `isro` four-letter word within [`PROBE_TIMEOUT`].
+pub(crate) async fn is_read_write(host: &HostPort) -> bool {
+    let ask = async {
+        for addr in hosts::resolve(host).await.ok()? {
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                continue;
+            };
+            s.write_all(b"isro").await.ok()?;
+            // The answer is "rw", "ro" or "null" and a newline; read no more than that.
+            let mut answer = Vec::with_capacity(8);
+            (&mut s).take(16).read_to_end(&mut answer).await.ok()?;
+            return Some(answer.trim_ascii() == b"rw");
+        }
+        None
+    };
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, ask).await,
+        Ok(Some(true))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn probe_finds_the_server_answering_rw() {
+        let listen = |answer: &'static [u8]| async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = l.local_addr().unwrap().port();
+            tokio::spawn(async move {
+                while let Ok((mut s, _)) = l.accept().await {
+                    let mut word = [0u8; 4];
+                    if s.read_exact(&mut word).await.is_ok() && &word == b"isro" {
+                        let _ = s.write_all(answer).await;
+                    }
+                }
+            });
+            HostPort {
+                host: "127.0.0.1".into(),
+                port,
+            }
+        };
+        let ro = listen(b"ro\n").await;
+        let rw = listen(b"rw\n").await;
+        assert!(!is_read_write(&ro).await);
+        assert!(is_read_write(&rw).await);
+        let mut state = ReadOnlyState::default();
+        state.connected(false);
+        let never = state.probe(std::slice::from_ref(&rw));
+        assert!(tokio::time::timeout(Duration::from_millis(300), never)
+            .await
+            .is_err());
+        state.connected(true);
+        let found = tokio::time::timeout(Duration::from_secs(5), state.probe(&[ro, rw.clone()]))
+            .await
+            .unwrap();
+        assert_eq!(found, rw);
+    }
+}
