@@ -1,16 +1,20 @@
 //! The client handle, its builder, and the request round trip every operation goes through.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use jute::Jute;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use zk_records::OpCode;
 
 use crate::connect_string::ConnectString;
 use crate::error::Error;
+use crate::events::{SessionEvent, SessionEvents, EVENT_CAPACITY};
 use crate::path::Chroot;
 use crate::pipeline::{Reply, REQUEST_HEADER_LEN};
 use crate::session::{SessionId, SessionState, StateWatcher};
@@ -21,6 +25,20 @@ pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
 /// Largest reply frame accepted by default: the server's limit plus room for headers (a node
 /// holding the most data the server accepts comes back with a header and a stat).
 pub const DEFAULT_MAX_REPLY_LEN: usize = 0xfffff + 4096;
+/// How long [`Client::close`] waits for the server by default.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+type HookFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The application's callback for new sessions.
+#[derive(Clone)]
+struct NewSessionHook(Arc<dyn Fn(Client) -> HookFuture + Send + Sync>);
+
+impl fmt::Debug for NewSessionHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewSessionHook")
+    }
+}
 
 /// Configures and connects a [`Client`].
 ///
@@ -43,6 +61,10 @@ pub struct ClientBuilder {
     auth: Vec<(String, Bytes)>,
     max_request_len: usize,
     max_reply_len: usize,
+    request_timeout: Option<Duration>,
+    close_timeout: Duration,
+    recreate_on_expiry: bool,
+    on_new_session: Option<NewSessionHook>,
 }
 
 impl Default for ClientBuilder {
@@ -55,6 +77,10 @@ impl Default for ClientBuilder {
             auth: Vec::new(),
             max_request_len: DEFAULT_MAX_REQUEST_LEN,
             max_reply_len: DEFAULT_MAX_REPLY_LEN,
+            request_timeout: None,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            recreate_on_expiry: false,
+            on_new_session: None,
         }
     }
 }
@@ -105,6 +131,78 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a request may wait for its reply, counted from the call, waiting for a
+    /// connection included. A request that runs out of time fails with
+    /// [`Error::Timeout`]. Default: none (a request waits for its reply, for a reconnect, or
+    /// until the session expires). Override per call with [`Client::with_request_timeout`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// How long [`Client::close`] waits for the server to confirm, whatever the connection is
+    /// doing (connected, reconnecting, server hung or gone). After it, the client closes
+    /// locally and the server expires the session at its timeout. Default
+    /// [`DEFAULT_CLOSE_TIMEOUT`] (2 s).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// When the session expires, start a new one instead of ending (default false).
+    ///
+    /// Off, an expired session is final: [`SessionState::Expired`], requests fail with
+    /// [`Error::SessionExpired`]. On, the client reports the expiry the same way
+    /// ([`SessionState::Expired`], [`SessionEvent::Expired`], watches ended with an
+    /// `Expired` event, waiting requests failed with [`Error::SessionExpired`]), then
+    /// connects with a new session ([`SessionState::Connected`], [`SessionEvent::Recreated`])
+    /// and serves requests issued from then on. Ephemeral nodes and watches of the old
+    /// session are gone: restore them in [`ClientBuilder::on_new_session`]. Credentials
+    /// added with [`Client::add_auth`] are kept.
+    pub fn recreate_session_on_expiry(mut self, recreate: bool) -> Self {
+        self.recreate_on_expiry = recreate;
+        self
+    }
+
+    /// Runs `hook` with a client handle each time a new session replaces an expired one
+    /// (not for the first session: set things up after [`ClientBuilder::connect`]). Implies
+    /// [`ClientBuilder::recreate_session_on_expiry`]. This is where a service re-creates its
+    /// ephemeral nodes and watches.
+    ///
+    /// Hooks run one at a time, in a task of their own, concurrently with the application's
+    /// requests; a hook that panics is logged and does not stop later ones.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), zk_client::Error> {
+    /// use zk_client::{Client, CreateOptions};
+    ///
+    /// async fn register(zk: Client) -> Result<(), zk_client::Error> {
+    ///     zk.create("/services/me", Vec::new(), &CreateOptions::ephemeral()).await?;
+    ///     Ok(())
+    /// }
+    /// let zk = Client::builder()
+    ///     .on_new_session(|zk| async move {
+    ///         if let Err(e) = register(zk).await {
+    ///             tracing::warn!(%e, "re-registering failed");
+    ///         }
+    ///     })
+    ///     .connect("127.0.0.1:2181")
+    ///     .await?;
+    /// register(zk.clone()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_new_session<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Client) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.recreate_on_expiry = true;
+        self.on_new_session = Some(NewSessionHook(Arc::new(move |client| {
+            Box::pin(hook(client)) as HookFuture
+        })));
+        self
+    }
+
     /// Parses `connect_string`, starts the connection task and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
@@ -116,6 +214,7 @@ impl ClientBuilder {
     pub async fn connect_to(self, cs: &ConnectString) -> Result<Client, Error> {
         let (commands, rx) = mpsc::unbounded_channel();
         let (state_tx, mut state_rx) = watch::channel(SessionState::Disconnected);
+        let (events_tx, events_rx) = broadcast::channel(EVENT_CAPACITY);
         let session = Arc::new(Mutex::new(None));
         let config = Config {
             hosts: cs.hosts().to_vec(),
@@ -125,24 +224,39 @@ impl ClientBuilder {
             session: self.session,
             max_frame_len: self.max_reply_len,
             auth: self.auth,
+            recreate_on_expiry: self.recreate_on_expiry,
+            close_timeout: self.close_timeout,
         };
-        tokio::spawn(Task::new(config, rx, state_tx, session.clone()).run());
+        let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
+        tokio::spawn(Task::new(config, rx, state_tx, events_tx, session.clone()).run());
         let client = Client {
             inner: Arc::new(Inner {
                 commands,
                 chroot: cs.chroot().clone(),
                 state: state_rx.clone(),
+                events: events_rx,
                 session,
                 next_watch_id: AtomicU64::new(1),
                 max_request_len: self.max_request_len,
+                close_timeout: self.close_timeout,
             }),
+            request_timeout: self.request_timeout,
         };
+        if let (Some(hook), Some(events)) = (self.on_new_session, hook_events) {
+            tokio::spawn(run_hooks(
+                Arc::downgrade(&client.inner),
+                self.request_timeout,
+                events,
+                hook,
+            ));
+        }
         let timeout = self.connect_timeout.unwrap_or(self.session_timeout);
-        let first = tokio::time::timeout(
-            timeout,
-            state_rx.wait_for(|s| s.is_connected() || s.is_terminal()),
-        )
-        .await;
+        let recreate = self.recreate_on_expiry;
+        // With re-creation, a resumed session found expired is followed by a new one.
+        let settled = move |s: &SessionState| {
+            s.is_connected() || s.is_terminal() && !(recreate && *s == SessionState::Expired)
+        };
+        let first = tokio::time::timeout(timeout, state_rx.wait_for(settled)).await;
         match first {
             Err(_) => Err(Error::ConnectTimeout),
             Ok(Err(_)) => Err(Error::Closed),
@@ -152,12 +266,54 @@ impl ClientBuilder {
     }
 }
 
+/// Runs the application's new-session hook for each [`SessionEvent::Recreated`], one at a
+/// time, until the client is gone.
+async fn run_hooks(
+    inner: Weak<Inner>,
+    request_timeout: Option<Duration>,
+    mut events: broadcast::Receiver<SessionEvent>,
+    hook: NewSessionHook,
+) {
+    loop {
+        match events.recv().await {
+            Ok(SessionEvent::Recreated { old, new }) => {
+                let Some(inner) = inner.upgrade() else {
+                    return;
+                };
+                let client = Client {
+                    inner,
+                    request_timeout,
+                };
+                tracing::debug!(
+                    old = format_args!("{old:#x}"),
+                    new = format_args!("{new:#x}"),
+                    "running the new-session hook"
+                );
+                if let Err(e) = tokio::spawn((hook.0)(client)).await {
+                    tracing::error!(%e, "the new-session hook failed");
+                }
+            }
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 /// An asynchronous ZooKeeper client: a cheap, cloneable handle to one session.
 ///
 /// The session is closed when [`Client::close`] is called or the last handle is dropped.
+///
+/// Every request method follows the crate's delivery contract (see the crate docs): a
+/// request issued while disconnected waits and is sent after the reconnect; a request that
+/// was written and not answered when the connection broke fails with
+/// [`Error::ConnectionLoss`] and is never sent again; requests fail with
+/// [`Error::SessionExpired`] when the session expires, and with [`Error::Timeout`] when a
+/// request timeout is set and passes.
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// Request timeout of this handle.
+    request_timeout: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -165,9 +321,12 @@ pub(crate) struct Inner {
     pub(crate) commands: mpsc::UnboundedSender<Command>,
     pub(crate) chroot: Chroot,
     state: watch::Receiver<SessionState>,
+    /// Kept unread; new readers subscribe through it.
+    events: broadcast::Receiver<SessionEvent>,
     session: Arc<Mutex<Option<SessionId>>>,
     next_watch_id: AtomicU64,
     max_request_len: usize,
+    close_timeout: Duration,
 }
 
 impl Drop for Inner {
@@ -199,7 +358,40 @@ impl Client {
         StateWatcher::new(rx)
     }
 
-    /// The session id, password and negotiated timeout (known once connected).
+    /// A stream of every [`SessionEvent`] from now on: connections, disconnections, expiry
+    /// with its cause, servers that refuse the session, session re-creation.
+    pub fn session_events(&self) -> SessionEvents {
+        SessionEvents::new(self.inner.events.resubscribe())
+    }
+
+    /// A handle to the same session whose requests time out after `timeout` (`None`: never),
+    /// overriding [`ClientBuilder::request_timeout`].
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// use std::time::Duration;
+    ///
+    /// let quick = zk.with_request_timeout(Some(Duration::from_millis(500)));
+    /// match quick.get_data("/config").await {
+    ///     Err(zk_client::Error::Timeout { .. }) => { /* fall back to a cached value */ }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn with_request_timeout(&self, timeout: Option<Duration>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            request_timeout: timeout,
+        }
+    }
+
+    /// The request timeout of this handle.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.request_timeout
+    }
+
+    /// The session id, password and negotiated timeout (known once connected; `None` while a
+    /// replacement for an expired session is being created).
     pub fn session(&self) -> Option<SessionId> {
         self.inner.session.lock().ok().and_then(|s| s.clone())
     }
@@ -209,13 +401,22 @@ impl Client {
         &self.inner.chroot
     }
 
-    /// Closes the session (ephemeral nodes go away) and waits for the server to confirm.
+    /// Closes the session (ephemeral nodes go away) and waits for the server to confirm, at
+    /// most the close timeout ([`ClientBuilder::close_timeout`], 2 s by default) whatever the
+    /// connection is doing: connected, reconnecting (an attempt under way may finish and
+    /// carry the close), server hung or gone. When no server confirms in time the client
+    /// closes locally, and the server expires the session at its timeout. Afterwards every
+    /// request fails with [`Error::Closed`].
     pub async fn close(&self) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
         if self.inner.commands.send(Command::Close(Some(tx))).is_err() {
             return Ok(());
         }
-        let _ = rx.await;
+        // The task honours the close timeout; the margin covers a busy machine.
+        let bound = self.inner.close_timeout + Duration::from_secs(1);
+        if tokio::time::timeout(bound, rx).await.is_err() {
+            tracing::warn!(?bound, "close not confirmed by the connection task in time");
+        }
         Ok(())
     }
 
@@ -298,6 +499,14 @@ impl Client {
         if self.inner.commands.send(cmd).is_err() {
             return Err(self.gone());
         }
-        rx.await.map_err(|_| self.gone())?
+        match self.request_timeout {
+            None => rx.await.map_err(|_| self.gone())?,
+            // On timeout the receiver is dropped: the task skips the request if it was not
+            // sent yet, and otherwise matches the late reply by xid and discards it.
+            Some(after) => match tokio::time::timeout(after, rx).await {
+                Ok(reply) => reply.map_err(|_| self.gone())?,
+                Err(_) => Err(Error::Timeout { after }),
+            },
+        }
     }
 }

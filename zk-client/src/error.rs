@@ -126,13 +126,24 @@ pub enum Error {
     /// No connection could be established within the connect timeout.
     #[error("could not connect within the timeout")]
     ConnectTimeout,
+    /// No reply arrived within the request timeout
+    /// ([`crate::ClientBuilder::request_timeout`], [`crate::Client::with_request_timeout`]).
+    /// A request that was still waiting for a connection was never sent; one that was sent
+    /// may still be applied by the server (its late reply is discarded). The session is
+    /// unaffected.
+    #[error("no reply within {after:?}")]
+    Timeout {
+        /// The timeout that passed.
+        after: std::time::Duration,
+    },
 }
 
 impl Error {
-    /// Whether the session survives this error (the operation may be retried after a
-    /// reconnect): connection loss.
+    /// Whether the session survives this error and the operation may be retried: connection
+    /// loss and request timeouts. The failed attempt may or may not have been applied, so
+    /// retry only what is safe to apply twice (or check first).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::ConnectionLoss)
+        matches!(self, Error::ConnectionLoss | Error::Timeout { .. })
     }
 
     /// Whether the client can no longer be used (expired, auth failed, closed).

@@ -18,6 +18,46 @@
 //! assert_eq!(event.path, "/config");
 //! # Ok(()) }
 //! ```
+//!
+//! # Connection loss, reconnects and sessions
+//!
+//! A ZooKeeper session outlives connections. When the connection breaks (server restarted,
+//! network cut, server silent for 2/3 of the session timeout) the client reconnects to the
+//! servers of the connect string with the same session, sends the credentials again, and
+//! re-registers every watch in `SetWatches`/`SetWatches2` batches of about 128 KiB of paths,
+//! relative to the last zxid it saw: the server fires at once the watches whose nodes changed
+//! meanwhile, so no change is missed.
+//!
+//! Requests follow one delivery contract:
+//!
+//! - **Issued while disconnected**: the request waits and is sent after the reconnect.
+//! - **Written but unanswered when the connection broke**: it fails with
+//!   [`Error::ConnectionLoss`] and is *never sent again*; the server may or may not have
+//!   applied it (a sequential create has run once or not at all, never twice). Check before
+//!   retrying what must not run twice.
+//! - **Session expired**: everything waiting fails with [`Error::SessionExpired`].
+//! - **Request timeout** ([`ClientBuilder::request_timeout`],
+//!   [`Client::with_request_timeout`]): a request without a reply in time fails with
+//!   [`Error::Timeout`]. If it was still waiting for a connection it is never sent; if it was
+//!   sent, its late reply is matched by xid and discarded (and a watch it set is removed).
+//! - **Closed**: [`Client::close`] returns within its close timeout whatever the connection
+//!   is doing; afterwards requests fail with [`Error::Closed`].
+//!
+//! A session expires when a server says so on reconnect, or, decided by the client alone,
+//! when no server has been heard from for 4/3 of the negotiated session timeout (the rule of
+//! ZooKeeper's Java client; by then the server has expired it). Expiry is reported as
+//! [`SessionState::Expired`], a [`SessionEvent::Expired`] with its [`ExpiryCause`], an
+//! `Expired` event to every watcher, and [`Error::SessionExpired`] to requests. By default
+//! it is final; with [`ClientBuilder::recreate_session_on_expiry`] (or
+//! [`ClientBuilder::on_new_session`]) the client starts a new session and lets the
+//! application restore its ephemeral nodes and watches.
+//!
+//! A server whose data were wiped (or that lags behind) refuses a client that has seen a
+//! higher zxid by closing the connection without an answer. After `max(3, number of hosts)`
+//! such refusals in a row the client reports [`SessionEvent::ServerBehind`]; when the session
+//! then expires (4/3 of the timeout after the last contact) the cause is
+//! [`ExpiryCause::ServerBehind`], and a re-created session starts from zxid 0 so that the
+//! servers accept it. Without re-creation the client ends in `Expired` instead of looping.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -29,19 +69,24 @@ pub mod __fuzz;
 mod client;
 mod connect_string;
 mod error;
+mod events;
 mod hosts;
 mod multi;
 mod ops;
 mod path;
 mod pipeline;
+mod rewatch;
 mod ro_probe;
 mod session;
 mod task;
 mod watch;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
+};
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::Error;
+pub use events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
 pub use ops::{CreateOptions, CONFIG_NODE, MAX_TTL_MS};
 pub use path::{validate_path, Chroot};

@@ -16,7 +16,10 @@ pub enum SessionState {
     Connected,
     /// Connected to a read-only server (one cut off from its quorum): writes fail.
     ConnectedReadOnly,
-    /// The server expired the session. Terminal.
+    /// The session expired: a server said so, or no server was heard from for 4/3 of the
+    /// session timeout (see [`crate::ExpiryCause`]). Terminal, unless
+    /// [`crate::ClientBuilder::recreate_session_on_expiry`] is on: then `Connected` with a new
+    /// session id follows.
     Expired,
     /// Authentication failed. Terminal.
     AuthFailed,
@@ -25,7 +28,8 @@ pub enum SessionState {
 }
 
 impl SessionState {
-    /// Whether the client can no longer be used.
+    /// Whether the client can no longer be used (for `Expired`: unless the client re-creates
+    /// sessions, see [`crate::ClientBuilder::recreate_session_on_expiry`]).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -81,8 +85,9 @@ impl fmt::Debug for SessionId {
 
 /// A stream of session state changes.
 ///
-/// Changes are coalesced: a slow reader sees the latest state, not every intermediate one.
-/// After a terminal state the stream ends.
+/// Changes are coalesced: a slow reader sees the latest state, not every intermediate one
+/// ([`crate::Client::session_events`] reports every transition). After a terminal state the
+/// stream ends (with session re-creation, `Expired` is followed by `Connected`).
 #[derive(Debug, Clone)]
 pub struct StateWatcher {
     rx: watch::Receiver<SessionState>,

@@ -1,32 +1,51 @@
 //! The connection task: the one owner of the socket. It connects and reconnects, performs the
 //! handshake, writes queued requests in batches, matches replies to requests, routes watch
-//! notifications, sends pings, and reports session states.
+//! notifications, sends pings, and reports session states and events.
+//!
+//! Session rules (the crate docs state them for users):
+//! - requests that arrive while disconnected wait in the backlog and are sent after the
+//!   reconnect; requests written to a connection that breaks fail with `ConnectionLoss` and are
+//!   never sent again;
+//! - no frame from any server for 4/3 of the negotiated session timeout means the session is
+//!   expired (Java's client rule), whatever the servers say later;
+//! - `max(3, hosts)` consecutive handshakes closed without an answer, with a non-zero last
+//!   zxid, are reported as `ServerBehind`;
+//! - with re-creation on, an expired session is replaced by a new one (from zxid 0 when the
+//!   servers were behind).
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
-use zk_records::proto::{ConnectRequest, ConnectResponse, RemoveWatchesRequest, SetWatches2};
+use zk_records::proto::{ConnectRequest, ConnectResponse, RemoveWatchesRequest};
 use zk_records::{ErrorCode, EventType, KeeperState, OpCode};
 
 use crate::connect_string::HostPort;
 use crate::error::Error;
+use crate::events::{ExpiryCause, SessionEvent};
 use crate::hosts::{self, Hosts};
 use crate::path::Chroot;
 use crate::pipeline::{self, Incoming, Pending, PendingQueue, Reply};
+use crate::rewatch;
 use crate::ro_probe::ReadOnlyState;
 use crate::session::{SessionId, SessionState};
 use crate::watch::{Registration, Registry, WatchKind, WatchedEvent};
 
 /// Stop taking new commands while this many bytes wait to be written.
 const WRITE_HIGH_WATER: usize = 1 << 20;
-/// `SetWatches2` requests are split so that each stays well below the frame limit.
-const SET_WATCHES_CHUNK: usize = 128 * 1024;
+/// Consecutive refused handshakes (at least one per host) that make `ServerBehind`.
+const REFUSALS_FOR_BEHIND: u32 = 3;
+/// Pause after a refused handshake (plus up to as much jitter): the server is up, so the
+/// exponential backoff for unreachable servers does not apply, but it must not be hammered.
+const REFUSAL_PAUSE: Duration = Duration::from_millis(300);
+/// The backlog drops requests whose callers gave up (timed out) every this many pushes.
+const BACKLOG_PRUNE_EVERY: usize = 1024;
 
 /// A message from a client handle (or a watcher) to the connection task.
 #[derive(Debug)]
@@ -85,6 +104,28 @@ pub(crate) struct Config {
     pub(crate) session: Option<(i64, Bytes)>,
     pub(crate) max_frame_len: usize,
     pub(crate) auth: Vec<(String, Bytes)>,
+    /// Start a new session when the session expires, instead of ending.
+    pub(crate) recreate_on_expiry: bool,
+    /// How long a close may wait for the server.
+    pub(crate) close_timeout: Duration,
+}
+
+/// What [`Task::offline`] ended with.
+enum Offline<T> {
+    /// The future completed.
+    Done(T),
+    /// Stop now: every handle is gone, or a close arrived and `stop_on_close` was set.
+    Stop,
+    /// The session's local expiry deadline or the close deadline passed.
+    Deadline,
+}
+
+/// Why a handshake failed.
+struct HandshakeError {
+    reason: String,
+    /// The server accepted the TCP connection, read the request and closed the connection
+    /// without answering: how a server refuses a client that is ahead of it.
+    refused: bool,
 }
 
 /// Why a connected period ended.
@@ -101,6 +142,7 @@ pub(crate) struct Task {
     hosts: Hosts,
     commands: mpsc::UnboundedReceiver<Command>,
     state: watch::Sender<SessionState>,
+    events: broadcast::Sender<SessionEvent>,
     session: Arc<Mutex<Option<SessionId>>>,
     session_id: i64,
     password: Bytes,
@@ -112,10 +154,26 @@ pub(crate) struct Task {
     auths: Vec<(String, Bytes)>,
     /// Commands received while not connected, sent once connected.
     backlog: VecDeque<Command>,
+    backlog_pushes: usize,
     close_waiters: Vec<oneshot::Sender<()>>,
     closing: bool,
     /// Read-only mode: whether to look for a read-write server, and the one found.
     ro: ReadOnlyState,
+    /// When a close gives up waiting for the server and closes locally.
+    close_deadline: Option<Instant>,
+    /// When a server last sent a frame for the current session (`None` while there is no
+    /// established session).
+    last_heard: Option<Instant>,
+    /// Consecutive refused handshakes since the last successful one.
+    refusals: u32,
+    /// `ServerBehind` was reported for the current outage.
+    behind: bool,
+    /// The expired session a new one is being created for (re-creation mode).
+    replacing: Option<i64>,
+    rng: hosts::Rng,
+    /// Whether a read-write server has served this session: until then (a session a
+    /// read-only server created), reconnects ask for a new session, as Java's client does.
+    seen_rw: bool,
 }
 
 impl Task {
@@ -123,12 +181,15 @@ impl Task {
         config: Config,
         commands: mpsc::UnboundedReceiver<Command>,
         state: watch::Sender<SessionState>,
+        events: broadcast::Sender<SessionEvent>,
         session: Arc<Mutex<Option<SessionId>>>,
     ) -> Task {
         let (session_id, password) = config
             .session
             .clone()
             .unwrap_or((0, Bytes::from_static(&[0; 16])));
+        // A resumed session is a read-write one.
+        let seen_rw = config.session.is_some();
         Task {
             hosts: Hosts::new(config.hosts.clone(), hosts::Rng::new()),
             ro: ReadOnlyState::default(),
@@ -137,6 +198,7 @@ impl Task {
             config,
             commands,
             state,
+            events,
             session,
             session_id,
             password,
@@ -144,14 +206,46 @@ impl Task {
             next_xid: 1,
             registry: Registry::default(),
             backlog: VecDeque::new(),
+            backlog_pushes: 0,
             close_waiters: Vec::new(),
             closing: false,
+            close_deadline: None,
+            last_heard: None,
+            refusals: 0,
+            behind: false,
+            replacing: None,
+            rng: hosts::Rng::new(),
+            seen_rw,
         }
+    }
+
+    fn emit(&self, event: SessionEvent) {
+        // No receiver is fine.
+        let _ = self.events.send(event);
     }
 
     /// Runs until the session ends.
     pub(crate) async fn run(mut self) {
         let end = loop {
+            let now = Instant::now();
+            if self.closing && self.close_deadline.is_some_and(|d| now >= d) {
+                tracing::info!("no server confirmed the close in time; closing locally");
+                break SessionState::Closed;
+            }
+            if let Some(deadline) = self.expiry_deadline() {
+                if now >= deadline {
+                    let silent_for = self.last_heard.map(|t| now - t).unwrap_or_default();
+                    let cause = if self.behind {
+                        ExpiryCause::ServerBehind
+                    } else {
+                        ExpiryCause::LocalTimeout { silent_for }
+                    };
+                    match self.expire(cause) {
+                        Some(state) => break state,
+                        None => continue,
+                    }
+                }
+            }
             let next = self.ro.take_found().map(|h| (h, Duration::ZERO));
             let Some((host, delay)) = next.or_else(|| self.hosts.next()) else {
                 break SessionState::Closed;
@@ -161,8 +255,12 @@ impl Task {
                     break SessionState::Closed;
                 }
                 tracing::debug!(?delay, "every server failed; backing off");
-                let slept = self.offline(tokio::time::sleep(delay), true).await;
-                if slept.is_none() || self.closing {
+                match self.offline(tokio::time::sleep(delay), true).await {
+                    Offline::Done(()) => {}
+                    Offline::Deadline => continue,
+                    Offline::Stop => break SessionState::Closed,
+                }
+                if self.closing {
                     break SessionState::Closed;
                 }
             }
@@ -174,39 +272,57 @@ impl Task {
                     .session_timeout
                     .as_millis()
                     .min(i32::MAX as u128) as i32,
-                session_id: self.session_id,
+                // A session only a read-only server knows cannot move to a read-write one.
+                session_id: if self.seen_rw { self.session_id } else { 0 },
                 passwd: self.password.clone(),
                 read_only: Some(self.config.read_only),
             };
             let attempt_timeout = self.attempt_timeout();
             let max_frame = self.config.max_frame_len;
             let connecting = handshake(host.clone(), request, attempt_timeout, max_frame);
-            let Some(result) = self.offline(connecting, false).await else {
-                break SessionState::Closed;
+            let result = match self.offline(connecting, false).await {
+                Offline::Done(result) => result,
+                Offline::Stop => break SessionState::Closed,
+                // Expiry or close deadline: the top of the loop decides.
+                Offline::Deadline => continue,
             };
             let (stream, response, rbuf) = match result {
                 Ok(ok) => ok,
-                Err(reason) => {
-                    tracing::info!(server = %host, %reason, "connection attempt failed");
+                Err(e) => {
+                    tracing::info!(server = %host, reason = %e.reason, "connection attempt failed");
                     if self.closing {
                         // Closing, and no server to tell: close locally.
                         break SessionState::Closed;
                     }
-                    self.fail_backlog(Error::ConnectionLoss);
+                    if e.refused {
+                        self.refused();
+                        // The server is up: retry soon, not after a growing backoff.
+                        self.hosts.connected();
+                        let jitter = self.rng.below(REFUSAL_PAUSE.as_millis() as u64 + 1);
+                        let pause = REFUSAL_PAUSE + Duration::from_millis(jitter);
+                        if let Offline::Stop = self.offline(tokio::time::sleep(pause), true).await {
+                            break SessionState::Closed;
+                        }
+                    }
                     continue;
                 }
             };
             if response.time_out <= 0 {
-                tracing::warn!(
-                    session = format_args!("{:#x}", self.session_id),
-                    "session expired"
-                );
-                break SessionState::Expired;
+                if self.closing {
+                    break SessionState::Closed;
+                }
+                match self.expire(ExpiryCause::Server) {
+                    Some(state) => break state,
+                    None => continue,
+                }
             }
             self.hosts.connected();
+            self.refusals = 0;
+            self.behind = false;
             self.session_id = response.session_id;
             self.password = response.passwd.clone();
             self.negotiated = Duration::from_millis(response.time_out as u64);
+            self.last_heard = Some(Instant::now());
             if let Ok(mut s) = self.session.lock() {
                 *s = Some(SessionId {
                     id: self.session_id,
@@ -216,6 +332,7 @@ impl Task {
             }
             let read_only = response.read_only == Some(true);
             self.ro.connected(read_only);
+            self.seen_rw |= !read_only;
             tracing::info!(
                 server = %host,
                 session = format_args!("{:#x}", self.session_id),
@@ -228,15 +345,108 @@ impl Task {
             } else {
                 SessionState::Connected
             });
+            self.emit(SessionEvent::Connected {
+                session_id: self.session_id,
+                server: host.to_string(),
+                read_only,
+            });
+            if let Some(old) = self.replacing.take() {
+                tracing::info!(
+                    old = format_args!("{old:#x}"),
+                    new = format_args!("{:#x}", self.session_id),
+                    "new session replaces the expired one"
+                );
+                self.emit(SessionEvent::Recreated {
+                    old,
+                    new: self.session_id,
+                });
+            }
             match self.serve(stream, rbuf).await {
                 End::Terminal(state) => break state,
                 End::Disconnected(reason) => {
                     tracing::info!(server = %host, %reason, "disconnected");
                     self.state.send_replace(SessionState::Disconnected);
+                    self.emit(SessionEvent::Disconnected { reason });
                 }
             }
         };
         self.finish(end);
+    }
+
+    /// When the session counts as expired if no server is heard from before: 4/3 of the
+    /// negotiated timeout after the last frame (as ZooKeeper's Java client decides).
+    fn expiry_deadline(&self) -> Option<Instant> {
+        if self.session_id == 0 {
+            return None;
+        }
+        self.last_heard.map(|t| t + self.negotiated * 4 / 3)
+    }
+
+    /// Counts a handshake the server closed without answering.
+    fn refused(&mut self) {
+        if self.last_zxid <= 0 {
+            // A client that has seen nothing cannot be ahead of a server.
+            return;
+        }
+        self.refusals = self.refusals.saturating_add(1);
+        let needed = REFUSALS_FOR_BEHIND.max(self.config.hosts.len() as u32);
+        if self.refusals < needed || self.behind {
+            return;
+        }
+        self.behind = true;
+        tracing::warn!(
+            last_zxid_seen = format_args!("{:#x}", self.last_zxid),
+            refusals = self.refusals,
+            "the servers refuse the session: they have not seen our last zxid (data lost?)"
+        );
+        self.emit(SessionEvent::ServerBehind {
+            last_zxid_seen: self.last_zxid,
+            refusals: self.refusals,
+        });
+        if self.session_id == 0 && self.config.recreate_on_expiry {
+            // No session to keep: start the new one from scratch.
+            tracing::warn!("starting the new session from zxid 0");
+            self.last_zxid = 0;
+            self.refusals = 0;
+            self.behind = false;
+        }
+    }
+
+    /// The session expired. Returns the terminal state, or `None` when a new session is to be
+    /// created.
+    fn expire(&mut self, cause: ExpiryCause) -> Option<SessionState> {
+        let old = self.session_id;
+        tracing::warn!(
+            session = format_args!("{old:#x}"),
+            ?cause,
+            "session expired"
+        );
+        self.emit(SessionEvent::Expired {
+            session_id: old,
+            cause: cause.clone(),
+        });
+        if !self.config.recreate_on_expiry || self.closing {
+            return Some(SessionState::Expired);
+        }
+        self.state.send_replace(SessionState::Expired);
+        self.registry.close_all(KeeperState::Expired);
+        self.fail_backlog(Error::SessionExpired);
+        if old != 0 {
+            self.replacing.get_or_insert(old);
+        }
+        if cause == ExpiryCause::ServerBehind {
+            tracing::warn!("the servers are behind: the new session starts from zxid 0");
+            self.last_zxid = 0;
+        }
+        self.refusals = 0;
+        self.behind = false;
+        self.session_id = 0;
+        self.password = Bytes::from_static(&[0; 16]);
+        self.last_heard = None;
+        if let Ok(mut s) = self.session.lock() {
+            *s = None;
+        }
+        None
     }
 
     /// Java's `connectTimeout`: the session timeout shared by the servers, at least a second.
@@ -245,37 +455,56 @@ impl Task {
         (self.config.session_timeout / n).max(Duration::from_secs(1))
     }
 
-    /// Runs `fut` while not connected, queueing requests and handling watcher drops. Returns
-    /// `None` when every client handle is gone, or on a close if `stop_on_close`.
-    async fn offline<F: std::future::Future>(
-        &mut self,
-        fut: F,
-        stop_on_close: bool,
-    ) -> Option<F::Output> {
+    /// Runs `fut` while not connected, queueing requests and handling watcher drops, until
+    /// it completes, the session's expiry or close deadline passes, or (on a close when
+    /// `stop_on_close`, or when every client handle is gone) the task should stop.
+    async fn offline<F: Future>(&mut self, fut: F, stop_on_close: bool) -> Offline<F::Output> {
         tokio::pin!(fut);
         loop {
+            let deadline = match (self.expiry_deadline(), self.close_deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             tokio::select! {
-                out = &mut fut => return Some(out),
+                out = &mut fut => return Offline::Done(out),
+                _ = sleep_until_opt(deadline) => return Offline::Deadline,
                 cmd = self.commands.recv() => match cmd {
-                    None => return None,
+                    None => return Offline::Stop,
                     Some(Command::Close(waiter)) => {
-                        // Finish this attempt: if it connects, the close is sent first
-                        // thing (so the server ends the session now, not at its timeout);
-                        // if it fails, the client closes locally.
+                        // Finish this attempt (within the close timeout): if it connects,
+                        // the close is sent first thing (so the server ends the session
+                        // now, not at its timeout); if it fails, the client closes locally.
                         self.close_waiters.extend(waiter);
-                        self.closing = true;
+                        self.start_closing();
                         if stop_on_close {
-                            return None;
+                            return Offline::Stop;
                         }
                     }
                     Some(Command::DropWatcher(id)) => {
                         // Not re-registered on reconnect, so nothing to tell the server.
                         let _ = self.registry.remove(id);
                     }
-                    Some(cmd) => self.backlog.push_back(cmd),
+                    Some(cmd) => {
+                        self.backlog.push_back(cmd);
+                        self.backlog_pushes += 1;
+                        if self.backlog_pushes % BACKLOG_PRUNE_EVERY == 0 {
+                            self.backlog.retain(|c| match c {
+                                Command::Request(r) => !r.reply.is_closed(),
+                                _ => true,
+                            });
+                        }
+                    }
                 },
             }
         }
+    }
+
+    /// Marks the task as closing and starts the close timeout.
+    fn start_closing(&mut self) -> Instant {
+        self.closing = true;
+        *self
+            .close_deadline
+            .get_or_insert_with(|| Instant::now() + self.config.close_timeout)
     }
 
     /// Fails the requests that were waiting for a connection.
@@ -408,6 +637,9 @@ impl Task {
         if matches!(end, End::Terminal(SessionState::Closed)) && !out.is_empty() {
             let _ = tokio::time::timeout(Duration::from_millis(100), wr.write_all(&out)).await;
         }
+        self.last_heard = Some(last_recv);
+        // Written but unanswered: the server may or may not have applied them. They are
+        // never sent again (a sequential create must not run twice).
         let err = match &end {
             End::Disconnected(_) => Error::ConnectionLoss,
             End::Terminal(state) => state.to_error(),
@@ -427,6 +659,10 @@ impl Task {
             Command::Request(r) => {
                 if self.closing {
                     let _ = r.reply.send(Err(Error::Closed));
+                    return None;
+                }
+                if r.reply.is_closed() {
+                    // Its caller gave up (timed out) before it could be sent: never send it.
                     return None;
                 }
                 let xid = self.next_xid();
@@ -468,7 +704,7 @@ impl Task {
                 if self.closing {
                     return None;
                 }
-                self.closing = true;
+                let deadline = self.start_closing();
                 let xid = self.next_xid();
                 pipeline::encode_header_only(out, xid, OpCode::CloseSession);
                 pending.requests.push_back(Pending {
@@ -477,7 +713,7 @@ impl Task {
                     reply: None,
                     effect: Effect::None,
                 });
-                Some(Instant::now() + self.negotiated * 2 / 3)
+                Some(deadline)
             }
         }
     }
@@ -501,42 +737,30 @@ impl Task {
         });
     }
 
-    /// Re-registers every watch (in chunks), relative to the last zxid seen.
+    /// Re-registers every watch, relative to the last zxid seen, in batches that stay far
+    /// below the server's frame limit (`SetWatches`, or `SetWatches2` for batches with
+    /// persistent watches). The server fires at once the watches whose nodes changed after
+    /// that zxid.
     fn encode_set_watches(&mut self, out: &mut BytesMut) {
         if self.registry.is_empty() {
             return;
         }
-        let lists = self.registry.watched_paths();
-        let mut chunk = SetWatches2 {
-            relative_zxid: self.last_zxid,
-            ..SetWatches2::default()
-        };
-        let mut size = 0;
-        for (slot, paths) in lists.into_iter().enumerate() {
-            for path in paths {
-                if size > 0 && size + path.len() > SET_WATCHES_CHUNK {
-                    let full = std::mem::replace(
-                        &mut chunk,
-                        SetWatches2 {
-                            relative_zxid: self.last_zxid,
-                            ..SetWatches2::default()
-                        },
-                    );
-                    pipeline::encode_set_watches(out, &full);
-                    size = 0;
-                }
-                size += path.len() + 4;
-                match slot {
-                    0 => chunk.data_watches.push(path),
-                    1 => chunk.exist_watches.push(path),
-                    2 => chunk.child_watches.push(path),
-                    3 => chunk.persistent_watches.push(path),
-                    _ => chunk.persistent_recursive_watches.push(path),
-                }
+        let batches = rewatch::batches(
+            self.registry.watched_paths(),
+            self.last_zxid,
+            rewatch::SET_WATCHES_MAX_LENGTH,
+        );
+        tracing::debug!(batches = batches.len(), "re-registering watches");
+        for batch in batches {
+            match batch {
+                rewatch::Batch::V1(record) => pipeline::encode_request(
+                    out,
+                    pipeline::SET_WATCHES_XID,
+                    OpCode::SetWatches,
+                    &jute::to_vec(&record),
+                ),
+                rewatch::Batch::V2(record) => pipeline::encode_set_watches(out, &record),
             }
-        }
-        if size > 0 {
-            pipeline::encode_set_watches(out, &chunk);
         }
     }
 
@@ -699,6 +923,12 @@ impl Task {
     fn finish(mut self, state: SessionState) {
         tracing::info!(%state, session = format_args!("{:#x}", self.session_id), "session ended");
         self.state.send_replace(state);
+        match state {
+            SessionState::AuthFailed => self.emit(SessionEvent::AuthFailed),
+            SessionState::Closed => self.emit(SessionEvent::Closed),
+            // Expired was reported with its cause.
+            _ => {}
+        }
         let err = state.to_error();
         self.fail_backlog(err.clone());
         self.commands.close();
@@ -725,51 +955,77 @@ async fn handshake(
     request: ConnectRequest,
     timeout: Duration,
     max_frame: usize,
-) -> Result<(TcpStream, ConnectResponse, BytesMut), String> {
+) -> Result<(TcpStream, ConnectResponse, BytesMut), HandshakeError> {
+    let other = |reason: String| HandshakeError {
+        reason,
+        refused: false,
+    };
     let addrs = hosts::resolve(&host)
         .await
-        .map_err(|e| format!("resolving {host}: {e}"))?;
-    let mut last = String::from("no address");
+        .map_err(|e| other(format!("resolving {host}: {e}")))?;
+    let mut last = other(String::from("no address"));
     for addr in addrs {
         let attempt = async {
             let mut stream = TcpStream::connect(addr)
                 .await
-                .map_err(|e| format!("connecting to {addr}: {e}"))?;
+                .map_err(|e| other(format!("connecting to {addr}: {e}")))?;
             let _ = stream.set_nodelay(true);
             let mut out = BytesMut::with_capacity(64);
             jute::frame::encode_frame(&request, &mut out);
             stream
                 .write_all(&out)
                 .await
-                .map_err(|e| format!("sending the connect request to {addr}: {e}"))?;
+                .map_err(|e| other(format!("sending the connect request to {addr}: {e}")))?;
             let mut rbuf = BytesMut::with_capacity(4096);
             loop {
                 match jute::frame::split_frame(&mut rbuf, max_frame) {
                     Ok(Some(frame)) => {
                         let response = jute::from_bytes::<ConnectResponse>(frame.freeze())
-                            .map_err(|e| format!("bad connect response from {addr}: {e}"))?;
+                            .map_err(|e| other(format!("bad connect response from {addr}: {e}")))?;
                         return Ok((stream, response, rbuf));
                     }
                     Ok(None) => {}
-                    Err(e) => return Err(format!("bad connect response from {addr}: {e}")),
+                    Err(e) => return Err(other(format!("bad connect response from {addr}: {e}"))),
                 }
                 if rbuf.capacity() == rbuf.len() {
                     rbuf.reserve(4096);
                 }
-                let n = stream
-                    .read_buf(&mut rbuf)
-                    .await
-                    .map_err(|e| format!("reading the connect response from {addr}: {e}"))?;
+                let n = match stream.read_buf(&mut rbuf).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        // A reset right after the request is a refusal too.
+                        let refused =
+                            rbuf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset;
+                        return Err(HandshakeError {
+                            reason: format!("reading the connect response from {addr}: {e}"),
+                            refused,
+                        });
+                    }
+                };
                 if n == 0 {
-                    return Err(format!("{addr} closed the connection during the handshake"));
+                    return Err(HandshakeError {
+                        reason: format!(
+                            "{addr} closed the connection during the handshake \
+                             (the session was refused)"
+                        ),
+                        refused: rbuf.is_empty(),
+                    });
                 }
             }
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(Ok(ok)) => return Ok(ok),
             Ok(Err(e)) => last = e,
-            Err(_) => last = format!("handshake with {addr} timed out after {timeout:?}"),
+            Err(_) => last = other(format!("handshake with {addr} timed out after {timeout:?}")),
         }
     }
     Err(last)
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }

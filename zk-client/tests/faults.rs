@@ -36,16 +36,21 @@ async fn reconnects_after_restart_keeping_session_and_watches() {
         .await
         .unwrap();
     assert_eq!(s, Some(SessionState::Disconnected));
-    // While the server is down requests fail fast with a retryable error.
-    let err = timeout(WAIT, zk.exists("/x")).await.unwrap().unwrap_err();
-    assert_eq!(err, Error::ConnectionLoss);
-    assert!(err.is_retryable());
+    // A request issued while the server is down waits for the reconnect.
+    let waiting = tokio::spawn({
+        let zk = zk.clone();
+        async move { zk.exists("/x").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the request waits for a connection");
 
     server.restart().unwrap();
     let s = timeout(WAIT, states.wait_for(|s| *s == SessionState::Connected))
         .await
         .unwrap();
     assert_eq!(s, Some(SessionState::Connected));
+    let found = timeout(WAIT, waiting).await.unwrap().unwrap().unwrap();
+    assert!(found.is_some(), "sent after the reconnect");
     assert_eq!(zk.session().unwrap().id, session.id, "same session");
     assert!(zk.exists("/eph").await.unwrap().is_some(), "ephemeral kept");
 
