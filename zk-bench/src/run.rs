@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, Error, Op};
@@ -196,9 +197,8 @@ struct Shared {
     /// Count mode: operations still to measure.
     remaining: Option<AtomicI64>,
     stop: AtomicBool,
-    /// Open loop: first slot and the interval between slots.
-    schedule: Option<(Instant, Duration)>,
-    next_slot: AtomicU64,
+    /// Open loop: start times from the dispatcher thread, taken by whichever lane is free.
+    arrivals: Option<tokio::sync::Mutex<mpsc::UnboundedReceiver<Instant>>>,
     /// Unique suffixes for created nodes.
     seq: AtomicU64,
     /// Nodes created by this run, deleted by `delete` operations.
@@ -227,7 +227,16 @@ async fn workload(
     }
     let now = Instant::now();
     let measure_start = now + args.warmup;
-    let schedule = (args.rate > 0.0).then(|| (now, Duration::from_secs_f64(1.0 / args.rate)));
+    let (arrivals, dispatcher_stop) = if args.rate > 0.0 {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let interval = Duration::from_secs_f64(1.0 / args.rate);
+        let flag = stop.clone();
+        std::thread::spawn(move || dispatch(tx, now.into_std(), interval, &flag));
+        (Some(tokio::sync::Mutex::new(rx)), Some(stop))
+    } else {
+        (None, None)
+    };
     let shared = Arc::new(Shared {
         mix,
         keys: (0..args.keys).map(key_path).collect(),
@@ -237,8 +246,7 @@ async fn workload(
         measure_end: args.count.is_none().then(|| measure_start + args.duration),
         remaining: args.count.map(|c| AtomicI64::new(c as i64)),
         stop: AtomicBool::new(false),
-        schedule,
-        next_slot: AtomicU64::new(0),
+        arrivals,
         seq: AtomicU64::new(0),
         created: Mutex::new(VecDeque::new()),
     });
@@ -263,6 +271,14 @@ async fn workload(
         shared.stop.store(true, Ordering::Relaxed);
     }
     let mut total = WorkerResult::default();
+    let stop_dispatcher = || {
+        if let Some(flag) = &dispatcher_stop {
+            flag.store(true, Ordering::Relaxed);
+        }
+    };
+    if shared.measure_end.is_some() {
+        stop_dispatcher();
+    }
     while let Some(r) = workers.join_next().await {
         let r = r.map_err(|e| format!("worker: {e}"))?;
         total.hist.merge(&r.hist);
@@ -271,6 +287,8 @@ async fn workload(
             total.first_error = r.first_error;
         }
         total.last_done = total.last_done.max(r.last_done);
+        // Count mode: the first lane to finish means the count is reached.
+        stop_dispatcher();
     }
     let (cpu1, server_cpu1, end) = match cpu_end {
         Some(c) => c,
@@ -297,6 +315,35 @@ async fn workload(
     })
 }
 
+/// The open-loop arrival process (a thread, as in the Java and Python harnesses, so start times
+/// are as precise as the OS sleeps rather than tokio's millisecond timer): sends each slot's
+/// start time to the lanes. A slot whose time has not come is waited for, and then counts
+/// from the wake-up (timer lateness is the load generator's, not the client's); when the lanes
+/// fall behind, slots queue in the channel and their latency counts from the scheduled time.
+fn dispatch(
+    tx: mpsc::UnboundedSender<Instant>,
+    first: std::time::Instant,
+    interval: Duration,
+    stop: &AtomicBool,
+) {
+    for k in 0u64.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let slot = first + interval.mul_f64(k as f64);
+        let now = std::time::Instant::now();
+        let start = if slot > now {
+            std::thread::sleep(slot - now);
+            std::time::Instant::now()
+        } else {
+            slot
+        };
+        if tx.send(Instant::from_std(start)).is_err() {
+            break;
+        }
+    }
+}
+
 /// One closed-loop (or open-loop) lane: at most one request outstanding.
 async fn worker(client: Client, shared: Arc<Shared>, seed: u64) -> WorkerResult {
     let mut rng = Rng::new(seed);
@@ -305,21 +352,12 @@ async fn worker(client: Client, shared: Arc<Shared>, seed: u64) -> WorkerResult 
         if shared.stop.load(Ordering::Relaxed) {
             break;
         }
-        let start = match shared.schedule {
+        let start = match &shared.arrivals {
             None => Instant::now(),
-            Some((first, interval)) => {
-                let k = shared.next_slot.fetch_add(1, Ordering::Relaxed);
-                let slot = first + interval.mul_f64(k as f64);
-                if slot > Instant::now() {
-                    // Timer lateness is the load generator's, not the client's: count from
-                    // the wake-up. A slot already past (all lanes were busy) counts from the
-                    // slot, so queueing shows in the latency.
-                    tokio::time::sleep_until(slot).await;
-                    Instant::now()
-                } else {
-                    slot
-                }
-            }
+            Some(arrivals) => match arrivals.lock().await.recv().await {
+                Some(start) => start,
+                None => break,
+            },
         };
         let kind = shared.mix.pick(&mut rng);
         let outcome = one_op(&client, &shared, kind, &mut rng).await;
