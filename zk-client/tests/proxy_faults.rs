@@ -159,7 +159,7 @@ async fn black_hole_is_detected_within_two_thirds_of_the_session_timeout() {
     // The client pings every third of the timeout, so silence is noticed between 1/3 and
     // 2/3 of it after the last reply; allow scheduling slack on a loaded machine.
     assert!(
-        noticed >= read_timeout / 3 && noticed <= read_timeout + Duration::from_secs(1),
+        noticed >= read_timeout / 3 && noticed <= read_timeout + Duration::from_secs(2),
         "declared dead after {noticed:?} (read timeout {read_timeout:?})"
     );
     // A request made during the outage waits for the reconnect (or fails retryably).
