@@ -331,3 +331,28 @@ async fn read_only_client_moves_to_a_read_write_server_it_finds() {
         .await
         .unwrap();
 }
+
+#[test]
+fn a_panicking_test_still_stops_every_server() {
+    let _one = ENSEMBLES.blocking_lock();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let result = std::thread::spawn(move || {
+        let ens = start(EnsembleOptions::default());
+        let ports: Vec<u16> = (1..=3).map(|id| ens.client_port(id)).collect();
+        tx.send((ens.pids(), ports)).unwrap();
+        panic!("deliberate");
+    })
+    .join();
+    assert!(result.is_err());
+    let (pids, ports) = rx.recv().unwrap();
+    assert_eq!(pids.len(), 3);
+    for pid in pids {
+        assert!(
+            !support::server::process_alive(pid),
+            "server {pid} survived"
+        );
+    }
+    for port in ports {
+        assert!(support::server::four_letter_word(port, "ruok").is_err());
+    }
+}

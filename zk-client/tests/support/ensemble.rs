@@ -162,6 +162,14 @@ impl Ensemble {
         self.node(id).client_port
     }
 
+    /// The process ids of the running servers' wrappers (each leads its process group).
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.process.as_ref().map(|(c, _)| c.id()))
+            .collect()
+    }
+
     /// Server `id`'s mode, or `None` when it does not serve clients (down or electing).
     pub(crate) fn mode(&self, id: u32) -> Option<Mode> {
         let srvr = four_letter_word(self.client_port(id), "srvr").ok()?;
