@@ -270,11 +270,28 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 results[i].1.push(row);
             }
         }
+        // Ratios per round (both clients measured minutes apart at most), then their median.
+        let paired = |f: &dyn Fn(&Row) -> f64| -> f64 {
+            let (Some(r), Some(j)) = (
+                results.iter().find(|(l, _)| *l == "zk-client"),
+                results.iter().find(|(l, _)| *l == "java"),
+            ) else {
+                return f64::NAN;
+            };
+            let mut v: Vec<f64> = r.1.iter().zip(&j.1).map(|(a, b)| f(a) / f(b)).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let ratios = [
+            paired(&|r| r.ops_per_s),
+            paired(&|r| r.cpu),
+            paired(&|r| r.p99),
+        ];
         let medians: Vec<Row> = results
             .iter_mut()
             .filter_map(|(_, rows)| median_by_throughput(rows))
             .collect();
-        table.push((sc, medians));
+        table.push((sc, medians, ratios));
     }
 
     println!(
@@ -282,7 +299,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          server CPU µs/op | errors |"
     );
     println!("|---|---|--:|--:|--:|--:|--:|--:|--:|");
-    for (sc, rows) in &table {
+    for (sc, rows, _) in &table {
         for r in rows {
             println!(
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {} |",
@@ -291,16 +308,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     println!();
-    for (sc, rows) in &table {
+    for (sc, _, [ops, cpu, p99]) in &table {
         println!("- {}: {}", sc.name, sc.what);
-        let rust = rows.iter().find(|r| r.client == "zk-client");
-        let java = rows.iter().find(|r| r.client == "java");
-        if let (Some(r), Some(j)) = (rust, java) {
+        if java {
             println!(
-                "  zk-client / Java: throughput {:.2}x, client CPU per op {:.2}x, p99 {:.2}x",
-                r.ops_per_s / j.ops_per_s,
-                r.cpu / j.cpu,
-                r.p99 / j.p99
+                "  zk-client / Java, median of the per-round ratios: throughput {ops:.2}x, \
+                 client CPU per op {cpu:.2}x, p99 {p99:.2}x"
             );
         }
     }
