@@ -158,7 +158,9 @@ impl ClientBuilder {
     /// connects with a new session ([`SessionState::Connected`], [`SessionEvent::Recreated`])
     /// and serves requests issued from then on. Ephemeral nodes and watches of the old
     /// session are gone: restore them in [`ClientBuilder::on_new_session`]. Credentials
-    /// added with [`Client::add_auth`] are kept.
+    /// added with [`Client::add_auth`] are kept. While no server can be reached there is no
+    /// session to expire, so requests wait for one: bound them with
+    /// [`ClientBuilder::request_timeout`].
     pub fn recreate_session_on_expiry(mut self, recreate: bool) -> Self {
         self.recreate_on_expiry = recreate;
         self

@@ -292,6 +292,8 @@ async fn unanswered_writes_fail_and_are_never_resent() {
     let mut events = zk.session_events();
 
     server.pause();
+    // SIGSTOP reaches every thread of the JVM soon, not at once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let create = tokio::spawn({
         let zk = zk.clone();
         async move {
@@ -309,7 +311,7 @@ async fn unanswered_writes_fail_and_are_never_resent() {
     })
     .await;
     let result = timeout(WAIT, create).await.unwrap().unwrap();
-    assert_eq!(result, Err(Error::ConnectionLoss));
+    assert_eq!(result, Err(Error::ConnectionLoss), "{result:?}");
 
     // Issued while disconnected: these wait for the reconnect.
     let later = tokio::spawn({
