@@ -1,0 +1,88 @@
+//! Connecting: the client built from the global options, and the per-request timeout.
+
+use std::future::Future;
+use std::time::Duration;
+
+use zk_client::{Client, Error};
+
+use crate::exit::{self, Failure};
+use crate::Global;
+
+/// A connected session and the time each request may take.
+pub(crate) struct Session {
+    /// The client.
+    pub(crate) client: Client,
+    /// `--timeout`.
+    pub(crate) timeout: Duration,
+}
+
+/// Splits `SCHEME:CREDENTIALS` at its first colon.
+pub(crate) fn parse_auth(s: &str) -> Result<(&str, &str), Failure> {
+    match s.split_once(':') {
+        Some((scheme, credentials)) if !scheme.is_empty() => Ok((scheme, credentials)),
+        _ => Err(Failure::usage(format!(
+            "--auth wants SCHEME:CREDENTIALS (e.g. digest:user:password), found {s:?}"
+        ))),
+    }
+}
+
+impl Session {
+    /// Connects as `global` says; fails with exit code 10 when no server answers in time.
+    pub(crate) async fn open(global: &Global) -> Result<Session, Failure> {
+        let mut builder = Client::builder()
+            .session_timeout(global.session_timeout)
+            .connect_timeout(global.timeout);
+        for auth in &global.auth {
+            let (scheme, credentials) = parse_auth(auth)?;
+            builder = builder.auth(scheme, credentials.as_bytes().to_vec());
+        }
+        let client = builder.connect(&global.server).await.map_err(|e| match e {
+            Error::InvalidConnectString { .. } => Failure::usage(e.to_string()),
+            Error::ConnectTimeout => Failure::Message(
+                exit::CONNECTION,
+                format!(
+                    "could not connect to {}: no server answered within {:?} (see --timeout)",
+                    global.server, global.timeout
+                ),
+            ),
+            Error::AuthFailed => Failure::Message(
+                exit::NO_AUTH,
+                "authentication failed: the server refused the --auth credentials".into(),
+            ),
+            other => Failure::from(other),
+        })?;
+        Ok(Session {
+            client,
+            timeout: global.timeout,
+        })
+    }
+
+    /// Runs one request, failing with exit code 10 when no reply comes within the timeout.
+    pub(crate) async fn call<T>(
+        &self,
+        request: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(self.timeout, request).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::ConnectionLoss),
+        }
+    }
+
+    /// Closes the session (its ephemeral nodes go away), waiting at most the timeout.
+    pub(crate) async fn close(self) {
+        let _ = tokio::time::timeout(self.timeout, self.client.close()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_arguments() {
+        assert_eq!(parse_auth("digest:u:p").ok(), Some(("digest", "u:p")));
+        assert_eq!(parse_auth("ip:").ok(), Some(("ip", "")));
+        assert!(parse_auth("digest").is_err());
+        assert!(parse_auth(":x").is_err());
+    }
+}

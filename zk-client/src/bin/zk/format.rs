@@ -1,0 +1,204 @@
+//! Output formats (stat and identities as JSON, ACL lines, watch events) and writing to
+//! stdout in a way that survives a reader that goes away (`zk ls / | head -1`).
+
+use std::io::Write;
+
+use zk_client::{Acl, ClientInfo, Id, Perms, Stat, WatchedEvent};
+
+use crate::exit::{self, Failure};
+
+/// Permission letters in the order ZooKeeper's own tools print them.
+const PERM_LETTERS: [(char, Perms); 5] = [
+    ('c', Perms::CREATE),
+    ('d', Perms::DELETE),
+    ('r', Perms::READ),
+    ('w', Perms::WRITE),
+    ('a', Perms::ADMIN),
+];
+
+/// Writes `bytes` to stdout and flushes. A closed pipe ends the command quietly with 0.
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::Quiet(exit::OK)),
+        Err(e) => Err(Failure::Message(
+            exit::GENERIC,
+            format!("writing to stdout: {e}"),
+        )),
+    }
+}
+
+/// Writes one line to stdout.
+pub(crate) fn line(text: &str) -> Result<(), Failure> {
+    let mut bytes = Vec::with_capacity(text.len() + 1);
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    write_stdout(&bytes)
+}
+
+/// A JSON string literal.
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// The stat as one JSON object with the Jute field names, in schema order.
+pub(crate) fn stat_json(s: &Stat) -> String {
+    format!(
+        "{{\"czxid\":{},\"mzxid\":{},\"ctime\":{},\"mtime\":{},\"version\":{},\"cversion\":{},\
+         \"aversion\":{},\"ephemeralOwner\":{},\"dataLength\":{},\"numChildren\":{},\"pzxid\":{}}}",
+        s.czxid,
+        s.mzxid,
+        s.ctime,
+        s.mtime,
+        s.version,
+        s.cversion,
+        s.aversion,
+        s.ephemeral_owner,
+        s.data_length,
+        s.num_children,
+        s.pzxid
+    )
+}
+
+/// The session's identities as a JSON array of `{"authScheme", "user"}` (`ClientInfo`).
+pub(crate) fn whoami_json(infos: &[ClientInfo]) -> String {
+    let items: Vec<String> = infos
+        .iter()
+        .map(|i| {
+            format!(
+                "{{\"authScheme\":{},\"user\":{}}}",
+                json_str(&i.auth_scheme),
+                json_str(&i.user)
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// One watch event as a JSON object: `{"type","state","path"}`.
+pub(crate) fn event_json(e: &WatchedEvent) -> String {
+    format!(
+        "{{\"type\":{},\"state\":{},\"path\":{}}}",
+        json_str(e.event_type.as_str()),
+        json_str(e.state.as_str()),
+        json_str(&e.path)
+    )
+}
+
+/// Permission bits as letters of `cdrwa` (`-` for none).
+pub(crate) fn perm_letters(perms: i32) -> String {
+    let perms = Perms::from_bits(perms);
+    let s: String = PERM_LETTERS
+        .iter()
+        .filter(|(_, p)| perms.contains(*p))
+        .map(|(c, _)| *c)
+        .collect();
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s
+    }
+}
+
+/// One ACL entry as `PERMS SCHEME:ID`.
+pub(crate) fn acl_line(acl: &Acl) -> String {
+    format!(
+        "{} {}:{}",
+        perm_letters(acl.perms),
+        acl.id.scheme,
+        acl.id.id
+    )
+}
+
+/// Parses an ACL entry in ZooKeeper's `scheme:id:perms` form (`world:anyone:r`,
+/// `auth::cdrwa`, `digest:user:HASH:cdrwa`, `ip:10.0.0.1:rw`).
+pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
+    let bad = |why: &str| {
+        format!("bad ACL {s:?}: {why} (expected SCHEME:ID:PERMS, e.g. world:anyone:cdrwa)")
+    };
+    let (scheme_id, letters) = s.rsplit_once(':').ok_or_else(|| bad("no permissions"))?;
+    let (scheme, id) = scheme_id.split_once(':').ok_or_else(|| bad("no scheme"))?;
+    if scheme.is_empty() {
+        return Err(bad("empty scheme"));
+    }
+    let mut perms = Perms::NONE;
+    for c in letters.chars() {
+        let p = PERM_LETTERS
+            .iter()
+            .find(|(l, _)| *l == c)
+            .map(|(_, p)| *p)
+            .ok_or_else(|| bad(&format!("unknown permission {c:?} (use letters of cdrwa)")))?;
+        perms |= p;
+    }
+    if perms.is_empty() {
+        return Err(bad("no permissions"));
+    }
+    Ok(Acl {
+        perms: perms.bits(),
+        id: Id {
+            scheme: scheme.to_owned(),
+            id: id.to_owned(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perms_and_acls() {
+        assert_eq!(perm_letters(31), "cdrwa");
+        assert_eq!(perm_letters(1), "r");
+        assert_eq!(perm_letters(Perms::READ.bits() | Perms::ADMIN.bits()), "ra");
+        assert_eq!(perm_letters(0), "-");
+        let acl = parse_acl("digest:bob:abc=:rw").unwrap();
+        assert_eq!(acl.perms, 3);
+        assert_eq!(
+            (acl.id.scheme.as_str(), acl.id.id.as_str()),
+            ("digest", "bob:abc=")
+        );
+        assert_eq!(acl_line(&acl), "rw digest:bob:abc=");
+        let acl = parse_acl("auth::cdrwa").unwrap();
+        assert_eq!((acl.perms, acl.id.id.as_str()), (31, ""));
+        for bad in [
+            "world",
+            "world:anyone",
+            "world:anyone:",
+            "world:anyone:x",
+            ":a:r",
+        ] {
+            assert!(parse_acl(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json() {
+        let infos = [ClientInfo {
+            auth_scheme: "digest".into(),
+            user: "a\"b".into(),
+        }];
+        assert_eq!(
+            whoami_json(&infos),
+            r#"[{"authScheme":"digest","user":"a\"b"}]"#
+        );
+        let stat = Stat {
+            czxid: 1,
+            mzxid: 2,
+            ctime: 3,
+            mtime: 4,
+            version: 5,
+            cversion: 6,
+            aversion: 7,
+            ephemeral_owner: 8,
+            data_length: 9,
+            num_children: 10,
+            pzxid: 11,
+        };
+        let v: serde_json::Value = serde_json::from_str(&stat_json(&stat)).unwrap();
+        assert_eq!(v["ephemeralOwner"], 8);
+        assert_eq!(v["dataLength"], 9);
+        assert_eq!(v["pzxid"], 11);
+    }
+}

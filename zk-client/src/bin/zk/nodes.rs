@@ -1,0 +1,199 @@
+//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami.
+
+use std::io::Read;
+use std::time::Duration;
+
+use clap::Args;
+use zk_client::{CreateMode, CreateOptions, Error};
+
+use crate::connect::Session;
+use crate::exit::{self, Failure};
+use crate::format;
+
+/// A command that takes only a path.
+#[derive(Debug, Args)]
+pub(crate) struct PathArg {
+    /// The node's path (relative to the chroot).
+    pub(crate) path: String,
+}
+
+/// `create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Ephemeral: deleted when the session ends (that is, when this command exits).
+    #[arg(short, long, conflicts_with_all = ["container", "ttl"])]
+    ephemeral: bool,
+    /// Sequential: the server appends a 10-digit counter to the name.
+    #[arg(short, long, conflicts_with = "container")]
+    sequential: bool,
+    /// Container: deleted by the server once its last child is gone.
+    #[arg(short, long, conflicts_with = "ttl")]
+    container: bool,
+    /// Time to live in milliseconds: deleted when unchanged and childless for that long
+    /// (the server needs `zookeeper.extendedTypesEnabled=true`).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    ttl: Option<u64>,
+    /// ACL entry `SCHEME:ID:PERMS` (repeatable; default world:anyone:cdrwa), e.g.
+    /// `auth::cdrwa` for the --auth identities, `world:anyone:r`.
+    #[arg(long = "acl", value_name = "SCHEME:ID:PERMS")]
+    acl: Vec<String>,
+    /// The node's path (for -s, the prefix of the name).
+    path: String,
+    /// The data (`-`: read stdin). Default: empty.
+    pub(crate) data: Option<String>,
+}
+
+/// `set`.
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    /// The node's path.
+    path: String,
+    /// The new data (`-`: read stdin).
+    pub(crate) data: String,
+    /// Only if the node's data version is this one (else exit 5).
+    #[arg(short, long)]
+    version: Option<i32>,
+}
+
+/// `rm`.
+#[derive(Debug, Args)]
+pub(crate) struct RmArgs {
+    /// Delete the node's descendants first (depth-first).
+    #[arg(short, long)]
+    recursive: bool,
+    /// Only if the node's data version is this one (not with -r).
+    #[arg(short, long, conflicts_with = "recursive")]
+    version: Option<i32>,
+    /// The node's path.
+    path: String,
+}
+
+/// The data argument's bytes: the text itself, or stdin for `-`.
+pub(crate) fn read_data(arg: Option<&str>) -> Result<Vec<u8>, Failure> {
+    match arg {
+        None => Ok(Vec::new()),
+        Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Failure::Message(exit::GENERIC, format!("reading stdin: {e}")))?;
+            Ok(buf)
+        }
+        Some(text) => Ok(text.as_bytes().to_vec()),
+    }
+}
+
+fn create_options(a: &CreateArgs) -> Result<CreateOptions, Failure> {
+    let mode = match (a.ephemeral, a.sequential, a.container, a.ttl.is_some()) {
+        (_, _, true, _) => CreateMode::Container,
+        (false, false, false, true) => CreateMode::PersistentWithTtl,
+        (false, true, false, true) => CreateMode::PersistentSequentialWithTtl,
+        (true, true, false, false) => CreateMode::EphemeralSequential,
+        (true, false, false, false) => CreateMode::Ephemeral,
+        (false, true, false, false) => CreateMode::PersistentSequential,
+        (false, false, false, false) => CreateMode::Persistent,
+        (true, _, false, true) => return Err(Failure::usage("--ttl cannot be ephemeral")),
+    };
+    let mut options = CreateOptions::new(mode);
+    if let Some(ms) = a.ttl {
+        options = options.with_ttl(Duration::from_millis(ms));
+    }
+    if !a.acl.is_empty() {
+        let acl = a
+            .acl
+            .iter()
+            .map(|s| format::parse_acl(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::usage)?;
+        options = options.with_acl(acl);
+    }
+    Ok(options)
+}
+
+/// `create`: prints the created path.
+pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result<u8, Failure> {
+    let options = create_options(a)?;
+    let path = s.call(s.client.create(&a.path, data, &options)).await?;
+    format::line(&path)?;
+    Ok(exit::OK)
+}
+
+/// `get`: the raw data, nothing added.
+pub(crate) async fn get(s: &Session, path: &str) -> Result<u8, Failure> {
+    let (data, _) = s.call(s.client.get_data(path)).await?;
+    format::write_stdout(&data)?;
+    Ok(exit::OK)
+}
+
+/// `set`.
+pub(crate) async fn set(s: &Session, a: &SetArgs, data: Vec<u8>) -> Result<u8, Failure> {
+    s.call(s.client.set_data(&a.path, data, a.version)).await?;
+    Ok(exit::OK)
+}
+
+/// `ls`: children sorted, one per line.
+pub(crate) async fn ls(s: &Session, path: &str) -> Result<u8, Failure> {
+    let mut children = s.call(s.client.get_children(path)).await?;
+    children.sort();
+    let mut out = String::new();
+    for c in &children {
+        out.push_str(c);
+        out.push('\n');
+    }
+    format::write_stdout(out.as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// `stat`: one JSON object.
+pub(crate) async fn stat(s: &Session, path: &str) -> Result<u8, Failure> {
+    match s.call(s.client.exists(path)).await? {
+        Some(stat) => {
+            format::line(&format::stat_json(&stat))?;
+            Ok(exit::OK)
+        }
+        None => Err(Error::NoNode {
+            path: path.to_owned(),
+        }
+        .into()),
+    }
+}
+
+/// `exists`: 0 or 1, silently.
+pub(crate) async fn exists(s: &Session, path: &str) -> Result<u8, Failure> {
+    Ok(match s.call(s.client.exists(path)).await? {
+        Some(_) => exit::OK,
+        None => exit::GENERIC,
+    })
+}
+
+/// `rm [-r]`.
+pub(crate) async fn rm(s: &Session, a: &RmArgs) -> Result<u8, Failure> {
+    if a.path == "/" {
+        return Err(Failure::usage("refusing to delete the root node"));
+    }
+    if a.recursive {
+        crate::rm::delete_tree(s, &a.path).await?;
+    } else {
+        s.call(s.client.delete(&a.path, a.version)).await?;
+    }
+    Ok(exit::OK)
+}
+
+/// `acl`: `PERMS SCHEME:ID` lines.
+pub(crate) async fn acl(s: &Session, path: &str) -> Result<u8, Failure> {
+    let (acl, _) = s.call(s.client.get_acl(path)).await?;
+    let mut out = String::new();
+    for entry in &acl {
+        out.push_str(&format::acl_line(entry));
+        out.push('\n');
+    }
+    format::write_stdout(out.as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// `whoami`: a JSON array.
+pub(crate) async fn whoami(s: &Session) -> Result<u8, Failure> {
+    let infos = s.call(s.client.who_am_i()).await?;
+    format::line(&format::whoami_json(&infos))?;
+    Ok(exit::OK)
+}
