@@ -577,9 +577,16 @@ impl Task {
                 read = rd.read_buf(&mut rbuf) => match read {
                     Ok(0) => break End::Disconnected("the server closed the connection".into()),
                     Ok(_) => {
-                        last_recv = Instant::now();
+                        let buffered = rbuf.len();
                         if let Some(end) = self.frames(&mut rbuf, &mut pending, &mut out) {
                             break end;
+                        }
+                        // Only a complete frame proves the peer is alive (as in Java's
+                        // client): bytes of a frame that never completes, such as a corrupted
+                        // length prefix fed by the server's ping replies, must not keep a
+                        // stalled connection looking healthy.
+                        if rbuf.len() < buffered {
+                            last_recv = Instant::now();
                         }
                     }
                     Err(e) => break End::Disconnected(format!("read failed: {e}")),
