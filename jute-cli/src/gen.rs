@@ -56,7 +56,12 @@ pub(crate) struct Args {
     runtime_crate: String,
 
     /// Cargo feature gating the serde derives in the generated code.
-    #[arg(long, value_name = "FEATURE", default_value = "serde", conflicts_with = "no_serde")]
+    #[arg(
+        long,
+        value_name = "FEATURE",
+        default_value = "serde",
+        conflicts_with = "no_serde"
+    )]
     serde_feature: String,
 
     /// Emit no serde attributes.
