@@ -213,7 +213,10 @@ fn wait_for_requests(server: &support::ZkServer, other: i64, n: i64) {
         if answered >= n {
             return;
         }
-        assert!(Instant::now() < deadline, "zk watch did not set its watch:\n{report}");
+        assert!(
+            Instant::now() < deadline,
+            "zk watch did not set its watch:\n{report}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
