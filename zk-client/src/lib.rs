@@ -19,6 +19,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Service discovery (the README's example; `cargo xtask quickstart` runs a full version): an
+//! ephemeral sequential node per instance, and a persistent recursive watch on the directory.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! use zk_client::{AddWatchMode, Client, CreateMode, CreateOptions};
+//!
+//! let client = Client::connect("127.0.0.1:2181/app").await?;
+//! let mut members = client
+//!     .add_watch("/services/demo", AddWatchMode::PersistentRecursive)
+//!     .await?;
+//! // An ephemeral sequential node: "/services/demo/instance-0000000000", gone with the session.
+//! let me = client
+//!     .create(
+//!         "/services/demo/instance-",
+//!         br#"{"host":"10.0.0.7","port":8080}"#.to_vec(),
+//!         &CreateOptions::new(CreateMode::EphemeralSequential),
+//!     )
+//!     .await?;
+//! while let Some(event) = members.next().await {
+//!     // NodeCreated / NodeDeleted as instances come and go.
+//!     let instances = client.get_children("/services/demo").await?;
+//! #   let _ = (&me, event, instances);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Connection loss, reconnects and sessions
 //!
 //! A ZooKeeper session outlives connections. When the connection breaks (server restarted,

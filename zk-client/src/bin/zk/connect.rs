@@ -31,7 +31,9 @@ impl Session {
     pub(crate) async fn open(global: &Global) -> Result<Session, Failure> {
         let mut builder = Client::builder()
             .session_timeout(global.session_timeout)
-            .connect_timeout(global.timeout);
+            .connect_timeout(global.timeout)
+            .request_timeout(global.timeout)
+            .close_timeout(global.timeout);
         for auth in &global.auth {
             let (scheme, credentials) = parse_auth(auth)?;
             builder = builder.auth(scheme, credentials.as_bytes().to_vec());
@@ -57,20 +59,22 @@ impl Session {
         })
     }
 
-    /// Runs one request, failing with exit code 10 when no reply comes within the timeout.
+    /// Runs one request. The client fails it with [`Error::Timeout`] (exit code 10) when no
+    /// reply comes within `--timeout`; this outer bound is only a safety net.
     pub(crate) async fn call<T>(
         &self,
         request: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        match tokio::time::timeout(self.timeout, request).await {
+        match tokio::time::timeout(self.timeout * 2, request).await {
             Ok(result) => result,
             Err(_) => Err(Error::ConnectionLoss),
         }
     }
 
-    /// Closes the session (its ephemeral nodes go away), waiting at most the timeout.
+    /// Closes the session (its ephemeral nodes go away); the client bounds the wait by the
+    /// close timeout (`--timeout`).
     pub(crate) async fn close(self) {
-        let _ = tokio::time::timeout(self.timeout, self.client.close()).await;
+        let _ = tokio::time::timeout(self.timeout * 2, self.client.close()).await;
     }
 }
 

@@ -47,7 +47,9 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         Error::BadVersion { .. } => BAD_VERSION,
         Error::NotEmpty { .. } => NOT_EMPTY,
         Error::NoAuth { .. } | Error::AuthFailed => NO_AUTH,
-        Error::ConnectionLoss | Error::ConnectTimeout | Error::Closed => CONNECTION,
+        Error::ConnectionLoss | Error::ConnectTimeout | Error::Timeout { .. } | Error::Closed => {
+            CONNECTION
+        }
         Error::SessionExpired => EXPIRED,
         Error::InvalidPath { .. }
         | Error::InvalidConnectString { .. }
@@ -84,6 +86,10 @@ mod tests {
         assert_eq!(code_for(&Error::AuthFailed), NO_AUTH);
         assert_eq!(code_for(&Error::ConnectTimeout), CONNECTION);
         assert_eq!(code_for(&Error::ConnectionLoss), CONNECTION);
+        let slow = Error::Timeout {
+            after: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(code_for(&slow), CONNECTION);
         assert_eq!(code_for(&Error::SessionExpired), EXPIRED);
         assert_eq!(code_for(&Error::InvalidArgument("x".into())), USAGE);
         assert_eq!(code_for(&Error::Protocol("x".into())), GENERIC);
