@@ -172,10 +172,10 @@ impl Drop for Watching {
     }
 }
 
-/// Starts `zk watch ARGS` and returns its stdout lines as they come.
+/// Starts `zk --server CS ARGS` (a `watch` command) and returns its stdout lines as they come.
 fn spawn_watch(cs: &str, args: &[&str]) -> (Watching, mpsc::Receiver<String>) {
     let mut child = Command::new(ZK)
-        .args(["--server", cs, "watch"])
+        .args(["--server", cs])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -252,7 +252,7 @@ async fn watch_prints_events_while_another_client_writes() {
     let recv = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(10)).unwrap();
 
     // One-shot data watch, re-armed: creation, then a data change.
-    let (child, rx) = spawn_watch(&cs, &["--count", "2", "/w"]);
+    let (child, rx) = spawn_watch(&cs, &["watch", "--count", "2", "/w"]);
     wait_for_requests(&server, me, 1);
     other
         .create("/w", b"1".to_vec(), &CreateOptions::persistent())
@@ -265,7 +265,7 @@ async fn watch_prints_events_while_another_client_writes() {
     finish(child);
 
     // Persistent recursive: events of descendants, no re-arming.
-    let (child, rx) = spawn_watch(&cs, &["--recursive", "-n", "2", "/w"]);
+    let (child, rx) = spawn_watch(&cs, &["watch", "--recursive", "-n", "2", "/w"]);
     wait_for_requests(&server, me, 1);
     other
         .create("/w/c", Vec::new(), &CreateOptions::persistent())
@@ -277,7 +277,7 @@ async fn watch_prints_events_while_another_client_writes() {
     finish(child);
 
     // Children, through a chroot: paths are relative to it.
-    let (child, rx) = spawn_watch(&format!("{cs}/w"), &["--children", "/"]);
+    let (child, rx) = spawn_watch(&format!("{cs}/w"), &["watch", "--children", "/"]);
     wait_for_requests(&server, me, 1);
     other
         .create("/w/d", Vec::new(), &CreateOptions::persistent())
@@ -287,7 +287,7 @@ async fn watch_prints_events_while_another_client_writes() {
     finish(child);
 
     // Persistent on the node: data and child events.
-    let (child, rx) = spawn_watch(&cs, &["--persistent", "--count", "2", "/w"]);
+    let (child, rx) = spawn_watch(&cs, &["watch", "--persistent", "--count", "2", "/w"]);
     wait_for_requests(&server, me, 1);
     other.set_data("/w", b"3".to_vec(), None).await.unwrap();
     other.delete("/w/d", None).await.unwrap();
@@ -360,4 +360,45 @@ fn chroot_and_digest_auth() {
     );
     fails(&cs, &["create", "--acl", "world:anyone:q", "/bad"], 2);
     fails(&cs, &["--auth", "nocolon", "get", "/"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reports_session_expiry_with_exit_11() {
+    let server = support::start_server();
+    let cs = server.connect_string();
+    let other = support::connect(&server).await;
+    let me = other.session().unwrap().id;
+    other.close().await.unwrap();
+    let (mut child, rx) = spawn_watch(
+        &cs,
+        &[
+            "--session-timeout",
+            "1s",
+            "--timeout",
+            "2s",
+            "watch",
+            "--persistent",
+            "/x",
+        ],
+    );
+    wait_for_requests(&server, me, 1);
+    // A hung server: the client hears nothing for 4/3 of the session timeout and expires
+    // the session itself.
+    server.pause();
+    let started = Instant::now();
+    let line = rx.recv_timeout(Duration::from_secs(15));
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "zk watch still running"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    server.resume();
+    let (t, state, _) = event(&line.unwrap());
+    assert_eq!((t.as_str(), state.as_str()), ("None", "Expired"));
+    assert_eq!(status.code(), Some(11));
 }
