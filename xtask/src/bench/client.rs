@@ -1,8 +1,9 @@
 //! `cargo xtask bench client`: the same workloads through zk-client (`zk-bench`), Apache's Java
 //! client (`zk-bench/java/JavaBench.java`, async API) and kazoo (`zk-bench/python/
 //! kazoo_bench.py`, async API), one after the other against one local ZooKeeper 3.8, in
-//! rounds; prints one Markdown table (the median round of each client by throughput) with the
-//! ratios, then the memory taken by 100,000 registered watches.
+//! rounds; prints one Markdown table (the median round of each client: by throughput, or by p99
+//! at a fixed rate) with the zk-client/Java ratios (median of the per-round ratios), then the
+//! memory taken by 100,000 registered watches.
 //!
 //! Needs `java`, `javac`, `/usr/share/java/zookeeper.jar` (`apt-get install -y zookeeper
 //! default-jdk-headless`) and `/usr/bin/python3` with kazoo (`apt-get install -y
@@ -94,8 +95,14 @@ fn find_java(root: u32) -> Option<u32> {
     None
 }
 
-fn median_by_throughput(rows: &mut [Row]) -> Option<Row> {
-    rows.sort_by(|a, b| a.ops_per_s.total_cmp(&b.ops_per_s));
+/// The median round: by throughput in closed loop, by p99 at a fixed rate (where every round
+/// has the same throughput).
+fn median_round(rows: &mut [Row], fixed_rate: bool) -> Option<Row> {
+    if fixed_rate {
+        rows.sort_by(|a, b| a.p99.total_cmp(&b.p99));
+    } else {
+        rows.sort_by(|a, b| a.ops_per_s.total_cmp(&b.ops_per_s));
+    }
     rows.get(rows.len() / 2).cloned()
 }
 
@@ -289,7 +296,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         ];
         let medians: Vec<Row> = results
             .iter_mut()
-            .filter_map(|(_, rows)| median_by_throughput(rows))
+            .filter_map(|(_, rows)| median_round(rows, sc.flags.iter().any(|f| f == "--rate")))
             .collect();
         table.push((sc, medians, ratios));
     }
@@ -318,7 +325,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     println!(
-        "\nMedian of {rounds} round(s) by throughput; {duration} measured after a {warmup} \
+        "\nMedian of {rounds} round(s) (by throughput; by p99 at a fixed rate); {duration} \
+         measured after a {warmup} \
          warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
          (utime+stime) over the measured window."
     );
