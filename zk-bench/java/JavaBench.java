@@ -283,8 +283,19 @@ public final class JavaBench {
         if (count >= 0) REMAINING.set(count);
         else measureEnd = measureStart + (long) (durationS * 1e9);
 
-        Thread dispatcher = new Thread(() -> dispatch(all, t0), "dispatcher");
-        dispatcher.start();
+        // Closed loop: one dispatcher per session, so a session whose permits are all taken
+        // never holds back the others. Open loop: one dispatcher hands slots out round-robin.
+        List<Thread> dispatchers = new ArrayList<>();
+        if (rate > 0) {
+            dispatchers.add(new Thread(() -> dispatch(all, t0, 1), "dispatcher"));
+        } else {
+            for (int i = 0; i < all.size(); i++) {
+                List<Session> one = List.of(all.get(i));
+                long seed = i + 1;
+                dispatchers.add(new Thread(() -> dispatch(one, t0, seed), "dispatcher-" + seed));
+            }
+        }
+        for (Thread d : dispatchers) d.start();
         long sleep = measureStart - System.nanoTime();
         if (sleep > 0) Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
         String pid = String.valueOf(serverPid);
@@ -297,10 +308,10 @@ public final class JavaBench {
             cpu1 = cpuSeconds("self");
             scpu1 = serverPid > 0 ? cpuSeconds(pid) : Double.NaN;
             stop = true;
-            dispatcher.join();
+            for (Thread d : dispatchers) d.join();
             end = measureEnd;
         } else {
-            dispatcher.join();
+            for (Thread d : dispatchers) d.join();
             for (Session s : all) s.permits.acquire(pipeline);
             cpu1 = cpuSeconds("self");
             scpu1 = serverPid > 0 ? cpuSeconds(pid) : Double.NaN;
@@ -319,9 +330,10 @@ public final class JavaBench {
         System.exit(0);
     }
 
-    /** Starts operations: as fast as permits allow (closed loop) or at the scheduled times. */
-    static void dispatch(List<Session> all, long t0) {
-        Rng rng = new Rng(1);
+    /** Starts operations on `all` (round-robin): as fast as permits allow (closed loop) or at
+     * the scheduled times. */
+    static void dispatch(List<Session> all, long t0, long seed) {
+        Rng rng = new Rng(seed);
         double interval = rate > 0 ? 1e9 / rate : 0;
         long k = 0;
         int next = 0;

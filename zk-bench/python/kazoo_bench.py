@@ -150,7 +150,7 @@ def main():
         if start < measure_start or now > measure_end:
             return
         with lock:
-            if st["remaining"] >= 0:
+            if a.count >= 0:
                 st["remaining"] -= 1
                 if st["remaining"] < 0:
                     stop.set()
@@ -204,8 +204,8 @@ def main():
 
             c.get_async(key, watch=lambda event: done(sem, start, True, "watch")).rawlink(on_get)
 
-    def dispatch():
-        rng = Rng(1)
+    def dispatch(sessions, seed):
+        rng = Rng(seed)
         interval = 1e9 / a.rate if a.rate > 0 else 0
         k = 0
         n = 0
@@ -220,8 +220,8 @@ def main():
                     start = time.monotonic_ns()
                 else:
                     start = slot
-            c, sem = clients[n]
-            n = (n + 1) % len(clients)
+            c, sem = sessions[n]
+            n = (n + 1) % len(sessions)
             while not sem.acquire(timeout=0.1):
                 if stop.is_set():
                     return
@@ -231,8 +231,15 @@ def main():
             kind = next((kd for upto, kd in table if r < upto), 0)
             start_op(c, sem, kind, keys[rng.next() % len(keys)], start)
 
-    th = threading.Thread(target=dispatch, daemon=True)
-    th.start()
+    # Closed loop: one dispatcher per session (a full session never holds back the others);
+    # open loop: one dispatcher hands slots out round-robin.
+    if a.rate > 0:
+        threads = [threading.Thread(target=dispatch, args=(clients, 1), daemon=True)]
+    else:
+        threads = [threading.Thread(target=dispatch, args=([c], i + 1), daemon=True)
+                   for i, c in enumerate(clients)]
+    for th in threads:
+        th.start()
     time.sleep(max(0, (measure_start - time.monotonic_ns()) / 1e9))
     cpu0, scpu0 = cpu_seconds("self"), cpu_seconds(a.server_pid) if a.server_pid > 0 else float("nan")
     if a.count < 0:
@@ -244,7 +251,8 @@ def main():
         stop.wait()
         cpu1, scpu1 = cpu_seconds("self"), cpu_seconds(a.server_pid) if a.server_pid > 0 else float("nan")
         end = st["last"]
-    th.join(timeout=5)
+    for th in threads:
+        th.join(timeout=5)
     ops = st["recorded"]
     elapsed = max(1e-9, (end - measure_start) / 1e9)
     if st["first"] is not None:
