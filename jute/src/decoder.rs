@@ -268,11 +268,16 @@ impl<B: Buf> Decoder<B> {
     pub(crate) fn take_string(&mut self, len: usize) -> Result<String, Error> {
         let at = self.offset();
         if let Some(bytes) = self.buf.chunk().get(..len) {
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                let out = s.to_owned();
-                self.buf.advance(len);
-                return Ok(out);
-            }
+            let out = if bytes.is_ascii() {
+                crate::string::ascii_to_string(bytes)
+            } else {
+                match std::str::from_utf8(bytes) {
+                    Ok(s) => s.to_owned(),
+                    Err(_) => return crate::string::decode_java(self.take_vec(len)?, at),
+                }
+            };
+            self.buf.advance(len);
+            return Ok(out);
         }
         crate::string::decode_java(self.take_vec(len)?, at)
     }

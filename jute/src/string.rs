@@ -9,6 +9,21 @@
 
 use crate::error::{Error, ErrorKind};
 
+/// Copies ASCII bytes into a `String` without a second validation pass.
+///
+/// `str::from_utf8` checks short strings byte by byte (about 135 instructions for a 15-byte
+/// ZooKeeper path under callgrind, 18% of decoding a GetChildrenResponse); `is_ascii` checks
+/// them a word at a time, and ASCII is always valid UTF-8. The one `unsafe` in the crate.
+#[inline]
+pub(crate) fn ascii_to_string(ascii: &[u8]) -> String {
+    debug_assert!(ascii.is_ascii());
+    #[allow(unsafe_code)]
+    // SAFETY: the caller checked `ascii.is_ascii()`, and every ASCII byte sequence is UTF-8.
+    unsafe {
+        String::from_utf8_unchecked(ascii.to_vec())
+    }
+}
+
 /// Decodes string bytes: standard UTF-8 (fast path, no copy) or Java's CESU-8 surrogate pairs.
 pub(crate) fn decode_java(bytes: Vec<u8>, offset: usize) -> Result<String, Error> {
     match String::from_utf8(bytes) {
