@@ -257,13 +257,7 @@ impl Client {
             path: server_path,
             watch: watch.is_some(),
         };
-        let effect = match watch {
-            Some(registration) => Effect::Register {
-                registration,
-                exists: true,
-            },
-            None => Effect::None,
-        };
+        let effect = Effect::watch(watch, true);
         let reply = self.call(OpCode::Exists, &request, effect).await?;
         if reply.err == ErrorCode::NoNode.code() {
             return Ok(None);
@@ -297,13 +291,7 @@ impl Client {
             path: self.server_path(path)?,
             watch: watch.is_some(),
         };
-        let effect = match watch {
-            Some(registration) => Effect::Register {
-                registration,
-                exists: false,
-            },
-            None => Effect::None,
-        };
+        let effect = Effect::watch(watch, false);
         let reply = self.call(OpCode::GetData, &request, effect).await?;
         let r: GetDataResponse = jute::from_bytes(ok_body(reply, path)?)?;
         Ok((r.data.unwrap_or_default(), r.stat))
@@ -351,13 +339,7 @@ impl Client {
             path: self.server_path(path)?,
             watch: watch.is_some(),
         };
-        let effect = match watch {
-            Some(registration) => Effect::Register {
-                registration,
-                exists: false,
-            },
-            None => Effect::None,
-        };
+        let effect = Effect::watch(watch, false);
         let reply = self.call(OpCode::GetChildren, &request, effect).await?;
         let r: GetChildrenResponse = jute::from_bytes(ok_body(reply, path)?)?;
         Ok(r.children)

@@ -94,6 +94,19 @@ pub(crate) enum Effect {
     },
 }
 
+impl Effect {
+    /// Registers `watch`, if any, when the reply allows it (`exists`: also on `NONODE`).
+    pub(crate) fn watch(watch: Option<Registration>, exists: bool) -> Self {
+        match watch {
+            Some(registration) => Effect::Register {
+                registration,
+                exists,
+            },
+            None => Effect::None,
+        }
+    }
+}
+
 /// Settings the task needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
