@@ -154,13 +154,7 @@ async fn session_expiry_is_terminal_and_reported() {
     let session = zk.session().unwrap();
 
     // Closing the session from a second connection expires it for the first.
-    let twin = Client::builder()
-        .session(session.id, session.password.clone())
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    assert_eq!(twin.session().unwrap().id, session.id);
-    timeout(WAIT, twin.close()).await.unwrap().unwrap();
+    support::expire_session(&server, &session, "/e").await;
 
     let s = timeout(WAIT, states.wait_for(|s| s.is_terminal()))
         .await

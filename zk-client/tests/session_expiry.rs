@@ -92,12 +92,7 @@ async fn an_expired_session_is_recreated_and_the_hook_restores_the_ephemeral() {
         seen
     });
 
-    let twin = Client::builder()
-        .session(old.id, old.password.clone())
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    timeout(WAIT, twin.close()).await.unwrap().unwrap();
+    support::expire_session(&server, &old, "/svc").await;
 
     let (expired, _) = wait_event(&mut events, "Expired", |e| {
         matches!(e, SessionEvent::Expired { .. })

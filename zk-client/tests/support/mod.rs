@@ -28,3 +28,43 @@ pub(crate) async fn connect_to(connect_string: &str) -> zk_client::Client {
         .await
         .unwrap_or_else(|e| panic!("connecting to {connect_string}: {e}"))
 }
+
+/// Expires a session on the server: a second connection resumes it (same id and password)
+/// and closes it, as ZooKeeper's own tests do. For a moment two connections share the
+/// session, and the owner's reconnect can take it back before the close lands (the close is
+/// then never applied), so this repeats until the server has dropped the session, seen
+/// through `ephemeral` (an ephemeral node the session owns): gone or owned by another session.
+#[allow(clippy::print_stderr)] // test diagnostics, shown for failing tests
+pub(crate) async fn expire_session(
+    server: &ZkServer,
+    session: &zk_client::SessionId,
+    ephemeral: &str,
+) {
+    use std::time::{Duration, Instant};
+    let observer = connect(server).await;
+    for attempt in 1..=5 {
+        let twin = zk_client::Client::builder()
+            .session(session.id, session.password.clone())
+            .connect(&server.connect_string())
+            .await
+            .unwrap_or_else(|e| panic!("resuming the session to expire it: {e}"));
+        let _ = tokio::time::timeout(Duration::from_secs(10), twin.close()).await;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            match observer.exists(ephemeral).await {
+                Ok(Some(stat)) if stat.ephemeral_owner == session.id => {}
+                Ok(_) => return,
+                Err(e) => panic!("observing {ephemeral}: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!(
+            "expire_session: attempt {attempt} left session {:#x} alive; retrying",
+            session.id
+        );
+    }
+    panic!(
+        "session {:#x} still alive after 5 expiry attempts",
+        session.id
+    );
+}
