@@ -62,6 +62,31 @@ async fn wait_owner(zk: &Client, path: &str, session: i64) {
     }
 }
 
+/// A plain client and a re-creating one (restoring the ephemeral `path`, which it creates
+/// now), both with `session_timeout`; `done` reports each new session id.
+async fn plain_and_recreating(
+    server: &support::ZkServer,
+    session_timeout: Duration,
+    path: &'static str,
+) -> (Client, Client, mpsc::UnboundedReceiver<i64>) {
+    let plain = Client::builder()
+        .session_timeout(session_timeout)
+        .connect(&server.connect_string())
+        .await
+        .unwrap();
+    let (done_tx, done) = mpsc::unbounded_channel();
+    let recreating = restoring(path, done_tx)
+        .session_timeout(session_timeout)
+        .connect(&server.connect_string())
+        .await
+        .unwrap();
+    recreating
+        .create(path, Vec::new(), &CreateOptions::ephemeral())
+        .await
+        .unwrap();
+    (plain, recreating, done)
+}
+
 /// The session is expired from a second connection (same id and password, then closed):
 /// the state stream shows Expired then Connected with a new session id, the old watches end
 /// with an Expired event, and the hook brings the ephemeral node back.
@@ -148,21 +173,7 @@ async fn an_expired_session_is_recreated_and_the_hook_restores_the_ephemeral() {
 async fn a_partition_longer_than_the_timeout_expires_the_session_locally() {
     let server = support::start_server();
     let session_timeout = Duration::from_secs(3);
-    let plain = Client::builder()
-        .session_timeout(session_timeout)
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    let (done_tx, mut done) = mpsc::unbounded_channel();
-    let recreating = restoring("/r", done_tx)
-        .session_timeout(session_timeout)
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    recreating
-        .create("/r", Vec::new(), &CreateOptions::ephemeral())
-        .await
-        .unwrap();
+    let (plain, recreating, mut done) = plain_and_recreating(&server, session_timeout, "/r").await;
     let old = recreating.session().unwrap().id;
     let mut plain_events = plain.session_events();
     let mut events = recreating.session_events();
@@ -217,21 +228,8 @@ async fn a_partition_longer_than_the_timeout_expires_the_session_locally() {
 async fn a_wiped_server_is_reported_behind_and_a_new_session_starts_from_zero() {
     let mut server = support::start_server();
     let session_timeout = Duration::from_secs(10);
-    let plain = Client::builder()
-        .session_timeout(session_timeout)
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    let (done_tx, mut done) = mpsc::unbounded_channel();
-    let recreating = restoring("/svc", done_tx)
-        .session_timeout(session_timeout)
-        .connect(&server.connect_string())
-        .await
-        .unwrap();
-    recreating
-        .create("/svc", Vec::new(), &CreateOptions::ephemeral())
-        .await
-        .unwrap();
+    let (plain, recreating, mut done) =
+        plain_and_recreating(&server, session_timeout, "/svc").await;
     // Move the zxid well past what the wiped server will have.
     plain
         .create("/n", Vec::new(), &CreateOptions::persistent())

@@ -14,7 +14,7 @@ use std::os::unix::process::CommandExt;
 
 use super::server::{
     check_installed, four_letter_word, free_port, fresh_temp_dir, java_binary, kill_group,
-    log_tail, zookeeper_jar, HarnessError, LOG_BINDINGS, WRAPPER,
+    log_tail, open_log, zookeeper_jar, HarnessError, LOG_BINDINGS, WRAPPER,
 };
 
 /// How long a quorum may take to form on a loaded machine.
@@ -272,15 +272,7 @@ impl Ensemble {
 
     fn spawn(&mut self, id: u32) -> Result<(), HarnessError> {
         let node = self.node(id);
-        let log_path = node.dir.join("zookeeper.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| HarnessError::Io(format!("opening {}", log_path.display()), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| HarnessError::Io("duplicating the log handle".into(), e))?;
+        let (log, log2) = open_log(&node.dir)?;
         let java_args = java_command(&node.dir.join("zoo.cfg"))?;
         // The lifeline wrapper of server.rs: Java dies when our end of stdin closes.
         let mut cmd = Command::new("sh");

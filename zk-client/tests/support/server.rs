@@ -231,15 +231,7 @@ impl ZkServer {
     }
 
     fn spawn_and_wait(&mut self) -> Result<(), HarnessError> {
-        let log_path = self.dir.join("zookeeper.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| HarnessError::Io(format!("opening {}", log_path.display()), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| HarnessError::Io("duplicating the log handle".into(), e))?;
+        let (log, log2) = open_log(&self.dir)?;
         let java_args = java_command(&self.dir.join("zoo.cfg"))?;
         let mut cmd = if self.detached {
             let mut c = Command::new(&java_args[0]);
@@ -315,6 +307,20 @@ impl Drop for ZkServer {
 }
 
 /// Sends a four-letter command (`ruok`, `stat`, `cons`, ...) and returns the whole answer.
+/// Opens `dir/zookeeper.log` for appending, twice (the server's stdout and stderr).
+pub(crate) fn open_log(dir: &Path) -> Result<(std::fs::File, std::fs::File), HarnessError> {
+    let log_path = dir.join("zookeeper.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| HarnessError::Io(format!("opening {}", log_path.display()), e))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| HarnessError::Io("duplicating the log handle".into(), e))?;
+    Ok((log, log2))
+}
+
 pub(crate) fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
