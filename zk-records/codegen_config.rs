@@ -3,7 +3,7 @@
 //!
 //! Every `nullable`/`trailing` entry follows what ZooKeeper's Java code does on the wire.
 
-use jute_codegen::{BufferType, Config};
+use jute_codegen::{BufferType, Config, StringType};
 
 /// The schema, relative to the workspace root.
 pub(crate) const SCHEMA: &str = "zookeeper.jute";
@@ -19,6 +19,9 @@ pub(crate) fn config() -> Config {
         .strip_prefix("org.apache.zookeeper.")
         // The client decodes frames held in `Bytes`: node data then shares the frame's buffer.
         .buffer_type(BufferType::Bytes)
+        // ... and so do strings: a GetChildrenResponse's names, an event's path or a log's
+        // paths are views of the frame, not one `String` allocation each.
+        .string_type(StringType::Utf8Bytes)
         // Servers before 3.4 neither send nor expect `readOnly`; Java's ProtocolManager reads it
         // only if the byte is there (ConnectRequest on the server, ConnectResponse on the client).
         .trailing("org.apache.zookeeper.proto.ConnectRequest.readOnly")

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use jute_codegen::{BufferType, Config};
+use jute_codegen::{BufferType, Config, StringType};
 
 /// The Rust type for `buffer` fields.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -14,6 +14,15 @@ pub(crate) enum BufferArg {
     Vec,
     /// `bytes::Bytes` (through `jute::bytes`).
     Bytes,
+}
+
+/// `--string-type`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum StringArg {
+    /// `String`.
+    String,
+    /// `jute::Utf8Bytes`.
+    Utf8Bytes,
 }
 
 /// Arguments of `jute gen`.
@@ -34,6 +43,10 @@ pub(crate) struct Args {
     /// Rust type for `buffer` fields.
     #[arg(long, value_enum, default_value = "vec")]
     buffer_type: BufferArg,
+
+    /// Rust type for `ustring` fields (`utf8-bytes`: `jute::Utf8Bytes`, shares a `Bytes` input).
+    #[arg(long, value_enum, default_value = "string")]
+    string_type: StringArg,
 
     /// Make a string/buffer/vector/map field `Option<T>` (null survives): `module.Record.field`.
     #[arg(long, value_name = "PATH")]
@@ -83,6 +96,10 @@ fn config(args: &Args) -> Result<Config, String> {
         .buffer_type(match args.buffer_type {
             BufferArg::Vec => BufferType::Vec,
             BufferArg::Bytes => BufferType::Bytes,
+        })
+        .string_type(match args.string_type {
+            StringArg::String => StringType::String,
+            StringArg::Utf8Bytes => StringType::Utf8Bytes,
         })
         .runtime_crate(args.runtime_crate.as_str())
         .serde_feature((!args.no_serde).then_some(args.serde_feature.as_str()));

@@ -17,6 +17,18 @@ pub enum BufferType {
     Bytes,
 }
 
+/// The Rust type generated for Jute `ustring` fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StringType {
+    /// `String`: owned, one allocation per decoded string.
+    #[default]
+    String,
+    /// `jute::Utf8Bytes`: a UTF-8 view of a shared `Bytes` buffer; decoding from a `Bytes`
+    /// input shares its allocation instead of allocating a `String` per field or element
+    /// (records made of many short strings decode several times faster).
+    Utf8Bytes,
+}
+
 /// Code generation settings, built fluently; the entry point for build scripts.
 ///
 /// Every path given to the config is a dotted Jute name as written in the schema (not the
@@ -39,6 +51,7 @@ pub enum BufferType {
 pub struct Config {
     pub(crate) strip_prefix: Option<String>,
     pub(crate) buffer_type: BufferType,
+    pub(crate) string_type: StringType,
     pub(crate) nullable: Vec<String>,
     pub(crate) trailing: Vec<String>,
     pub(crate) type_attributes: Vec<(String, String)>,
@@ -55,12 +68,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: no prefix stripped, `Vec<u8>` buffers, nothing nullable or trailing,
+    /// The defaults: no prefix stripped, `String` text, `Vec<u8>` buffers, nothing nullable or trailing,
     /// runtime crate `::jute`, serde derives behind the generated crate's `serde` feature.
     pub fn new() -> Self {
         Self {
             strip_prefix: None,
             buffer_type: BufferType::Vec,
+            string_type: StringType::String,
             nullable: Vec::new(),
             trailing: Vec::new(),
             type_attributes: Vec::new(),
@@ -82,6 +96,12 @@ impl Config {
     /// The Rust type for `buffer` fields.
     pub fn buffer_type(&mut self, buffer_type: BufferType) -> &mut Self {
         self.buffer_type = buffer_type;
+        self
+    }
+
+    /// The Rust type for `ustring` fields.
+    pub fn string_type(&mut self, string_type: StringType) -> &mut Self {
+        self.string_type = string_type;
         self
     }
 

@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::config::path_matches;
-use crate::{ident, BufferType, Config, Error};
+use crate::{ident, BufferType, Config, Error, StringType};
 
 /// Where a record ends up in Rust.
 struct RustPath {
@@ -503,7 +503,13 @@ impl Gen<'_> {
             Type::Long => quote!(i64),
             Type::Float => quote!(f32),
             Type::Double => quote!(f64),
-            Type::UString => quote!(::std::string::String),
+            Type::UString => match self.config.string_type {
+                StringType::String => quote!(::std::string::String),
+                StringType::Utf8Bytes => {
+                    let runtime = &self.runtime;
+                    quote!(#runtime::Utf8Bytes)
+                }
+            },
             Type::Buffer => match self.config.buffer_type {
                 BufferType::Vec => quote!(::std::vec::Vec<u8>),
                 BufferType::Bytes => {

@@ -27,6 +27,6 @@ mod error;
 mod generate;
 pub mod ident;
 
-pub use config::{BufferType, Config};
+pub use config::{BufferType, Config, StringType};
 pub use error::Error;
 pub use jute_parser::schema;

@@ -134,6 +134,32 @@ fn runtime_crate_and_bytes() {
 }
 
 #[test]
+fn string_type_utf8_bytes() {
+    let code = generate(
+        Config::new()
+            .string_type(jute_codegen::StringType::Utf8Bytes)
+            .nullable("m.R.o")
+            .serde_feature(None),
+        "module m { class R { ustring s; ustring o; vector<ustring> v; map<ustring, ustring> m; } }",
+    )
+    .expect("generate");
+    assert!(code.contains("pub s: ::jute::Utf8Bytes,"), "{code}");
+    assert!(
+        code.contains("pub o: ::core::option::Option<::jute::Utf8Bytes>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub v: ::std::vec::Vec<::jute::Utf8Bytes>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("::std::collections::BTreeMap<::jute::Utf8Bytes, ::jute::Utf8Bytes>"),
+        "{code}"
+    );
+    assert!(code.contains("Eq,") && code.contains("Hash,"), "{code}");
+}
+
+#[test]
 fn compile_writes_files() {
     let dir = std::env::temp_dir().join(format!("jute-codegen-compile-{}", std::process::id()));
     let schema = dir.join("schema.jute");

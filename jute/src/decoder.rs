@@ -4,6 +4,7 @@
 use bytes::{Buf, Bytes};
 
 use crate::error::{Error, ErrorKind};
+use crate::utf8_bytes::Utf8Bytes;
 
 /// Java's default `jute.maxbuffer`: 0xfffff bytes (1 MiB - 1).
 pub const DEFAULT_MAX_BUFFER: usize = 0xfffff;
@@ -280,6 +281,19 @@ impl<B: Buf> Decoder<B> {
             return Ok(out);
         }
         crate::string::decode_java(self.take_vec(len)?, at)
+    }
+
+    /// Decodes the next `len` bytes as a `ustring` into [`Utf8Bytes`]: a view of the input
+    /// (no allocation) when the input is `Bytes` and the text is standard UTF-8; Java's
+    /// CESU-8 and input split over several chunks take the [`String`] path.
+    #[inline]
+    pub(crate) fn take_utf8_bytes(&mut self, len: usize) -> Result<Utf8Bytes, Error> {
+        if let Some(bytes) = self.buf.chunk().get(..len) {
+            if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
+                return Ok(Utf8Bytes::from_validated(self.buf.copy_to_bytes(len)));
+            }
+        }
+        self.take_string(len).map(Utf8Bytes::from)
     }
 
     /// Takes the next `len` bytes as [`Bytes`]: zero-copy when the input is itself `Bytes`.

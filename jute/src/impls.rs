@@ -6,6 +6,7 @@ use bytes::{Buf, BufMut, Bytes};
 
 use crate::decoder::Decoder;
 use crate::error::Error;
+use crate::utf8_bytes::Utf8Bytes;
 use crate::{Jute, Nullable};
 
 macro_rules! primitive {
@@ -105,6 +106,7 @@ macro_rules! length_prefixed_bytes {
 }
 
 length_prefixed_bytes!(String, "ustring", take_string);
+length_prefixed_bytes!(Utf8Bytes, "ustring", take_utf8_bytes);
 length_prefixed_bytes!(Vec<u8>, "buffer", take_vec);
 length_prefixed_bytes!(Bytes, "buffer", take_bytes);
 

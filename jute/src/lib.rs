@@ -30,7 +30,7 @@
 //! | `long`          | `i64`                         | 8, big-endian                                       |
 //! | `float`         | `f32`                         | 4, IEEE-754 big-endian                              |
 //! | `double`        | `f64`                         | 8, IEEE-754 big-endian                              |
-//! | `ustring`       | `String`                      | `int` length + UTF-8 (see below); -1 = null         |
+//! | `ustring`       | `String` or [`Utf8Bytes`]     | `int` length + UTF-8 (see below); -1 = null         |
 //! | `buffer`        | `Vec<u8>` or [`bytes::Bytes`] | `int` length + bytes; -1 = null                     |
 //! | `vector<T>`     | `Vec<T>`                      | `int` count + elements; -1 = null                   |
 //! | `map<K,V>`      | `BTreeMap<K, V>`              | `int` count + key, value pairs, in key order        |
@@ -52,8 +52,9 @@
 //! order matches Java's (numbers, ASCII strings). A repeated key on input keeps the last value,
 //! as in Java.
 //!
-//! **Bytes.** Decoding from a [`bytes::Bytes`] input (see [`from_bytes`]) gives `Bytes` fields
-//! that share the input's allocation instead of copying it.
+//! **Bytes.** Decoding from a [`bytes::Bytes`] input (see [`from_bytes`]) gives `Bytes` and
+//! [`Utf8Bytes`] fields that share the input's allocation instead of copying it: no allocation
+//! per buffer or string (text in Java's CESU-8 form is converted, so it is copied).
 //!
 //! # Hostile input
 //!
@@ -102,10 +103,12 @@ mod error;
 pub mod frame;
 mod impls;
 mod string;
+mod utf8_bytes;
 
 pub use bytes;
 pub use decoder::{Decoder, Limits, DEFAULT_MAX_BUFFER};
 pub use error::{Error, ErrorKind, PathSegment};
+pub use utf8_bytes::Utf8Bytes;
 
 #[cfg(feature = "derive")]
 pub use jute_derive::Jute;

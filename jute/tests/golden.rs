@@ -206,6 +206,21 @@ fn strings_buffers_vectors_match_java() {
         "string_non_ascii",
         "Grüße, €, 日本語, \u{FFFD}".to_owned(),
     );
+    // `Utf8Bytes` is a `ustring` too: same bytes as Java's in both directions.
+    use jute::Utf8Bytes;
+    check(&g, "string_null", None::<Utf8Bytes>);
+    check(&g, "string_empty", Utf8Bytes::new());
+    check(
+        &g,
+        "string_ascii",
+        Utf8Bytes::from_static("/zookeeper/quota"),
+    );
+    check(&g, "string_nul", Utf8Bytes::from_static("a\0b"));
+    check(
+        &g,
+        "string_non_ascii",
+        Utf8Bytes::from_static("Grüße, €, 日本語, \u{FFFD}"),
+    );
     check(&g, "buffer_null", None::<Vec<u8>>);
     check(&g, "buffer_empty", Vec::<u8>::new());
     check(&g, "buffer_bytes", vec![0u8, 1, 0x7f, 0x80, 0xff]);
@@ -238,6 +253,11 @@ fn non_bmp_text_interoperates_with_java() {
     let expected = "x\u{1F600}y\u{10FFFF}";
     assert_eq!(
         jute::from_slice::<String>(&g["string_non_bmp"]).unwrap(),
+        expected
+    );
+    let shared = jute::bytes::Bytes::from(g["string_non_bmp"].clone());
+    assert_eq!(
+        jute::from_bytes::<jute::Utf8Bytes>(shared).unwrap(),
         expected
     );
     // We write standard UTF-8, which Java's reader decodes to the same characters

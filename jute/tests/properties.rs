@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use jute::bytes::Bytes;
+use jute::bytes::{Buf, Bytes};
 use jute::Jute;
 use proptest::prelude::*;
 
@@ -101,6 +101,51 @@ proptest! {
         roundtrip(&v)?;
         roundtrip(&ov)?;
         roundtrip(&Bytes::from(v))?;
+    }
+
+    #[test]
+    fn utf8_bytes_is_string_on_the_wire(s: String, vs: Vec<String>, o: Option<String>) {
+        let shared = jute::Utf8Bytes::from(s.clone());
+        roundtrip(&shared)?;
+        prop_assert_eq!(jute::to_vec(&shared), jute::to_vec(&s));
+        let shared_vec: Vec<jute::Utf8Bytes> = vs.iter().cloned().map(Into::into).collect();
+        roundtrip(&shared_vec)?;
+        prop_assert_eq!(jute::to_vec(&shared_vec), jute::to_vec(&vs));
+        let shared_opt = o.clone().map(jute::Utf8Bytes::from);
+        roundtrip(&shared_opt)?;
+        prop_assert_eq!(jute::to_vec(&shared_opt), jute::to_vec(&o));
+    }
+
+    /// Any input (including Java's CESU-8, invalid UTF-8 and bad lengths) decodes to the same
+    /// text, or fails with the same error at the same offset, as `String`: from a slice, from
+    /// `Bytes`, and from input split into two chunks.
+    #[test]
+    fn utf8_bytes_decodes_exactly_like_string(
+        bytes in proptest::collection::vec(any::<u8>(), 0..64),
+        text: String,
+        split in any::<prop::sample::Index>(),
+    ) {
+        let mut framed = jute::to_vec(&text);
+        framed.extend_from_slice(&bytes);
+        for input in [bytes.clone(), framed] {
+            let want = jute::from_slice::<Vec<String>>(&input).map_err(|e| e.to_string());
+            let want_one = jute::from_slice::<String>(&input).map_err(|e| e.to_string());
+            let as_strings = |v: Vec<jute::Utf8Bytes>| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let got = jute::from_slice::<Vec<jute::Utf8Bytes>>(&input).map(as_strings).map_err(|e| e.to_string());
+            prop_assert_eq!(&got, &want);
+            let got_one = jute::from_bytes::<jute::Utf8Bytes>(Bytes::from(input.clone()))
+                .map(|s| s.to_string())
+                .map_err(|e| e.to_string());
+            prop_assert_eq!(&got_one, &want_one);
+            let at = split.index(input.len() + 1);
+            let chunked = (&input[..at]).chain(&input[at..]);
+            let got_chunked = jute::from_buf_with_limits::<jute::Utf8Bytes, _>(chunked, jute::Limits::default())
+                .map(|s| s.to_string())
+                .map_err(|e| e.to_string());
+            let want_chunked = jute::from_buf_with_limits::<String, _>((&input[..at]).chain(&input[at..]), jute::Limits::default())
+                .map_err(|e| e.to_string());
+            prop_assert_eq!(got_chunked, want_chunked);
+        }
     }
 
     #[test]

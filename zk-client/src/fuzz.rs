@@ -115,7 +115,7 @@ fn decode_body(body: Bytes, chroot: &Chroot) -> bool {
     any |= jute::from_bytes::<GetDataResponse>(body.clone()).is_ok();
     any |= jute::from_bytes::<Create2Response>(body.clone()).is_ok();
     any |= jute::from_bytes::<CreateResponse>(body.clone())
-        .map(|r| chroot.strip_owned(r.path))
+        .map(|r| chroot.strip(&r.path).into_owned())
         .is_ok();
     any |= jute::from_bytes::<SetDataResponse>(body.clone()).is_ok();
     any |= jute::from_bytes::<GetChildrenResponse>(body.clone()).is_ok();

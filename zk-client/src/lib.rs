@@ -120,5 +120,6 @@ pub use path::{validate_path, Chroot};
 pub use session::{SessionId, SessionState, StateWatcher};
 pub use watch::{OneshotWatcher, PersistentWatcher, WatchedEvent};
 
+pub use jute::Utf8Bytes;
 pub use zk_records::data::{Acl, ClientInfo, Id, Stat};
 pub use zk_records::{AddWatchMode, CreateMode, EventType, KeeperState, Perms, WatcherType};

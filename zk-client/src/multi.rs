@@ -2,7 +2,7 @@
 //! `MultiHeader` as ZooKeeper's `MultiOperationRecord` and `MultiResponse` are.
 
 use bytes::Bytes;
-use jute::{Decoder, Jute};
+use jute::{Decoder, Jute, Utf8Bytes};
 use zk_records::data::Stat;
 use zk_records::proto::{
     CheckVersionRequest, Create2Response, CreateResponse, DeleteRequest, ErrorResponse,
@@ -157,7 +157,7 @@ pub enum ReadResult {
     /// A node's children.
     Children {
         /// The names.
-        children: Vec<String>,
+        children: Vec<Utf8Bytes>,
     },
     /// This read failed.
     Error(Error),
@@ -194,7 +194,7 @@ impl Client {
                 Op::Check { path, version } => {
                     header(OpCode::Check).encode(&mut body);
                     CheckVersionRequest {
-                        path: at_path(path)?,
+                        path: at_path(path)?.into(),
                         version: *version,
                     }
                     .encode(&mut body);
@@ -213,7 +213,7 @@ impl Client {
                 Op::Delete { path, version } => {
                     header(OpCode::Delete).encode(&mut body);
                     DeleteRequest {
-                        path: at_path(path)?,
+                        path: at_path(path)?.into(),
                         version: version.unwrap_or(-1),
                     }
                     .encode(&mut body);
@@ -225,7 +225,7 @@ impl Client {
                 } => {
                     header(OpCode::SetData).encode(&mut body);
                     SetDataRequest {
-                        path: at_path(path)?,
+                        path: at_path(path)?.into(),
                         data: Some(data.clone()),
                         version: version.unwrap_or(-1),
                     }
@@ -286,7 +286,7 @@ impl Client {
                 ReadOp::GetData { .. } => {
                     header(OpCode::GetData).encode(&mut body);
                     GetDataRequest {
-                        path: server_path,
+                        path: server_path.into(),
                         watch: false,
                     }
                     .encode(&mut body);
@@ -294,7 +294,7 @@ impl Client {
                 ReadOp::GetChildren { .. } => {
                     header(OpCode::GetChildren).encode(&mut body);
                     GetChildrenRequest {
-                        path: server_path,
+                        path: server_path.into(),
                         watch: false,
                     }
                     .encode(&mut body);
@@ -337,7 +337,7 @@ pub(crate) enum Entry {
     Create { path: String, stat: Option<Stat> },
     SetData(Stat),
     Data(Bytes, Stat),
-    Children(Vec<String>),
+    Children(Vec<Utf8Bytes>),
     Error(i32),
 }
 
@@ -352,13 +352,13 @@ pub(crate) fn decode_multi(body: Bytes) -> Result<Vec<Entry>, Error> {
         }
         let entry = match OpCode::try_from(h.r#type) {
             Ok(OpCode::Create) => Entry::Create {
-                path: CreateResponse::decode(&mut d)?.path,
+                path: CreateResponse::decode(&mut d)?.path.to_string(),
                 stat: None,
             },
             Ok(OpCode::Create2 | OpCode::CreateTtl | OpCode::CreateContainer) => {
                 let r = Create2Response::decode(&mut d)?;
                 Entry::Create {
-                    path: r.path,
+                    path: r.path.to_string(),
                     stat: Some(r.stat),
                 }
             }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use jute::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
@@ -141,7 +142,7 @@ impl CreateRecord {
             return Ok((
                 OpCode::CreateTtl,
                 CreateRecord::Ttl(CreateTtlRequest {
-                    path: server_path,
+                    path: server_path.into(),
                     data: Some(data),
                     acl: options.acl.clone(),
                     flags,
@@ -159,7 +160,7 @@ impl CreateRecord {
         Ok((
             op,
             CreateRecord::Plain(CreateRequest {
-                path: server_path,
+                path: server_path.into(),
                 data: Some(data),
                 acl: options.acl.clone(),
                 flags,
@@ -177,13 +178,13 @@ impl CreateRecord {
 }
 
 impl Client {
-    fn server_path(&self, path: &str) -> Result<String, Error> {
+    fn server_path(&self, path: &str) -> Result<Utf8Bytes, Error> {
         validate_path(path, false)?;
-        Ok(self.inner.chroot.prepend(path).into_owned())
+        Ok(Utf8Bytes::from(self.inner.chroot.prepend(path)))
     }
 
-    fn client_path(&self, server_path: String) -> String {
-        self.inner.chroot.strip_owned(server_path)
+    fn client_path(&self, server_path: Utf8Bytes) -> String {
+        self.inner.chroot.strip(&server_path).into_owned()
     }
 
     async fn create_raw(
@@ -240,7 +241,7 @@ impl Client {
             self.inner.chroot.prepend(path).into_owned()
         };
         let request = DeleteRequest {
-            path: server_path,
+            path: server_path.into(),
             version: version(version_),
         };
         let reply = self.call(OpCode::Delete, &request, Effect::None).await?;
@@ -334,7 +335,7 @@ impl Client {
         &self,
         path: &str,
         watch: Option<Registration>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<Utf8Bytes>, Error> {
         let request = GetChildrenRequest {
             path: self.server_path(path)?,
             watch: watch.is_some(),
@@ -346,7 +347,7 @@ impl Client {
     }
 
     /// The names of the node's children (unordered).
-    pub async fn get_children(&self, path: &str) -> Result<Vec<String>, Error> {
+    pub async fn get_children(&self, path: &str) -> Result<Vec<Utf8Bytes>, Error> {
         self.children_inner(path, None).await
     }
 
@@ -355,14 +356,14 @@ impl Client {
     pub async fn get_children_and_watch(
         &self,
         path: &str,
-    ) -> Result<(Vec<String>, OneshotWatcher), Error> {
+    ) -> Result<(Vec<Utf8Bytes>, OneshotWatcher), Error> {
         let (registration, watcher) = self.oneshot(path, WatchKind::Child)?;
         let children = self.children_inner(path, Some(registration)).await?;
         Ok((children, watcher))
     }
 
     /// The children's names and the node's stat (`getChildren2`).
-    pub async fn get_children2(&self, path: &str) -> Result<(Vec<String>, Stat), Error> {
+    pub async fn get_children2(&self, path: &str) -> Result<(Vec<Utf8Bytes>, Stat), Error> {
         let request = GetChildren2Request {
             path: self.server_path(path)?,
             watch: false,
@@ -464,7 +465,7 @@ impl Client {
     /// The ensemble configuration (the data of `/zookeeper/config`, read outside the chroot).
     pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
         let request = GetDataRequest {
-            path: CONFIG_NODE.to_owned(),
+            path: Utf8Bytes::from_static(CONFIG_NODE),
             watch: false,
         };
         let reply = self.call(OpCode::GetData, &request, Effect::None).await?;
@@ -494,7 +495,7 @@ impl Client {
         let effect = Effect::Register {
             registration: Registration {
                 id,
-                path: server_path,
+                path: server_path.to_string(),
                 kind,
                 sink: Sink::Stream(tx),
             },
@@ -516,7 +517,7 @@ impl Client {
             r#type: kind.code(),
         };
         let effect = Effect::RemoveAll {
-            path: server_path,
+            path: server_path.to_string(),
             kind,
             client_path: path.to_owned(),
         };
@@ -550,7 +551,7 @@ impl Client {
         Ok((
             Registration {
                 id,
-                path: server_path,
+                path: server_path.to_string(),
                 kind,
                 sink: Sink::Oneshot(Some(tx)),
             },

@@ -117,7 +117,7 @@ pub(crate) fn encode_header_only(out: &mut BytesMut, xid: i32, op: OpCode) {
 pub(crate) fn encode_auth(out: &mut BytesMut, scheme: &str, auth: &Bytes) {
     let packet = AuthPacket {
         r#type: 0,
-        scheme: scheme.to_owned(),
+        scheme: scheme.into(),
         auth: auth.clone(),
     };
     encode_record(out, AUTH_XID, OpCode::Auth, &packet);
@@ -167,7 +167,7 @@ pub(crate) fn parse_reply(mut frame: Bytes) -> Result<Incoming, String> {
             Incoming::Notification(Notification {
                 r#type: event.r#type,
                 state: event.state,
-                path: event.path,
+                path: event.path.to_string(),
                 zxid: header.zxid,
             })
         }

@@ -7,6 +7,7 @@
 //! the older `SetWatches` request, which every server understands; only batches with
 //! persistent or persistent recursive watches need `SetWatches2` (servers 3.6 and later).
 
+use jute::Utf8Bytes;
 use zk_records::proto::{SetWatches, SetWatches2};
 
 /// The path bytes per batch (ZooKeeper's `ClientCnxn.SET_WATCHES_MAX_LENGTH`).
@@ -27,7 +28,7 @@ pub(crate) enum Batch {
 /// (a single longer path gets a batch of its own).
 pub(crate) fn batches(lists: [Vec<String>; 5], relative_zxid: i64, max_len: usize) -> Vec<Batch> {
     let mut out = Vec::new();
-    let mut current: [Vec<String>; 5] = Default::default();
+    let mut current: [Vec<Utf8Bytes>; 5] = Default::default();
     let mut size = 0usize;
     for (slot, paths) in lists.into_iter().enumerate() {
         for path in paths {
@@ -38,7 +39,8 @@ pub(crate) fn batches(lists: [Vec<String>; 5], relative_zxid: i64, max_len: usiz
                 size = 0;
             }
             size += len;
-            current[slot].push(path);
+            // Takes over the `String`'s buffer: no copy.
+            current[slot].push(Utf8Bytes::from(path));
         }
     }
     if size > 0 {
@@ -47,7 +49,7 @@ pub(crate) fn batches(lists: [Vec<String>; 5], relative_zxid: i64, max_len: usiz
     out
 }
 
-fn encode(lists: [Vec<String>; 5], relative_zxid: i64) -> Batch {
+fn encode(lists: [Vec<Utf8Bytes>; 5], relative_zxid: i64) -> Batch {
     let [data_watches, exist_watches, child_watches, persistent_watches, persistent_recursive_watches] =
         lists;
     if persistent_watches.is_empty() && persistent_recursive_watches.is_empty() {
@@ -104,10 +106,9 @@ mod tests {
         let Batch::V1(r) = &b[0] else { panic!("{b:?}") };
         let r = r.clone();
         assert_eq!(r.relative_zxid, 42);
-        assert_eq!(
-            (r.data_watches, r.exist_watches, r.child_watches),
-            (data, exist, child)
-        );
+        assert_eq!(r.data_watches, data);
+        assert_eq!(r.exist_watches, exist);
+        assert_eq!(r.child_watches, child);
     }
 
     #[test]

@@ -712,7 +712,7 @@ impl Task {
                         pending,
                         OpCode::RemoveWatches,
                         &RemoveWatchesRequest {
-                            path: unneeded.path,
+                            path: unneeded.path.into(),
                             r#type: unneeded.kind.into(),
                         },
                     );

@@ -255,7 +255,7 @@ fn zk_records_creator_all() -> Vec<Acl> {
         perms: Perms::ALL.bits(),
         id: Id {
             scheme: "auth".into(),
-            id: String::new(),
+            id: Default::default(),
         },
     }]
 }

@@ -18,11 +18,11 @@ pub mod data {
         /// Jute field `ustring scheme`.
         #[jute(name = "scheme")]
         #[cfg_attr(feature = "serde", serde(rename = "scheme"))]
-        pub scheme: ::std::string::String,
+        pub scheme: ::jute::Utf8Bytes,
         /// Jute field `ustring id`.
         #[jute(name = "id")]
         #[cfg_attr(feature = "serde", serde(rename = "id"))]
-        pub id: ::std::string::String,
+        pub id: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.data.ACL`.
     #[derive(
@@ -216,13 +216,13 @@ pub mod data {
         /// Jute field `ustring authScheme`.
         #[jute(name = "authScheme")]
         #[cfg_attr(feature = "serde", serde(rename = "authScheme"))]
-        pub auth_scheme: ::std::string::String,
+        pub auth_scheme: ::jute::Utf8Bytes,
         /// user name or any other id(for example ip)
         ///
         /// Jute field `ustring user`.
         #[jute(name = "user")]
         #[cfg_attr(feature = "serde", serde(rename = "user"))]
-        pub user: ::std::string::String,
+        pub user: ::jute::Utf8Bytes,
     }
 }
 /// Jute module `org.apache.zookeeper.proto`.
@@ -321,15 +321,15 @@ pub mod proto {
         /// Jute field `vector<ustring> dataWatches`.
         #[jute(name = "dataWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "dataWatches"))]
-        pub data_watches: ::std::vec::Vec<::std::string::String>,
+        pub data_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> existWatches`.
         #[jute(name = "existWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "existWatches"))]
-        pub exist_watches: ::std::vec::Vec<::std::string::String>,
+        pub exist_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> childWatches`.
         #[jute(name = "childWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "childWatches"))]
-        pub child_watches: ::std::vec::Vec<::std::string::String>,
+        pub child_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
     /// Jute record `org.apache.zookeeper.proto.SetWatches2`.
     #[derive(
@@ -351,23 +351,23 @@ pub mod proto {
         /// Jute field `vector<ustring> dataWatches`.
         #[jute(name = "dataWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "dataWatches"))]
-        pub data_watches: ::std::vec::Vec<::std::string::String>,
+        pub data_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> existWatches`.
         #[jute(name = "existWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "existWatches"))]
-        pub exist_watches: ::std::vec::Vec<::std::string::String>,
+        pub exist_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> childWatches`.
         #[jute(name = "childWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "childWatches"))]
-        pub child_watches: ::std::vec::Vec<::std::string::String>,
+        pub child_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> persistentWatches`.
         #[jute(name = "persistentWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "persistentWatches"))]
-        pub persistent_watches: ::std::vec::Vec<::std::string::String>,
+        pub persistent_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `vector<ustring> persistentRecursiveWatches`.
         #[jute(name = "persistentRecursiveWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "persistentRecursiveWatches"))]
-        pub persistent_recursive_watches: ::std::vec::Vec<::std::string::String>,
+        pub persistent_recursive_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
     /// Jute record `org.apache.zookeeper.proto.RequestHeader`.
     #[derive(
@@ -437,7 +437,7 @@ pub mod proto {
         /// Jute field `ustring scheme`.
         #[jute(name = "scheme")]
         #[cfg_attr(feature = "serde", serde(rename = "scheme"))]
-        pub scheme: ::std::string::String,
+        pub scheme: ::jute::Utf8Bytes,
         /// Jute field `buffer auth`.
         #[jute(name = "auth")]
         #[cfg_attr(feature = "serde", serde(rename = "auth"))]
@@ -485,7 +485,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
@@ -507,7 +507,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -533,15 +533,15 @@ pub mod proto {
         /// Jute field `ustring joiningServers`.
         #[jute(name = "joiningServers")]
         #[cfg_attr(feature = "serde", serde(rename = "joiningServers"))]
-        pub joining_servers: ::core::option::Option<::std::string::String>,
+        pub joining_servers: ::core::option::Option<::jute::Utf8Bytes>,
         /// Jute field `ustring leavingServers`.
         #[jute(name = "leavingServers")]
         #[cfg_attr(feature = "serde", serde(rename = "leavingServers"))]
-        pub leaving_servers: ::core::option::Option<::std::string::String>,
+        pub leaving_servers: ::core::option::Option<::jute::Utf8Bytes>,
         /// Jute field `ustring newMembers`.
         #[jute(name = "newMembers")]
         #[cfg_attr(feature = "serde", serde(rename = "newMembers"))]
-        pub new_members: ::core::option::Option<::std::string::String>,
+        pub new_members: ::core::option::Option<::jute::Utf8Bytes>,
         /// Jute field `long curConfigId`.
         #[jute(name = "curConfigId")]
         #[cfg_attr(feature = "serde", serde(rename = "curConfigId"))]
@@ -635,7 +635,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -665,7 +665,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -699,7 +699,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
@@ -721,7 +721,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
@@ -743,7 +743,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.GetChildren2Request`.
     #[derive(
@@ -761,7 +761,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
@@ -783,7 +783,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
@@ -805,7 +805,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.GetMaxChildrenResponse`.
     #[derive(
@@ -841,7 +841,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int max`.
         #[jute(name = "max")]
         #[cfg_attr(feature = "serde", serde(rename = "max"))]
@@ -863,7 +863,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.SyncResponse`.
     #[derive(
@@ -881,7 +881,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.GetACLRequest`.
     #[derive(
@@ -899,7 +899,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.SetACLRequest`.
     #[derive(
@@ -917,7 +917,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
         #[jute(name = "acl")]
         #[cfg_attr(feature = "serde", serde(rename = "acl"))]
@@ -961,7 +961,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int mode`.
         #[jute(name = "mode")]
         #[cfg_attr(feature = "serde", serde(rename = "mode"))]
@@ -995,7 +995,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.ErrorResponse`.
     #[derive(
@@ -1031,7 +1031,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.Create2Response`.
     #[derive(
@@ -1049,7 +1049,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `org.apache.zookeeper.data.Stat stat`.
         #[jute(name = "stat")]
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
@@ -1071,7 +1071,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
@@ -1133,7 +1133,7 @@ pub mod proto {
         /// Jute field `vector<ustring> children`.
         #[jute(name = "children")]
         #[cfg_attr(feature = "serde", serde(rename = "children"))]
-        pub children: ::std::vec::Vec<::std::string::String>,
+        pub children: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
     /// Jute record `org.apache.zookeeper.proto.GetAllChildrenNumberResponse`.
     #[derive(
@@ -1169,7 +1169,7 @@ pub mod proto {
         /// Jute field `vector<ustring> children`.
         #[jute(name = "children")]
         #[cfg_attr(feature = "serde", serde(rename = "children"))]
-        pub children: ::std::vec::Vec<::std::string::String>,
+        pub children: ::std::vec::Vec<::jute::Utf8Bytes>,
         /// Jute field `org.apache.zookeeper.data.Stat stat`.
         #[jute(name = "stat")]
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
@@ -1213,7 +1213,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int type`.
         #[jute(name = "type")]
         #[cfg_attr(feature = "serde", serde(rename = "type"))]
@@ -1235,7 +1235,7 @@ pub mod proto {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int type`.
         #[jute(name = "type")]
         #[cfg_attr(feature = "serde", serde(rename = "type"))]
@@ -1257,7 +1257,7 @@ pub mod proto {
         /// Jute field `ustring prefixPath`.
         #[jute(name = "prefixPath")]
         #[cfg_attr(feature = "serde", serde(rename = "prefixPath"))]
-        pub prefix_path: ::std::string::String,
+        pub prefix_path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.proto.GetEphemeralsResponse`.
     #[derive(
@@ -1275,7 +1275,7 @@ pub mod proto {
         /// Jute field `vector<ustring> ephemerals`.
         #[jute(name = "ephemerals")]
         #[cfg_attr(feature = "serde", serde(rename = "ephemerals"))]
-        pub ephemerals: ::std::vec::Vec<::std::string::String>,
+        pub ephemerals: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
     /// Jute record `org.apache.zookeeper.proto.WhoAmIResponse`.
     #[derive(
@@ -1495,7 +1495,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -1525,7 +1525,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -1559,7 +1559,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -1593,7 +1593,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -1623,7 +1623,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
     }
     /// Jute record `org.apache.zookeeper.txn.SetDataTxn`.
     #[derive(
@@ -1641,7 +1641,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `buffer data`.
         #[jute(name = "data")]
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
@@ -1667,7 +1667,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
@@ -1689,7 +1689,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
         #[jute(name = "acl")]
         #[cfg_attr(feature = "serde", serde(rename = "acl"))]
@@ -1715,7 +1715,7 @@ pub mod txn {
         /// Jute field `ustring path`.
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
-        pub path: ::std::string::String,
+        pub path: ::jute::Utf8Bytes,
         /// Jute field `int max`.
         #[jute(name = "max")]
         #[cfg_attr(feature = "serde", serde(rename = "max"))]
@@ -1755,7 +1755,7 @@ pub mod txn {
         /// Jute field `vector<ustring> paths2Delete`.
         #[jute(name = "paths2Delete")]
         #[cfg_attr(feature = "serde", serde(rename = "paths2Delete"))]
-        pub paths2_delete: ::std::vec::Vec<::std::string::String>,
+        pub paths2_delete: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
     /// Jute record `org.apache.zookeeper.txn.ErrorTxn`.
     #[derive(

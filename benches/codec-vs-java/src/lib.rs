@@ -5,6 +5,7 @@
 //! Every fixture is deterministic, so the Rust binary can write its encoded bytes to files and
 //! the Java harness (`java/CodecBench.java`) decodes and re-encodes exactly the same bytes.
 
+use jute::Utf8Bytes;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -66,16 +67,16 @@ pub fn get_data_reply(len: usize) -> (ReplyHeader, GetDataResponse) {
 /// A getChildren reply with `n` sequential-node names (`lock-0000000123`).
 pub fn get_children_response(n: usize) -> GetChildrenResponse {
     GetChildrenResponse {
-        children: (0..n).map(|i| format!("lock-{i:010}")).collect(),
+        children: (0..n).map(|i| format!("lock-{i:010}").into()).collect(),
     }
 }
 
 /// A SetWatches2 re-registering `n` watches after a reconnect: half data watches, a fifth each
 /// exist and child watches, a twentieth each persistent and persistent-recursive.
 pub fn set_watches2(n: usize) -> SetWatches2 {
-    let paths = |from: usize, to: usize| -> Vec<String> {
+    let paths = |from: usize, to: usize| -> Vec<Utf8Bytes> {
         (from..to)
-            .map(|i| format!("/services/app-{}/instance-{i:06}/config", i % 16))
+            .map(|i| format!("/services/app-{}/instance-{i:06}/config", i % 16).into())
             .collect()
     };
     let (a, b, c, d) = (n / 2, n / 2 + n / 5, n / 2 + 2 * (n / 5), n - n / 20);

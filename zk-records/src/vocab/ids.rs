@@ -1,21 +1,23 @@
 //! Well-known ids and ACLs, from `ZooDefs.Ids`.
 
+use jute::Utf8Bytes;
+
 use crate::data::{Acl, Id};
 use crate::Perms;
 
 /// `world:anyone`: every client.
 pub fn anyone_id_unsafe() -> Id {
     Id {
-        scheme: "world".into(),
-        id: "anyone".into(),
+        scheme: Utf8Bytes::from_static("world"),
+        id: Utf8Bytes::from_static("anyone"),
     }
 }
 
 /// `auth:` (empty id): whoever the creating client is authenticated as.
 pub fn auth_ids() -> Id {
     Id {
-        scheme: "auth".into(),
-        id: String::new(),
+        scheme: Utf8Bytes::from_static("auth"),
+        id: Utf8Bytes::new(),
     }
 }
 

@@ -137,8 +137,8 @@ pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
     Ok(Acl {
         perms: perms.bits(),
         id: Id {
-            scheme: scheme.to_owned(),
-            id: id.to_owned(),
+            scheme: scheme.into(),
+            id: id.into(),
         },
     })
 }
