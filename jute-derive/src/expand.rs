@@ -188,7 +188,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const __JUTE_LEN: #usize_ty = #total;
                 let mut __jute_a = [0u8; __JUTE_LEN];
                 #(#writes)*
-                #krate::bytes::BufMut::put_slice(__jute_buf, &__jute_a);
+                #krate::__private::put_array(__jute_buf, __jute_a);
             },
             quote! {
                 const __JUTE_LEN: #usize_ty = #total;

@@ -10,13 +10,13 @@ use crate::utf8_bytes::Utf8Bytes;
 use crate::{Jute, Nullable};
 
 macro_rules! primitive {
-    ($ty:ty, $len:expr, $put:ident, $read:ident) => {
+    ($ty:ty, $len:expr, $read:ident) => {
         impl Jute for $ty {
             const MIN_ENCODED_LEN: usize = $len;
 
             #[inline]
             fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-                buf.$put(*self);
+                crate::put::put_array(buf, self.to_be_bytes());
             }
 
             #[inline]
@@ -32,18 +32,18 @@ macro_rules! primitive {
     };
 }
 
-primitive!(i8, 1, put_i8, read_i8);
-primitive!(i32, 4, put_i32, read_i32);
-primitive!(i64, 8, put_i64, read_i64);
-primitive!(f32, 4, put_f32, read_f32);
-primitive!(f64, 8, put_f64, read_f64);
+primitive!(i8, 1, read_i8);
+primitive!(i32, 4, read_i32);
+primitive!(i64, 8, read_i64);
+primitive!(f32, 4, read_f32);
+primitive!(f64, 8, read_f64);
 
 impl Jute for bool {
     const MIN_ENCODED_LEN: usize = 1;
 
     #[inline]
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_u8(u8::from(*self));
+        crate::put::put_array(buf, [u8::from(*self)]);
     }
 
     #[inline]
@@ -79,7 +79,7 @@ macro_rules! length_prefixed_bytes {
             #[inline]
             fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
                 let bytes = <$ty as AsRef<[u8]>>::as_ref(self);
-                buf.put_i32(bytes.len() as i32);
+                crate::put::put_array(buf, (bytes.len() as i32).to_be_bytes());
                 buf.put_slice(bytes);
             }
 
@@ -126,7 +126,7 @@ impl<T: Jute> Jute for Vec<T> {
 
     #[inline]
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
+        crate::put::put_array(buf, (self.len() as i32).to_be_bytes());
         for item in self {
             item.encode(buf);
         }
@@ -161,7 +161,7 @@ impl<K: Jute + Ord, V: Jute> Jute for BTreeMap<K, V> {
     const MIN_ENCODED_LEN: usize = 4;
 
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        buf.put_i32(self.len() as i32);
+        crate::put::put_array(buf, (self.len() as i32).to_be_bytes());
         for (k, v) in self {
             k.encode(buf);
             v.encode(buf);
@@ -204,7 +204,7 @@ impl<T: Nullable> Jute for Option<T> {
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
         match self {
             Some(v) => v.encode(buf),
-            None => buf.put_i32(-1),
+            None => crate::put::put_array(buf, (-1i32).to_be_bytes()),
         }
     }
 

@@ -102,6 +102,7 @@ mod decoder;
 mod error;
 pub mod frame;
 mod impls;
+mod put;
 mod string;
 mod utf8_bytes;
 
@@ -244,6 +245,12 @@ pub mod __private {
         if let Some(v) = value {
             v.encode(buf);
         }
+    }
+
+    /// Appends a fixed-size byte array (a derived fixed-size record's encoding).
+    #[inline(always)]
+    pub fn put_array<B: BufMut + ?Sized, const N: usize>(buf: &mut B, bytes: [u8; N]) {
+        crate::put::put_array(buf, bytes)
     }
 
     /// Takes the next `N` bytes if the input's current chunk holds them all; otherwise takes
