@@ -203,10 +203,14 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         (quote!(#(#encodes)*), quote!())
     };
 
+    let view_impl = view_impl(input, &krate, &record_name, &fields);
+
     Ok(quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
+            #view_impl
+
             #[automatically_derived]
             impl #impl_generics #krate::Jute for #name #ty_generics #where_clause {
                 const MIN_ENCODED_LEN: #usize_ty = 0 #(#min_terms)*;
@@ -235,6 +239,90 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         };
     })
+}
+
+/// `JuteView<'de>` for the record. With a lifetime parameter the record is a view: each field
+/// decodes through its own `JuteView` (text and buffers borrowed from the input). Without one,
+/// borrowed decoding is the owned decoding, so owned records can be fields of views.
+fn view_impl(
+    input: &DeriveInput,
+    krate: &TokenStream,
+    record_name: &str,
+    fields: &[FieldInfo<'_>],
+) -> TokenStream {
+    let name = &input.ident;
+    let de: syn::Lifetime = syn::parse_quote!('__jute_de);
+    let view_trait = quote!(#krate::JuteView<#de>);
+    let is_view = input.generics.lifetimes().next().is_some();
+    let mut generics = input.generics.clone();
+    let outlives: Vec<syn::Lifetime> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
+    for param in generics.type_params_mut() {
+        if is_view {
+            param.bounds.push(syn::parse_quote!(#view_trait));
+        } else {
+            param.bounds.push(syn::parse_quote!(#krate::Jute));
+        }
+    }
+    let mut de_param = syn::LifetimeParam::new(de.clone());
+    de_param.bounds.extend(outlives);
+    generics
+        .params
+        .insert(0, syn::GenericParam::Lifetime(de_param));
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = input.generics.split_for_impl();
+    let usize_ty = quote!(::core::primitive::usize);
+    let input_ty = quote!(&#de [::core::primitive::u8]);
+
+    let (min, body) = if is_view {
+        let min_terms = fields.iter().filter(|f| f.trailing.is_none()).map(|f| {
+            let ty = f.ty;
+            quote_spanned!(ty.span()=> + <#ty as #view_trait>::MIN_ENCODED_LEN)
+        });
+        let decodes = fields.iter().map(|f| {
+            let (ident, wire_name) = (f.ident, &f.wire_name);
+            let call = match f.trailing {
+                Some(inner) => quote!(#krate::__private::decode_trailing_view::<#inner>(__jute_d)),
+                None => {
+                    let ty = f.ty;
+                    quote!(<#ty as #view_trait>::decode_view(__jute_d))
+                }
+            };
+            quote! {
+                let #ident = match #call {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(e) => {
+                        return ::core::result::Result::Err(e.in_field(#record_name, #wire_name));
+                    }
+                };
+            }
+        });
+        let idents = fields.iter().map(|f| f.ident);
+        (
+            quote!(0 #(#min_terms)*),
+            quote! {
+                #(#decodes)*
+                ::core::result::Result::Ok(Self { #(#idents),* })
+            },
+        )
+    } else {
+        (
+            quote!(<Self as #krate::Jute>::MIN_ENCODED_LEN),
+            quote!(<Self as #krate::Jute>::decode(__jute_d)),
+        )
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #view_trait for #name #ty_generics #where_clause {
+            const MIN_ENCODED_LEN: #usize_ty = #min;
+
+            #[inline]
+            fn decode_view(
+                __jute_d: &mut #krate::Decoder<#input_ty>,
+            ) -> ::core::result::Result<Self, #krate::Error> {
+                #body
+            }
+        }
+    }
 }
 
 /// Whether `ty` is written as a fixed-size Jute primitive: `i8`, `bool`, `i32`, `i64`, `f32`,

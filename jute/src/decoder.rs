@@ -320,3 +320,21 @@ impl<B: Buf> Decoder<B> {
         result
     }
 }
+
+impl<'de> Decoder<&'de [u8]> {
+    /// Takes the next `len` bytes as a slice of the input (for borrowed views).
+    #[inline]
+    pub(crate) fn take_slice(&mut self, len: usize) -> Result<&'de [u8], Error> {
+        let input: &'de [u8] = self.buf;
+        match input.split_at_checked(len) {
+            Some((head, tail)) => {
+                self.buf = tail;
+                Ok(head)
+            }
+            None => {
+                self.need("bytes", len)?;
+                Ok(&[])
+            }
+        }
+    }
+}

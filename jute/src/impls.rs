@@ -113,7 +113,7 @@ length_prefixed_bytes!(Bytes, "buffer", take_bytes);
 /// Initial capacity for `count` elements of at least `min_len` bytes each: exact when the count
 /// was checked against the remaining input, capped when elements may be empty.
 #[inline]
-fn capacity(count: usize, min_len: usize) -> usize {
+pub(crate) fn capacity(count: usize, min_len: usize) -> usize {
     if min_len == 0 {
         count.min(1024)
     } else {

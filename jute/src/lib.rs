@@ -52,6 +52,10 @@
 //! order matches Java's (numbers, ASCII strings). A repeated key on input keeps the last value,
 //! as in Java.
 //!
+//! **Views.** [`view`] decodes from a byte slice without copying text or buffers: a record with
+//! a lifetime parameter whose fields are `Cow<'a, str>` / `Cow<'a, [u8]>` (see [`JuteView`])
+//! borrows them from the input, so decoding allocates only for vectors and maps.
+//!
 //! **Bytes.** Decoding from a [`bytes::Bytes`] input (see [`from_bytes`]) gives `Bytes` and
 //! [`Utf8Bytes`] fields that share the input's allocation instead of copying it: no allocation
 //! per buffer or string (text in Java's CESU-8 form is converted, so it is copied).
@@ -105,11 +109,13 @@ mod impls;
 mod put;
 mod string;
 mod utf8_bytes;
+mod view;
 
 pub use bytes;
 pub use decoder::{Decoder, Limits, DEFAULT_MAX_BUFFER};
 pub use error::{Error, ErrorKind, PathSegment};
 pub use utf8_bytes::Utf8Bytes;
+pub use view::{view, JuteView, NullableView};
 
 #[cfg(feature = "derive")]
 pub use jute_derive::Jute;
@@ -236,6 +242,18 @@ pub mod __private {
             Ok(None)
         } else {
             T::decode(d).map(Some)
+        }
+    }
+
+    /// Decodes a view field that may be absent at the end of the input.
+    #[inline]
+    pub fn decode_trailing_view<'de, T: crate::JuteView<'de>>(
+        d: &mut Decoder<&'de [u8]>,
+    ) -> Result<Option<T>, Error> {
+        if d.remaining() == 0 {
+            Ok(None)
+        } else {
+            T::decode_view(d).map(Some)
         }
     }
 

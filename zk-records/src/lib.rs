@@ -27,6 +27,11 @@
 //! # Ok::<(), jute::Error>(())
 //! ```
 //!
+//! `buffer` fields are [`bytes::Bytes`] and `ustring` fields [`jute::Utf8Bytes`]: decoded with
+//! [`jute::from_bytes`] from a frame held in `Bytes`, node data, paths and child names are
+//! views of the frame, with no allocation per field. Both convert from the usual owned types
+//! (`"/path".into()`, `String::into()`, `Vec<u8>::into()`) and dereference to `[u8]`/`str`.
+//!
 //! The vocabulary that `zookeeper.jute` does not define (opcodes, error codes, watch events,
 //! create modes, permissions, well-known ACLs) is hand-written in [`vocab`] and re-exported
 //! here.
