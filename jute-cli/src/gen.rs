@@ -48,6 +48,10 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value = "string")]
     string_type: StringArg,
 
+    /// Also generate a borrowed view `NameView<'a>` of each record holding text or buffers.
+    #[arg(long)]
+    views: bool,
+
     /// Make a string/buffer/vector/map field `Option<T>` (null survives): `module.Record.field`.
     #[arg(long, value_name = "PATH")]
     nullable: Vec<String>,
@@ -101,6 +105,7 @@ fn config(args: &Args) -> Result<Config, String> {
             StringArg::String => StringType::String,
             StringArg::Utf8Bytes => StringType::Utf8Bytes,
         })
+        .views(args.views)
         .runtime_crate(args.runtime_crate.as_str())
         .serde_feature((!args.no_serde).then_some(args.serde_feature.as_str()));
     for path in &args.nullable {

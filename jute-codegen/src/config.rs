@@ -52,6 +52,7 @@ pub struct Config {
     pub(crate) strip_prefix: Option<String>,
     pub(crate) buffer_type: BufferType,
     pub(crate) string_type: StringType,
+    pub(crate) views: bool,
     pub(crate) nullable: Vec<String>,
     pub(crate) trailing: Vec<String>,
     pub(crate) type_attributes: Vec<(String, String)>,
@@ -75,6 +76,7 @@ impl Config {
             strip_prefix: None,
             buffer_type: BufferType::Vec,
             string_type: StringType::String,
+            views: false,
             nullable: Vec::new(),
             trailing: Vec::new(),
             type_attributes: Vec::new(),
@@ -102,6 +104,16 @@ impl Config {
     /// The Rust type for `ustring` fields.
     pub fn string_type(&mut self, string_type: StringType) -> &mut Self {
         self.string_type = string_type;
+        self
+    }
+
+    /// Also generates a borrowed view `NameView<'a>` next to every record `Name` that holds
+    /// text or buffers (directly or in a nested record): the same fields with `ustring` as
+    /// `Cow<'a, str>` and `buffer` as `Cow<'a, [u8]>`, decoded by `jute::view` from a byte
+    /// slice without copying them (see `jute::JuteView`). Views also encode, byte for byte like
+    /// the record. `type_attribute`, `field_attribute` and serde apply to records only.
+    pub fn views(&mut self, enabled: bool) -> &mut Self {
+        self.views = enabled;
         self
     }
 

@@ -56,6 +56,8 @@ struct Gen<'a> {
     records: Vec<&'a Record>,
     paths: HashMap<String, RustPath>,
     eq: HashMap<String, bool>,
+    /// Records that hold text or buffers, directly or nested: those get a view.
+    borrows: HashMap<String, bool>,
 }
 
 pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result<String, Error> {
@@ -77,6 +79,7 @@ pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result
     let mut module_owner: HashMap<Vec<String>, String> = HashMap::new();
     let mut type_owner: HashMap<(Vec<String>, String), String> = HashMap::new();
     let mut paths = HashMap::new();
+    let borrows = borrowing_records(&records);
     for (index, record) in records.iter().enumerate() {
         let (kept_prefix, jute_segments) = split_module(config, &record.module);
         let mut module = Vec::with_capacity(jute_segments.len());
@@ -110,12 +113,24 @@ pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result
             what: "record",
             name: qualified.clone(),
         })?;
-        if let Some(other) = type_owner.insert((module.clone(), name.clone()), qualified.clone()) {
+        let owner = format!("record `{qualified}`");
+        if let Some(other) = type_owner.insert((module.clone(), name.clone()), owner.clone()) {
             return Err(Error::NameCollision {
-                first: format!("record `{other}`"),
-                second: format!("record `{qualified}`"),
+                first: other,
+                second: owner,
                 rust: name,
             });
+        }
+        if config.views && borrows.get(&qualified).copied().unwrap_or(false) {
+            let view = format!("{name}View");
+            let owner = format!("the view of record `{qualified}`");
+            if let Some(other) = type_owner.insert((module.clone(), view.clone()), owner.clone()) {
+                return Err(Error::NameCollision {
+                    first: other,
+                    second: owner,
+                    rust: view,
+                });
+            }
         }
         paths.insert(qualified, RustPath { module, name });
     }
@@ -127,6 +142,7 @@ pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result
         records,
         paths,
         eq,
+        borrows,
     };
     let body = gen.module_body(&root, &[])?;
     let file: syn::File = syn::parse2(body).map_err(|e| Error::InvalidOutput(e.to_string()))?;
@@ -239,6 +255,39 @@ fn validate_config(config: &Config, schema: &Schema, records: &[&Record]) -> Res
         }
     }
     Ok(())
+}
+
+/// Which records hold a `ustring` or `buffer`, directly or through the records they contain.
+fn borrowing_records(records: &[&Record]) -> HashMap<String, bool> {
+    let mut borrows: HashMap<String, bool> = records
+        .iter()
+        .map(|r| (r.qualified_name(), false))
+        .collect();
+    loop {
+        let mut changed = false;
+        for r in records {
+            let q = r.qualified_name();
+            if borrows.get(&q) == Some(&false)
+                && r.fields.iter().any(|f| type_borrows(&f.ty, &borrows))
+            {
+                borrows.insert(q, true);
+                changed = true;
+            }
+        }
+        if !changed {
+            return borrows;
+        }
+    }
+}
+
+fn type_borrows(ty: &Type, borrows: &HashMap<String, bool>) -> bool {
+    match ty {
+        Type::UString | Type::Buffer => true,
+        Type::Vector(t) => type_borrows(t, borrows),
+        Type::Map(k, v) => type_borrows(k, borrows) || type_borrows(v, borrows),
+        Type::Record(name) => borrows.get(name).copied().unwrap_or(false),
+        _ => false,
+    }
 }
 
 /// Which records can derive `Eq` and `Hash`: those without floating point anywhere inside,
@@ -429,8 +478,46 @@ impl Gen<'_> {
                     rust,
                 });
             }
-            fields.push(self.field(field, &field_path, &rust, here)?);
+            fields.push(self.field(field, &field_path, &rust, here, false)?);
         }
+
+        let view = if self.config.views && self.borrows.get(&qualified).copied().unwrap_or(false) {
+            let view_name = rust_ident(&format!("{}View", path.name));
+            let view_doc = doc_attrs(
+                None,
+                format!(
+                    "Borrowed view of [`{}`] (Jute record `{qualified}`): text and buffers point into the input decoded with `jute::view`.",
+                    path.name
+                ),
+            );
+            let mut view_fields = Vec::with_capacity(record.fields.len());
+            for field in &record.fields {
+                let field_path = format!("{qualified}.{}", field.name);
+                let rust = ident::field_name(&field.name).ok_or_else(|| Error::BadName {
+                    what: "field",
+                    name: field_path.clone(),
+                })?;
+                view_fields.push(self.field(field, &field_path, &rust, here, true)?);
+            }
+            quote! {
+                #view_doc
+                #[derive(
+                    ::core::fmt::Debug,
+                    ::core::clone::Clone,
+                    ::core::cmp::PartialEq,
+                    #eq
+                    ::core::default::Default,
+                    #runtime::Jute,
+                )]
+                #[jute(name = #jute_name)]
+                #krate
+                pub struct #view_name<'a> {
+                    #( #view_fields )*
+                }
+            }
+        } else {
+            quote!()
+        };
 
         Ok(quote! {
             #doc
@@ -449,6 +536,8 @@ impl Gen<'_> {
             pub struct #name {
                 #( #fields )*
             }
+
+            #view
         })
     }
 
@@ -458,10 +547,11 @@ impl Gen<'_> {
         path: &str,
         rust: &str,
         here: &[String],
+        view: bool,
     ) -> Result<TokenStream, Error> {
         let name = rust_ident(rust);
         let jute_name = &field.name;
-        let mut ty = self.rust_type(&field.ty, path, here)?;
+        let mut ty = self.rust_type(&field.ty, path, here, view)?;
         if self.config.nullable.iter().any(|p| p == path) {
             ty = quote!(::core::option::Option<#ty>);
         }
@@ -476,12 +566,14 @@ impl Gen<'_> {
             format!("Jute field `{} {}`.", jute_type(&field.ty), field.name),
         );
         let serde = match &self.config.serde_feature {
-            Some(feature) => quote!(#[cfg_attr(feature = #feature, serde(rename = #jute_name))]),
-            None => quote!(),
+            Some(feature) if !view => {
+                quote!(#[cfg_attr(feature = #feature, serde(rename = #jute_name))])
+            }
+            _ => quote!(),
         };
         let mut extra = TokenStream::new();
         for (p, attr) in &self.config.field_attributes {
-            if path_matches(p, path) {
+            if !view && path_matches(p, path) {
                 extra.extend(parse_attr("field_attribute", p, attr)?);
             }
         }
@@ -495,8 +587,18 @@ impl Gen<'_> {
         })
     }
 
-    fn rust_type(&self, ty: &Type, field: &str, here: &[String]) -> Result<TokenStream, Error> {
+    /// The Rust type of a field of type `ty`; in a view (`view`), text and buffers borrow
+    /// (`Cow<'a, _>`) and records that hold them are their views.
+    fn rust_type(
+        &self,
+        ty: &Type,
+        field: &str,
+        here: &[String],
+        view: bool,
+    ) -> Result<TokenStream, Error> {
         Ok(match ty {
+            Type::UString if view => quote!(::std::borrow::Cow<'a, str>),
+            Type::Buffer if view => quote!(::std::borrow::Cow<'a, [u8]>),
             Type::Byte => quote!(i8),
             Type::Boolean => quote!(bool),
             Type::Int => quote!(i32),
@@ -518,7 +620,7 @@ impl Gen<'_> {
                 }
             },
             Type::Vector(t) => {
-                let t = self.rust_type(t, field, here)?;
+                let t = self.rust_type(t, field, here, view)?;
                 quote!(::std::vec::Vec<#t>)
             }
             Type::Map(k, v) => {
@@ -531,8 +633,8 @@ impl Gen<'_> {
                         ),
                     });
                 }
-                let k = self.rust_type(k, field, here)?;
-                let v = self.rust_type(v, field, here)?;
+                let k = self.rust_type(k, field, here, view)?;
+                let v = self.rust_type(v, field, here, view)?;
                 quote!(::std::collections::BTreeMap<#k, #v>)
             }
             Type::Record(name) => {
@@ -542,7 +644,16 @@ impl Gen<'_> {
                         reason: format!("refers to unknown record `{name}`"),
                     });
                 };
-                relative_path(here, target)
+                if view && self.borrows.get(name).copied().unwrap_or(false) {
+                    let view_target = RustPath {
+                        module: target.module.clone(),
+                        name: format!("{}View", target.name),
+                    };
+                    let path = relative_path(here, &view_target);
+                    quote!(#path<'a>)
+                } else {
+                    relative_path(here, target)
+                }
             }
         })
     }

@@ -99,6 +99,69 @@ fn containers_round_trip() {
     });
 }
 
+/// Views decode the records' bytes borrowing text and buffers, and encode them back unchanged.
+#[test]
+fn views_decode_the_same_bytes() {
+    use all_types::other::place::{Outside, OutsideView};
+    use all_types::types::{ContainersView, OptionalView, PrimitivesView};
+    use std::borrow::Cow;
+
+    let p = Primitives {
+        s: "héllo".into(),
+        data: vec![1, 2, 3],
+        ..Primitives::default()
+    };
+    let bytes = jute::to_vec(&p);
+    let view: PrimitivesView<'_> = jute::view(&bytes).expect("view");
+    assert!(matches!(view.s, Cow::Borrowed("héllo")));
+    assert!(matches!(view.data, Cow::Borrowed([1, 2, 3])));
+    assert_eq!(jute::to_vec(&view), bytes);
+
+    let c = Containers {
+        nested: vec![vec!["a".into()], vec!["b".into(), "c".into()]],
+        ids: vec![id("world", "anyone")],
+        counts: BTreeMap::from([("x".to_owned(), 1)]),
+        by_id: BTreeMap::from([(7, id("ip", "127.0.0.1"))]),
+        blobs: BTreeMap::from([("k".to_owned(), vec![vec![0u8], vec![]])]),
+        ..Containers::default()
+    };
+    let bytes = jute::to_vec(&c);
+    let view: ContainersView<'_> = jute::view(&bytes).expect("view");
+    // Nested records that hold text are views too.
+    let first: &all_types::common::IdView<'_> = &view.ids[0];
+    assert!(matches!(first.scheme, Cow::Borrowed("world")));
+    assert_eq!(jute::to_vec(&view), bytes);
+
+    let outside = Outside {
+        leaf: all_types::types::deep::Leaf {
+            up: c,
+            id: id("a", "b"),
+            weighted: Weighted::default(),
+        },
+        id: id("c", "d"),
+    };
+    let bytes = jute::to_vec(&outside);
+    let view: OutsideView<'_> = jute::view(&bytes).expect("view");
+    assert_eq!(view.leaf.id.id, "b");
+    assert_eq!(jute::to_vec(&view), bytes);
+
+    let some = Optional {
+        maybe_name: Some("n".into()),
+        version: 3,
+        extra: Some(true),
+        ..Optional::default()
+    };
+    let bytes = jute::to_vec(&some);
+    let view: OptionalView<'_> = jute::view(&bytes).expect("view");
+    assert_eq!(view.maybe_name.as_deref(), Some("n"));
+    assert_eq!((view.extra, view.more), (Some(true), None));
+    assert_eq!(jute::to_vec(&view), bytes);
+    // Errors name the Jute record and field, as for the owned record.
+    let err = jute::view::<OptionalView<'_>>(&bytes[..3]).unwrap_err();
+    let owned = jute::from_slice::<Optional>(&bytes[..3]).unwrap_err();
+    assert_eq!(err.to_string(), owned.to_string());
+}
+
 #[test]
 fn nullable_and_trailing() {
     let none = Optional::default();

@@ -160,6 +160,24 @@ fn string_type_utf8_bytes() {
 }
 
 #[test]
+fn views_must_not_collide_with_records() {
+    let e = error(
+        Config::new().views(true),
+        "module m { class Id { ustring s; } class IdView { int i; } }",
+    );
+    assert!(
+        e.contains("the view of record `m.Id`") && e.contains("IdView"),
+        "{e}"
+    );
+    // Records without text or buffers get no view, so nothing collides.
+    generate(
+        Config::new().views(true),
+        "module m { class P { int i; } class PView { int j; } }",
+    )
+    .expect("no view for P");
+}
+
+#[test]
 fn compile_writes_files() {
     let dir = std::env::temp_dir().join(format!("jute-codegen-compile-{}", std::process::id()));
     let schema = dir.join("schema.jute");

@@ -22,6 +22,7 @@ pub fn config_for(stem: &str) -> Config {
             .nullable("fixture.types.Optional.maybeMap")
             .trailing("fixture.types.Optional.extra")
             .trailing("fixture.types.Optional.more")
+            .views(true)
             .type_attribute("fixture.common", "#[derive(PartialOrd, Ord)]")
             .field_attribute("fixture.types.Primitives.s", "#[doc(alias = \"string\")]");
     }

@@ -24,6 +24,25 @@ pub mod common {
         #[jute(name = "id")]
         pub id: ::std::string::String,
     }
+    /// Borrowed view of [`Id`] (Jute record `fixture.common.Id`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Id")]
+    pub struct IdView<'a> {
+        /// Jute field `ustring scheme`.
+        #[jute(name = "scheme")]
+        pub scheme: ::std::borrow::Cow<'a, str>,
+        /// Jute field `ustring id`.
+        #[jute(name = "id")]
+        pub id: ::std::borrow::Cow<'a, str>,
+    }
 }
 /// Jute module `fixture.types`.
 pub mod types {
@@ -72,6 +91,45 @@ pub mod types {
         #[jute(name = "data")]
         pub data: ::std::vec::Vec<u8>,
     }
+    /// Borrowed view of [`Primitives`] (Jute record `fixture.types.Primitives`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Primitives")]
+    pub struct PrimitivesView<'a> {
+        /// signed byte
+        ///
+        /// Jute field `byte b`.
+        #[jute(name = "b")]
+        pub b: i8,
+        /// Jute field `boolean flag`.
+        #[jute(name = "flag")]
+        pub flag: bool,
+        /// Jute field `int i`.
+        #[jute(name = "i")]
+        pub i: i32,
+        /// Jute field `long l`.
+        #[jute(name = "l")]
+        pub l: i64,
+        /// not Eq
+        ///
+        /// Jute field `float f`.
+        #[jute(name = "f")]
+        pub f: f32,
+        /// Jute field `double d`.
+        #[jute(name = "d")]
+        pub d: f64,
+        /// Jute field `ustring s`.
+        #[jute(name = "s")]
+        pub s: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::std::borrow::Cow<'a, [u8]>,
+    }
     /// Containers, nested and of records.
     ///
     /// Jute record `fixture.types.Containers`.
@@ -114,6 +172,46 @@ pub mod types {
             ::std::collections::BTreeMap<i32, bool>,
         >,
     }
+    /// Borrowed view of [`Containers`] (Jute record `fixture.types.Containers`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Containers")]
+    pub struct ContainersView<'a> {
+        /// Jute field `vector<int> ints`.
+        #[jute(name = "ints")]
+        pub ints: ::std::vec::Vec<i32>,
+        /// Jute field `vector<vector<ustring>> nested`.
+        #[jute(name = "nested")]
+        pub nested: ::std::vec::Vec<::std::vec::Vec<::std::borrow::Cow<'a, str>>>,
+        /// Jute field `vector<fixture.common.Id> ids`.
+        #[jute(name = "ids")]
+        pub ids: ::std::vec::Vec<super::common::IdView<'a>>,
+        /// Jute field `map<ustring, int> counts`.
+        #[jute(name = "counts")]
+        pub counts: ::std::collections::BTreeMap<::std::borrow::Cow<'a, str>, i32>,
+        /// Jute field `map<long, fixture.common.Id> byId`.
+        #[jute(name = "byId")]
+        pub by_id: ::std::collections::BTreeMap<i64, super::common::IdView<'a>>,
+        /// Jute field `map<ustring, vector<buffer>> blobs`.
+        #[jute(name = "blobs")]
+        pub blobs: ::std::collections::BTreeMap<
+            ::std::borrow::Cow<'a, str>,
+            ::std::vec::Vec<::std::borrow::Cow<'a, [u8]>>,
+        >,
+        /// Jute field `map<int, map<int, boolean>> grid`.
+        #[jute(name = "grid")]
+        pub grid: ::std::collections::BTreeMap<
+            i32,
+            ::std::collections::BTreeMap<i32, bool>,
+        >,
+    }
     /// Jute record `fixture.types.Weighted`.
     #[derive(
         ::core::fmt::Debug,
@@ -130,6 +228,23 @@ pub mod types {
         /// Jute field `vector<fixture.types.Primitives> prims`.
         #[jute(name = "prims")]
         pub prims: ::std::vec::Vec<Primitives>,
+    }
+    /// Borrowed view of [`Weighted`] (Jute record `fixture.types.Weighted`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Weighted")]
+    pub struct WeightedView<'a> {
+        /// Jute field `map<int, double> weights`.
+        #[jute(name = "weights")]
+        pub weights: ::std::collections::BTreeMap<i32, f64>,
+        /// Jute field `vector<fixture.types.Primitives> prims`.
+        #[jute(name = "prims")]
+        pub prims: ::std::vec::Vec<PrimitivesView<'a>>,
     }
     /// Configured nullable and trailing fields.
     ///
@@ -151,6 +266,42 @@ pub mod types {
         /// Jute field `buffer maybeData`.
         #[jute(name = "maybeData")]
         pub maybe_data: ::core::option::Option<::std::vec::Vec<u8>>,
+        /// Jute field `vector<int> maybeList`.
+        #[jute(name = "maybeList")]
+        pub maybe_list: ::core::option::Option<::std::vec::Vec<i32>>,
+        /// Jute field `map<int, int> maybeMap`.
+        #[jute(name = "maybeMap")]
+        pub maybe_map: ::core::option::Option<::std::collections::BTreeMap<i32, i32>>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
+        pub version: i32,
+        /// Jute field `boolean extra`.
+        #[jute(name = "extra")]
+        #[jute(trailing)]
+        pub extra: ::core::option::Option<bool>,
+        /// Jute field `long more`.
+        #[jute(name = "more")]
+        #[jute(trailing)]
+        pub more: ::core::option::Option<i64>,
+    }
+    /// Borrowed view of [`Optional`] (Jute record `fixture.types.Optional`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Optional")]
+    pub struct OptionalView<'a> {
+        /// Jute field `ustring maybeName`.
+        #[jute(name = "maybeName")]
+        pub maybe_name: ::core::option::Option<::std::borrow::Cow<'a, str>>,
+        /// Jute field `buffer maybeData`.
+        #[jute(name = "maybeData")]
+        pub maybe_data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
         /// Jute field `vector<int> maybeList`.
         #[jute(name = "maybeList")]
         pub maybe_list: ::core::option::Option<::std::vec::Vec<i32>>,
@@ -191,6 +342,26 @@ pub mod types {
             #[jute(name = "weighted")]
             pub weighted: super::Weighted,
         }
+        /// Borrowed view of [`Leaf`] (Jute record `fixture.types.deep.Leaf`): text and buffers point into the input decoded with `jute::view`.
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+            ::core::default::Default,
+            ::jute::Jute,
+        )]
+        #[jute(name = "Leaf")]
+        pub struct LeafView<'a> {
+            /// Jute field `fixture.types.Containers up`.
+            #[jute(name = "up")]
+            pub up: super::ContainersView<'a>,
+            /// Jute field `fixture.common.Id id`.
+            #[jute(name = "id")]
+            pub id: super::super::common::IdView<'a>,
+            /// Jute field `fixture.types.Weighted weighted`.
+            #[jute(name = "weighted")]
+            pub weighted: super::WeightedView<'a>,
+        }
     }
 }
 /// Jute modules under `other`.
@@ -213,6 +384,23 @@ pub mod other {
             /// Jute field `fixture.common.Id id`.
             #[jute(name = "id")]
             pub id: super::super::common::Id,
+        }
+        /// Borrowed view of [`Outside`] (Jute record `other.place.Outside`): text and buffers point into the input decoded with `jute::view`.
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+            ::core::default::Default,
+            ::jute::Jute,
+        )]
+        #[jute(name = "Outside")]
+        pub struct OutsideView<'a> {
+            /// Jute field `fixture.types.deep.Leaf leaf`.
+            #[jute(name = "leaf")]
+            pub leaf: super::super::types::deep::LeafView<'a>,
+            /// Jute field `fixture.common.Id id`.
+            #[jute(name = "id")]
+            pub id: super::super::common::IdView<'a>,
         }
     }
 }
