@@ -22,6 +22,9 @@ pub(crate) fn config() -> Config {
         // ... and so do strings: a GetChildrenResponse's names, an event's path or a log's
         // paths are views of the frame, not one `String` allocation each.
         .string_type(StringType::Utf8Bytes)
+        // Borrowed views (`GetChildrenResponseView<'a>`, ...) for decoding without any
+        // per-field allocation (`jute::view`).
+        .views(true)
         // Servers before 3.4 neither send nor expect `readOnly`; Java's ProtocolManager reads it
         // only if the byte is there (ConnectRequest on the server, ConnectResponse on the client).
         .trailing("org.apache.zookeeper.proto.ConnectRequest.readOnly")

@@ -9,10 +9,10 @@ n=${1:-2000}; shift || true
 records=("$@")
 [ ${#records[@]} -gt 0 ] || records=(Stat ReplyHeader GetDataReply_1KiB GetDataReply_512KiB GetChildrenResponse_1000 SetWatches2_10000 CreateRequest_3ACL MultiTxn_4)
 ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 | sed -n 's/.*Collected : //p'; }
-printf 'record\tencode\tdecode_slice\tdecode_bytes\n'
+printf "record\tencode\tdecode_slice\tdecode_bytes\tdecode_view\n"
 for r in "${records[@]}"; do
   row=$r
-  for op in encode decode_slice decode_bytes; do
+  for op in encode decode_slice decode_bytes decode_view; do
     m=$n; case $r in *512KiB|SetWatches2*) m=$((n / 20 + 1));; esac
     a=$(ir "$r" "$op" 0); b=$(ir "$r" "$op" "$m")
     row+=$'\t'$(( (b - a) / m ))

@@ -199,7 +199,7 @@ impl<B: Buf> Decoder<B> {
     /// Reads a length or count prefix: -1 is null, other negatives are errors; the value is
     /// checked against [`Limits::max_len`] when `check_limit`, and `value * unit_len` against
     /// the bytes that remain.
-    #[inline]
+    #[inline(always)]
     fn read_checked_prefix(
         &mut self,
         what: &'static str,

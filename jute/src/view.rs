@@ -232,6 +232,16 @@ impl<'de, T: JuteView<'de>> JuteView<'de> for Box<T> {
     }
 }
 
+impl<'de, A: JuteView<'de>, B: JuteView<'de>> JuteView<'de> for (A, B) {
+    const MIN_ENCODED_LEN: usize = A::MIN_ENCODED_LEN + B::MIN_ENCODED_LEN;
+
+    /// The two values back to back (a header and a body in one frame, say).
+    #[inline]
+    fn decode_view(d: &mut Decoder<&'de [u8]>) -> Result<Self, Error> {
+        Ok((A::decode_view(d)?, B::decode_view(d)?))
+    }
+}
+
 /// `Cow` text and buffers are Jute types too (owned when decoded from a `Buf`), so a view
 /// record also encodes, and decodes without borrowing.
 macro_rules! cow_jute {

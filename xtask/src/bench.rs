@@ -156,30 +156,38 @@ fn codec(args: &[String]) -> Result<(), String> {
 
     println!(
         "| record | bytes | memcpy | alloc+copy | Rust enc | Rust dec `&[u8]` | Rust dec `Bytes` \
-         | Java enc | Java dec stream | Java dec ByteBuffer | enc Java/Rust | dec Java/Rust `&[u8]` \
-         | dec Java/Rust `Bytes` |"
+         | Rust dec view | Java enc | Java dec stream | Java dec ByteBuffer | enc Java/Rust \
+         | dec Java/Rust `&[u8]` | dec Java/Rust `Bytes` | dec Java/Rust view |"
     );
-    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (name, r) in &rust {
         let j = java.get(name).cloned().unwrap_or_default();
-        let (memcpy, alloc_copy, enc, dec_slice, dec_bytes) =
-            (num(r, 1), num(r, 2), num(r, 3), num(r, 4), num(r, 5));
+        let (memcpy, alloc_copy, enc, dec_slice, dec_bytes, dec_view) = (
+            num(r, 1),
+            num(r, 2),
+            num(r, 3),
+            num(r, 4),
+            num(r, 5),
+            num(r, 6),
+        );
         let (jenc, jstream, jbuf) = (num(&j, 0), num(&j, 1), num(&j, 2));
         let jdec = jstream.min(jbuf);
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}x | {:.1}x | {:.1}x |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}x | {:.1}x | {:.1}x | {:.1}x |",
             r.first().map_or("?", String::as_str),
             ns(memcpy),
             ns(alloc_copy),
             ns(enc),
             ns(dec_slice),
             ns(dec_bytes),
+            ns(dec_view),
             ns(jenc),
             ns(jstream),
             ns(jbuf),
             jenc / enc,
             jdec / dec_slice,
             jdec / dec_bytes,
+            jdec / dec_view,
         );
     }
     println!(

@@ -24,6 +24,25 @@ pub mod data {
         #[cfg_attr(feature = "serde", serde(rename = "id"))]
         pub id: ::jute::Utf8Bytes,
     }
+    /// Borrowed view of [`Id`] (Jute record `org.apache.zookeeper.data.Id`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Id")]
+    pub struct IdView<'a> {
+        /// Jute field `ustring scheme`.
+        #[jute(name = "scheme")]
+        pub scheme: ::std::borrow::Cow<'a, str>,
+        /// Jute field `ustring id`.
+        #[jute(name = "id")]
+        pub id: ::std::borrow::Cow<'a, str>,
+    }
     /// Jute record `org.apache.zookeeper.data.ACL`.
     #[derive(
         ::core::fmt::Debug,
@@ -45,6 +64,25 @@ pub mod data {
         #[jute(name = "id")]
         #[cfg_attr(feature = "serde", serde(rename = "id"))]
         pub id: Id,
+    }
+    /// Borrowed view of [`Acl`] (Jute record `org.apache.zookeeper.data.ACL`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ACL")]
+    pub struct AclView<'a> {
+        /// Jute field `int perms`.
+        #[jute(name = "perms")]
+        pub perms: i32,
+        /// Jute field `org.apache.zookeeper.data.Id id`.
+        #[jute(name = "id")]
+        pub id: IdView<'a>,
     }
     /// information shared with the client
     ///
@@ -224,6 +262,29 @@ pub mod data {
         #[cfg_attr(feature = "serde", serde(rename = "user"))]
         pub user: ::jute::Utf8Bytes,
     }
+    /// Borrowed view of [`ClientInfo`] (Jute record `org.apache.zookeeper.data.ClientInfo`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ClientInfo")]
+    pub struct ClientInfoView<'a> {
+        /// Authentication scheme
+        ///
+        /// Jute field `ustring authScheme`.
+        #[jute(name = "authScheme")]
+        pub auth_scheme: ::std::borrow::Cow<'a, str>,
+        /// user name or any other id(for example ip)
+        ///
+        /// Jute field `ustring user`.
+        #[jute(name = "user")]
+        pub user: ::std::borrow::Cow<'a, str>,
+    }
 }
 /// Jute module `org.apache.zookeeper.proto`.
 pub mod proto {
@@ -266,6 +327,38 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "readOnly"))]
         pub read_only: ::core::option::Option<bool>,
     }
+    /// Borrowed view of [`ConnectRequest`] (Jute record `org.apache.zookeeper.proto.ConnectRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ConnectRequest")]
+    pub struct ConnectRequestView<'a> {
+        /// Jute field `int protocolVersion`.
+        #[jute(name = "protocolVersion")]
+        pub protocol_version: i32,
+        /// Jute field `long lastZxidSeen`.
+        #[jute(name = "lastZxidSeen")]
+        pub last_zxid_seen: i64,
+        /// Jute field `int timeOut`.
+        #[jute(name = "timeOut")]
+        pub time_out: i32,
+        /// Jute field `long sessionId`.
+        #[jute(name = "sessionId")]
+        pub session_id: i64,
+        /// Jute field `buffer passwd`.
+        #[jute(name = "passwd")]
+        pub passwd: ::std::borrow::Cow<'a, [u8]>,
+        /// Jute field `boolean readOnly`.
+        #[jute(name = "readOnly")]
+        #[jute(trailing)]
+        pub read_only: ::core::option::Option<bool>,
+    }
     /// Jute record `org.apache.zookeeper.proto.ConnectResponse`.
     #[derive(
         ::core::fmt::Debug,
@@ -301,6 +394,35 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "readOnly"))]
         pub read_only: ::core::option::Option<bool>,
     }
+    /// Borrowed view of [`ConnectResponse`] (Jute record `org.apache.zookeeper.proto.ConnectResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ConnectResponse")]
+    pub struct ConnectResponseView<'a> {
+        /// Jute field `int protocolVersion`.
+        #[jute(name = "protocolVersion")]
+        pub protocol_version: i32,
+        /// Jute field `int timeOut`.
+        #[jute(name = "timeOut")]
+        pub time_out: i32,
+        /// Jute field `long sessionId`.
+        #[jute(name = "sessionId")]
+        pub session_id: i64,
+        /// Jute field `buffer passwd`.
+        #[jute(name = "passwd")]
+        pub passwd: ::std::borrow::Cow<'a, [u8]>,
+        /// Jute field `boolean readOnly`.
+        #[jute(name = "readOnly")]
+        #[jute(trailing)]
+        pub read_only: ::core::option::Option<bool>,
+    }
     /// Jute record `org.apache.zookeeper.proto.SetWatches`.
     #[derive(
         ::core::fmt::Debug,
@@ -330,6 +452,31 @@ pub mod proto {
         #[jute(name = "childWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "childWatches"))]
         pub child_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
+    }
+    /// Borrowed view of [`SetWatches`] (Jute record `org.apache.zookeeper.proto.SetWatches`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetWatches")]
+    pub struct SetWatchesView<'a> {
+        /// Jute field `long relativeZxid`.
+        #[jute(name = "relativeZxid")]
+        pub relative_zxid: i64,
+        /// Jute field `vector<ustring> dataWatches`.
+        #[jute(name = "dataWatches")]
+        pub data_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> existWatches`.
+        #[jute(name = "existWatches")]
+        pub exist_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> childWatches`.
+        #[jute(name = "childWatches")]
+        pub child_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
     }
     /// Jute record `org.apache.zookeeper.proto.SetWatches2`.
     #[derive(
@@ -368,6 +515,37 @@ pub mod proto {
         #[jute(name = "persistentRecursiveWatches")]
         #[cfg_attr(feature = "serde", serde(rename = "persistentRecursiveWatches"))]
         pub persistent_recursive_watches: ::std::vec::Vec<::jute::Utf8Bytes>,
+    }
+    /// Borrowed view of [`SetWatches2`] (Jute record `org.apache.zookeeper.proto.SetWatches2`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetWatches2")]
+    pub struct SetWatches2View<'a> {
+        /// Jute field `long relativeZxid`.
+        #[jute(name = "relativeZxid")]
+        pub relative_zxid: i64,
+        /// Jute field `vector<ustring> dataWatches`.
+        #[jute(name = "dataWatches")]
+        pub data_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> existWatches`.
+        #[jute(name = "existWatches")]
+        pub exist_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> childWatches`.
+        #[jute(name = "childWatches")]
+        pub child_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> persistentWatches`.
+        #[jute(name = "persistentWatches")]
+        pub persistent_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `vector<ustring> persistentRecursiveWatches`.
+        #[jute(name = "persistentRecursiveWatches")]
+        pub persistent_recursive_watches: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
     }
     /// Jute record `org.apache.zookeeper.proto.RequestHeader`.
     #[derive(
@@ -443,6 +621,28 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "auth"))]
         pub auth: ::jute::bytes::Bytes,
     }
+    /// Borrowed view of [`AuthPacket`] (Jute record `org.apache.zookeeper.proto.AuthPacket`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "AuthPacket")]
+    pub struct AuthPacketView<'a> {
+        /// Jute field `int type`.
+        #[jute(name = "type")]
+        pub r#type: i32,
+        /// Jute field `ustring scheme`.
+        #[jute(name = "scheme")]
+        pub scheme: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer auth`.
+        #[jute(name = "auth")]
+        pub auth: ::std::borrow::Cow<'a, [u8]>,
+    }
     /// Jute record `org.apache.zookeeper.proto.ReplyHeader`.
     #[derive(
         ::core::fmt::Debug,
@@ -491,6 +691,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
         pub watch: bool,
     }
+    /// Borrowed view of [`GetDataRequest`] (Jute record `org.apache.zookeeper.proto.GetDataRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetDataRequest")]
+    pub struct GetDataRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `boolean watch`.
+        #[jute(name = "watch")]
+        pub watch: bool,
+    }
     /// Jute record `org.apache.zookeeper.proto.SetDataRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -515,6 +734,28 @@ pub mod proto {
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
+        pub version: i32,
+    }
+    /// Borrowed view of [`SetDataRequest`] (Jute record `org.apache.zookeeper.proto.SetDataRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetDataRequest")]
+    pub struct SetDataRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
         pub version: i32,
     }
     /// Jute record `org.apache.zookeeper.proto.ReconfigRequest`.
@@ -545,6 +786,31 @@ pub mod proto {
         /// Jute field `long curConfigId`.
         #[jute(name = "curConfigId")]
         #[cfg_attr(feature = "serde", serde(rename = "curConfigId"))]
+        pub cur_config_id: i64,
+    }
+    /// Borrowed view of [`ReconfigRequest`] (Jute record `org.apache.zookeeper.proto.ReconfigRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ReconfigRequest")]
+    pub struct ReconfigRequestView<'a> {
+        /// Jute field `ustring joiningServers`.
+        #[jute(name = "joiningServers")]
+        pub joining_servers: ::core::option::Option<::std::borrow::Cow<'a, str>>,
+        /// Jute field `ustring leavingServers`.
+        #[jute(name = "leavingServers")]
+        pub leaving_servers: ::core::option::Option<::std::borrow::Cow<'a, str>>,
+        /// Jute field `ustring newMembers`.
+        #[jute(name = "newMembers")]
+        pub new_members: ::core::option::Option<::std::borrow::Cow<'a, str>>,
+        /// Jute field `long curConfigId`.
+        #[jute(name = "curConfigId")]
         pub cur_config_id: i64,
     }
     /// Jute record `org.apache.zookeeper.proto.SetDataResponse`.
@@ -583,6 +849,22 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "token"))]
         pub token: ::jute::bytes::Bytes,
     }
+    /// Borrowed view of [`GetSaslRequest`] (Jute record `org.apache.zookeeper.proto.GetSASLRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetSASLRequest")]
+    pub struct GetSaslRequestView<'a> {
+        /// Jute field `buffer token`.
+        #[jute(name = "token")]
+        pub token: ::std::borrow::Cow<'a, [u8]>,
+    }
     /// Jute record `org.apache.zookeeper.proto.SetSASLRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -601,6 +883,22 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "token"))]
         pub token: ::jute::bytes::Bytes,
     }
+    /// Borrowed view of [`SetSaslRequest`] (Jute record `org.apache.zookeeper.proto.SetSASLRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetSASLRequest")]
+    pub struct SetSaslRequestView<'a> {
+        /// Jute field `buffer token`.
+        #[jute(name = "token")]
+        pub token: ::std::borrow::Cow<'a, [u8]>,
+    }
     /// Jute record `org.apache.zookeeper.proto.SetSASLResponse`.
     #[derive(
         ::core::fmt::Debug,
@@ -618,6 +916,22 @@ pub mod proto {
         #[jute(name = "token")]
         #[cfg_attr(feature = "serde", serde(rename = "token"))]
         pub token: ::core::option::Option<::jute::bytes::Bytes>,
+    }
+    /// Borrowed view of [`SetSaslResponse`] (Jute record `org.apache.zookeeper.proto.SetSASLResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetSASLResponse")]
+    pub struct SetSaslResponseView<'a> {
+        /// Jute field `buffer token`.
+        #[jute(name = "token")]
+        pub token: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
     }
     /// Jute record `org.apache.zookeeper.proto.CreateRequest`.
     #[derive(
@@ -647,6 +961,31 @@ pub mod proto {
         /// Jute field `int flags`.
         #[jute(name = "flags")]
         #[cfg_attr(feature = "serde", serde(rename = "flags"))]
+        pub flags: i32,
+    }
+    /// Borrowed view of [`CreateRequest`] (Jute record `org.apache.zookeeper.proto.CreateRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateRequest")]
+    pub struct CreateRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int flags`.
+        #[jute(name = "flags")]
         pub flags: i32,
     }
     /// Jute record `org.apache.zookeeper.proto.CreateTTLRequest`.
@@ -683,6 +1022,34 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "ttl"))]
         pub ttl: i64,
     }
+    /// Borrowed view of [`CreateTtlRequest`] (Jute record `org.apache.zookeeper.proto.CreateTTLRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateTTLRequest")]
+    pub struct CreateTtlRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int flags`.
+        #[jute(name = "flags")]
+        pub flags: i32,
+        /// Jute field `long ttl`.
+        #[jute(name = "ttl")]
+        pub ttl: i64,
+    }
     /// Jute record `org.apache.zookeeper.proto.DeleteRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -703,6 +1070,25 @@ pub mod proto {
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
+        pub version: i32,
+    }
+    /// Borrowed view of [`DeleteRequest`] (Jute record `org.apache.zookeeper.proto.DeleteRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "DeleteRequest")]
+    pub struct DeleteRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
         pub version: i32,
     }
     /// Jute record `org.apache.zookeeper.proto.GetChildrenRequest`.
@@ -727,6 +1113,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
         pub watch: bool,
     }
+    /// Borrowed view of [`GetChildrenRequest`] (Jute record `org.apache.zookeeper.proto.GetChildrenRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetChildrenRequest")]
+    pub struct GetChildrenRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `boolean watch`.
+        #[jute(name = "watch")]
+        pub watch: bool,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetAllChildrenNumberRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -744,6 +1149,22 @@ pub mod proto {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`GetAllChildrenNumberRequest`] (Jute record `org.apache.zookeeper.proto.GetAllChildrenNumberRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetAllChildrenNumberRequest")]
+    pub struct GetAllChildrenNumberRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.GetChildren2Request`.
     #[derive(
@@ -765,6 +1186,25 @@ pub mod proto {
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
+        pub watch: bool,
+    }
+    /// Borrowed view of [`GetChildren2Request`] (Jute record `org.apache.zookeeper.proto.GetChildren2Request`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetChildren2Request")]
+    pub struct GetChildren2RequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `boolean watch`.
+        #[jute(name = "watch")]
         pub watch: bool,
     }
     /// Jute record `org.apache.zookeeper.proto.CheckVersionRequest`.
@@ -789,6 +1229,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
         pub version: i32,
     }
+    /// Borrowed view of [`CheckVersionRequest`] (Jute record `org.apache.zookeeper.proto.CheckVersionRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CheckVersionRequest")]
+    pub struct CheckVersionRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
+        pub version: i32,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetMaxChildrenRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -806,6 +1265,22 @@ pub mod proto {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`GetMaxChildrenRequest`] (Jute record `org.apache.zookeeper.proto.GetMaxChildrenRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetMaxChildrenRequest")]
+    pub struct GetMaxChildrenRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.GetMaxChildrenResponse`.
     #[derive(
@@ -847,6 +1322,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "max"))]
         pub max: i32,
     }
+    /// Borrowed view of [`SetMaxChildrenRequest`] (Jute record `org.apache.zookeeper.proto.SetMaxChildrenRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetMaxChildrenRequest")]
+    pub struct SetMaxChildrenRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int max`.
+        #[jute(name = "max")]
+        pub max: i32,
+    }
     /// Jute record `org.apache.zookeeper.proto.SyncRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -864,6 +1358,22 @@ pub mod proto {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`SyncRequest`] (Jute record `org.apache.zookeeper.proto.SyncRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SyncRequest")]
+    pub struct SyncRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.SyncResponse`.
     #[derive(
@@ -883,6 +1393,22 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
     }
+    /// Borrowed view of [`SyncResponse`] (Jute record `org.apache.zookeeper.proto.SyncResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SyncResponse")]
+    pub struct SyncResponseView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetACLRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -900,6 +1426,22 @@ pub mod proto {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`GetAclRequest`] (Jute record `org.apache.zookeeper.proto.GetACLRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetACLRequest")]
+    pub struct GetAclRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.SetACLRequest`.
     #[derive(
@@ -925,6 +1467,28 @@ pub mod proto {
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
+        pub version: i32,
+    }
+    /// Borrowed view of [`SetAclRequest`] (Jute record `org.apache.zookeeper.proto.SetACLRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetACLRequest")]
+    pub struct SetAclRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
         pub version: i32,
     }
     /// Jute record `org.apache.zookeeper.proto.SetACLResponse`.
@@ -967,6 +1531,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "mode"))]
         pub mode: i32,
     }
+    /// Borrowed view of [`AddWatchRequest`] (Jute record `org.apache.zookeeper.proto.AddWatchRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "AddWatchRequest")]
+    pub struct AddWatchRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int mode`.
+        #[jute(name = "mode")]
+        pub mode: i32,
+    }
     /// Jute record `org.apache.zookeeper.proto.WatcherEvent`.
     #[derive(
         ::core::fmt::Debug,
@@ -996,6 +1579,32 @@ pub mod proto {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`WatcherEvent`] (Jute record `org.apache.zookeeper.proto.WatcherEvent`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "WatcherEvent")]
+    pub struct WatcherEventView<'a> {
+        /// event type
+        ///
+        /// Jute field `int type`.
+        #[jute(name = "type")]
+        pub r#type: i32,
+        /// state of the Keeper client runtime
+        ///
+        /// Jute field `int state`.
+        #[jute(name = "state")]
+        pub state: i32,
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.ErrorResponse`.
     #[derive(
@@ -1033,6 +1642,22 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
     }
+    /// Borrowed view of [`CreateResponse`] (Jute record `org.apache.zookeeper.proto.CreateResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateResponse")]
+    pub struct CreateResponseView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+    }
     /// Jute record `org.apache.zookeeper.proto.Create2Response`.
     #[derive(
         ::core::fmt::Debug,
@@ -1055,6 +1680,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
         pub stat: super::data::Stat,
     }
+    /// Borrowed view of [`Create2Response`] (Jute record `org.apache.zookeeper.proto.Create2Response`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Create2Response")]
+    pub struct Create2ResponseView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `org.apache.zookeeper.data.Stat stat`.
+        #[jute(name = "stat")]
+        pub stat: super::data::Stat,
+    }
     /// Jute record `org.apache.zookeeper.proto.ExistsRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -1075,6 +1719,25 @@ pub mod proto {
         /// Jute field `boolean watch`.
         #[jute(name = "watch")]
         #[cfg_attr(feature = "serde", serde(rename = "watch"))]
+        pub watch: bool,
+    }
+    /// Borrowed view of [`ExistsRequest`] (Jute record `org.apache.zookeeper.proto.ExistsRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "ExistsRequest")]
+    pub struct ExistsRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `boolean watch`.
+        #[jute(name = "watch")]
         pub watch: bool,
     }
     /// Jute record `org.apache.zookeeper.proto.ExistsResponse`.
@@ -1117,6 +1780,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
         pub stat: super::data::Stat,
     }
+    /// Borrowed view of [`GetDataResponse`] (Jute record `org.apache.zookeeper.proto.GetDataResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetDataResponse")]
+    pub struct GetDataResponseView<'a> {
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `org.apache.zookeeper.data.Stat stat`.
+        #[jute(name = "stat")]
+        pub stat: super::data::Stat,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetChildrenResponse`.
     #[derive(
         ::core::fmt::Debug,
@@ -1134,6 +1816,22 @@ pub mod proto {
         #[jute(name = "children")]
         #[cfg_attr(feature = "serde", serde(rename = "children"))]
         pub children: ::std::vec::Vec<::jute::Utf8Bytes>,
+    }
+    /// Borrowed view of [`GetChildrenResponse`] (Jute record `org.apache.zookeeper.proto.GetChildrenResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetChildrenResponse")]
+    pub struct GetChildrenResponseView<'a> {
+        /// Jute field `vector<ustring> children`.
+        #[jute(name = "children")]
+        pub children: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
     }
     /// Jute record `org.apache.zookeeper.proto.GetAllChildrenNumberResponse`.
     #[derive(
@@ -1175,6 +1873,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
         pub stat: super::data::Stat,
     }
+    /// Borrowed view of [`GetChildren2Response`] (Jute record `org.apache.zookeeper.proto.GetChildren2Response`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetChildren2Response")]
+    pub struct GetChildren2ResponseView<'a> {
+        /// Jute field `vector<ustring> children`.
+        #[jute(name = "children")]
+        pub children: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+        /// Jute field `org.apache.zookeeper.data.Stat stat`.
+        #[jute(name = "stat")]
+        pub stat: super::data::Stat,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetACLResponse`.
     #[derive(
         ::core::fmt::Debug,
@@ -1195,6 +1912,25 @@ pub mod proto {
         /// Jute field `org.apache.zookeeper.data.Stat stat`.
         #[jute(name = "stat")]
         #[cfg_attr(feature = "serde", serde(rename = "stat"))]
+        pub stat: super::data::Stat,
+    }
+    /// Borrowed view of [`GetAclResponse`] (Jute record `org.apache.zookeeper.proto.GetACLResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetACLResponse")]
+    pub struct GetAclResponseView<'a> {
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `org.apache.zookeeper.data.Stat stat`.
+        #[jute(name = "stat")]
         pub stat: super::data::Stat,
     }
     /// Jute record `org.apache.zookeeper.proto.CheckWatchesRequest`.
@@ -1219,6 +1955,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "type"))]
         pub r#type: i32,
     }
+    /// Borrowed view of [`CheckWatchesRequest`] (Jute record `org.apache.zookeeper.proto.CheckWatchesRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CheckWatchesRequest")]
+    pub struct CheckWatchesRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int type`.
+        #[jute(name = "type")]
+        pub r#type: i32,
+    }
     /// Jute record `org.apache.zookeeper.proto.RemoveWatchesRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -1241,6 +1996,25 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "type"))]
         pub r#type: i32,
     }
+    /// Borrowed view of [`RemoveWatchesRequest`] (Jute record `org.apache.zookeeper.proto.RemoveWatchesRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "RemoveWatchesRequest")]
+    pub struct RemoveWatchesRequestView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int type`.
+        #[jute(name = "type")]
+        pub r#type: i32,
+    }
     /// Jute record `org.apache.zookeeper.proto.GetEphemeralsRequest`.
     #[derive(
         ::core::fmt::Debug,
@@ -1258,6 +2032,22 @@ pub mod proto {
         #[jute(name = "prefixPath")]
         #[cfg_attr(feature = "serde", serde(rename = "prefixPath"))]
         pub prefix_path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`GetEphemeralsRequest`] (Jute record `org.apache.zookeeper.proto.GetEphemeralsRequest`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetEphemeralsRequest")]
+    pub struct GetEphemeralsRequestView<'a> {
+        /// Jute field `ustring prefixPath`.
+        #[jute(name = "prefixPath")]
+        pub prefix_path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.proto.GetEphemeralsResponse`.
     #[derive(
@@ -1277,6 +2067,22 @@ pub mod proto {
         #[cfg_attr(feature = "serde", serde(rename = "ephemerals"))]
         pub ephemerals: ::std::vec::Vec<::jute::Utf8Bytes>,
     }
+    /// Borrowed view of [`GetEphemeralsResponse`] (Jute record `org.apache.zookeeper.proto.GetEphemeralsResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "GetEphemeralsResponse")]
+    pub struct GetEphemeralsResponseView<'a> {
+        /// Jute field `vector<ustring> ephemerals`.
+        #[jute(name = "ephemerals")]
+        pub ephemerals: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
+    }
     /// Jute record `org.apache.zookeeper.proto.WhoAmIResponse`.
     #[derive(
         ::core::fmt::Debug,
@@ -1294,6 +2100,22 @@ pub mod proto {
         #[jute(name = "clientInfo")]
         #[cfg_attr(feature = "serde", serde(rename = "clientInfo"))]
         pub client_info: ::std::vec::Vec<super::data::ClientInfo>,
+    }
+    /// Borrowed view of [`WhoAmIResponse`] (Jute record `org.apache.zookeeper.proto.WhoAmIResponse`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "WhoAmIResponse")]
+    pub struct WhoAmIResponseView<'a> {
+        /// Jute field `vector<org.apache.zookeeper.data.ClientInfo> clientInfo`.
+        #[jute(name = "clientInfo")]
+        pub client_info: ::std::vec::Vec<super::data::ClientInfoView<'a>>,
     }
 }
 /// Jute modules under `org.apache.zookeeper.server`.
@@ -1364,6 +2186,37 @@ pub mod server {
                 ::std::vec::Vec<super::super::data::Id>,
             >,
         }
+        /// Borrowed view of [`QuorumPacket`] (Jute record `org.apache.zookeeper.server.quorum.QuorumPacket`): text and buffers point into the input decoded with `jute::view`.
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+            ::core::default::Default,
+            ::jute::Jute,
+        )]
+        #[jute(name = "QuorumPacket")]
+        pub struct QuorumPacketView<'a> {
+            /// Request, Ack, Commit, Ping
+            ///
+            /// Jute field `int type`.
+            #[jute(name = "type")]
+            pub r#type: i32,
+            /// Jute field `long zxid`.
+            #[jute(name = "zxid")]
+            pub zxid: i64,
+            /// Only significant when type is request
+            ///
+            /// Jute field `buffer data`.
+            #[jute(name = "data")]
+            pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+            /// Jute field `vector<org.apache.zookeeper.data.Id> authinfo`.
+            #[jute(name = "authinfo")]
+            pub authinfo: ::core::option::Option<
+                ::std::vec::Vec<super::super::data::IdView<'a>>,
+            >,
+        }
         /// Jute record `org.apache.zookeeper.server.quorum.QuorumAuthPacket`.
         #[derive(
             ::core::fmt::Debug,
@@ -1389,6 +2242,28 @@ pub mod server {
             #[jute(name = "token")]
             #[cfg_attr(feature = "serde", serde(rename = "token"))]
             pub token: ::core::option::Option<::jute::bytes::Bytes>,
+        }
+        /// Borrowed view of [`QuorumAuthPacket`] (Jute record `org.apache.zookeeper.server.quorum.QuorumAuthPacket`): text and buffers point into the input decoded with `jute::view`.
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+            ::core::default::Default,
+            ::jute::Jute,
+        )]
+        #[jute(name = "QuorumAuthPacket")]
+        pub struct QuorumAuthPacketView<'a> {
+            /// Jute field `long magic`.
+            #[jute(name = "magic")]
+            pub magic: i64,
+            /// Jute field `int status`.
+            #[jute(name = "status")]
+            pub status: i32,
+            /// Jute field `buffer token`.
+            #[jute(name = "token")]
+            pub token: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
         }
     }
     /// Jute module `org.apache.zookeeper.server.persistence`.
@@ -1509,6 +2384,31 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "ephemeral"))]
         pub ephemeral: bool,
     }
+    /// Borrowed view of [`CreateTxnV0`] (Jute record `org.apache.zookeeper.txn.CreateTxnV0`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateTxnV0")]
+    pub struct CreateTxnV0View<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `boolean ephemeral`.
+        #[jute(name = "ephemeral")]
+        pub ephemeral: bool,
+    }
     /// Jute record `org.apache.zookeeper.txn.CreateTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1541,6 +2441,34 @@ pub mod txn {
         /// Jute field `int parentCVersion`.
         #[jute(name = "parentCVersion")]
         #[cfg_attr(feature = "serde", serde(rename = "parentCVersion"))]
+        pub parent_c_version: i32,
+    }
+    /// Borrowed view of [`CreateTxn`] (Jute record `org.apache.zookeeper.txn.CreateTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateTxn")]
+    pub struct CreateTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `boolean ephemeral`.
+        #[jute(name = "ephemeral")]
+        pub ephemeral: bool,
+        /// Jute field `int parentCVersion`.
+        #[jute(name = "parentCVersion")]
         pub parent_c_version: i32,
     }
     /// Jute record `org.apache.zookeeper.txn.CreateTTLTxn`.
@@ -1577,6 +2505,34 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "ttl"))]
         pub ttl: i64,
     }
+    /// Borrowed view of [`CreateTtlTxn`] (Jute record `org.apache.zookeeper.txn.CreateTTLTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateTTLTxn")]
+    pub struct CreateTtlTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int parentCVersion`.
+        #[jute(name = "parentCVersion")]
+        pub parent_c_version: i32,
+        /// Jute field `long ttl`.
+        #[jute(name = "ttl")]
+        pub ttl: i64,
+    }
     /// Jute record `org.apache.zookeeper.txn.CreateContainerTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1607,6 +2563,31 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "parentCVersion"))]
         pub parent_c_version: i32,
     }
+    /// Borrowed view of [`CreateContainerTxn`] (Jute record `org.apache.zookeeper.txn.CreateContainerTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CreateContainerTxn")]
+    pub struct CreateContainerTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int parentCVersion`.
+        #[jute(name = "parentCVersion")]
+        pub parent_c_version: i32,
+    }
     /// Jute record `org.apache.zookeeper.txn.DeleteTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1624,6 +2605,22 @@ pub mod txn {
         #[jute(name = "path")]
         #[cfg_attr(feature = "serde", serde(rename = "path"))]
         pub path: ::jute::Utf8Bytes,
+    }
+    /// Borrowed view of [`DeleteTxn`] (Jute record `org.apache.zookeeper.txn.DeleteTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "DeleteTxn")]
+    pub struct DeleteTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
     }
     /// Jute record `org.apache.zookeeper.txn.SetDataTxn`.
     #[derive(
@@ -1651,6 +2648,28 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
         pub version: i32,
     }
+    /// Borrowed view of [`SetDataTxn`] (Jute record `org.apache.zookeeper.txn.SetDataTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetDataTxn")]
+    pub struct SetDataTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::core::option::Option<::std::borrow::Cow<'a, [u8]>>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
+        pub version: i32,
+    }
     /// Jute record `org.apache.zookeeper.txn.CheckVersionTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1671,6 +2690,25 @@ pub mod txn {
         /// Jute field `int version`.
         #[jute(name = "version")]
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
+        pub version: i32,
+    }
+    /// Borrowed view of [`CheckVersionTxn`] (Jute record `org.apache.zookeeper.txn.CheckVersionTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CheckVersionTxn")]
+    pub struct CheckVersionTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
         pub version: i32,
     }
     /// Jute record `org.apache.zookeeper.txn.SetACLTxn`.
@@ -1699,6 +2737,28 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "version"))]
         pub version: i32,
     }
+    /// Borrowed view of [`SetAclTxn`] (Jute record `org.apache.zookeeper.txn.SetACLTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetACLTxn")]
+    pub struct SetAclTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `vector<org.apache.zookeeper.data.ACL> acl`.
+        #[jute(name = "acl")]
+        pub acl: ::std::vec::Vec<super::data::AclView<'a>>,
+        /// Jute field `int version`.
+        #[jute(name = "version")]
+        pub version: i32,
+    }
     /// Jute record `org.apache.zookeeper.txn.SetMaxChildrenTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1719,6 +2779,25 @@ pub mod txn {
         /// Jute field `int max`.
         #[jute(name = "max")]
         #[cfg_attr(feature = "serde", serde(rename = "max"))]
+        pub max: i32,
+    }
+    /// Borrowed view of [`SetMaxChildrenTxn`] (Jute record `org.apache.zookeeper.txn.SetMaxChildrenTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "SetMaxChildrenTxn")]
+    pub struct SetMaxChildrenTxnView<'a> {
+        /// Jute field `ustring path`.
+        #[jute(name = "path")]
+        pub path: ::std::borrow::Cow<'a, str>,
+        /// Jute field `int max`.
+        #[jute(name = "max")]
         pub max: i32,
     }
     /// Jute record `org.apache.zookeeper.txn.CreateSessionTxn`.
@@ -1756,6 +2835,22 @@ pub mod txn {
         #[jute(name = "paths2Delete")]
         #[cfg_attr(feature = "serde", serde(rename = "paths2Delete"))]
         pub paths2_delete: ::std::vec::Vec<::jute::Utf8Bytes>,
+    }
+    /// Borrowed view of [`CloseSessionTxn`] (Jute record `org.apache.zookeeper.txn.CloseSessionTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "CloseSessionTxn")]
+    pub struct CloseSessionTxnView<'a> {
+        /// Jute field `vector<ustring> paths2Delete`.
+        #[jute(name = "paths2Delete")]
+        pub paths2_delete: ::std::vec::Vec<::std::borrow::Cow<'a, str>>,
     }
     /// Jute record `org.apache.zookeeper.txn.ErrorTxn`.
     #[derive(
@@ -1797,6 +2892,25 @@ pub mod txn {
         #[cfg_attr(feature = "serde", serde(rename = "data"))]
         pub data: ::jute::bytes::Bytes,
     }
+    /// Borrowed view of [`Txn`] (Jute record `org.apache.zookeeper.txn.Txn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "Txn")]
+    pub struct TxnView<'a> {
+        /// Jute field `int type`.
+        #[jute(name = "type")]
+        pub r#type: i32,
+        /// Jute field `buffer data`.
+        #[jute(name = "data")]
+        pub data: ::std::borrow::Cow<'a, [u8]>,
+    }
     /// Jute record `org.apache.zookeeper.txn.MultiTxn`.
     #[derive(
         ::core::fmt::Debug,
@@ -1814,5 +2928,21 @@ pub mod txn {
         #[jute(name = "txns")]
         #[cfg_attr(feature = "serde", serde(rename = "txns"))]
         pub txns: ::std::vec::Vec<Txn>,
+    }
+    /// Borrowed view of [`MultiTxn`] (Jute record `org.apache.zookeeper.txn.MultiTxn`): text and buffers point into the input decoded with `jute::view`.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default,
+        ::jute::Jute,
+    )]
+    #[jute(name = "MultiTxn")]
+    pub struct MultiTxnView<'a> {
+        /// Jute field `vector<org.apache.zookeeper.txn.Txn> txns`.
+        #[jute(name = "txns")]
+        pub txns: ::std::vec::Vec<TxnView<'a>>,
     }
 }

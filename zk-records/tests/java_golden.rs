@@ -1,7 +1,8 @@
 //! Byte-for-byte parity with Apache's Java records: `tests/data/golden.txt` holds records
 //! serialized by the `zookeeper-jute` jar (written by `tests/java/Golden.java`); every one must
-//! decode into the generated type and re-encode to the same bytes. One test re-runs the Java
-//! program and compares its output with the checked-in file, so the file is verified too.
+//! decode into the generated type, and into its borrowed view, and re-encode to the same bytes.
+//! One test re-runs the Java program and compares its output with the checked-in file, so the
+//! file is verified too.
 //!
 //! Needs `java`, `javac` and `/usr/share/java/zookeeper-jute.jar`: `apt-get install -y zookeeper`
 //! (plus a JDK). Set `UPDATE_GOLDEN=1` to rewrite the golden file from Java.
@@ -17,7 +18,7 @@ const JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 const PREFIX: &str = "org.apache.zookeeper.";
 
 macro_rules! records {
-    ($($name:literal => $ty:ty,)*) => {
+    ($($name:literal => $ty:ty, $view:ty,)*) => {
         /// Every record, by Jute name without `org.apache.zookeeper.`.
         const RECORDS: &[&str] = &[$($name),*];
 
@@ -31,82 +32,94 @@ macro_rules! records {
                 _ => Err(format!("no Rust type listed for record {name}")),
             }
         }
+
+        /// Decodes `bytes` as the borrowed view of record `name` (the record itself when it
+        /// holds no text or buffers) and encodes it again.
+        fn view_round_trip(name: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
+            match name {
+                $($name => {
+                    let value: $view = jute::view(bytes).map_err(|e| e.to_string())?;
+                    Ok(jute::to_vec(&value))
+                })*
+                _ => Err(format!("no Rust type listed for record {name}")),
+            }
+        }
     };
 }
 
 records! {
-    "data.Id" => data::Id,
-    "data.ACL" => data::Acl,
-    "data.Stat" => data::Stat,
-    "data.StatPersisted" => data::StatPersisted,
-    "data.ClientInfo" => data::ClientInfo,
-    "proto.ConnectRequest" => proto::ConnectRequest,
-    "proto.ConnectResponse" => proto::ConnectResponse,
-    "proto.SetWatches" => proto::SetWatches,
-    "proto.SetWatches2" => proto::SetWatches2,
-    "proto.RequestHeader" => proto::RequestHeader,
-    "proto.MultiHeader" => proto::MultiHeader,
-    "proto.AuthPacket" => proto::AuthPacket,
-    "proto.ReplyHeader" => proto::ReplyHeader,
-    "proto.GetDataRequest" => proto::GetDataRequest,
-    "proto.SetDataRequest" => proto::SetDataRequest,
-    "proto.ReconfigRequest" => proto::ReconfigRequest,
-    "proto.SetDataResponse" => proto::SetDataResponse,
-    "proto.GetSASLRequest" => proto::GetSaslRequest,
-    "proto.SetSASLRequest" => proto::SetSaslRequest,
-    "proto.SetSASLResponse" => proto::SetSaslResponse,
-    "proto.CreateRequest" => proto::CreateRequest,
-    "proto.CreateTTLRequest" => proto::CreateTtlRequest,
-    "proto.DeleteRequest" => proto::DeleteRequest,
-    "proto.GetChildrenRequest" => proto::GetChildrenRequest,
-    "proto.GetAllChildrenNumberRequest" => proto::GetAllChildrenNumberRequest,
-    "proto.GetChildren2Request" => proto::GetChildren2Request,
-    "proto.CheckVersionRequest" => proto::CheckVersionRequest,
-    "proto.GetMaxChildrenRequest" => proto::GetMaxChildrenRequest,
-    "proto.GetMaxChildrenResponse" => proto::GetMaxChildrenResponse,
-    "proto.SetMaxChildrenRequest" => proto::SetMaxChildrenRequest,
-    "proto.SyncRequest" => proto::SyncRequest,
-    "proto.SyncResponse" => proto::SyncResponse,
-    "proto.GetACLRequest" => proto::GetAclRequest,
-    "proto.SetACLRequest" => proto::SetAclRequest,
-    "proto.SetACLResponse" => proto::SetAclResponse,
-    "proto.AddWatchRequest" => proto::AddWatchRequest,
-    "proto.WatcherEvent" => proto::WatcherEvent,
-    "proto.ErrorResponse" => proto::ErrorResponse,
-    "proto.CreateResponse" => proto::CreateResponse,
-    "proto.Create2Response" => proto::Create2Response,
-    "proto.ExistsRequest" => proto::ExistsRequest,
-    "proto.ExistsResponse" => proto::ExistsResponse,
-    "proto.GetDataResponse" => proto::GetDataResponse,
-    "proto.GetChildrenResponse" => proto::GetChildrenResponse,
-    "proto.GetAllChildrenNumberResponse" => proto::GetAllChildrenNumberResponse,
-    "proto.GetChildren2Response" => proto::GetChildren2Response,
-    "proto.GetACLResponse" => proto::GetAclResponse,
-    "proto.CheckWatchesRequest" => proto::CheckWatchesRequest,
-    "proto.RemoveWatchesRequest" => proto::RemoveWatchesRequest,
-    "proto.GetEphemeralsRequest" => proto::GetEphemeralsRequest,
-    "proto.GetEphemeralsResponse" => proto::GetEphemeralsResponse,
-    "proto.WhoAmIResponse" => proto::WhoAmIResponse,
-    "server.quorum.LearnerInfo" => server::quorum::LearnerInfo,
-    "server.quorum.QuorumPacket" => server::quorum::QuorumPacket,
-    "server.quorum.QuorumAuthPacket" => server::quorum::QuorumAuthPacket,
-    "server.persistence.FileHeader" => server::persistence::FileHeader,
-    "txn.TxnDigest" => txn::TxnDigest,
-    "txn.TxnHeader" => txn::TxnHeader,
-    "txn.CreateTxnV0" => txn::CreateTxnV0,
-    "txn.CreateTxn" => txn::CreateTxn,
-    "txn.CreateTTLTxn" => txn::CreateTtlTxn,
-    "txn.CreateContainerTxn" => txn::CreateContainerTxn,
-    "txn.DeleteTxn" => txn::DeleteTxn,
-    "txn.SetDataTxn" => txn::SetDataTxn,
-    "txn.CheckVersionTxn" => txn::CheckVersionTxn,
-    "txn.SetACLTxn" => txn::SetAclTxn,
-    "txn.SetMaxChildrenTxn" => txn::SetMaxChildrenTxn,
-    "txn.CreateSessionTxn" => txn::CreateSessionTxn,
-    "txn.CloseSessionTxn" => txn::CloseSessionTxn,
-    "txn.ErrorTxn" => txn::ErrorTxn,
-    "txn.Txn" => txn::Txn,
-    "txn.MultiTxn" => txn::MultiTxn,
+    "data.Id" => data::Id, data::IdView<'_>,
+    "data.ACL" => data::Acl, data::AclView<'_>,
+    "data.Stat" => data::Stat, data::Stat,
+    "data.StatPersisted" => data::StatPersisted, data::StatPersisted,
+    "data.ClientInfo" => data::ClientInfo, data::ClientInfoView<'_>,
+    "proto.ConnectRequest" => proto::ConnectRequest, proto::ConnectRequestView<'_>,
+    "proto.ConnectResponse" => proto::ConnectResponse, proto::ConnectResponseView<'_>,
+    "proto.SetWatches" => proto::SetWatches, proto::SetWatchesView<'_>,
+    "proto.SetWatches2" => proto::SetWatches2, proto::SetWatches2View<'_>,
+    "proto.RequestHeader" => proto::RequestHeader, proto::RequestHeader,
+    "proto.MultiHeader" => proto::MultiHeader, proto::MultiHeader,
+    "proto.AuthPacket" => proto::AuthPacket, proto::AuthPacketView<'_>,
+    "proto.ReplyHeader" => proto::ReplyHeader, proto::ReplyHeader,
+    "proto.GetDataRequest" => proto::GetDataRequest, proto::GetDataRequestView<'_>,
+    "proto.SetDataRequest" => proto::SetDataRequest, proto::SetDataRequestView<'_>,
+    "proto.ReconfigRequest" => proto::ReconfigRequest, proto::ReconfigRequestView<'_>,
+    "proto.SetDataResponse" => proto::SetDataResponse, proto::SetDataResponse,
+    "proto.GetSASLRequest" => proto::GetSaslRequest, proto::GetSaslRequestView<'_>,
+    "proto.SetSASLRequest" => proto::SetSaslRequest, proto::SetSaslRequestView<'_>,
+    "proto.SetSASLResponse" => proto::SetSaslResponse, proto::SetSaslResponseView<'_>,
+    "proto.CreateRequest" => proto::CreateRequest, proto::CreateRequestView<'_>,
+    "proto.CreateTTLRequest" => proto::CreateTtlRequest, proto::CreateTtlRequestView<'_>,
+    "proto.DeleteRequest" => proto::DeleteRequest, proto::DeleteRequestView<'_>,
+    "proto.GetChildrenRequest" => proto::GetChildrenRequest, proto::GetChildrenRequestView<'_>,
+    "proto.GetAllChildrenNumberRequest" => proto::GetAllChildrenNumberRequest, proto::GetAllChildrenNumberRequestView<'_>,
+    "proto.GetChildren2Request" => proto::GetChildren2Request, proto::GetChildren2RequestView<'_>,
+    "proto.CheckVersionRequest" => proto::CheckVersionRequest, proto::CheckVersionRequestView<'_>,
+    "proto.GetMaxChildrenRequest" => proto::GetMaxChildrenRequest, proto::GetMaxChildrenRequestView<'_>,
+    "proto.GetMaxChildrenResponse" => proto::GetMaxChildrenResponse, proto::GetMaxChildrenResponse,
+    "proto.SetMaxChildrenRequest" => proto::SetMaxChildrenRequest, proto::SetMaxChildrenRequestView<'_>,
+    "proto.SyncRequest" => proto::SyncRequest, proto::SyncRequestView<'_>,
+    "proto.SyncResponse" => proto::SyncResponse, proto::SyncResponseView<'_>,
+    "proto.GetACLRequest" => proto::GetAclRequest, proto::GetAclRequestView<'_>,
+    "proto.SetACLRequest" => proto::SetAclRequest, proto::SetAclRequestView<'_>,
+    "proto.SetACLResponse" => proto::SetAclResponse, proto::SetAclResponse,
+    "proto.AddWatchRequest" => proto::AddWatchRequest, proto::AddWatchRequestView<'_>,
+    "proto.WatcherEvent" => proto::WatcherEvent, proto::WatcherEventView<'_>,
+    "proto.ErrorResponse" => proto::ErrorResponse, proto::ErrorResponse,
+    "proto.CreateResponse" => proto::CreateResponse, proto::CreateResponseView<'_>,
+    "proto.Create2Response" => proto::Create2Response, proto::Create2ResponseView<'_>,
+    "proto.ExistsRequest" => proto::ExistsRequest, proto::ExistsRequestView<'_>,
+    "proto.ExistsResponse" => proto::ExistsResponse, proto::ExistsResponse,
+    "proto.GetDataResponse" => proto::GetDataResponse, proto::GetDataResponseView<'_>,
+    "proto.GetChildrenResponse" => proto::GetChildrenResponse, proto::GetChildrenResponseView<'_>,
+    "proto.GetAllChildrenNumberResponse" => proto::GetAllChildrenNumberResponse, proto::GetAllChildrenNumberResponse,
+    "proto.GetChildren2Response" => proto::GetChildren2Response, proto::GetChildren2ResponseView<'_>,
+    "proto.GetACLResponse" => proto::GetAclResponse, proto::GetAclResponseView<'_>,
+    "proto.CheckWatchesRequest" => proto::CheckWatchesRequest, proto::CheckWatchesRequestView<'_>,
+    "proto.RemoveWatchesRequest" => proto::RemoveWatchesRequest, proto::RemoveWatchesRequestView<'_>,
+    "proto.GetEphemeralsRequest" => proto::GetEphemeralsRequest, proto::GetEphemeralsRequestView<'_>,
+    "proto.GetEphemeralsResponse" => proto::GetEphemeralsResponse, proto::GetEphemeralsResponseView<'_>,
+    "proto.WhoAmIResponse" => proto::WhoAmIResponse, proto::WhoAmIResponseView<'_>,
+    "server.quorum.LearnerInfo" => server::quorum::LearnerInfo, server::quorum::LearnerInfo,
+    "server.quorum.QuorumPacket" => server::quorum::QuorumPacket, server::quorum::QuorumPacketView<'_>,
+    "server.quorum.QuorumAuthPacket" => server::quorum::QuorumAuthPacket, server::quorum::QuorumAuthPacketView<'_>,
+    "server.persistence.FileHeader" => server::persistence::FileHeader, server::persistence::FileHeader,
+    "txn.TxnDigest" => txn::TxnDigest, txn::TxnDigest,
+    "txn.TxnHeader" => txn::TxnHeader, txn::TxnHeader,
+    "txn.CreateTxnV0" => txn::CreateTxnV0, txn::CreateTxnV0View<'_>,
+    "txn.CreateTxn" => txn::CreateTxn, txn::CreateTxnView<'_>,
+    "txn.CreateTTLTxn" => txn::CreateTtlTxn, txn::CreateTtlTxnView<'_>,
+    "txn.CreateContainerTxn" => txn::CreateContainerTxn, txn::CreateContainerTxnView<'_>,
+    "txn.DeleteTxn" => txn::DeleteTxn, txn::DeleteTxnView<'_>,
+    "txn.SetDataTxn" => txn::SetDataTxn, txn::SetDataTxnView<'_>,
+    "txn.CheckVersionTxn" => txn::CheckVersionTxn, txn::CheckVersionTxnView<'_>,
+    "txn.SetACLTxn" => txn::SetAclTxn, txn::SetAclTxnView<'_>,
+    "txn.SetMaxChildrenTxn" => txn::SetMaxChildrenTxn, txn::SetMaxChildrenTxnView<'_>,
+    "txn.CreateSessionTxn" => txn::CreateSessionTxn, txn::CreateSessionTxn,
+    "txn.CloseSessionTxn" => txn::CloseSessionTxn, txn::CloseSessionTxnView<'_>,
+    "txn.ErrorTxn" => txn::ErrorTxn, txn::ErrorTxn,
+    "txn.Txn" => txn::Txn, txn::TxnView<'_>,
+    "txn.MultiTxn" => txn::MultiTxn, txn::MultiTxnView<'_>,
 }
 
 fn manifest_dir() -> PathBuf {
@@ -225,6 +238,13 @@ fn every_record_round_trips_java_bytes() {
                 "{name}: re-encoded bytes differ\n  java: {bytes:02x?}\n  rust: {again:02x?}"
             )),
             Err(e) => failures.push(format!("{name}: decode failed: {e}")),
+        }
+        match view_round_trip(name, bytes) {
+            Ok(again) if &again == bytes => {}
+            Ok(again) => failures.push(format!(
+                "{name} (view): re-encoded bytes differ\n  java: {bytes:02x?}\n  rust: {again:02x?}"
+            )),
+            Err(e) => failures.push(format!("{name} (view): decode failed: {e}")),
         }
     }
     assert!(

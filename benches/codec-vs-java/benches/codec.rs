@@ -31,6 +31,9 @@ fn codec(c: &mut Criterion) {
         group.bench_function("decode_slice", |b| {
             b.iter(|| case.decode_slice(black_box(&bytes)))
         });
+        group.bench_function("decode_view", |b| {
+            b.iter(|| case.decode_view(black_box(&bytes)))
+        });
         group.bench_function("decode_bytes", |b| {
             b.iter(|| case.decode_bytes(black_box(bytes.clone())))
         });

@@ -13,9 +13,10 @@ use bytes::{Bytes, BytesMut};
 use jute::Jute;
 use zk_records::data::{Acl, Id, Stat};
 use zk_records::proto::{
-    CreateRequest, GetChildrenResponse, GetDataResponse, ReplyHeader, SetWatches2,
+    CreateRequest, CreateRequestView, GetChildrenResponse, GetChildrenResponseView,
+    GetDataResponse, GetDataResponseView, ReplyHeader, SetWatches2, SetWatches2View,
 };
-use zk_records::txn::{CreateTxn, DeleteTxn, MultiTxn, SetDataTxn, Txn};
+use zk_records::txn::{CreateTxn, DeleteTxn, MultiTxn, MultiTxnView, SetDataTxn, Txn};
 
 /// A typical `Stat` with non-trivial values in every field.
 pub fn stat() -> Stat {
@@ -174,14 +175,20 @@ pub struct Case {
     encode: Box<dyn Fn(&mut BytesMut)>,
     decode_slice: DecodeSlice,
     decode_bytes: Box<dyn Fn(Bytes) -> bool>,
+    decode_view: fn(&[u8]) -> bool,
 }
 
 /// A type-erased decode from a slice.
 type DecodeSlice = Box<dyn Fn(&[u8]) -> bool>;
 
 impl Case {
-    /// A case for `value`.
-    pub fn new<T: Jute + 'static>(name: &'static str, java: &'static str, value: T) -> Self {
+    /// A case for `value`; `decode_view` decodes its bytes as the record's borrowed view.
+    pub fn new<T: Jute + 'static>(
+        name: &'static str,
+        java: &'static str,
+        value: T,
+        decode_view: fn(&[u8]) -> bool,
+    ) -> Self {
         let bytes = Bytes::from(jute::to_vec(&value));
         Self {
             name,
@@ -190,6 +197,7 @@ impl Case {
             encode: Box::new(move |buf| black_box(&value).encode(buf)),
             decode_slice: Box::new(|b| jute::from_slice::<T>(b).map(black_box).is_ok()),
             decode_bytes: Box::new(|b| jute::from_bytes::<T>(b).map(black_box).is_ok()),
+            decode_view,
         }
     }
 
@@ -207,39 +215,65 @@ impl Case {
     pub fn decode_bytes(&self, bytes: Bytes) -> bool {
         (self.decode_bytes)(bytes)
     }
+
+    /// Decodes the borrowed view from a slice (text and buffers borrowed); `true` on success.
+    pub fn decode_view(&self, bytes: &[u8]) -> bool {
+        (self.decode_view)(bytes)
+    }
 }
 
 /// The records of the issue, in table order.
 pub fn cases() -> Vec<Case> {
+    /// A borrowed-view decoder for the case's bytes.
+    macro_rules! view {
+        ($ty:ty) => {
+            |b: &[u8]| jute::view::<$ty>(b).map(black_box).is_ok()
+        };
+    }
     vec![
-        Case::new("Stat", "data.Stat", stat()),
-        Case::new("ReplyHeader", "proto.ReplyHeader", reply_header()),
+        Case::new("Stat", "data.Stat", stat(), view!(Stat)),
+        Case::new(
+            "ReplyHeader",
+            "proto.ReplyHeader",
+            reply_header(),
+            view!(ReplyHeader),
+        ),
         Case::new(
             "GetDataReply_1KiB",
             "proto.ReplyHeader + proto.GetDataResponse",
             get_data_reply(1024),
+            view!((ReplyHeader, GetDataResponseView<'_>)),
         ),
         Case::new(
             "GetDataReply_512KiB",
             "proto.ReplyHeader + proto.GetDataResponse",
             get_data_reply(512 * 1024),
+            view!((ReplyHeader, GetDataResponseView<'_>)),
         ),
         Case::new(
             "GetChildrenResponse_1000",
             "proto.GetChildrenResponse",
             get_children_response(1000),
+            view!(GetChildrenResponseView<'_>),
         ),
         Case::new(
             "SetWatches2_10000",
             "proto.SetWatches2",
             set_watches2(10_000),
+            view!(SetWatches2View<'_>),
         ),
         Case::new(
             "CreateRequest_3ACL",
             "proto.CreateRequest",
             create_request(),
+            view!(CreateRequestView<'_>),
         ),
-        Case::new("MultiTxn_4", "txn.MultiTxn", multi_txn()),
+        Case::new(
+            "MultiTxn_4",
+            "txn.MultiTxn",
+            multi_txn(),
+            view!(MultiTxnView<'_>),
+        ),
     ]
 }
 

@@ -63,18 +63,28 @@ fn decoding_reply_header_does_not_allocate() {
 }
 
 /// Reports (and bounds) the allocations of every record of the comparison: one per owned
-/// string or copied buffer and one per vector, none per `Bytes` field decoded from `Bytes`.
+/// string or copied buffer and one per vector, none per `Bytes` field decoded from `Bytes`,
+/// and for views only the vectors.
 fn allocation_counts_of_the_other_records() {
-    println!("record\tdecode from &[u8]\tdecode from Bytes\tencode into presized BytesMut");
+    println!(
+        "record\tdecode from &[u8]\tdecode from Bytes\tdecode view\tencode into presized BytesMut"
+    );
     for case in codec_bench::cases() {
         let bytes = case.bytes.clone();
         let slice = allocations(|| assert!(case.decode_slice(&bytes)));
         let input = bytes.clone();
         let shared = allocations(|| assert!(case.decode_bytes(input)));
+        let view = allocations(|| assert!(case.decode_view(&bytes)));
         let mut buf = bytes::BytesMut::with_capacity(bytes.len());
         let encode = allocations(|| case.encode(&mut buf));
-        println!("{}\t{slice}\t{shared}\t{encode}", case.name);
+        println!("{}\t{slice}\t{shared}\t{view}\t{encode}", case.name);
         assert_eq!(encode, 0, "{}: encoding into a presized buffer", case.name);
         assert!(shared <= slice, "{}", case.name);
+        // A view allocates only its vectors (one per vector, none per string or buffer).
+        assert!(
+            view <= shared,
+            "{}: {view} allocations for a view",
+            case.name
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Runs one operation of one record a fixed number of times, for instruction counts under
 //! `valgrind --tool=callgrind` or `perf stat -e instructions` (subtract a run with 0 iterations).
 //!
-//! Usage: `codec-profile NAME encode|decode_slice|decode_bytes ITERATIONS`
+//! Usage: `codec-profile NAME encode|decode_slice|decode_bytes|decode_view ITERATIONS`
 #![allow(clippy::print_stdout)]
 
 use std::hint::black_box;
@@ -11,7 +11,10 @@ use bytes::BytesMut;
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [name, op, iters] = args.as_slice() else {
-        return Err("usage: codec-profile NAME encode|decode_slice|decode_bytes ITERATIONS".into());
+        return Err(
+            "usage: codec-profile NAME encode|decode_slice|decode_bytes|decode_view ITERATIONS"
+                .into(),
+        );
     };
     let iters: u64 = iters.parse().map_err(|e| format!("{e}"))?;
     let case = codec_bench::cases()
@@ -30,6 +33,9 @@ fn main() -> Result<(), String> {
             }
             "decode_slice" => {
                 black_box(case.decode_slice(black_box(&bytes)));
+            }
+            "decode_view" => {
+                black_box(case.decode_view(black_box(&bytes)));
             }
             "decode_bytes" => {
                 black_box(case.decode_bytes(black_box(bytes.clone())));

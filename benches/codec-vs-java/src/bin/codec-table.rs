@@ -33,7 +33,7 @@ fn main() -> Result<(), String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    println!("record\tbytes\tmemcpy\talloc_copy\tencode\tdecode_slice\tdecode_bytes");
+    println!("record\tbytes\tmemcpy\talloc_copy\tencode\tdecode_slice\tdecode_bytes\tdecode_view");
     for case in cases() {
         if only.as_deref().is_some_and(|o| o != case.name) {
             continue;
@@ -44,7 +44,10 @@ fn main() -> Result<(), String> {
             let path = format!("{dir}/{}.bin", case.name);
             std::fs::write(&path, &bytes).map_err(|e| format!("{path}: {e}"))?;
         }
-        if !case.decode_slice(&bytes) || !case.decode_bytes(bytes.clone()) {
+        if !case.decode_slice(&bytes)
+            || !case.decode_bytes(bytes.clone())
+            || !case.decode_view(&bytes)
+        {
             return Err(format!("{}: does not decode", case.name));
         }
         let mut dst = vec![0u8; bytes.len()];
@@ -70,8 +73,11 @@ fn main() -> Result<(), String> {
         let decode_bytes = method.measure(|| {
             black_box(case.decode_bytes(black_box(bytes.clone())));
         });
+        let decode_view = method.measure(|| {
+            black_box(case.decode_view(black_box(&bytes)));
+        });
         println!(
-            "{}\t{}\t{memcpy:.1}\t{alloc_copy:.1}\t{encode:.1}\t{decode_slice:.1}\t{decode_bytes:.1}",
+            "{}\t{}\t{memcpy:.1}\t{alloc_copy:.1}\t{encode:.1}\t{decode_slice:.1}\t{decode_bytes:.1}\t{decode_view:.1}",
             case.name,
             bytes.len()
         );
