@@ -3,11 +3,13 @@
 //! Seeds are Java's golden bytes and encodings of sample records; each round mutates a seed
 //! (bit flips, interesting bytes, hostile length prefixes, insertions, deletions, truncation,
 //! splices) and decodes it as several types. Properties: decoding never panics, an error's
-//! offset lies within the input, and a successful decode re-encodes to a fixed point.
+//! offset lies within the input, a successful decode re-encodes to a fixed point, and borrowed
+//! views and `Utf8Bytes` records decode exactly like their owned counterparts.
 //!
 //! The suite runs a bounded number of rounds; for a long run:
 //! `JUTE_FUZZ_SECONDS=600 cargo test --release -p jute --test fuzz_decode -- --nocapture`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -42,6 +44,41 @@ struct Record {
 struct Tree {
     name: String,
     children: Vec<Tree>,
+}
+
+/// `Record` as a borrowed view: must decode exactly like it (differential target).
+#[derive(Jute, Debug, Clone, PartialEq)]
+#[jute(name = "Record")]
+struct RecordView<'a> {
+    b: i8,
+    flag: bool,
+    i: i32,
+    l: i64,
+    d: f64,
+    path: Cow<'a, str>,
+    data: Cow<'a, [u8]>,
+    acl: Vec<AclView<'a>>,
+    nullable: Option<Vec<Cow<'a, str>>>,
+    grid: Vec<Vec<i32>>,
+    map: BTreeMap<Cow<'a, str>, Cow<'a, [u8]>>,
+    #[jute(trailing)]
+    read_only: Option<bool>,
+}
+
+#[derive(Jute, Debug, Clone, PartialEq)]
+#[jute(name = "Acl")]
+struct AclView<'a> {
+    perms: i32,
+    scheme: Cow<'a, str>,
+    id: Cow<'a, str>,
+}
+
+/// `Tree` with shared strings, decoded from `Bytes` (differential target).
+#[derive(Jute, Debug, Clone, PartialEq)]
+#[jute(name = "Tree")]
+struct SharedTree {
+    name: jute::Utf8Bytes,
+    children: Vec<SharedTree>,
 }
 
 /// xorshift64*: deterministic, dependency-free.
@@ -185,6 +222,21 @@ fn check<T: Jute>(input: &[u8]) -> bool {
     }
 }
 
+/// Decodes `input` as `Owned` and as `Other` (a view from the slice, or shared strings from
+/// `Bytes`): both succeed with the same bytes re-encoded, or fail with the same error.
+fn differential<Owned: Jute, Other: Jute>(input: &[u8], other: Result<Other, jute::Error>) {
+    let owned = jute::from_slice::<Owned>(input);
+    match (owned, other) {
+        (Ok(a), Ok(b)) => assert_eq!(jute::to_vec(&a), jute::to_vec(&b), "{input:02x?}"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{input:02x?}"),
+        (a, b) => panic!(
+            "decoders disagree on {input:02x?}: {:?} vs {:?}",
+            a.map(|_| ()),
+            b.map(|_| ())
+        ),
+    }
+}
+
 #[test]
 fn fuzz_decode() {
     let seconds: Option<u64> = std::env::var("JUTE_FUZZ_SECONDS")
@@ -212,6 +264,8 @@ fn fuzz_decode() {
             check::<BTreeMap<i32, Vec<i64>>>(&input),
             check::<(i64, Bytes)>(&input),
         ];
+        differential::<Record, RecordView<'_>>(&input, jute::view(&input));
+        differential::<Tree, SharedTree>(&input, jute::from_bytes(Bytes::from(input.clone())));
         decoded += ok.iter().filter(|&&ok| ok).count() as u64;
         rounds += 1;
     }
