@@ -259,25 +259,9 @@ fn validate_config(config: &Config, schema: &Schema, records: &[&Record]) -> Res
 
 /// Which records hold a `ustring` or `buffer`, directly or through the records they contain.
 fn borrowing_records(records: &[&Record]) -> HashMap<String, bool> {
-    let mut borrows: HashMap<String, bool> = records
-        .iter()
-        .map(|r| (r.qualified_name(), false))
-        .collect();
-    loop {
-        let mut changed = false;
-        for r in records {
-            let q = r.qualified_name();
-            if borrows.get(&q) == Some(&false)
-                && r.fields.iter().any(|f| type_borrows(&f.ty, &borrows))
-            {
-                borrows.insert(q, true);
-                changed = true;
-            }
-        }
-        if !changed {
-            return borrows;
-        }
-    }
+    fixed_point(records, false, |r, borrows| {
+        r.fields.iter().any(|f| type_borrows(&f.ty, borrows))
+    })
 }
 
 fn type_borrows(ty: &Type, borrows: &HashMap<String, bool>) -> bool {
@@ -293,19 +277,34 @@ fn type_borrows(ty: &Type, borrows: &HashMap<String, bool>) -> bool {
 /// Which records can derive `Eq` and `Hash`: those without floating point anywhere inside,
 /// following record references to a fixed point.
 fn eq_records(records: &[&Record]) -> HashMap<String, bool> {
-    let mut eq: HashMap<String, bool> =
-        records.iter().map(|r| (r.qualified_name(), true)).collect();
+    fixed_point(records, true, |r, eq| {
+        !r.fields.iter().all(|f| type_allows_eq(&f.ty, eq))
+    })
+}
+
+/// A per-record flag that starts at `start` for every record and flips for a record once
+/// `flips(record, flags)` says so, repeated until nothing changes (record references make a
+/// record's flag depend on others').
+fn fixed_point(
+    records: &[&Record],
+    start: bool,
+    flips: impl Fn(&Record, &HashMap<String, bool>) -> bool,
+) -> HashMap<String, bool> {
+    let mut flags: HashMap<String, bool> = records
+        .iter()
+        .map(|r| (r.qualified_name(), start))
+        .collect();
     loop {
         let mut changed = false;
         for r in records {
             let q = r.qualified_name();
-            if eq.get(&q) == Some(&true) && !r.fields.iter().all(|f| type_allows_eq(&f.ty, &eq)) {
-                eq.insert(q, false);
+            if flags.get(&q) == Some(&start) && flips(r, &flags) {
+                flags.insert(q, !start);
                 changed = true;
             }
         }
         if !changed {
-            return eq;
+            return flags;
         }
     }
 }

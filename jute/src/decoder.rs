@@ -80,6 +80,18 @@ impl<B: Buf> Decoder<B> {
         self.limits
     }
 
+    /// Fails with [`ErrorKind::TrailingBytes`] unless the whole input was consumed.
+    #[inline]
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        match self.remaining() {
+            0 => Ok(()),
+            count => Err(Error::new(
+                ErrorKind::TrailingBytes { count },
+                self.offset(),
+            )),
+        }
+    }
+
     /// Gives back the underlying buffer, positioned after what was decoded.
     pub fn into_inner(self) -> B {
         self.buf

@@ -219,14 +219,7 @@ pub fn from_bytes<T: Jute>(bytes: Bytes) -> Result<T, Error> {
 pub fn from_buf_with_limits<T: Jute, B: Buf>(buf: B, limits: Limits) -> Result<T, Error> {
     let mut d = Decoder::with_limits(buf, limits);
     let value = T::decode(&mut d)?;
-    if d.remaining() != 0 {
-        return Err(Error::new(
-            ErrorKind::TrailingBytes {
-                count: d.remaining(),
-            },
-            d.offset(),
-        ));
-    }
+    d.finish()?;
     Ok(value)
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use bytes::{Buf, BufMut, Bytes};
 
 use crate::decoder::Decoder;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::utf8_bytes::Utf8Bytes;
 use crate::{Jute, Nullable};
 
@@ -60,14 +60,7 @@ pub trait NullableView<'de>: JuteView<'de> + Default {
 pub fn view<'de, T: JuteView<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
     let mut d = Decoder::new(bytes);
     let value = T::decode_view(&mut d)?;
-    if d.remaining() != 0 {
-        return Err(Error::new(
-            ErrorKind::TrailingBytes {
-                count: d.remaining(),
-            },
-            d.offset(),
-        ));
-    }
+    d.finish()?;
     Ok(value)
 }
 
