@@ -327,7 +327,7 @@ mod tests {
         let trailing = view::<i32>(&[0, 0, 0, 1, 9]).unwrap_err();
         assert!(matches!(
             trailing.kind(),
-            ErrorKind::TrailingBytes { count: 1 }
+            crate::ErrorKind::TrailingBytes { count: 1 }
         ));
     }
 }
