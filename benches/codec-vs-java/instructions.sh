@@ -7,7 +7,7 @@ set -euo pipefail
 bin=${CARGO_TARGET_DIR:-target}/release/codec-profile
 n=${1:-2000}; shift || true
 records=("$@")
-[ ${#records[@]} -gt 0 ] || records=(Stat ReplyHeader GetDataReply_1KiB GetDataReply_512KiB GetChildrenResponse_1000 SetWatches2_10000 CreateRequest_3ACL MultiTxn_4)
+[ ${#records[@]} -gt 0 ] || records=(Stat ReplyHeader GetDataReply_1KiB GetDataReply_512KiB GetChildrenResponse_1000 SetWatches2_10000 CreateRequest_3ACL MultiTxn_4 ReconfigRequest_512KiB)
 ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 | sed -n 's/.*Collected : //p'; }
 printf "record\tencode\tdecode_slice\tdecode_bytes\tdecode_view\n"
 for r in "${records[@]}"; do

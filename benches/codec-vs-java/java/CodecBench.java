@@ -27,6 +27,7 @@ import org.apache.zookeeper.data.Stat;
 import org.apache.zookeeper.proto.CreateRequest;
 import org.apache.zookeeper.proto.GetChildrenResponse;
 import org.apache.zookeeper.proto.GetDataResponse;
+import org.apache.zookeeper.proto.ReconfigRequest;
 import org.apache.zookeeper.proto.ReplyHeader;
 import org.apache.zookeeper.proto.SetWatches2;
 import org.apache.zookeeper.txn.MultiTxn;
@@ -53,6 +54,7 @@ public class CodecBench {
             case "SetWatches2_10000": return List.of(SetWatches2::new);
             case "CreateRequest_3ACL": return List.of(CreateRequest::new);
             case "MultiTxn_4": return List.of(MultiTxn::new);
+            case "ReconfigRequest_512KiB": return List.of(ReconfigRequest::new);
             default: throw new IllegalArgumentException("unknown case " + name);
         }
     }
@@ -60,6 +62,7 @@ public class CodecBench {
     static final String[] CASES = {
         "Stat", "ReplyHeader", "GetDataReply_1KiB", "GetDataReply_512KiB",
         "GetChildrenResponse_1000", "SetWatches2_10000", "CreateRequest_3ACL", "MultiTxn_4",
+        "ReconfigRequest_512KiB",
     };
 
     /** The same method as the Rust side's `Method::measure`: median ns/op of timed batches. */

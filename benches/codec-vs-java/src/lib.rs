@@ -14,7 +14,8 @@ use jute::Jute;
 use zk_records::data::{Acl, Id, Stat};
 use zk_records::proto::{
     CreateRequest, CreateRequestView, GetChildrenResponse, GetChildrenResponseView,
-    GetDataResponse, GetDataResponseView, ReplyHeader, SetWatches2, SetWatches2View,
+    GetDataResponse, GetDataResponseView, ReconfigRequest, ReconfigRequestView, ReplyHeader,
+    SetWatches2, SetWatches2View,
 };
 use zk_records::txn::{CreateTxn, DeleteTxn, MultiTxn, MultiTxnView, SetDataTxn, Txn};
 
@@ -124,6 +125,25 @@ pub fn create_request() -> CreateRequest {
         data: Some(data(128)),
         acl: acls(),
         flags: 0,
+    }
+}
+
+/// A reconfig request adding servers, with a `joiningServers` string of about `len` bytes
+/// (`server.N=host:port:port;clientPort,...`): the large-string case.
+pub fn reconfig_request(len: usize) -> ReconfigRequest {
+    let mut joining = String::with_capacity(len + 64);
+    let mut n = 1;
+    while joining.len() < len {
+        joining.push_str(&format!(
+            "server.{n}=zk-{n}.example.internal:2888:3888:participant;2181,"
+        ));
+        n += 1;
+    }
+    ReconfigRequest {
+        joining_servers: Some(joining.into()),
+        leaving_servers: None,
+        new_members: None,
+        cur_config_id: -1,
     }
 }
 
@@ -273,6 +293,12 @@ pub fn cases() -> Vec<Case> {
             "txn.MultiTxn",
             multi_txn(),
             view!(MultiTxnView<'_>),
+        ),
+        Case::new(
+            "ReconfigRequest_512KiB",
+            "proto.ReconfigRequest",
+            reconfig_request(512 * 1024),
+            view!(ReconfigRequestView<'_>),
         ),
     ]
 }
