@@ -578,11 +578,17 @@ impl Task {
 
         let rw_server = self.ro.probe(&self.config.hosts);
         tokio::pin!(rw_server);
+        // When to look at the clock next: a ping, the read timeout or the close deadline.
+        // One timer for the whole connection, moved only when it fires (sends and receives
+        // only push the deadlines later) or a close brings one closer: a fresh `sleep_until`
+        // per loop turn cost a timer-wheel insertion and removal per request.
+        let wake_at = |close: Option<Instant>, last_send: Instant, last_recv: Instant| match close {
+            Some(d) => d.min(last_recv + read_timeout),
+            None => (last_send + ping_every).min(last_recv + read_timeout),
+        };
+        let timer = tokio::time::sleep_until(wake_at(close_deadline, last_send, last_recv));
+        tokio::pin!(timer);
         let end = loop {
-            let wake = match close_deadline {
-                Some(d) => d.min(last_recv + read_timeout),
-                None => (last_send + ping_every).min(last_recv + read_timeout),
-            };
             if rbuf.capacity() - rbuf.len() < 8 * 1024 {
                 rbuf.reserve(64 * 1024);
             }
@@ -612,23 +618,48 @@ impl Task {
                     Err(e) => break End::Disconnected(format!("write failed: {e}")),
                 },
                 cmd = self.commands.recv(), if out.len() < WRITE_HIGH_WATER && !self.closing => {
-                    let Some(cmd) = cmd else {
-                        // Every handle is gone without a close: close the session.
-                        close_deadline = self.command(Command::Close(None), &mut out, &mut pending);
-                        continue;
-                    };
-                    if let Some(d) = self.command(cmd, &mut out, &mut pending) {
-                        close_deadline.get_or_insert(d);
-                    }
-                    // Batch whatever else is queued into the same write.
-                    while out.len() < WRITE_HIGH_WATER && !self.closing {
-                        match self.commands.try_recv() {
-                            Ok(cmd) => {
-                                if let Some(d) = self.command(cmd, &mut out, &mut pending) {
-                                    close_deadline.get_or_insert(d);
+                    let close_before = close_deadline;
+                    match cmd {
+                        Some(cmd) => {
+                            if let Some(d) = self.command(cmd, &mut out, &mut pending) {
+                                close_deadline.get_or_insert(d);
+                            }
+                            // Batch whatever else is queued into the same write.
+                            while out.len() < WRITE_HIGH_WATER && !self.closing {
+                                match self.commands.try_recv() {
+                                    Ok(cmd) => {
+                                        if let Some(d) = self.command(cmd, &mut out, &mut pending)
+                                        {
+                                            close_deadline.get_or_insert(d);
+                                        }
+                                    }
+                                    Err(_) => break,
                                 }
                             }
-                            Err(_) => break,
+                        }
+                        // Every handle is gone without a close: close the session.
+                        None => {
+                            close_deadline =
+                                self.command(Command::Close(None), &mut out, &mut pending);
+                        }
+                    }
+                    if close_deadline != close_before {
+                        let at = wake_at(close_deadline, last_send, last_recv);
+                        if at < timer.deadline() {
+                            timer.as_mut().reset(at);
+                        }
+                    }
+                    // Write now rather than on the next turn of the loop (one turn of
+                    // `select!` less per request); what the socket does not take waits for
+                    // the write branch.
+                    if !out.is_empty() {
+                        match wr.try_write(&out) {
+                            Ok(n) => {
+                                let _ = out.split_to(n);
+                                last_send = Instant::now();
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                            Err(e) => break End::Disconnected(format!("write failed: {e}")),
                         }
                     }
                 },
@@ -636,7 +667,7 @@ impl Task {
                     self.ro.set_found(found.clone());
                     break End::Disconnected(format!("read-write server {found} found"));
                 },
-                _ = tokio::time::sleep_until(wake) => {
+                () = &mut timer => {
                     let now = Instant::now();
                     if close_deadline.is_some_and(|d| now >= d) {
                         break End::Terminal(SessionState::Closed);
@@ -650,6 +681,13 @@ impl Task {
                         tracing::trace!("ping");
                         pipeline::encode_header_only(&mut out, pipeline::PING_XID, OpCode::Ping);
                     }
+                    let mut at = wake_at(close_deadline, last_send, last_recv);
+                    if at <= now {
+                        // Only a ping can be overdue here, behind bytes the socket has not
+                        // taken yet: look again a ping interval from now, not at once.
+                        at = wake_at(close_deadline, now, last_recv);
+                    }
+                    timer.as_mut().reset(at);
                 },
             }
         };
