@@ -197,12 +197,23 @@ struct Shared {
     /// Count mode: operations still to measure.
     remaining: Option<AtomicI64>,
     stop: AtomicBool,
-    /// Open loop: start times from the dispatcher thread, taken by whichever lane is free.
-    arrivals: Option<tokio::sync::Mutex<mpsc::UnboundedReceiver<Instant>>>,
+    /// Open loop: the lanes waiting for a slot and the slots waiting for a lane.
+    arrivals: Option<Mutex<Arrivals>>,
     /// Unique suffixes for created nodes.
     seq: AtomicU64,
     /// Nodes created by this run, deleted by `delete` operations.
     created: Mutex<VecDeque<String>>,
+}
+
+/// Open loop: what the dispatcher thread and the lanes share. A slot goes to an idle lane
+/// (woken through its own channel); with every lane busy it waits here, and the next lane to
+/// finish takes it (its latency counts from the scheduled time).
+#[derive(Default)]
+struct Arrivals {
+    /// Lanes (by number) waiting on their channel.
+    idle: Vec<usize>,
+    /// Slots no lane was free for, oldest first.
+    late: VecDeque<Instant>,
 }
 
 /// What one worker measured.
@@ -227,15 +238,13 @@ async fn workload(
     }
     let now = Instant::now();
     let measure_start = now + args.warmup;
-    let (arrivals, dispatcher_stop) = if args.rate > 0.0 {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let interval = Duration::from_secs_f64(1.0 / args.rate);
-        let flag = stop.clone();
-        std::thread::spawn(move || dispatch(tx, now.into_std(), interval, &flag));
-        (Some(tokio::sync::Mutex::new(rx)), Some(stop))
+    let lanes = args.sessions * args.pipeline;
+    // Open loop: one channel per lane, the senders for the dispatcher thread (started below,
+    // once `shared` exists).
+    let (lane_tx, mut lane_rx): (Vec<_>, Vec<_>) = if args.rate > 0.0 {
+        (0..lanes).map(|_| mpsc::unbounded_channel()).unzip()
     } else {
-        (None, None)
+        (Vec::new(), Vec::new())
     };
     let shared = Arc::new(Shared {
         mix,
@@ -246,17 +255,31 @@ async fn workload(
         measure_end: args.count.is_none().then(|| measure_start + args.duration),
         remaining: args.count.map(|c| AtomicI64::new(c as i64)),
         stop: AtomicBool::new(false),
-        arrivals,
+        arrivals: (args.rate > 0.0).then(|| Mutex::new(Arrivals::default())),
         seq: AtomicU64::new(0),
         created: Mutex::new(VecDeque::new()),
     });
     let mut workers = JoinSet::new();
+    let mut lane_rx = lane_rx.drain(..);
     for (s, client) in clients.iter().enumerate() {
         for w in 0..args.pipeline {
-            let seed = (s * args.pipeline + w) as u64 + 1;
-            workers.spawn(worker(client.clone(), shared.clone(), seed));
+            let lane = s * args.pipeline + w;
+            let slots = lane_rx.next().map(|rx| (lane, rx));
+            workers.spawn(worker(
+                client.clone(),
+                shared.clone(),
+                lane as u64 + 1,
+                slots,
+            ));
         }
     }
+    let dispatcher_stop = (args.rate > 0.0).then(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let interval = Duration::from_secs_f64(1.0 / args.rate);
+        let (flag, shared) = (stop.clone(), shared.clone());
+        std::thread::spawn(move || dispatch(&shared, lane_tx, now.into_std(), interval, &flag));
+        stop
+    });
     tokio::time::sleep_until(measure_start).await;
     let cpu0 = procfs::cpu_time("self");
     let server_cpu0 = server_pid.and_then(|p| procfs::cpu_time(&p.to_string()));
@@ -316,16 +339,24 @@ async fn workload(
 }
 
 /// The open-loop arrival process (a thread, as in the Java and Python harnesses, so start times
-/// are as precise as the OS sleeps rather than tokio's millisecond timer): sends each slot's
-/// start time to the lanes. A slot whose time has not come is waited for, and then counts
-/// from the wake-up (timer lateness is the load generator's, not the client's); when the lanes
-/// fall behind, slots queue in the channel and their latency counts from the scheduled time.
+/// are as precise as the OS sleeps rather than tokio's millisecond timer): hands each slot's
+/// start time to an idle lane. A slot whose time has not come is waited for, and then counts
+/// from the wake-up (timer lateness is the load generator's, not the client's); when every lane
+/// is busy, slots queue in [`Arrivals::late`] and their latency counts from the scheduled time.
+///
+/// Each lane has its own channel, so a slot wakes exactly the lane that runs it (lanes sharing
+/// one receiver behind an async mutex cost a second task wake-up per slot: the mutex's next
+/// waiter).
 fn dispatch(
-    tx: mpsc::UnboundedSender<Instant>,
+    shared: &Shared,
+    lanes: Vec<mpsc::UnboundedSender<Instant>>,
     first: std::time::Instant,
     interval: Duration,
     stop: &AtomicBool,
 ) {
+    let Some(arrivals) = &shared.arrivals else {
+        return;
+    };
     for k in 0u64.. {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -338,26 +369,62 @@ fn dispatch(
         } else {
             slot
         };
-        if tx.send(Instant::from_std(start)).is_err() {
-            break;
+        let start = Instant::from_std(start);
+        let idle = match arrivals.lock() {
+            Ok(mut a) => {
+                let lane = a.idle.pop();
+                if lane.is_none() {
+                    a.late.push_back(start);
+                }
+                lane
+            }
+            Err(_) => break,
+        };
+        if let Some(tx) = idle.and_then(|lane| lanes.get(lane)) {
+            if tx.send(start).is_err() {
+                break;
+            }
         }
     }
+    // Dropping the senders ends the lanes that wait for a slot.
 }
 
-/// One closed-loop (or open-loop) lane: at most one request outstanding.
-async fn worker(client: Client, shared: Arc<Shared>, seed: u64) -> WorkerResult {
+/// One closed-loop (or open-loop) lane: at most one request outstanding. Open loop: `slots` is
+/// the lane's number and the channel the dispatcher wakes it through.
+async fn worker(
+    client: Client,
+    shared: Arc<Shared>,
+    seed: u64,
+    mut slots: Option<(usize, mpsc::UnboundedReceiver<Instant>)>,
+) -> WorkerResult {
     let mut rng = Rng::new(seed);
     let mut result = WorkerResult::default();
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             break;
         }
-        let start = match &shared.arrivals {
-            None => Instant::now(),
-            Some(arrivals) => match arrivals.lock().await.recv().await {
-                Some(start) => start,
-                None => break,
-            },
+        let start = match (&shared.arrivals, &mut slots) {
+            (Some(arrivals), Some((lane, rx))) => {
+                // A slot that waited for a free lane, or else wait for the dispatcher.
+                let late = match arrivals.lock() {
+                    Ok(mut a) => {
+                        let late = a.late.pop_front();
+                        if late.is_none() {
+                            a.idle.push(*lane);
+                        }
+                        late
+                    }
+                    Err(_) => break,
+                };
+                match late {
+                    Some(start) => start,
+                    None => match rx.recv().await {
+                        Some(start) => start,
+                        None => break,
+                    },
+                }
+            }
+            _ => Instant::now(),
         };
         let kind = shared.mix.pick(&mut rng);
         let outcome = one_op(&client, &shared, kind, &mut rng).await;

@@ -15,11 +15,14 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -147,6 +150,36 @@ enum End {
     Disconnected(String),
     /// The session ended.
     Terminal(SessionState),
+}
+
+/// One connection while it is served: the socket halves, the buffers, what is waiting for a
+/// reply, and the clocks of the ping and read timeouts.
+struct Conn {
+    rd: OwnedReadHalf,
+    wr: OwnedWriteHalf,
+    rbuf: BytesMut,
+    /// Encoded and not yet written.
+    out: BytesMut,
+    pending: PendingQueue,
+    /// No complete frame for this long ends the connection (2/3 of the session timeout).
+    read_timeout: Duration,
+    /// Nothing sent for this long sends a ping.
+    ping_every: Duration,
+    last_recv: Instant,
+    last_send: Instant,
+    /// Set once a close is sent: when to give up waiting for the server's answer.
+    close_deadline: Option<Instant>,
+}
+
+impl Conn {
+    /// When the timer must look at the clock next.
+    fn wake_at(&self) -> Instant {
+        let read = self.last_recv + self.read_timeout;
+        match self.close_deadline {
+            Some(d) => d.min(read),
+            None => (self.last_send + self.ping_every).min(read),
+        }
+    }
 }
 
 /// The connection task's state.
@@ -548,124 +581,207 @@ impl Task {
     }
 
     /// Serves one connection until it breaks or the session ends.
-    async fn serve(&mut self, stream: TcpStream, mut rbuf: BytesMut) -> End {
-        let (mut rd, mut wr) = stream.into_split();
-        let mut out = BytesMut::with_capacity(64 * 1024);
-        let mut pending = PendingQueue::default();
-        let negotiated = self.negotiated;
-        let read_timeout = negotiated * 2 / 3;
-        let ping_every = read_timeout / 2;
-        let mut last_recv = Instant::now();
-        let mut last_send = Instant::now();
-        let mut close_deadline: Option<Instant> = None;
+    async fn serve(&mut self, stream: TcpStream, rbuf: BytesMut) -> End {
+        let (rd, wr) = stream.into_split();
+        let read_timeout = self.negotiated * 2 / 3;
+        let now = Instant::now();
+        let mut conn = Conn {
+            rd,
+            wr,
+            rbuf,
+            out: BytesMut::with_capacity(64 * 1024),
+            pending: PendingQueue::default(),
+            read_timeout,
+            ping_every: read_timeout / 2,
+            last_recv: now,
+            last_send: now,
+            close_deadline: None,
+        };
 
         // Prime the connection: credentials, then watches, then what queued up meanwhile.
         for (scheme, auth) in &self.auths {
-            pipeline::encode_auth(&mut out, scheme, auth);
-            pending.auths.push_back(None);
+            pipeline::encode_auth(&mut conn.out, scheme, auth);
+            conn.pending.auths.push_back(None);
         }
-        self.encode_set_watches(&mut out);
+        self.encode_set_watches(&mut conn.out);
         if self.closing {
             // A close whose connection broke before the server answered: send it again.
             self.closing = false;
-            close_deadline = self.command(Command::Close(None), &mut out, &mut pending);
+            conn.close_deadline =
+                self.command(Command::Close(None), &mut conn.out, &mut conn.pending);
         }
         while let Some(cmd) = self.backlog.pop_front() {
-            if let Some(deadline) = self.command(cmd, &mut out, &mut pending) {
-                close_deadline.get_or_insert(deadline);
+            if let Some(deadline) = self.command(cmd, &mut conn.out, &mut conn.pending) {
+                conn.close_deadline.get_or_insert(deadline);
             }
         }
 
         let rw_server = self.ro.probe(&self.config.hosts);
         tokio::pin!(rw_server);
-        let end = loop {
-            let wake = match close_deadline {
-                Some(d) => d.min(last_recv + read_timeout),
-                None => (last_send + ping_every).min(last_recv + read_timeout),
-            };
-            if rbuf.capacity() - rbuf.len() < 8 * 1024 {
-                rbuf.reserve(64 * 1024);
-            }
-            tokio::select! {
-                read = rd.read_buf(&mut rbuf) => match read {
-                    Ok(0) => break End::Disconnected("the server closed the connection".into()),
-                    Ok(_) => {
-                        let buffered = rbuf.len();
-                        if let Some(end) = self.frames(&mut rbuf, &mut pending, &mut out) {
-                            break end;
-                        }
-                        // Only a complete frame proves the peer is alive (as in Java's
-                        // client): bytes of a frame that never completes, such as a corrupted
-                        // length prefix fed by the server's ping replies, must not keep a
-                        // stalled connection looking healthy.
-                        if rbuf.len() < buffered {
-                            last_recv = Instant::now();
-                        }
-                    }
-                    Err(e) => break End::Disconnected(format!("read failed: {e}")),
-                },
-                written = wr.write(&out), if !out.is_empty() => match written {
-                    Ok(n) => {
-                        let _ = out.split_to(n);
-                        last_send = Instant::now();
-                    }
-                    Err(e) => break End::Disconnected(format!("write failed: {e}")),
-                },
-                cmd = self.commands.recv(), if out.len() < WRITE_HIGH_WATER && !self.closing => {
-                    let Some(cmd) = cmd else {
-                        // Every handle is gone without a close: close the session.
-                        close_deadline = self.command(Command::Close(None), &mut out, &mut pending);
-                        continue;
-                    };
-                    if let Some(d) = self.command(cmd, &mut out, &mut pending) {
-                        close_deadline.get_or_insert(d);
-                    }
-                    // Batch whatever else is queued into the same write.
-                    while out.len() < WRITE_HIGH_WATER && !self.closing {
-                        match self.commands.try_recv() {
-                            Ok(cmd) => {
-                                if let Some(d) = self.command(cmd, &mut out, &mut pending) {
-                                    close_deadline.get_or_insert(d);
-                                }
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                },
-                found = &mut rw_server => {
-                    self.ro.set_found(found.clone());
-                    break End::Disconnected(format!("read-write server {found} found"));
-                },
-                _ = tokio::time::sleep_until(wake) => {
-                    let now = Instant::now();
-                    if close_deadline.is_some_and(|d| now >= d) {
-                        break End::Terminal(SessionState::Closed);
-                    }
-                    if now >= last_recv + read_timeout {
-                        break End::Disconnected(format!(
-                            "nothing received for {read_timeout:?} (2/3 of the session timeout)"
-                        ));
-                    }
-                    if out.is_empty() && now >= last_send + ping_every {
-                        tracing::trace!("ping");
-                        pipeline::encode_header_only(&mut out, pipeline::PING_XID, OpCode::Ping);
-                    }
-                },
-            }
-        };
+        // One timer for the whole connection (a ping, the read timeout or the close
+        // deadline), moved only when it fires (sends and receives only push those deadlines
+        // later) or when a close brings one closer: a fresh `sleep_until` per turn of the loop
+        // cost a timer-wheel insertion and removal per request.
+        let timer = tokio::time::sleep_until(conn.wake_at());
+        tokio::pin!(timer);
+        let end = std::future::poll_fn(|cx| {
+            self.poll_connection(cx, &mut conn, timer.as_mut(), rw_server.as_mut())
+        })
+        .await;
         // Best effort: let a close request reach the server.
-        if matches!(end, End::Terminal(SessionState::Closed)) && !out.is_empty() {
-            let _ = tokio::time::timeout(Duration::from_millis(100), wr.write_all(&out)).await;
+        if matches!(end, End::Terminal(SessionState::Closed)) && !conn.out.is_empty() {
+            let _ = tokio::time::timeout(Duration::from_millis(100), conn.wr.write_all(&conn.out))
+                .await;
         }
-        self.last_heard = Some(last_recv);
+        self.last_heard = Some(conn.last_recv);
         // Written but unanswered: the server may or may not have applied them. They are
         // never sent again (a sequential create must not run twice).
         let err = match &end {
             End::Disconnected(_) => Error::ConnectionLoss,
             End::Terminal(state) => state.to_error(),
         };
-        pending.fail_all(&err);
+        conn.pending.fail_all(&err);
         end
+    }
+
+    /// Drives a connection: takes the queued commands (up to the high-water mark of unwritten
+    /// bytes), writes, reads and handles replies, watches for a read-write server and handles
+    /// the timer, each once per pass, and passes again only while one of them may have more to
+    /// do (everything that returned `Pending` has registered the waker). Ready when the
+    /// connection ends.
+    ///
+    /// Hand-written rather than a `select!` in a loop: that polled all five sources again
+    /// after every one that was ready (about three times per request at a fixed rate),
+    /// re-registering the waker with the channel and the timer each time.
+    fn poll_connection<P: Future<Output = HostPort>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: &mut Conn,
+        mut timer: Pin<&mut tokio::time::Sleep>,
+        mut rw_server: Pin<&mut P>,
+    ) -> Poll<End> {
+        loop {
+            let mut again = false;
+            let close_before = conn.close_deadline;
+            // Whether commands may be waiting without the waker registered with the channel
+            // (taking them stopped at the high-water mark).
+            let mut held_back = false;
+            loop {
+                if self.closing {
+                    break;
+                }
+                if conn.out.len() >= WRITE_HIGH_WATER {
+                    held_back = true;
+                    break;
+                }
+                let Poll::Ready(cmd) = self.commands.poll_recv(cx) else {
+                    break;
+                };
+                match cmd {
+                    Some(cmd) => {
+                        if let Some(d) = self.command(cmd, &mut conn.out, &mut conn.pending) {
+                            conn.close_deadline.get_or_insert(d);
+                        }
+                    }
+                    // Every handle is gone without a close: close the session.
+                    None => {
+                        conn.close_deadline =
+                            self.command(Command::Close(None), &mut conn.out, &mut conn.pending);
+                    }
+                }
+            }
+            if conn.close_deadline != close_before {
+                let at = conn.wake_at();
+                if at < timer.deadline() {
+                    timer.as_mut().reset(at);
+                }
+            }
+            if !conn.out.is_empty() {
+                match Pin::new(&mut conn.wr).poll_write(cx, &conn.out) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(End::Disconnected(
+                            "write failed: the socket took no bytes".into(),
+                        ));
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        let _ = conn.out.split_to(n);
+                        conn.last_send = Instant::now();
+                        // A partial write: write the rest (or register the waker); room
+                        // below the high-water mark: take the commands held back.
+                        again |= !conn.out.is_empty() || held_back;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        return Poll::Ready(End::Disconnected(format!("write failed: {e}")));
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            if conn.rbuf.capacity() - conn.rbuf.len() < 8 * 1024 {
+                conn.rbuf.reserve(64 * 1024);
+            }
+            match std::pin::pin!(conn.rd.read_buf(&mut conn.rbuf)).poll(cx) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(End::Disconnected(
+                        "the server closed the connection".into(),
+                    ));
+                }
+                Poll::Ready(Ok(_)) => {
+                    // Read again: for more, or (after a short read, which cleared the
+                    // readiness) to register the waker for the next reply.
+                    again = true;
+                    let buffered = conn.rbuf.len();
+                    if let Some(end) = self.frames(&mut conn.rbuf, &mut conn.pending, &mut conn.out)
+                    {
+                        return Poll::Ready(end);
+                    }
+                    // Only a complete frame proves the peer is alive (as in Java's client):
+                    // bytes of a frame that never completes, such as a corrupted length prefix
+                    // fed by the server's ping replies, must not keep a stalled connection
+                    // looking healthy.
+                    if conn.rbuf.len() < buffered {
+                        conn.last_recv = Instant::now();
+                    }
+                }
+                Poll::Ready(Err(e)) => {
+                    return Poll::Ready(End::Disconnected(format!("read failed: {e}")));
+                }
+                Poll::Pending => {}
+            }
+            if let Poll::Ready(found) = rw_server.as_mut().poll(cx) {
+                self.ro.set_found(found.clone());
+                return Poll::Ready(End::Disconnected(format!(
+                    "read-write server {found} found"
+                )));
+            }
+            if timer.as_mut().poll(cx).is_ready() {
+                let now = Instant::now();
+                if conn.close_deadline.is_some_and(|d| now >= d) {
+                    return Poll::Ready(End::Terminal(SessionState::Closed));
+                }
+                if now >= conn.last_recv + conn.read_timeout {
+                    return Poll::Ready(End::Disconnected(format!(
+                        "nothing received for {:?} (2/3 of the session timeout)",
+                        conn.read_timeout
+                    )));
+                }
+                if conn.out.is_empty() && now >= conn.last_send + conn.ping_every {
+                    tracing::trace!("ping");
+                    pipeline::encode_header_only(&mut conn.out, pipeline::PING_XID, OpCode::Ping);
+                }
+                let mut at = conn.wake_at();
+                if at <= now {
+                    // Only a ping can be overdue here, behind bytes the socket has not taken
+                    // yet: look again a ping interval from now, not at once.
+                    at = (now + conn.ping_every).min(conn.last_recv + conn.read_timeout);
+                }
+                timer.as_mut().reset(at);
+                // Register with the moved timer, and write the ping.
+                again = true;
+            }
+            if !again {
+                return Poll::Pending;
+            }
+        }
     }
 
     /// Handles a command while connected; returns a close deadline when it was a close.

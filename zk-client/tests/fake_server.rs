@@ -145,6 +145,39 @@ async fn queued_requests_are_written_in_batches() {
     assert!(first > 1, "only {first} request(s) in the first read");
 }
 
+/// A reply that arrives on its own, after an earlier one was read, is handled at once: the
+/// connection task must keep listening after every read, not only when it next sends.
+#[tokio::test]
+async fn replies_arriving_apart_are_each_handled_at_once() {
+    let (l, addr) = listener().await;
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let zk_server = tokio::spawn(async move {
+        // 30 s: pings (and so any unrelated wake-up of the client) only every 10 s.
+        let (mut s, mut buf, _) = accept(&l, 30000, true).await;
+        read_frame(&mut s, &mut buf).await;
+        read_frame(&mut s, &mut buf).await;
+        s.write_all(&reply(1, -101, &[])).await.unwrap();
+        go_rx.await.unwrap();
+        s.write_all(&reply(2, -101, &[])).await.unwrap();
+        s
+    });
+    let zk = Client::builder()
+        .session_timeout(Duration::from_secs(30))
+        .connect(&addr)
+        .await
+        .unwrap();
+    let (a, b) = (zk.clone(), zk.clone());
+    let first = tokio::spawn(async move { a.exists("/a").await });
+    let second = tokio::spawn(async move { b.exists("/b").await });
+    assert_eq!(first.await.unwrap(), Ok(None));
+    go_tx.send(()).unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(2), second)
+        .await
+        .expect("the second reply was not handled when it arrived");
+    assert_eq!(second.unwrap(), Ok(None));
+    drop(zk_server.await.unwrap());
+}
+
 #[tokio::test]
 async fn reply_to_the_wrong_xid_is_a_protocol_error_and_resets() {
     let (l, addr) = listener().await;
