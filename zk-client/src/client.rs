@@ -409,17 +409,32 @@ impl Client {
     /// carry the close), server hung or gone. When no server confirms in time the client
     /// closes locally, and the server expires the session at its timeout. Afterwards every
     /// request fails with [`Error::Closed`].
+    ///
+    /// Returns `Ok` when a server confirmed the close or the session had already ended
+    /// (closed, expired); [`Error::CloseUnconfirmed`] when the client closed locally without
+    /// a confirmation, so the session and its ephemeral nodes may live on until the server
+    /// expires them. The client is closed either way.
     pub async fn close(&self) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
         if self.inner.commands.send(Command::Close(Some(tx))).is_err() {
+            // The connection task has already ended the session.
             return Ok(());
         }
         // The task honours the close timeout; the margin covers a busy machine.
         let bound = self.inner.close_timeout + Duration::from_secs(1);
-        if tokio::time::timeout(bound, rx).await.is_err() {
-            tracing::warn!(?bound, "close not confirmed by the connection task in time");
+        let unconfirmed = Error::CloseUnconfirmed {
+            after: self.inner.close_timeout,
+        };
+        match tokio::time::timeout(bound, rx).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(unconfirmed),
+            // The task ended the session without answering this call: it was already over.
+            Ok(Err(_)) => Ok(()),
+            Err(_) => {
+                tracing::warn!(?bound, "close not confirmed by the connection task in time");
+                Err(unconfirmed)
+            }
         }
-        Ok(())
     }
 
     /// Adds credentials to the session (e.g. `"digest"`, `b"user:password"`); they are sent

@@ -126,6 +126,14 @@ pub enum Error {
     /// No connection could be established within the connect timeout.
     #[error("could not connect within the timeout")]
     ConnectTimeout,
+    /// `close()` gave up waiting for a server to confirm the close (within
+    /// [`crate::ClientBuilder::close_timeout`]): the client is closed, but the session, and its
+    /// ephemeral nodes and watches, may live on the server until it expires the session.
+    #[error("the close was not confirmed by a server within {after:?}; the session lives until it expires")]
+    CloseUnconfirmed {
+        /// The close timeout that passed.
+        after: std::time::Duration,
+    },
     /// No reply arrived within the request timeout
     /// ([`crate::ClientBuilder::request_timeout`], [`crate::Client::with_request_timeout`]).
     /// A request that was still waiting for a connection was never sent; one that was sent
@@ -150,7 +158,10 @@ impl Error {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Error::SessionExpired | Error::AuthFailed | Error::Closed
+            Error::SessionExpired
+                | Error::AuthFailed
+                | Error::Closed
+                | Error::CloseUnconfirmed { .. }
         )
     }
 }

@@ -68,7 +68,9 @@
 //!   [`Error::Timeout`]. If it was still waiting for a connection it is never sent; if it was
 //!   sent, its late reply is matched by xid and discarded (and a watch it set is removed).
 //! - **Closed**: [`Client::close`] returns within its close timeout whatever the connection
-//!   is doing; afterwards requests fail with [`Error::Closed`].
+//!   is doing, with [`Error::CloseUnconfirmed`] when no server confirmed the close (the
+//!   session and its ephemeral nodes then live until the server expires them); afterwards
+//!   requests fail with [`Error::Closed`].
 //!
 //! A session expires when a server says so on reconnect, or, decided by the client alone,
 //! when no server has been heard from for 4/3 of the negotiated session timeout (the rule of

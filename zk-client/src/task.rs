@@ -63,8 +63,9 @@ pub(crate) enum Command {
     },
     /// A watcher was dropped.
     DropWatcher(u64),
-    /// Close the session; `None` when the last client handle was dropped.
-    Close(Option<oneshot::Sender<()>>),
+    /// Close the session; `None` when the last client handle was dropped. The sender learns
+    /// whether the server confirmed the close (or the session had already ended).
+    Close(Option<oneshot::Sender<bool>>),
 }
 
 /// An operation for the server.
@@ -201,8 +202,11 @@ pub(crate) struct Task {
     /// Commands received while not connected, sent once connected.
     backlog: VecDeque<Command>,
     backlog_pushes: usize,
-    close_waiters: Vec<oneshot::Sender<()>>,
+    /// `close()` calls waiting for the session to end; told whether a server confirmed it.
+    close_waiters: Vec<oneshot::Sender<bool>>,
     closing: bool,
+    /// A server answered our closeSession: the session is gone on the server too.
+    close_confirmed: bool,
     /// Read-only mode: whether to look for a read-write server, and the one found.
     ro: ReadOnlyState,
     /// When a close gives up waiting for the server and closes locally.
@@ -255,6 +259,7 @@ impl Task {
             backlog_pushes: 0,
             close_waiters: Vec::new(),
             closing: false,
+            close_confirmed: false,
             close_deadline: None,
             last_heard: None,
             refusals: 0,
@@ -1005,6 +1010,7 @@ impl Task {
                 }
                 self.apply_effect(p.effect, reply.err, out, pending);
                 if p.op == OpCode::CloseSession {
+                    self.close_confirmed = true;
                     return Some(End::Terminal(SessionState::Closed));
                 }
                 if let Some(tx) = p.reply {
@@ -1078,8 +1084,11 @@ impl Task {
             _ => KeeperState::Closed,
         };
         self.registry.close_all(keeper);
+        // An expired or refused session is gone on the server as well; a closed one only if
+        // a server answered the closeSession.
+        let confirmed = state != SessionState::Closed || self.close_confirmed;
         for w in self.close_waiters.drain(..) {
-            let _ = w.send(());
+            let _ = w.send(confirmed);
         }
     }
 }

@@ -77,13 +77,26 @@ async fn a_request_without_reply_in_time_fails_typed_and_later_replies_still_mat
 }
 
 /// Asserts `close()` returns within a bound (the close timeout of 1 s, plus a generous
-/// margin for a loaded machine), and leaves the client closed. Returns how long it took.
-async fn assert_prompt_close(zk: &Client, what: &str) -> Duration {
+/// margin for a loaded machine), says whether a server confirmed it, and leaves the client
+/// closed. Returns how long it took.
+async fn assert_prompt_close(zk: &Client, what: &str, confirmed: bool) -> Duration {
     let started = Instant::now();
-    timeout(Duration::from_secs(10), zk.close())
+    let result = timeout(Duration::from_secs(10), zk.close())
         .await
-        .unwrap_or_else(|_| panic!("close hung when {what}"))
-        .unwrap();
+        .unwrap_or_else(|_| panic!("close hung when {what}"));
+    if confirmed {
+        result.unwrap_or_else(|e| panic!("close when {what}: {e}"));
+    } else {
+        let err = result.expect_err(what);
+        assert_eq!(
+            err,
+            Error::CloseUnconfirmed {
+                after: Duration::from_secs(1)
+            },
+            "{what}"
+        );
+        assert!(err.is_terminal());
+    }
     let took = started.elapsed();
     assert!(
         took < Duration::from_secs(5),
@@ -117,7 +130,10 @@ async fn close_is_prompt_in_every_connection_state() {
     zk.create("/e", Vec::new(), &CreateOptions::ephemeral())
         .await
         .unwrap();
-    let mut took = vec![("connected", assert_prompt_close(&zk, "connected").await)];
+    let mut took = vec![(
+        "connected",
+        assert_prompt_close(&zk, "connected", true).await,
+    )];
     assert!(observer.exists("/e").await.unwrap().is_none());
 
     // Server hung while connected.
@@ -125,7 +141,7 @@ async fn close_is_prompt_in_every_connection_state() {
     server.pause();
     took.push((
         "the server is paused",
-        assert_prompt_close(&zk, "the server is paused").await,
+        assert_prompt_close(&zk, "the server is paused", false).await,
     ));
     server.resume();
 
@@ -139,7 +155,7 @@ async fn close_is_prompt_in_every_connection_state() {
     .await;
     took.push((
         "reconnecting",
-        assert_prompt_close(&zk, "reconnecting").await,
+        assert_prompt_close(&zk, "reconnecting", false).await,
     ));
     server.resume();
 
@@ -153,12 +169,12 @@ async fn close_is_prompt_in_every_connection_state() {
     .await;
     took.push((
         "the server is dead",
-        assert_prompt_close(&zk, "the server is dead").await,
+        assert_prompt_close(&zk, "the server is dead", false).await,
     ));
-    // Closing twice is fine.
+    // Closing twice is fine: the session is already over.
     took.push((
         "already closed",
-        assert_prompt_close(&zk, "already closed").await,
+        assert_prompt_close(&zk, "already closed", true).await,
     ));
     eprintln!("close durations: {took:?}");
 }
