@@ -30,8 +30,8 @@
 //! | `long`          | `i64`                         | 8, big-endian                                       |
 //! | `float`         | `f32`                         | 4, IEEE-754 big-endian                              |
 //! | `double`        | `f64`                         | 8, IEEE-754 big-endian                              |
-//! | `ustring`       | `String` or [`Utf8Bytes`]     | `int` length + UTF-8 (see below); -1 = null         |
-//! | `buffer`        | `Vec<u8>` or [`bytes::Bytes`] | `int` length + bytes; -1 = null                     |
+//! | `ustring`       | `String`, [`Utf8Bytes`], `Cow<str>` | `int` length + UTF-8 (see below); -1 = null   |
+//! | `buffer`        | `Vec<u8>`, [`bytes::Bytes`], `Cow<[u8]>` | `int` length + bytes; -1 = null        |
 //! | `vector<T>`     | `Vec<T>`                      | `int` count + elements; -1 = null                   |
 //! | `map<K,V>`      | `BTreeMap<K, V>`              | `int` count + key, value pairs, in key order        |
 //! | record          | the struct                    | the fields in order, no header                      |
