@@ -126,6 +126,20 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => quote!(#krate::Jute::encode(&self.#ident, __jute_buf);),
         }
     });
+    let chunk_encodes: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let ident = f.ident;
+            match f.trailing {
+                Some(_) => quote! {
+                    if let ::core::option::Option::Some(v) = &self.#ident {
+                        #krate::Jute::encode_chunks(v, __jute_out);
+                    }
+                },
+                None => quote!(#krate::Jute::encode_chunks(&self.#ident, __jute_out);),
+            }
+        })
+        .collect();
     let lens = fields.iter().map(|f| {
         let ident = f.ident;
         match f.trailing {
@@ -203,6 +217,17 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         (quote!(#(#encodes)*), quote!())
     };
 
+    // Fixed-size records have no buffers to share: the default (`encode`) is the fast path.
+    let chunks_method = if fixed {
+        quote!()
+    } else {
+        quote! {
+            #[inline]
+            fn encode_chunks(&self, __jute_out: &mut #krate::Chunks) {
+                #(#chunk_encodes)*
+            }
+        }
+    };
     let view_impl = view_impl(input, &krate, &record_name, &fields);
 
     Ok(quote! {
@@ -227,6 +252,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 fn encoded_len(&self) -> #usize_ty {
                     0 #(#lens)*
                 }
+
+                #chunks_method
 
                 #[inline]
                 fn decode<__JuteB: #krate::bytes::Buf>(

@@ -70,10 +70,29 @@ macro_rules! nullable_decode {
     };
 }
 
-/// `ustring` and `buffer`: an `int` length, then the bytes.
+/// `ustring` and `buffer`: an `int` length, then the bytes. Types backed by `Bytes` name how
+/// to get it (`shared`), so that [`Jute::encode_chunks`] can share large values.
 macro_rules! length_prefixed_bytes {
     ($ty:ty, $what:literal, $take:ident) => {
+        length_prefixed_bytes!($ty, $what, $take, {});
+    };
+    ($ty:ty, $what:literal, $take:ident, shared = $shared:expr) => {
+        length_prefixed_bytes!($ty, $what, $take, {
+            #[inline]
+            fn encode_chunks(&self, out: &mut crate::Chunks) {
+                if self.len() >= crate::SHARE_MIN_LEN {
+                    crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+                    out.push_shared($shared(self));
+                } else {
+                    self.encode(out.buf());
+                }
+            }
+        });
+    };
+    ($ty:ty, $what:literal, $take:ident, { $($chunks:tt)* }) => {
         impl Jute for $ty {
+            $($chunks)*
+
             const MIN_ENCODED_LEN: usize = 4;
 
             #[inline]
@@ -106,9 +125,14 @@ macro_rules! length_prefixed_bytes {
 }
 
 length_prefixed_bytes!(String, "ustring", take_string);
-length_prefixed_bytes!(Utf8Bytes, "ustring", take_utf8_bytes);
+length_prefixed_bytes!(
+    Utf8Bytes,
+    "ustring",
+    take_utf8_bytes,
+    shared = |s: &Utf8Bytes| s.clone().into_bytes()
+);
 length_prefixed_bytes!(Vec<u8>, "buffer", take_vec);
-length_prefixed_bytes!(Bytes, "buffer", take_bytes);
+length_prefixed_bytes!(Bytes, "buffer", take_bytes, shared = Bytes::clone);
 
 /// Initial capacity for `count` elements of at least `min_len` bytes each: exact when the count
 /// was checked against the remaining input, capped when elements may be empty.
@@ -135,6 +159,13 @@ impl<T: Jute> Jute for Vec<T> {
     #[inline]
     fn encoded_len(&self) -> usize {
         4 + self.iter().map(Jute::encoded_len).sum::<usize>()
+    }
+
+    fn encode_chunks(&self, out: &mut crate::Chunks) {
+        crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+        for item in self {
+            item.encode_chunks(out);
+        }
     }
 
     nullable_decode!();
@@ -175,6 +206,14 @@ impl<K: Jute + Ord, V: Jute> Jute for BTreeMap<K, V> {
             .sum::<usize>()
     }
 
+    fn encode_chunks(&self, out: &mut crate::Chunks) {
+        crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+        for (k, v) in self {
+            k.encode_chunks(out);
+            v.encode_chunks(out);
+        }
+    }
+
     nullable_decode!();
 }
 
@@ -211,6 +250,14 @@ impl<T: Nullable> Jute for Option<T> {
     #[inline]
     fn encoded_len(&self) -> usize {
         self.as_ref().map_or(4, Jute::encoded_len)
+    }
+
+    #[inline]
+    fn encode_chunks(&self, out: &mut crate::Chunks) {
+        match self {
+            Some(v) => v.encode_chunks(out),
+            None => crate::put::put_array(out.buf(), (-1i32).to_be_bytes()),
+        }
     }
 
     #[inline]
@@ -254,6 +301,12 @@ impl<A: Jute, Z: Jute> Jute for (A, Z) {
     }
 
     #[inline]
+    fn encode_chunks(&self, out: &mut crate::Chunks) {
+        self.0.encode_chunks(out);
+        self.1.encode_chunks(out);
+    }
+
+    #[inline]
     fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
         Ok((A::decode(d)?, Z::decode(d)?))
     }
@@ -271,6 +324,11 @@ impl<T: Jute> Jute for Box<T> {
     #[inline]
     fn encoded_len(&self) -> usize {
         (**self).encoded_len()
+    }
+
+    #[inline]
+    fn encode_chunks(&self, out: &mut crate::Chunks) {
+        (**self).encode_chunks(out);
     }
 
     #[inline]

@@ -52,6 +52,10 @@
 //! order matches Java's (numbers, ASCII strings). A repeated key on input keeps the last value,
 //! as in Java.
 //!
+//! **Chunks.** [`Jute::encode_chunks`] / [`to_chunks`] write the same bytes as `encode`, but
+//! keep `Bytes`/`Utf8Bytes` values of [`SHARE_MIN_LEN`] bytes or more as shared chunks for a
+//! vectored write, so large payloads are never copied.
+//!
 //! **Views.** [`view`] decodes from a byte slice without copying text or buffers: a record with
 //! a lifetime parameter whose fields are `Cow<'a, str>` / `Cow<'a, [u8]>` (see [`JuteView`])
 //! borrows them from the input, so decoding allocates only for vectors and maps.
@@ -102,6 +106,7 @@
 //!   renamed or re-exported.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod chunks;
 mod decoder;
 mod error;
 pub mod frame;
@@ -112,6 +117,7 @@ mod utf8_bytes;
 mod view;
 
 pub use bytes;
+pub use chunks::{to_chunks, Chunks, SHARE_MIN_LEN};
 pub use decoder::{Decoder, Limits, DEFAULT_MAX_BUFFER};
 pub use error::{Error, ErrorKind, PathSegment};
 pub use utf8_bytes::Utf8Bytes;
@@ -176,6 +182,15 @@ pub trait Jute: Sized {
 
     /// The exact number of bytes [`Jute::encode`] writes.
     fn encoded_len(&self) -> usize;
+
+    /// Writes the same bytes as [`Jute::encode`] into [`Chunks`], except that `Bytes` and
+    /// `Utf8Bytes` values of at least [`SHARE_MIN_LEN`] bytes become chunks of their own,
+    /// shared rather than copied (for a vectored write). Records and containers forward to
+    /// their fields; everything else writes into [`Chunks::buf`].
+    #[inline]
+    fn encode_chunks(&self, out: &mut Chunks) {
+        self.encode(out.buf());
+    }
 
     /// Reads one value.
     fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error>;

@@ -82,6 +82,40 @@ fn tree() -> impl Strategy<Value = Tree> {
         )
 }
 
+/// A record with buffers and text large enough to be shared by `encode_chunks`.
+#[derive(Jute, Debug, Clone, PartialEq)]
+struct Payloads {
+    id: i64,
+    data: Bytes,
+    blobs: Vec<Bytes>,
+    text: Option<jute::Utf8Bytes>,
+    #[jute(trailing)]
+    extra: Option<Bytes>,
+}
+
+fn payload() -> impl Strategy<Value = Bytes> {
+    (0usize..10_000, any::<u8>()).prop_map(|(len, b)| Bytes::from(vec![b; len]))
+}
+
+fn payloads() -> impl Strategy<Value = Payloads> {
+    (
+        any::<i64>(),
+        payload(),
+        proptest::collection::vec(payload(), 0..4),
+        proptest::option::of(
+            (0usize..6_000).prop_map(|n| jute::Utf8Bytes::from("é".repeat(n / 2))),
+        ),
+        proptest::option::of(payload()),
+    )
+        .prop_map(|(id, data, blobs, text, extra)| Payloads {
+            id,
+            data,
+            blobs,
+            text,
+            extra,
+        })
+}
+
 proptest! {
     #[test]
     fn primitives_roundtrip(b: i8, t: bool, i: i32, l: i64, f: f32, d: f64) {
@@ -161,6 +195,24 @@ proptest! {
         roundtrip(&nested)?;
         roundtrip(&m)?;
         roundtrip(&om)?;
+    }
+
+    /// Chunked encoding writes exactly the contiguous encoding's bytes, sharing (not copying)
+    /// every buffer of at least `SHARE_MIN_LEN` bytes.
+    #[test]
+    fn chunked_encoding_is_the_same_bytes(p in payloads(), t in tree()) {
+        let chunks = jute::to_chunks(&p);
+        prop_assert_eq!(chunks.len(), p.encoded_len());
+        let shared = chunks.into_chunks();
+        prop_assert_eq!(shared.concat(), jute::to_vec(&p));
+        let big = std::iter::once(&p.data)
+            .chain(&p.blobs)
+            .chain(&p.extra)
+            .filter(|b| b.len() >= jute::SHARE_MIN_LEN);
+        for b in big {
+            prop_assert!(shared.iter().any(|c| c.as_ptr() == b.as_ptr() && c.len() == b.len()));
+        }
+        prop_assert_eq!(jute::to_chunks(&t).into_chunks().concat(), jute::to_vec(&t));
     }
 
     #[test]

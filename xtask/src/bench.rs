@@ -194,5 +194,22 @@ fn codec(args: &[String]) -> Result<(), String> {
         "\nRatios are Java ns / Rust ns (higher is better for Rust); decode ratios use the faster \
          of Java's two decoders."
     );
+    println!(
+        "\nZero-copy encode (`Jute::encode_chunks` into a reused `jute::Chunks`: buffers and \
+         strings of 4 KiB or more are shared, not copied, for a vectored write):\n"
+    );
+    println!("| record | Rust enc | Rust enc zero-copy | Java enc | enc Java/Rust zero-copy |");
+    println!("|---|--:|--:|--:|--:|");
+    for (name, r) in &rust {
+        let j = java.get(name).cloned().unwrap_or_default();
+        let (enc, chunks, jenc) = (num(r, 3), num(r, 7), num(&j, 0));
+        println!(
+            "| {name} | {} | {} | {} | {:.1}x |",
+            ns(enc),
+            ns(chunks),
+            ns(jenc),
+            jenc / chunks
+        );
+    }
     Ok(())
 }

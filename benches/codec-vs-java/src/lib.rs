@@ -193,6 +193,7 @@ pub struct Case {
     /// The encoded record.
     pub bytes: Bytes,
     encode: Box<dyn Fn(&mut BytesMut)>,
+    encode_chunks: Box<dyn Fn(&mut jute::Chunks)>,
     decode_slice: DecodeSlice,
     decode_bytes: Box<dyn Fn(Bytes) -> bool>,
     decode_view: fn(&[u8]) -> bool,
@@ -203,7 +204,7 @@ type DecodeSlice = Box<dyn Fn(&[u8]) -> bool>;
 
 impl Case {
     /// A case for `value`; `decode_view` decodes its bytes as the record's borrowed view.
-    pub fn new<T: Jute + 'static>(
+    pub fn new<T: Jute + Clone + 'static>(
         name: &'static str,
         java: &'static str,
         value: T,
@@ -214,7 +215,11 @@ impl Case {
             name,
             java,
             bytes,
-            encode: Box::new(move |buf| black_box(&value).encode(buf)),
+            encode: Box::new({
+                let value = value.clone();
+                move |buf| black_box(&value).encode(buf)
+            }),
+            encode_chunks: Box::new(move |out| black_box(&value).encode_chunks(out)),
             decode_slice: Box::new(|b| jute::from_slice::<T>(b).map(black_box).is_ok()),
             decode_bytes: Box::new(|b| jute::from_bytes::<T>(b).map(black_box).is_ok()),
             decode_view,
@@ -224,6 +229,11 @@ impl Case {
     /// Encodes the value into `buf` (which the caller clears).
     pub fn encode(&self, buf: &mut BytesMut) {
         (self.encode)(buf)
+    }
+
+    /// Encodes the value into `out` (which the caller clears), sharing large buffers.
+    pub fn encode_chunks(&self, out: &mut jute::Chunks) {
+        (self.encode_chunks)(out)
     }
 
     /// Decodes from a slice (buffers are copied); `true` on success.

@@ -33,7 +33,9 @@ fn main() -> Result<(), String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    println!("record\tbytes\tmemcpy\talloc_copy\tencode\tdecode_slice\tdecode_bytes\tdecode_view");
+    println!(
+        "record\tbytes\tmemcpy\talloc_copy\tencode\tdecode_slice\tdecode_bytes\tdecode_view\tencode_chunks"
+    );
     for case in cases() {
         if only.as_deref().is_some_and(|o| o != case.name) {
             continue;
@@ -76,8 +78,20 @@ fn main() -> Result<(), String> {
         let decode_view = method.measure(|| {
             black_box(case.decode_view(black_box(&bytes)));
         });
+        let mut chunks = jute::Chunks::new();
+        let encode_chunks = method.measure(|| {
+            chunks.clear();
+            case.encode_chunks(&mut chunks);
+            black_box(&mut chunks);
+        });
+        if chunks.len() != bytes.len() {
+            return Err(format!(
+                "{}: chunked encoding has another length",
+                case.name
+            ));
+        }
         println!(
-            "{}\t{}\t{memcpy:.1}\t{alloc_copy:.1}\t{encode:.1}\t{decode_slice:.1}\t{decode_bytes:.1}\t{decode_view:.1}",
+            "{}\t{}\t{memcpy:.1}\t{alloc_copy:.1}\t{encode:.1}\t{decode_slice:.1}\t{decode_bytes:.1}\t{decode_view:.1}\t{encode_chunks:.1}",
             case.name,
             bytes.len()
         );
