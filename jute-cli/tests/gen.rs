@@ -43,6 +43,70 @@ fn gen_prints_records_with_options() {
     assert_eq!(code.matches("pub struct ").count(), 72);
 }
 
+/// `--string-type utf8-bytes --views` with the zk-records options gives zk-records' code.
+#[test]
+fn gen_with_shared_strings_and_views_matches_zk_records() {
+    let mut args: Vec<String> = [
+        "gen",
+        "zookeeper.jute",
+        "--strip-prefix",
+        "org.apache.zookeeper.",
+        "--buffer-type",
+        "bytes",
+        "--string-type",
+        "utf8-bytes",
+        "--views",
+    ]
+    .map(String::from)
+    .to_vec();
+    for field in [
+        "proto.ConnectRequest.readOnly",
+        "proto.ConnectResponse.readOnly",
+        "server.quorum.LearnerInfo.protocolVersion",
+        "server.quorum.LearnerInfo.configVersion",
+    ] {
+        args.extend(["--trailing".into(), format!("org.apache.zookeeper.{field}")]);
+    }
+    for field in [
+        "proto.CreateRequest.data",
+        "proto.CreateTTLRequest.data",
+        "proto.SetDataRequest.data",
+        "proto.GetDataResponse.data",
+        "txn.CreateTxnV0.data",
+        "txn.CreateTxn.data",
+        "txn.CreateTTLTxn.data",
+        "txn.CreateContainerTxn.data",
+        "txn.SetDataTxn.data",
+        "proto.ReconfigRequest.joiningServers",
+        "proto.ReconfigRequest.leavingServers",
+        "proto.ReconfigRequest.newMembers",
+        "proto.SetSASLResponse.token",
+        "server.quorum.QuorumPacket.data",
+        "server.quorum.QuorumPacket.authinfo",
+        "server.quorum.QuorumAuthPacket.token",
+    ] {
+        args.extend(["--nullable".into(), format!("org.apache.zookeeper.{field}")]);
+    }
+    let out = jute().args(&args).output().expect("run jute");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8(out.stdout).expect("utf-8");
+    let checked_in = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../zk-records/src/generated.rs"),
+    )
+    .expect("read zk-records/src/generated.rs");
+    assert!(code.contains("pub struct GetChildrenResponseView<'a> {"));
+    assert!(code.contains("pub children: ::std::vec::Vec<::jute::Utf8Bytes>,"));
+    assert_eq!(
+        code, checked_in,
+        "jute gen differs from cargo xtask codegen"
+    );
+}
+
 #[test]
 fn gen_rejects_config_that_names_nothing() {
     let out = jute()
