@@ -175,6 +175,15 @@ impl CreateRecord {
             CreateRecord::Ttl(r) => r.encode(out),
         }
     }
+
+    /// The encoded size, to allocate the request body once.
+    pub(crate) fn encoded_len(&self) -> usize {
+        use jute::Jute;
+        match self {
+            CreateRecord::Plain(r) => r.encoded_len(),
+            CreateRecord::Ttl(r) => r.encoded_len(),
+        }
+    }
 }
 
 impl Client {
@@ -196,7 +205,7 @@ impl Client {
     ) -> Result<(String, Option<Stat>), Error> {
         let server_path = self.inner.chroot.prepend(path).into_owned();
         let (op, record) = CreateRecord::build(path, server_path, data, options, stat)?;
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(record.encoded_len());
         record.encode_into(&mut body);
         let reply = self.call_raw(op, body, Effect::None).await?;
         let body = ok_body(reply, path)?;
