@@ -18,7 +18,7 @@ use crate::events::{SessionEvent, SessionEvents, EVENT_CAPACITY};
 use crate::path::Chroot;
 use crate::pipeline::{Reply, REQUEST_HEADER_LEN};
 use crate::session::{SessionId, SessionState, StateWatcher};
-use crate::task::{Command, Config, Effect, Request, Task};
+use crate::task::{Body, Command, Config, Effect, Request, Task};
 
 /// Largest request frame the server accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
@@ -487,9 +487,15 @@ impl Client {
                 self.inner.max_request_len
             )));
         }
-        let mut body = Vec::with_capacity(len);
-        record.encode(&mut body);
-        self.call_raw(op, body, effect).await
+        let body = if len >= jute::SHARE_MIN_LEN {
+            // Large node data goes to the socket from the caller's `Bytes`, uncopied.
+            Body::Chunks(jute::to_chunks(record).into_chunks())
+        } else {
+            let mut body = Vec::with_capacity(len);
+            record.encode(&mut body);
+            Body::Inline(body)
+        };
+        self.call_body(op, body, effect).await
     }
 
     /// Sends a request whose body is already encoded.
@@ -499,6 +505,11 @@ impl Client {
         body: Vec<u8>,
         effect: Effect,
     ) -> Result<Reply, Error> {
+        self.call_body(op, Body::Inline(body), effect).await
+    }
+
+    /// Sends a request with an encoded body.
+    async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
         if body.len() + REQUEST_HEADER_LEN > self.inner.max_request_len {
             return Err(Error::InvalidArgument(format!(
                 "a {op} request of {} bytes exceeds the server's limit of {} bytes",

@@ -102,6 +102,7 @@ mod events;
 mod hosts;
 mod multi;
 mod ops;
+mod outgoing;
 mod path;
 mod pipeline;
 mod rewatch;

@@ -10,7 +10,8 @@ use zk_records::proto::{AuthPacket, ReplyHeader, RequestHeader, SetWatches2, Wat
 use zk_records::OpCode;
 
 use crate::error::Error;
-use crate::task::Effect;
+use crate::outgoing::Outgoing;
+use crate::task::{Body, Effect};
 
 /// Xid of watch notifications.
 pub(crate) const NOTIFICATION_XID: i32 = -1;
@@ -106,6 +107,29 @@ pub(crate) fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u
     out.reserve(head.len() + body.len());
     out.extend_from_slice(&head);
     out.extend_from_slice(body);
+}
+
+/// Writes one request frame whose body may hold shared chunks: small chunks are copied into
+/// the write buffer, large ones ([`jute::SHARE_MIN_LEN`] bytes or more) are queued as they are.
+pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body: &Body) {
+    match body {
+        Body::Inline(bytes) => encode_request(out.buf(), xid, op, bytes),
+        Body::Chunks(chunks) => {
+            let len = body.len();
+            let mut head = [0u8; 4 + REQUEST_HEADER_LEN];
+            head[..4].copy_from_slice(&((REQUEST_HEADER_LEN + len) as i32).to_be_bytes());
+            head[4..8].copy_from_slice(&xid.to_be_bytes());
+            head[8..].copy_from_slice(&op.code().to_be_bytes());
+            out.buf().extend_from_slice(&head);
+            for chunk in chunks {
+                if chunk.len() >= jute::SHARE_MIN_LEN {
+                    out.push_shared(chunk.clone());
+                } else {
+                    out.buf().extend_from_slice(chunk);
+                }
+            }
+        }
+    }
 }
 
 /// Writes a frame that is a header alone (ping, close).

@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -33,6 +33,7 @@ use crate::connect_string::HostPort;
 use crate::error::Error;
 use crate::events::{ExpiryCause, SessionEvent};
 use crate::hosts::{self, Hosts};
+use crate::outgoing::Outgoing;
 use crate::path::Chroot;
 use crate::pipeline::{self, Incoming, Pending, PendingQueue, Reply};
 use crate::rewatch;
@@ -68,12 +69,32 @@ pub(crate) enum Command {
     Close(Option<oneshot::Sender<bool>>),
 }
 
+/// An encoded request record.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// Copied into the connection's write buffer (small records: one allocation, one copy).
+    Inline(Vec<u8>),
+    /// Chunks from `Jute::encode_chunks`: those of at least `jute::SHARE_MIN_LEN` bytes (large
+    /// node data) are written to the socket from the caller's `Bytes`, never copied.
+    Chunks(Vec<Bytes>),
+}
+
+impl Body {
+    /// The encoded length.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Body::Inline(bytes) => bytes.len(),
+            Body::Chunks(chunks) => chunks.iter().map(Bytes::len).sum(),
+        }
+    }
+}
+
 /// An operation for the server.
 #[derive(Debug)]
 pub(crate) struct Request {
     pub(crate) op: OpCode,
     /// The encoded request record (after the header).
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Body,
     pub(crate) reply: oneshot::Sender<Result<Reply, Error>>,
     /// What to do to the watch registry when the reply arrives.
     pub(crate) effect: Effect,
@@ -160,7 +181,7 @@ struct Conn {
     wr: OwnedWriteHalf,
     rbuf: BytesMut,
     /// Encoded and not yet written.
-    out: BytesMut,
+    out: Outgoing,
     pending: PendingQueue,
     /// No complete frame for this long ends the connection (2/3 of the session timeout).
     read_timeout: Duration,
@@ -594,7 +615,7 @@ impl Task {
             rd,
             wr,
             rbuf,
-            out: BytesMut::with_capacity(64 * 1024),
+            out: Outgoing::with_capacity(64 * 1024),
             pending: PendingQueue::default(),
             read_timeout,
             ping_every: read_timeout / 2,
@@ -605,10 +626,10 @@ impl Task {
 
         // Prime the connection: credentials, then watches, then what queued up meanwhile.
         for (scheme, auth) in &self.auths {
-            pipeline::encode_auth(&mut conn.out, scheme, auth);
+            pipeline::encode_auth(conn.out.buf(), scheme, auth);
             conn.pending.auths.push_back(None);
         }
-        self.encode_set_watches(&mut conn.out);
+        self.encode_set_watches(conn.out.buf());
         if self.closing {
             // A close whose connection broke before the server answered: send it again.
             self.closing = false;
@@ -635,8 +656,9 @@ impl Task {
         .await;
         // Best effort: let a close request reach the server.
         if matches!(end, End::Terminal(SessionState::Closed)) && !conn.out.is_empty() {
-            let _ = tokio::time::timeout(Duration::from_millis(100), conn.wr.write_all(&conn.out))
-                .await;
+            let _ =
+                tokio::time::timeout(Duration::from_millis(100), conn.out.write_all(&mut conn.wr))
+                    .await;
         }
         self.last_heard = Some(conn.last_recv);
         // Written but unanswered: the server may or may not have applied them. They are
@@ -702,14 +724,13 @@ impl Task {
                 }
             }
             if !conn.out.is_empty() {
-                match Pin::new(&mut conn.wr).poll_write(cx, &conn.out) {
+                match conn.out.poll_write(cx, &mut conn.wr) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(End::Disconnected(
                             "write failed: the socket took no bytes".into(),
                         ));
                     }
-                    Poll::Ready(Ok(n)) => {
-                        let _ = conn.out.split_to(n);
+                    Poll::Ready(Ok(_)) => {
                         conn.last_send = Instant::now();
                         // A partial write: write the rest (or register the waker); room
                         // below the high-water mark: take the commands held back.
@@ -771,7 +792,7 @@ impl Task {
                 }
                 if conn.out.is_empty() && now >= conn.last_send + conn.ping_every {
                     tracing::trace!("ping");
-                    pipeline::encode_header_only(&mut conn.out, pipeline::PING_XID, OpCode::Ping);
+                    pipeline::encode_header_only(conn.out.buf(), pipeline::PING_XID, OpCode::Ping);
                 }
                 let mut at = conn.wake_at();
                 if at <= now {
@@ -793,7 +814,7 @@ impl Task {
     fn command(
         &mut self,
         cmd: Command,
-        out: &mut BytesMut,
+        out: &mut Outgoing,
         pending: &mut PendingQueue,
     ) -> Option<Instant> {
         match cmd {
@@ -807,7 +828,7 @@ impl Task {
                     return None;
                 }
                 let xid = self.next_xid();
-                pipeline::encode_request(out, xid, r.op, &r.body);
+                pipeline::encode_request_body(out, xid, r.op, &r.body);
                 pending.requests.push_back(Pending {
                     xid,
                     op: r.op,
@@ -821,7 +842,7 @@ impl Task {
                 auth,
                 reply,
             } => {
-                pipeline::encode_auth(out, &scheme, &auth);
+                pipeline::encode_auth(out.buf(), &scheme, &auth);
                 pending.auths.push_back(Some(reply));
                 self.auths.push((scheme, auth));
                 None
@@ -829,7 +850,7 @@ impl Task {
             Command::DropWatcher(id) => {
                 if let Some(unneeded) = self.registry.remove(id) {
                     self.send_internal(
-                        out,
+                        out.buf(),
                         pending,
                         OpCode::RemoveWatches,
                         &RemoveWatchesRequest {
@@ -847,7 +868,7 @@ impl Task {
                 }
                 let deadline = self.start_closing();
                 let xid = self.next_xid();
-                pipeline::encode_header_only(out, xid, OpCode::CloseSession);
+                pipeline::encode_header_only(out.buf(), xid, OpCode::CloseSession);
                 pending.requests.push_back(Pending {
                     xid,
                     op: OpCode::CloseSession,
@@ -910,7 +931,7 @@ impl Task {
         &mut self,
         rbuf: &mut BytesMut,
         pending: &mut PendingQueue,
-        out: &mut BytesMut,
+        out: &mut Outgoing,
     ) -> Option<End> {
         loop {
             let frame = match jute::frame::split_frame(rbuf, self.config.max_frame_len) {
@@ -939,7 +960,7 @@ impl Task {
         &mut self,
         incoming: Incoming,
         pending: &mut PendingQueue,
-        out: &mut BytesMut,
+        out: &mut Outgoing,
     ) -> Option<End> {
         match incoming {
             Incoming::Notification(event) => {
@@ -1025,7 +1046,7 @@ impl Task {
         &mut self,
         effect: Effect,
         err: i32,
-        out: &mut BytesMut,
+        out: &mut Outgoing,
         pending: &mut PendingQueue,
     ) {
         match effect {

@@ -289,6 +289,32 @@ async fn large_data_up_to_the_limit() {
         Err(Error::InvalidArgument(_))
     ));
     assert_eq!(zk.get_data("/big").await.unwrap().1.data_length, 1_000_000);
+
+    // Large setData bodies are written from the caller's buffer (shared chunks, vectored
+    // writes) while small requests are queued around them: every byte arrives in order.
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..8u32 {
+        let data: Vec<u8> = (0..200_000u32).map(|i| ((i + round) % 253) as u8).collect();
+        let path = format!("/big-{round}");
+        let zk = zk.clone();
+        tasks.spawn(async move {
+            zk.create(&path, Vec::new(), &CreateOptions::persistent())
+                .await
+                .unwrap();
+            let small = async {
+                for _ in 0..20 {
+                    assert!(zk.exists("/big").await.unwrap().is_some());
+                }
+            };
+            let (set, ()) = tokio::join!(zk.set_data(&path, data.clone(), None), small);
+            assert_eq!(set.unwrap().data_length, 200_000);
+            let (back, _) = zk.get_data(&path).await.unwrap();
+            assert!(back[..] == data[..], "{path}");
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
 }
 
 #[tokio::test]
