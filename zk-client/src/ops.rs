@@ -175,15 +175,6 @@ impl CreateRecord {
             CreateRecord::Ttl(r) => r.encode(out),
         }
     }
-
-    /// The encoded size, to allocate the request body once.
-    pub(crate) fn encoded_len(&self) -> usize {
-        use jute::Jute;
-        match self {
-            CreateRecord::Plain(r) => r.encoded_len(),
-            CreateRecord::Ttl(r) => r.encoded_len(),
-        }
-    }
 }
 
 impl Client {
@@ -205,9 +196,11 @@ impl Client {
     ) -> Result<(String, Option<Stat>), Error> {
         let server_path = self.inner.chroot.prepend(path).into_owned();
         let (op, record) = CreateRecord::build(path, server_path, data, options, stat)?;
-        let mut body = Vec::with_capacity(record.encoded_len());
-        record.encode_into(&mut body);
-        let reply = self.call_raw(op, body, Effect::None).await?;
+        // Through `call`: large node data is written from `data` itself, not copied.
+        let reply = match &record {
+            CreateRecord::Plain(r) => self.call(op, r, Effect::None).await?,
+            CreateRecord::Ttl(r) => self.call(op, r, Effect::None).await?,
+        };
         let body = ok_body(reply, path)?;
         if op == OpCode::Create {
             let r: CreateResponse = jute::from_bytes(body)?;
