@@ -462,8 +462,9 @@ impl Gen<'_> {
             }
         }
 
+        // Each field's dotted path and Rust name, checked once for both the record and its view.
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-        let mut fields = Vec::with_capacity(record.fields.len());
+        let mut named = Vec::with_capacity(record.fields.len());
         for field in &record.fields {
             let field_path = format!("{qualified}.{}", field.name);
             let rust = ident::field_name(&field.name).ok_or_else(|| Error::BadName {
@@ -477,8 +478,16 @@ impl Gen<'_> {
                     rust,
                 });
             }
-            fields.push(self.field(field, &field_path, &rust, here, false)?);
+            named.push((field, field_path, rust));
         }
+
+        let fields_of = |view: bool| -> Result<Vec<TokenStream>, Error> {
+            named
+                .iter()
+                .map(|(field, path, rust)| self.field(field, path, rust, here, view))
+                .collect()
+        };
+        let fields = fields_of(false)?;
 
         let view = if self.config.views && self.borrows.get(&qualified).copied().unwrap_or(false) {
             let view_name = rust_ident(&format!("{}View", path.name));
@@ -489,15 +498,7 @@ impl Gen<'_> {
                     path.name
                 ),
             );
-            let mut view_fields = Vec::with_capacity(record.fields.len());
-            for field in &record.fields {
-                let field_path = format!("{qualified}.{}", field.name);
-                let rust = ident::field_name(&field.name).ok_or_else(|| Error::BadName {
-                    what: "field",
-                    name: field_path.clone(),
-                })?;
-                view_fields.push(self.field(field, &field_path, &rust, here, true)?);
-            }
+            let view_fields = fields_of(true)?;
             quote! {
                 #view_doc
                 #[derive(
