@@ -1,6 +1,8 @@
 //! The decoding cursor: reads primitives from any `bytes::Buf`, tracks the byte offset for
 //! error messages, and enforces the [`Limits`] that keep hostile input from costing memory.
 
+use std::borrow::Cow;
+
 use bytes::{Buf, Bytes};
 
 use crate::error::{Error, ErrorKind};
@@ -281,14 +283,7 @@ impl<B: Buf> Decoder<B> {
     pub(crate) fn take_string(&mut self, len: usize) -> Result<String, Error> {
         let at = self.offset();
         if let Some(bytes) = self.buf.chunk().get(..len) {
-            let out = if bytes.is_ascii() {
-                crate::string::ascii_to_string(bytes)
-            } else {
-                match std::str::from_utf8(bytes) {
-                    Ok(s) => s.to_owned(),
-                    Err(_) => return crate::string::decode_java(self.take_vec(len)?, at),
-                }
-            };
+            let out = crate::string::view_java(bytes, at)?.into_owned();
             self.buf.advance(len);
             return Ok(out);
         }
@@ -297,13 +292,18 @@ impl<B: Buf> Decoder<B> {
 
     /// Decodes the next `len` bytes as a `ustring` into [`Utf8Bytes`]: a view of the input
     /// (no allocation) when the input is `Bytes` and the text is standard UTF-8; Java's
-    /// CESU-8 and input split over several chunks take the [`String`] path.
+    /// CESU-8 is converted, and input split over several chunks takes the [`String`] path.
     #[inline]
     pub(crate) fn take_utf8_bytes(&mut self, len: usize) -> Result<Utf8Bytes, Error> {
+        let at = self.offset();
         if let Some(bytes) = self.buf.chunk().get(..len) {
-            if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
-                return Ok(Utf8Bytes::from_validated(self.buf.copy_to_bytes(len)));
-            }
+            return Ok(match crate::string::view_java(bytes, at)? {
+                Cow::Borrowed(_) => Utf8Bytes::from_validated(self.buf.copy_to_bytes(len)),
+                Cow::Owned(converted) => {
+                    self.buf.advance(len);
+                    Utf8Bytes::from(converted)
+                }
+            });
         }
         self.take_string(len).map(Utf8Bytes::from)
     }

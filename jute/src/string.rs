@@ -25,14 +25,9 @@ pub(crate) fn ascii_str(ascii: &[u8]) -> &str {
     }
 }
 
-/// Copies ASCII bytes into a `String` (see [`ascii_str`]).
-#[inline]
-pub(crate) fn ascii_to_string(ascii: &[u8]) -> String {
-    ascii_str(ascii).to_owned()
-}
-
 /// Views string bytes as text: borrowed when they are standard UTF-8, converted (owned) when
-/// they hold Java's CESU-8 surrogate pairs.
+/// they hold Java's CESU-8 surrogate pairs. The one validation behind every string decoder
+/// (`String`, `Utf8Bytes`, `Cow<str>` views).
 #[inline]
 pub(crate) fn view_java(bytes: &[u8], offset: usize) -> Result<std::borrow::Cow<'_, str>, Error> {
     if bytes.is_ascii() {
