@@ -9,28 +9,30 @@ fn jute() -> Command {
     cmd
 }
 
-#[test]
-fn gen_prints_records_with_options() {
-    let out = jute()
-        .args([
-            "gen",
-            "zookeeper.jute",
-            "--strip-prefix",
-            "org.apache.zookeeper.",
-            "--buffer-type",
-            "bytes",
-            "--trailing",
-            "org.apache.zookeeper.proto.ConnectRequest.readOnly",
-        ])
-        .output()
-        .expect("run jute");
+/// Runs `jute` with `args`, asserts success and returns its standard output.
+fn run_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out = jute().args(args).output().expect("run jute");
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let code = String::from_utf8(out.stdout).expect("utf-8");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn gen_prints_records_with_options() {
+    let code = run_ok(&[
+        "gen",
+        "zookeeper.jute",
+        "--strip-prefix",
+        "org.apache.zookeeper.",
+        "--buffer-type",
+        "bytes",
+        "--trailing",
+        "org.apache.zookeeper.proto.ConnectRequest.readOnly",
+    ]);
     assert!(
         code.starts_with("// @generated"),
         "{}",
@@ -87,14 +89,7 @@ fn gen_with_shared_strings_and_views_matches_zk_records() {
     ] {
         args.extend(["--nullable".into(), format!("org.apache.zookeeper.{field}")]);
     }
-    let out = jute().args(&args).output().expect("run jute");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let code = String::from_utf8(out.stdout).expect("utf-8");
+    let code = run_ok(&args);
     let checked_in = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../zk-records/src/generated.rs"),
     )
