@@ -101,18 +101,23 @@ impl<B: Buf> Decoder<B> {
 
     #[inline]
     fn need(&self, expected: &'static str, needed: usize) -> Result<(), Error> {
-        let remaining = self.buf.remaining();
-        if remaining < needed {
-            return Err(Error::new(
-                ErrorKind::UnexpectedEof {
-                    expected,
-                    needed,
-                    remaining,
-                },
-                self.offset(),
-            ));
+        if self.buf.remaining() < needed {
+            return Err(self.eof(expected, needed));
         }
         Ok(())
+    }
+
+    /// The error for input that ends before `needed` more bytes.
+    #[cold]
+    fn eof(&self, expected: &'static str, needed: usize) -> Error {
+        Error::new(
+            ErrorKind::UnexpectedEof {
+                expected,
+                needed,
+                remaining: self.buf.remaining(),
+            },
+            self.offset(),
+        )
     }
 
     /// Takes the next `N` bytes. Fast path: they are all in the current chunk (always so for
@@ -338,15 +343,10 @@ impl<'de> Decoder<&'de [u8]> {
     #[inline]
     pub(crate) fn take_slice(&mut self, len: usize) -> Result<&'de [u8], Error> {
         let input: &'de [u8] = self.buf;
-        match input.split_at_checked(len) {
-            Some((head, tail)) => {
-                self.buf = tail;
-                Ok(head)
-            }
-            None => {
-                self.need("bytes", len)?;
-                Ok(&[])
-            }
-        }
+        let Some((head, tail)) = input.split_at_checked(len) else {
+            return Err(self.eof("bytes", len));
+        };
+        self.buf = tail;
+        Ok(head)
     }
 }
