@@ -284,7 +284,7 @@ impl<B: Buf> Decoder<B> {
 
     /// Decodes the next `len` bytes as a `ustring` (UTF-8, or Java's CESU-8). Fast path:
     /// validates UTF-8 in place and copies once into the `String`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_string(&mut self, len: usize) -> Result<String, Error> {
         let at = self.offset();
         if let Some(bytes) = self.buf.chunk().get(..len) {
@@ -298,7 +298,7 @@ impl<B: Buf> Decoder<B> {
     /// Decodes the next `len` bytes as a `ustring` into [`Utf8Bytes`]: a view of the input
     /// (no allocation) when the input is `Bytes` and the text is standard UTF-8; Java's
     /// CESU-8 is converted, and input split over several chunks takes the [`String`] path.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_utf8_bytes(&mut self, len: usize) -> Result<Utf8Bytes, Error> {
         let at = self.offset();
         if let Some(bytes) = self.buf.chunk().get(..len) {

@@ -28,7 +28,7 @@ pub(crate) fn ascii_str(ascii: &[u8]) -> &str {
 /// Views string bytes as text: borrowed when they are standard UTF-8, converted (owned) when
 /// they hold Java's CESU-8 surrogate pairs. The one validation behind every string decoder
 /// (`String`, `Utf8Bytes`, `Cow<str>` views).
-#[inline]
+#[inline(always)]
 pub(crate) fn view_java(bytes: &[u8], offset: usize) -> Result<std::borrow::Cow<'_, str>, Error> {
     if bytes.is_ascii() {
         return Ok(std::borrow::Cow::Borrowed(ascii_str(bytes)));

@@ -134,7 +134,7 @@ impl<'de: 'a, 'a> NullableView<'de> for Cow<'a, str> {
         d.read_byte_len("ustring")
     }
 
-    #[inline]
+    #[inline(always)]
     fn decode_body_view(d: &mut Decoder<&'de [u8]>, len: usize) -> Result<Self, Error> {
         let at = d.offset();
         let bytes = d.take_slice(len)?;
