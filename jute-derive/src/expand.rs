@@ -180,7 +180,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             .iter()
             .all(|f| f.trailing.is_none() && is_fixed_primitive(f.ty));
     let encodes: Vec<TokenStream> = encodes.collect();
-    let (fixed_encode, fixed_decode) = if fixed {
+    let (fixed_encode, fixed_decode, fixed_exact) = if fixed {
         let fixed_trait = quote!(#krate::__private::Fixed);
         let mut offsets = vec![quote!(0)];
         for f in &fields {
@@ -193,10 +193,14 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             let (ident, ty, from, to) = (f.ident, f.ty, &w[0], &w[1]);
             quote!(<#ty as #fixed_trait>::write(&self.#ident, &mut __jute_a[#from..#to]);)
         });
-        let reads = fields.iter().zip(offsets.windows(2)).map(|(f, w)| {
-            let (ident, ty, from, to) = (f.ident, f.ty, &w[0], &w[1]);
-            quote!(#ident: <#ty as #fixed_trait>::read(&__jute_a[#from..#to]))
-        });
+        let reads: Vec<TokenStream> = fields
+            .iter()
+            .zip(offsets.windows(2))
+            .map(|(f, w)| {
+                let (ident, ty, from, to) = (f.ident, f.ty, &w[0], &w[1]);
+                quote!(#ident: <#ty as #fixed_trait>::read(&__jute_a[#from..#to]))
+            })
+            .collect();
         (
             quote! {
                 const __JUTE_LEN: #usize_ty = #total;
@@ -212,9 +216,20 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                     return ::core::result::Result::Ok(Self { #(#reads),* });
                 }
             },
+            quote! {
+                #[inline]
+                fn decode_exact(
+                    __jute_bytes: &[::core::primitive::u8],
+                ) -> ::core::option::Option<Self> {
+                    const __JUTE_LEN: #usize_ty = #total;
+                    let __jute_a: &[::core::primitive::u8; __JUTE_LEN] =
+                        ::core::convert::TryInto::try_into(__jute_bytes).ok()?;
+                    ::core::option::Option::Some(Self { #(#reads),* })
+                }
+            },
         )
     } else {
-        (quote!(#(#encodes)*), quote!())
+        (quote!(#(#encodes)*), quote!(), quote!())
     };
 
     // Fixed-size records have no buffers to share: the default (`encode`) is the fast path.
@@ -226,6 +241,27 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn encode_chunks(&self, __jute_out: &mut #krate::Chunks) {
                 #(#chunk_encodes)*
             }
+        }
+    };
+    // A fixed-size record's field-by-field path runs only when its bytes straddle chunks or
+    // are missing; outlining it keeps the inlined fast path a bounds check, loads and stores.
+    let decode_body = if fixed {
+        quote! {
+            #fixed_decode
+            #[cold]
+            #[inline(never)]
+            fn __jute_decode_fields<__JuteB: #krate::bytes::Buf>(
+                __jute_d: &mut #krate::Decoder<__JuteB>,
+            ) -> ::core::result::Result<#name, #krate::Error> {
+                #(#decodes)*
+                ::core::result::Result::Ok(#name { #(#idents: #locals),* })
+            }
+            __jute_decode_fields(__jute_d)
+        }
+    } else {
+        quote! {
+            #(#decodes)*
+            ::core::result::Result::Ok(Self { #(#idents: #locals),* })
         }
     };
     let view_impl = view_impl(input, &krate, &record_name, &fields);
@@ -255,13 +291,13 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 
                 #chunks_method
 
+                #fixed_exact
+
                 #[inline]
                 fn decode<__JuteB: #krate::bytes::Buf>(
                     __jute_d: &mut #krate::Decoder<__JuteB>,
                 ) -> ::core::result::Result<Self, #krate::Error> {
-                    #fixed_decode
-                    #(#decodes)*
-                    ::core::result::Result::Ok(Self { #(#idents: #locals),* })
+                    #decode_body
                 }
             }
         };
@@ -300,7 +336,7 @@ fn view_impl(
     let usize_ty = quote!(::core::primitive::usize);
     let input_ty = quote!(&#de [::core::primitive::u8]);
 
-    let (min, body) = if is_view {
+    let (min, body, exact) = if is_view {
         let min_terms = fields.iter().filter(|f| f.trailing.is_none()).map(|f| {
             let ty = f.ty;
             quote_spanned!(ty.span()=> + <#ty as #view_trait>::MIN_ENCODED_LEN)
@@ -330,11 +366,18 @@ fn view_impl(
                 #(#decodes)*
                 ::core::result::Result::Ok(Self { #(#idents),* })
             },
+            quote!(),
         )
     } else {
         (
             quote!(<Self as #krate::Jute>::MIN_ENCODED_LEN),
             quote!(<Self as #krate::Jute>::decode(__jute_d)),
+            quote! {
+                #[inline(always)]
+                fn decode_exact_view(__jute_bytes: #input_ty) -> ::core::option::Option<Self> {
+                    <Self as #krate::Jute>::decode_exact(__jute_bytes)
+                }
+            },
         )
     };
     quote! {
@@ -348,6 +391,8 @@ fn view_impl(
             ) -> ::core::result::Result<Self, #krate::Error> {
                 #body
             }
+
+            #exact
         }
     }
 }

@@ -82,16 +82,25 @@ impl<B: Buf> Decoder<B> {
         self.limits
     }
 
-    /// Fails with [`ErrorKind::TrailingBytes`] unless the whole input was consumed.
+    /// `decoded`, unless it succeeded without consuming the whole input: then
+    /// [`ErrorKind::TrailingBytes`]. Takes and returns the whole result so that the decoded
+    /// value is built in place, not unwrapped and wrapped again.
     #[inline]
-    pub(crate) fn finish(&self) -> Result<(), Error> {
-        match self.remaining() {
-            0 => Ok(()),
-            count => Err(Error::new(
-                ErrorKind::TrailingBytes { count },
-                self.offset(),
-            )),
+    pub(crate) fn finish<T>(&self, decoded: Result<T, Error>) -> Result<T, Error> {
+        if decoded.is_ok() && self.remaining() != 0 {
+            return Err(self.trailing_bytes());
         }
+        decoded
+    }
+
+    #[cold]
+    fn trailing_bytes(&self) -> Error {
+        Error::new(
+            ErrorKind::TrailingBytes {
+                count: self.remaining(),
+            },
+            self.offset(),
+        )
     }
 
     /// Gives back the underlying buffer, positioned after what was decoded.
@@ -217,7 +226,7 @@ impl<B: Buf> Decoder<B> {
 
     /// Reads a length or count prefix: -1 is null, other negatives are errors; the value is
     /// checked against [`Limits::max_len`] when `check_limit`, and `value * unit_len` against
-    /// the bytes that remain.
+    /// the bytes that remain. The error, if any, is built out of line.
     #[inline(always)]
     fn read_checked_prefix(
         &mut self,
@@ -225,36 +234,50 @@ impl<B: Buf> Decoder<B> {
         unit_len: usize,
         check_limit: bool,
     ) -> Result<Option<usize>, Error> {
-        let at = self.offset();
         let raw = self.read_i32()?;
         if raw == -1 {
             return Ok(None);
         }
-        if raw < 0 {
-            return Err(Error::new(ErrorKind::NegativeLength { what, len: raw }, at));
-        }
         let len = raw as usize;
-        let limit = self.limits.max_len;
-        if check_limit && len > limit {
-            return Err(Error::new(
-                ErrorKind::LengthOverLimit { what, len, limit },
-                at,
-            ));
+        if raw < 0 {
+            return Err(self.bad_prefix(what, raw, unit_len, check_limit));
         }
-        let needed = len.saturating_mul(unit_len);
-        let remaining = self.remaining();
-        if needed > remaining {
-            return Err(Error::new(
-                ErrorKind::LengthOverInput {
-                    what,
-                    len,
-                    needed,
-                    remaining,
-                },
-                at,
-            ));
+        if check_limit && len > self.limits.max_len {
+            return Err(self.bad_prefix(what, raw, unit_len, check_limit));
+        }
+        if len.saturating_mul(unit_len) > self.remaining() {
+            return Err(self.bad_prefix(what, raw, unit_len, check_limit));
         }
         Ok(Some(len))
+    }
+
+    /// The error for a prefix `raw` (already consumed) that [`Decoder::read_checked_prefix`]
+    /// refused.
+    #[cold]
+    #[inline(never)]
+    fn bad_prefix(
+        &self,
+        what: &'static str,
+        raw: i32,
+        unit_len: usize,
+        check_limit: bool,
+    ) -> Error {
+        let at = self.offset() - 4;
+        let len = raw as usize;
+        let limit = self.limits.max_len;
+        let kind = if raw < 0 {
+            ErrorKind::NegativeLength { what, len: raw }
+        } else if check_limit && len > limit {
+            ErrorKind::LengthOverLimit { what, len, limit }
+        } else {
+            ErrorKind::LengthOverInput {
+                what,
+                len,
+                needed: len.saturating_mul(unit_len),
+                remaining: self.remaining(),
+            }
+        };
+        Error::new(kind, at)
     }
 
     /// Copies the next `len` bytes into a new `Vec<u8>`. The caller has checked `len` against

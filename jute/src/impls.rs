@@ -60,7 +60,7 @@ impl Jute for bool {
 /// A plain (non-`Option`) length-prefixed value reads the null marker -1 as empty.
 macro_rules! nullable_decode {
     () => {
-        #[inline]
+        #[inline(always)]
         fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
             match <Self as Nullable>::read_prefix(d)? {
                 Some(len) => <Self as Nullable>::decode_body(d, len),
@@ -111,7 +111,7 @@ macro_rules! length_prefixed_bytes {
         }
 
         impl Nullable for $ty {
-            #[inline]
+            #[inline(always)]
             fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error> {
                 d.read_byte_len($what)
             }

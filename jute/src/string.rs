@@ -25,12 +25,52 @@ pub(crate) fn ascii_str(ascii: &[u8]) -> &str {
     }
 }
 
+/// Whether `bytes` are all ASCII. ZooKeeper's strings are mostly short (ACL schemes, ids,
+/// node names, paths), where `<[u8]>::is_ascii` ends in a byte-at-a-time tail (up to seven
+/// compares and branches). Up to 16 bytes this is two loads that may overlap, or three single
+/// bytes below 4; up to 64 a word at a time; longer input goes to the standard (vectorized)
+/// check, out of line.
+#[inline(always)]
+pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH32: u32 = 0x8080_8080;
+    const HIGH64: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        (Some(head), Some(tail)) if n <= 16 => {
+            return (u64::from_le_bytes(*head) | u64::from_le_bytes(*tail)) & HIGH64 == 0;
+        }
+        (Some(_), Some(tail)) if n <= 64 => {
+            // Whole words, then the last eight bytes (overlapping the last word).
+            let mut high = u64::from_le_bytes(*tail);
+            for word in bytes.chunks_exact(8) {
+                high |= u64::from_le_bytes(word.try_into().unwrap_or_default());
+            }
+            return high & HIGH64 == 0;
+        }
+        (Some(_), Some(_)) => return is_ascii_long(bytes),
+        _ => {}
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return (u32::from_le_bytes(*head) | u32::from_le_bytes(*tail)) & HIGH32 == 0;
+    }
+    match bytes {
+        [] => true,
+        [first, .., last] => (first | bytes[n / 2] | last) < 0x80,
+        [only] => *only < 0x80,
+    }
+}
+
+#[inline(never)]
+fn is_ascii_long(bytes: &[u8]) -> bool {
+    bytes.is_ascii()
+}
+
 /// Views string bytes as text: borrowed when they are standard UTF-8, converted (owned) when
 /// they hold Java's CESU-8 surrogate pairs. The one validation behind every string decoder
 /// (`String`, `Utf8Bytes`, `Cow<str>` views).
 #[inline(always)]
 pub(crate) fn view_java(bytes: &[u8], offset: usize) -> Result<std::borrow::Cow<'_, str>, Error> {
-    if bytes.is_ascii() {
+    if is_ascii(bytes) {
         return Ok(std::borrow::Cow::Borrowed(ascii_str(bytes)));
     }
     match std::str::from_utf8(bytes) {
@@ -119,6 +159,24 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn short_ascii_check_agrees_with_std_at_every_length_and_position() {
+        for len in 0..=80 {
+            let mut bytes = vec![b'a'; len];
+            assert!(is_ascii(&bytes), "len {len}");
+            for at in 0..len {
+                for high in [0x80, 0xC3, 0xFF] {
+                    bytes[at] = high;
+                    assert!(!is_ascii(&bytes), "len {len}, byte {high:#x} at {at}");
+                    assert_eq!(is_ascii(&bytes), bytes.is_ascii());
+                    bytes[at] = 0x7F;
+                    assert!(is_ascii(&bytes), "len {len}, 0x7f at {at}");
+                    bytes[at] = b'a';
+                }
+            }
+        }
     }
 
     #[test]

@@ -44,6 +44,15 @@ pub trait JuteView<'de>: Sized {
 
     /// Reads one value, borrowing from the decoder's input where the type allows.
     fn decode_view(d: &mut Decoder<&'de [u8]>) -> Result<Self, Error>;
+
+    /// The view counterpart of [`Jute::decode_exact`]: `bytes` decoded in one step when the
+    /// type has a fixed size and they are exactly one value, else `None`. [`view`] tries it
+    /// first.
+    #[inline(always)]
+    fn decode_exact_view(bytes: &'de [u8]) -> Option<Self> {
+        let _ = bytes;
+        None
+    }
 }
 
 /// A view type with a null form (-1), so that `Option<T>` represents null.
@@ -57,11 +66,14 @@ pub trait NullableView<'de>: JuteView<'de> + Default {
 
 /// Decodes one `T` from `bytes`, borrowing text and buffers from them, with the default
 /// [`Limits`](crate::Limits); fails when bytes are left over.
+#[inline]
 pub fn view<'de, T: JuteView<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
+    if let Some(value) = T::decode_exact_view(bytes) {
+        return Ok(value);
+    }
     let mut d = Decoder::new(bytes);
-    let value = T::decode_view(&mut d)?;
-    d.finish()?;
-    Ok(value)
+    let decoded = T::decode_view(&mut d);
+    d.finish(decoded)
 }
 
 /// Owned types decode as they always do (copying).
@@ -125,11 +137,18 @@ macro_rules! nullable_view_decode {
 
 impl<'de: 'a, 'a> JuteView<'de> for Cow<'a, str> {
     const MIN_ENCODED_LEN: usize = 4;
-    nullable_view_decode!();
+
+    #[inline(always)]
+    fn decode_view(d: &mut Decoder<&'de [u8]>) -> Result<Self, Error> {
+        match Self::read_prefix_view(d)? {
+            Some(len) => Self::decode_body_view(d, len),
+            None => Ok(Self::default()),
+        }
+    }
 }
 
 impl<'de: 'a, 'a> NullableView<'de> for Cow<'a, str> {
-    #[inline]
+    #[inline(always)]
     fn read_prefix_view(d: &mut Decoder<&'de [u8]>) -> Result<Option<usize>, Error> {
         d.read_byte_len("ustring")
     }

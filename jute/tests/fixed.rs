@@ -1,6 +1,7 @@
 //! Records whose fields are all fixed-size primitives take the derive's one-array fast path;
 //! these tests pin that it is byte-for-byte the field-by-field encoding, and that chunked or
-//! short input falls back to the field-by-field path with the same values and errors.
+//! short input falls back to the field-by-field path with the same values and errors, and that
+//! `decode_exact` (the whole-input shortcut of `from_slice`, `from_bytes` and `view`) agrees.
 
 use jute::bytes::{Buf, BytesMut};
 use jute::{Decoder, Jute};
@@ -91,4 +92,42 @@ fn short_input_errors_like_field_by_field() {
         );
         assert_eq!(fast.offset(), slow.offset());
     }
+}
+
+#[test]
+fn decode_exact_takes_exactly_one_value() {
+    let v = sample();
+    let bytes = jute::to_vec(&v);
+    assert_eq!(AllFixed::decode_exact(&bytes), Some(v));
+    assert_eq!(
+        <AllFixed as jute::JuteView<'_>>::decode_exact_view(&bytes),
+        Some(v)
+    );
+    assert_eq!(jute::view::<AllFixed>(&bytes).unwrap(), v);
+    assert_eq!(
+        jute::from_bytes::<AllFixed>(jute::bytes::Bytes::from(bytes.clone())).unwrap(),
+        v
+    );
+    let mut longer = bytes.clone();
+    longer.push(0);
+    for input in [&bytes[..bytes.len() - 1], &longer[..], &[][..]] {
+        assert_eq!(AllFixed::decode_exact(input), None, "{} bytes", input.len());
+    }
+    // Types without a fixed size never take the shortcut; their decoders report everything.
+    assert_eq!(FieldByField::<f64>::decode_exact(&bytes), None);
+    assert_eq!(i32::decode_exact(&[0, 0, 0, 1]), None);
+}
+
+#[test]
+fn long_input_errors_like_field_by_field() {
+    let mut bytes = jute::to_vec(&sample());
+    bytes.extend_from_slice(&[1, 2, 3]);
+    let fast = jute::from_slice::<AllFixed>(&bytes).unwrap_err();
+    let slow = jute::from_slice::<FieldByField<f64>>(&bytes).unwrap_err();
+    assert_eq!(fast.to_string(), slow.to_string());
+    assert_eq!(fast.offset(), slow.offset());
+    assert_eq!(
+        jute::view::<AllFixed>(&bytes).unwrap_err().to_string(),
+        fast.to_string()
+    );
 }
