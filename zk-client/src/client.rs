@@ -18,7 +18,7 @@ use crate::events::{SessionEvent, SessionEvents, EVENT_CAPACITY};
 use crate::path::Chroot;
 use crate::pipeline::{Reply, REQUEST_HEADER_LEN};
 use crate::session::{SessionId, SessionState, StateWatcher};
-use crate::task::{Body, Command, Config, Effect, Request, Task};
+use crate::task::{Body, Command, Config, Effect, Request, SmallBody, Task};
 
 /// Largest request frame the server accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
@@ -490,6 +490,8 @@ impl Client {
         let body = if len >= jute::SHARE_MIN_LEN {
             // Large node data goes to the socket from the caller's `Bytes`, uncopied.
             Body::Chunks(jute::to_chunks(record).into_chunks())
+        } else if let Some(small) = SmallBody::encode(record, len) {
+            Body::Small(small)
         } else {
             let mut body = Vec::with_capacity(len);
             record.encode(&mut body);

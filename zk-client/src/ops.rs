@@ -1,6 +1,7 @@
 //! The operations: one method per ZooKeeper request, with paths validated and chrooted on the
 //! way out and replies decoded (zero-copy for data) and un-chrooted on the way back.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,11 +10,12 @@ use tokio::sync::{mpsc, oneshot};
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
     AddWatchRequest, CheckWatchesRequest, Create2Response, CreateRequest, CreateResponse,
-    CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest, GetAclResponse,
-    GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
-    GetChildren2Response, GetChildrenRequest, GetChildrenResponse, GetDataRequest, GetDataResponse,
-    GetEphemeralsRequest, GetEphemeralsResponse, RemoveWatchesRequest, SetAclRequest,
-    SetAclResponse, SetDataRequest, SetDataResponse, SyncRequest, SyncResponse, WhoAmIResponse,
+    CreateTtlRequest, DeleteRequest, ExistsRequestView, GetAclRequest, GetAclResponse,
+    GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2RequestView,
+    GetChildren2Response, GetChildrenRequestView, GetChildrenResponse, GetDataRequestView,
+    GetDataResponse, GetEphemeralsRequest, GetEphemeralsResponse, RemoveWatchesRequest,
+    SetAclRequest, SetAclResponse, SetDataRequest, SetDataResponse, SyncRequest, SyncResponse,
+    WhoAmIResponse,
 };
 use zk_records::{AddWatchMode, CreateMode, ErrorCode, OpCode, WatcherType};
 
@@ -179,8 +181,15 @@ impl CreateRecord {
 
 impl Client {
     fn server_path(&self, path: &str) -> Result<Utf8Bytes, Error> {
+        self.server_path_view(path).map(Utf8Bytes::from)
+    }
+
+    /// The validated server-side path, borrowed from `path` when there is no chroot: for the
+    /// requests sent as borrowed views (`GetDataRequestView`, ...), whose encoding copies it
+    /// straight into the request, with no allocation of its own.
+    fn server_path_view<'a>(&self, path: &'a str) -> Result<Cow<'a, str>, Error> {
         validate_path(path, false)?;
-        Ok(Utf8Bytes::from(self.inner.chroot.prepend(path)))
+        Ok(self.inner.chroot.prepend(path))
     }
 
     fn client_path(&self, server_path: Utf8Bytes) -> String {
@@ -255,9 +264,8 @@ impl Client {
         path: &str,
         watch: Option<Registration>,
     ) -> Result<Option<Stat>, Error> {
-        let server_path = self.server_path(path)?;
-        let request = ExistsRequest {
-            path: server_path,
+        let request = ExistsRequestView {
+            path: self.server_path_view(path)?,
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, true);
@@ -290,8 +298,8 @@ impl Client {
         path: &str,
         watch: Option<Registration>,
     ) -> Result<(Bytes, Stat), Error> {
-        let request = GetDataRequest {
-            path: self.server_path(path)?,
+        let request = GetDataRequestView {
+            path: self.server_path_view(path)?,
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, false);
@@ -338,8 +346,8 @@ impl Client {
         path: &str,
         watch: Option<Registration>,
     ) -> Result<Vec<Utf8Bytes>, Error> {
-        let request = GetChildrenRequest {
-            path: self.server_path(path)?,
+        let request = GetChildrenRequestView {
+            path: self.server_path_view(path)?,
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, false);
@@ -366,8 +374,8 @@ impl Client {
 
     /// The children's names and the node's stat (`getChildren2`).
     pub async fn get_children2(&self, path: &str) -> Result<(Vec<Utf8Bytes>, Stat), Error> {
-        let request = GetChildren2Request {
-            path: self.server_path(path)?,
+        let request = GetChildren2RequestView {
+            path: self.server_path_view(path)?,
             watch: false,
         };
         let reply = self
@@ -466,8 +474,8 @@ impl Client {
 
     /// The ensemble configuration (the data of `/zookeeper/config`, read outside the chroot).
     pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
-        let request = GetDataRequest {
-            path: Utf8Bytes::from_static(CONFIG_NODE),
+        let request = GetDataRequestView {
+            path: Cow::Borrowed(CONFIG_NODE),
             watch: false,
         };
         let reply = self.call(OpCode::GetData, &request, Effect::None).await?;

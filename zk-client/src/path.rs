@@ -38,23 +38,27 @@ fn plainly_valid(path: &[u8]) -> bool {
     let [b'/', rest @ ..] = path else {
         return false;
     };
-    // Length and dot count of the current component; `dots == len` means all dots. (One pass;
-    // an all-printable pass plus a `split` measured slower.)
-    let (mut len, mut dots) = (0usize, 0usize);
-    for &b in rest {
-        match b {
-            b'/' => {
-                if len == 0 || (dots == len && len <= 2) {
-                    return false;
-                }
-                (len, dots) = (0, 0);
+    // Per byte one compare with `/` and one range check; a component's content is looked at
+    // only at its end. (A version counting each component's length and dots byte by byte cost
+    // ~18 instructions a byte; an all-printable pass plus a `split` was slower still.)
+    let mut start = 0;
+    for (i, &b) in rest.iter().enumerate() {
+        if b == b'/' {
+            if !plain_component(&rest[start..i]) {
+                return false;
             }
-            b'.' => (len, dots) = (len + 1, dots + 1),
-            0x20..=0x7e => len += 1,
-            _ => return false,
+            start = i + 1;
+        } else if !(0x20..=0x7e).contains(&b) {
+            return false;
         }
     }
-    len > 0 && !(dots == len && len <= 2)
+    plain_component(&rest[start..])
+}
+
+/// A component that is neither empty nor `.` nor `..`.
+#[inline(always)]
+fn plain_component(component: &[u8]) -> bool {
+    !matches!(component, b"" | b"." | b"..")
 }
 
 /// What is wrong with `path`, or `None` when it is valid.

@@ -113,6 +113,7 @@ pub(crate) fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u
 /// the write buffer, large ones ([`jute::SHARE_MIN_LEN`] bytes or more) are queued as they are.
 pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body: &Body) {
     match body {
+        Body::Small(body) => encode_request(out.buf(), xid, op, body.as_slice()),
         Body::Inline(bytes) => encode_request(out.buf(), xid, op, bytes),
         Body::Chunks(chunks) => {
             let len = body.len();

@@ -72,17 +72,50 @@ pub(crate) enum Command {
 /// An encoded request record.
 #[derive(Debug)]
 pub(crate) enum Body {
-    /// Copied into the connection's write buffer (small records: one allocation, one copy).
+    /// Up to [`SMALL_BODY`] bytes carried in the command itself (most requests: a path and a
+    /// flag or two), copied into the connection's write buffer; no allocation.
+    Small(SmallBody),
+    /// Copied into the connection's write buffer (one allocation, one copy).
     Inline(Vec<u8>),
     /// Chunks from `Jute::encode_chunks`: those of at least `jute::SHARE_MIN_LEN` bytes (large
     /// node data) are written to the socket from the caller's `Bytes`, never copied.
     Chunks(Vec<Bytes>),
 }
 
+/// The largest request body carried inline in its command ([`Body::Small`]).
+pub(crate) const SMALL_BODY: usize = 96;
+
+/// A request body of at most [`SMALL_BODY`] bytes, stored in place.
+#[derive(Debug)]
+pub(crate) struct SmallBody {
+    len: u8,
+    bytes: [u8; SMALL_BODY],
+}
+
+impl SmallBody {
+    /// `record` encoded in place, if its `encoded_len` (`len`) fits.
+    pub(crate) fn encode<R: jute::Jute>(record: &R, len: usize) -> Option<Self> {
+        if len > SMALL_BODY {
+            return None;
+        }
+        let mut bytes = [0u8; SMALL_BODY];
+        let mut unwritten = &mut bytes[..];
+        record.encode(&mut unwritten);
+        let len = (SMALL_BODY - unwritten.len()) as u8;
+        Some(Self { len, bytes })
+    }
+
+    /// The encoded bytes.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 impl Body {
     /// The encoded length.
     pub(crate) fn len(&self) -> usize {
         match self {
+            Body::Small(body) => body.as_slice().len(),
             Body::Inline(bytes) => bytes.len(),
             Body::Chunks(chunks) => chunks.iter().map(Bytes::len).sum(),
         }
@@ -1193,5 +1226,33 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Body, SmallBody, SMALL_BODY};
+    use zk_records::proto::GetDataRequest;
+
+    fn request(path_len: usize) -> GetDataRequest {
+        GetDataRequest {
+            path: "/".repeat(path_len).into(),
+            watch: true,
+        }
+    }
+
+    #[test]
+    fn small_bodies_are_the_record_bytes_up_to_the_limit() {
+        use jute::Jute;
+        // A GetDataRequest is a 4-byte length, the path and a 1-byte flag.
+        for path_len in [0, 1, 19, SMALL_BODY - 5] {
+            let r = request(path_len);
+            let body = SmallBody::encode(&r, r.encoded_len()).expect("fits");
+            assert_eq!(body.as_slice(), &jute::to_vec(&r)[..]);
+            assert_eq!(Body::Small(body).len(), r.encoded_len());
+        }
+        let too_big = request(SMALL_BODY - 4);
+        assert_eq!(too_big.encoded_len(), SMALL_BODY + 1);
+        assert!(SmallBody::encode(&too_big, too_big.encoded_len()).is_none());
     }
 }
