@@ -1,10 +1,11 @@
 //! A mutation fuzzer for decoding that runs on the stable toolchain.
 //!
-//! Seeds are Java's golden bytes and encodings of sample records; each round mutates a seed
-//! (bit flips, interesting bytes, hostile length prefixes, insertions, deletions, truncation,
-//! splices) and decodes it as several types. Properties: decoding never panics, an error's
-//! offset lies within the input, a successful decode re-encodes to a fixed point, and borrowed
-//! views and `Utf8Bytes` records decode exactly like their owned counterparts.
+//! Seeds are Java's golden bytes and encodings of sample records; each round mutates a seed with
+//! `test_support::Mutator` (bit flips, interesting bytes, hostile length prefixes, insertions,
+//! deletions, truncation, splices) and decodes it as several types. Properties: decoding never
+//! panics, an error's offset lies within the input, a successful decode re-encodes to a fixed
+//! point, and borrowed views and `Utf8Bytes` records decode exactly like their owned
+//! counterparts.
 //!
 //! The suite runs a bounded number of rounds; for a long run:
 //! `JUTE_FUZZ_SECONDS=600 cargo test --release -p jute --test fuzz_decode -- --nocapture`.
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use jute::bytes::Bytes;
 use jute::Jute;
+use test_support::{Mutator, Rng};
 
 #[derive(Jute, Debug, Clone, PartialEq)]
 struct Acl {
@@ -81,25 +83,6 @@ struct SharedTree {
     children: Vec<SharedTree>,
 }
 
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 fn seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = include_str!("data/golden.txt")
         .lines()
@@ -141,6 +124,7 @@ fn seeds() -> Vec<Vec<u8>> {
     seeds
 }
 
+/// Hostile 32-bit values (lengths, counts) the mutator writes.
 const INTERESTING_I32: [i32; 9] = [
     -1,
     -2,
@@ -152,48 +136,6 @@ const INTERESTING_I32: [i32; 9] = [
     0x100000,
     1213486160,
 ];
-
-fn mutate(rng: &mut Rng, input: &mut Vec<u8>, pool: &[Vec<u8>]) {
-    for _ in 0..1 + rng.below(4) {
-        let len = input.len();
-        match rng.below(7) {
-            0 if len > 0 => {
-                let i = rng.below(len);
-                input[i] ^= 1 << rng.below(8);
-            }
-            1 if len > 0 => {
-                let i = rng.below(len);
-                input[i] = [0, 0xff, 0x7f, 0x80, 1][rng.below(5)];
-            }
-            2 if len >= 4 => {
-                let i = rng.below(len - 3);
-                let v = INTERESTING_I32[rng.below(INTERESTING_I32.len())];
-                input[i..i + 4].copy_from_slice(&v.to_be_bytes());
-            }
-            3 => {
-                let i = rng.below(len + 1);
-                let n = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
-                input.splice(i..i, bytes);
-            }
-            4 if len > 0 => {
-                let i = rng.below(len);
-                let n = 1 + rng.below((len - i).min(8));
-                input.drain(i..i + n);
-            }
-            5 => input.truncate(rng.below(len + 1)),
-            _ => {
-                let other = &pool[rng.below(pool.len())];
-                if !other.is_empty() {
-                    let a = rng.below(other.len());
-                    let b = a + rng.below(other.len() - a + 1);
-                    let at = rng.below(len + 1);
-                    input.splice(at..at, other[a..b].iter().copied());
-                }
-            }
-        }
-    }
-}
 
 /// Decodes `input` as `T`; checks the error offset or the re-encoding fixed point.
 fn check<T: Jute>(input: &[u8]) -> bool {
@@ -250,12 +192,13 @@ fn fuzz_decode() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed);
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
+    let mutator = Mutator::new(&INTERESTING_I32);
     let pool = seeds();
     let (mut rounds, mut decoded) = (0u64, 0u64);
     while rounds < max_rounds && Instant::now() < deadline {
         let mut input = pool[rng.below(pool.len())].clone();
-        mutate(&mut rng, &mut input, &pool);
+        mutator.mutate(&mut rng, &mut input, &pool);
         let ok = [
             check::<Record>(&input),
             check::<Tree>(&input),

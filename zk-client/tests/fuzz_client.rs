@@ -3,12 +3,13 @@
 //! Seeds are server streams built from zk-records types: a ConnectResponse (with and without
 //! the trailing readOnly byte), then pings, replies with every kind of body, error replies, a
 //! multi reply, watch notifications, auth and setWatches answers. Each round mutates a seed
-//! (bit flips, interesting bytes, hostile 32-bit values such as lengths, insertions,
-//! deletions, truncation, splices, duplicated or dropped frames) and feeds it, in reads of a
-//! random size, through `zk_client::__fuzz::decode_server_stream`: the same framing, reply
-//! classification, xid matching and body decoding the connection task and the operations
-//! use. Properties: no panic, and the receive buffer stays bounded by the frame limit
-//! whatever length a frame claims.
+//! with `test_support::Mutator`, frame-aware (bit flips, interesting bytes, hostile 32-bit
+//! values such as lengths, insertions, deletions, truncation, splices, duplicated or dropped
+//! frames) and feeds it, in reads of a random size, through
+//! `zk_client::__fuzz::decode_server_stream`: the same framing, reply classification, xid
+//! matching and body decoding the connection task and the operations use. Properties: no
+//! panic, and the receive buffer stays bounded by the frame limit whatever length a frame
+//! claims.
 //!
 //! The suite runs a bounded number of rounds; for a long run:
 //! `ZK_FUZZ_SECONDS=600 cargo test --release -p zk-client --test fuzz_client -- --nocapture`
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use jute::Jute;
+use test_support::{Mutator, Rng};
 use zk_client::__fuzz::{decode_server_stream, Outcome};
 use zk_records::data::{Acl, Id, Stat};
 use zk_records::proto::{
@@ -28,25 +30,6 @@ use zk_records::proto::{
 /// The frame limit used while fuzzing: small, so hostile lengths above and below it are both
 /// reached often.
 const MAX_FRAME: usize = 64 * 1024;
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 fn stat(n: i64) -> Stat {
     Stat {
@@ -205,6 +188,8 @@ fn seeds() -> Vec<(Vec<u8>, usize, usize, usize)> {
     ]
 }
 
+/// Hostile 32-bit values the mutator writes: special xids, lengths around the frame limit, and
+/// "HTTP" (1213486160) as a length prefix.
 const INTERESTING_I32: [i32; 12] = [
     -1,
     -2,
@@ -219,83 +204,6 @@ const INTERESTING_I32: [i32; 12] = [
     MAX_FRAME as i32 + 1,
     1213486160,
 ];
-
-/// Offsets of the frames in a (possibly already mutated) stream, as far as they parse.
-fn frame_starts(s: &[u8]) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 4 <= s.len() {
-        out.push(at);
-        let len = i32::from_be_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]]);
-        if len < 0 {
-            break;
-        }
-        at += 4 + len as usize;
-    }
-    out
-}
-
-fn mutate(rng: &mut Rng, input: &mut Vec<u8>, pool: &[Vec<u8>]) {
-    for _ in 0..1 + rng.below(4) {
-        let len = input.len();
-        match rng.below(9) {
-            0 if len > 0 => {
-                let i = rng.below(len);
-                input[i] ^= 1 << rng.below(8);
-            }
-            1 if len > 0 => {
-                let i = rng.below(len);
-                input[i] = [0, 0xff, 0x7f, 0x80, 1][rng.below(5)];
-            }
-            2 if len >= 4 => {
-                // A hostile value, often exactly on a frame's length prefix.
-                let starts = frame_starts(input);
-                let i = if rng.below(2) == 0 && !starts.is_empty() {
-                    starts[rng.below(starts.len())]
-                } else {
-                    rng.below(len - 3)
-                };
-                let v = INTERESTING_I32[rng.below(INTERESTING_I32.len())];
-                input[i..i + 4].copy_from_slice(&v.to_be_bytes());
-            }
-            3 => {
-                let i = rng.below(len + 1);
-                let n = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
-                input.splice(i..i, bytes);
-            }
-            4 if len > 0 => {
-                let i = rng.below(len);
-                let n = 1 + rng.below((len - i).min(8));
-                input.drain(i..i + n);
-            }
-            5 => input.truncate(rng.below(len + 1)),
-            6 | 7 => {
-                // Duplicate or drop a whole frame (replayed or lost replies).
-                let starts = frame_starts(input);
-                if starts.len() >= 2 {
-                    let k = rng.below(starts.len() - 1);
-                    let (a, b) = (starts[k], starts[k + 1]);
-                    if rng.below(2) == 0 {
-                        let copy = input[a..b].to_vec();
-                        input.splice(b..b, copy);
-                    } else {
-                        input.drain(a..b);
-                    }
-                }
-            }
-            _ => {
-                let other = &pool[rng.below(pool.len())];
-                if !other.is_empty() {
-                    let a = rng.below(other.len());
-                    let b = a + rng.below(other.len() - a + 1);
-                    let at = rng.below(len + 1);
-                    input.splice(at..at, other[a..b].iter().copied());
-                }
-            }
-        }
-    }
-}
 
 fn check(input: &[u8], chunk: usize) -> Outcome {
     let out = decode_server_stream(input, chunk, MAX_FRAME, "/app");
@@ -357,13 +265,14 @@ fn fuzz_client_decoding() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x2c11e47);
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
+    let mutator = Mutator::new(&INTERESTING_I32).with_frames();
     let pool: Vec<Vec<u8>> = seeds().into_iter().map(|(s, ..)| s).collect();
     let started = Instant::now();
     let (mut rounds, mut clean, mut replies, mut notifications) = (0u64, 0u64, 0u64, 0u64);
     while rounds < max_rounds && Instant::now() < deadline {
         let mut input = pool[rng.below(pool.len())].clone();
-        mutate(&mut rng, &mut input, &pool);
+        mutator.mutate(&mut rng, &mut input, &pool);
         let chunk = match rng.below(4) {
             0 => 1 + rng.below(8),
             1 => 1 + rng.below(200),

@@ -19,6 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use test_support::Rng;
+
 /// Most bytes a black hole holds per direction for delivery on healing.
 pub(crate) const HOLD_LIMIT: usize = 1 << 20;
 
@@ -216,22 +218,6 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// xorshift64*, for reproducible corruption.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-}
-
 async fn read_opt(s: &mut Option<TcpStream>, buf: &mut [u8]) -> std::io::Result<usize> {
     match s {
         Some(s) => s.read(buf).await,
@@ -256,14 +242,14 @@ async fn serve(
     let mut sbuf = vec![0u8; 16 * 1024];
     // What a black hole read, for delivery on healing.
     let (mut held_c2s, mut held_s2c) = (Vec::new(), Vec::new());
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     let mut applied: Option<Fault> = None;
     loop {
         let fault = *faults.borrow_and_update();
         if applied != Some(fault) {
             applied = Some(fault);
             if let Fault::CorruptRandom { seed, .. } = fault {
-                rng = Rng(seed | 1);
+                rng = Rng::new(seed);
             }
         }
         match fault {
@@ -348,7 +334,7 @@ async fn serve(
                     Fault::CorruptRandom { probability, .. } => {
                         for b in chunk.iter_mut() {
                             if rng.chance(probability) {
-                                *b ^= 1 << (rng.next() % 8);
+                                *b ^= 1 << rng.below(8);
                             }
                         }
                     }
