@@ -173,7 +173,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     // Records whose fields are all fixed-size primitives (Stat, ReplyHeader, ...) encode
     // through one stack array and a single `put_slice`, and decode from one bounds check on
     // the input's chunk (falling back to the field-by-field path, and its errors, when the
-    // chunk is short). Only for non-generic structs, so the array length is a plain constant.
+    // chunk is short); `decode_exact` decodes an input that is exactly one record without a
+    // `Decoder` at all. Only for non-generic structs, so the array length is a plain constant.
     let fixed = !fields.is_empty()
         && input.generics.params.is_empty()
         && fields

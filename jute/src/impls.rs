@@ -58,9 +58,14 @@ impl Jute for bool {
 }
 
 /// A plain (non-`Option`) length-prefixed value reads the null marker -1 as empty.
+/// Strings and buffers ask for `#[inline(always)]` (a short body that every record's decoder
+/// should hold in line); containers take the default `#[inline]`.
 macro_rules! nullable_decode {
     () => {
-        #[inline(always)]
+        nullable_decode!(#[inline]);
+    };
+    (#[$inline:meta]) => {
+        #[$inline]
         fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
             match <Self as Nullable>::read_prefix(d)? {
                 Some(len) => <Self as Nullable>::decode_body(d, len),
@@ -107,7 +112,7 @@ macro_rules! length_prefixed_bytes {
                 4 + self.len()
             }
 
-            nullable_decode!();
+            nullable_decode!(#[inline(always)]);
         }
 
         impl Nullable for $ty {

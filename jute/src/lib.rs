@@ -198,8 +198,11 @@ pub trait Jute: Sized {
     /// Decodes `bytes` in one step when the type has a fixed size (a record whose fields are
     /// all fixed-size primitives, such as `Stat`) and `bytes` are exactly one value; `None`
     /// otherwise, for the caller to decode through a [`Decoder`] (which reports why the bytes
-    /// do not fit). [`from_slice`] and [`from_bytes`] try it first. `#[derive(Jute)]`
-    /// implements it for fixed-size records; the default returns `None`.
+    /// do not fit). [`from_slice`], [`from_bytes`] and [`from_buf_with_limits`] try it first.
+    /// `#[derive(Jute)]` implements it for fixed-size records; the default returns `None`.
+    ///
+    /// Contract for an implementation: `Some(v)` only when decoding `bytes` with
+    /// [`Jute::decode`] would consume all of them and give the same `v`.
     #[inline(always)]
     fn decode_exact(bytes: &[u8]) -> Option<Self> {
         let _ = bytes;

@@ -19,7 +19,9 @@ use crate::error::{Error, ErrorKind};
 pub(crate) fn ascii_str(ascii: &[u8]) -> &str {
     debug_assert!(ascii.is_ascii());
     #[allow(unsafe_code)]
-    // SAFETY: the caller checked `ascii.is_ascii()`, and every ASCII byte sequence is UTF-8.
+    // SAFETY: the caller checked that `ascii` is all ASCII with this module's `is_ascii` (which
+    // its test compares with the standard check at every length and position), and every
+    // ASCII byte sequence is UTF-8.
     unsafe {
         std::str::from_utf8_unchecked(ascii)
     }

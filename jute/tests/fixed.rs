@@ -131,3 +131,29 @@ fn long_input_errors_like_field_by_field() {
         fast.to_string()
     );
 }
+
+#[test]
+fn one_step_decode_paths_agree_on_every_byte_pattern() {
+    // `from_slice` of an exact input takes `decode_exact`; a longer input goes through the
+    // `Decoder` and the derived one-read path. Both must read booleans like Java (any non-zero
+    // byte is true) and keep NaN payloads bit for bit.
+    let mut bytes = jute::to_vec(&sample());
+    bytes[1] = 0x7f;
+    bytes[14..18].copy_from_slice(&0x7fc0_0001_u32.to_be_bytes()); // e: a NaN with a payload
+    bytes[18..26].copy_from_slice(&0xfff8_0000_0000_0002_u64.to_be_bytes()); // f: likewise
+    let exact = AllFixed::decode_exact(&bytes).expect("exact length");
+    let mut longer = bytes.clone();
+    longer.push(0xaa);
+    let mut d = Decoder::new(&longer[..]);
+    let through_decoder = AllFixed::decode(&mut d).unwrap();
+    assert_eq!(d.remaining(), 1);
+    for v in [exact, through_decoder] {
+        assert!(v.b);
+        assert_eq!(v.e.to_bits(), 0x7fc0_0001);
+        assert_eq!(v.f.to_bits(), 0xfff8_0000_0000_0002);
+        assert_eq!((v.a, v.c, v.d), (sample().a, sample().c, sample().d));
+    }
+    let slow = jute::from_slice::<FieldByField<f64>>(&bytes).unwrap();
+    assert!(slow.b);
+    assert_eq!(slow.e.to_bits(), exact.e.to_bits());
+}

@@ -85,6 +85,50 @@ fn length_over_limit_is_rejected_before_allocating() {
         err.kind(),
         ErrorKind::LengthOverLimit { limit: 4, .. }
     ));
+    assert_eq!(err.offset(), 0);
+}
+
+#[test]
+fn prefix_errors_point_at_the_prefix_not_past_it() {
+    // Each bad prefix sits after 16 bytes of fixed fields: the error names offset 16 (where
+    // the prefix starts), for every kind of refusal.
+    let small = Limits {
+        max_len: 4,
+        ..Limits::default()
+    };
+    for (prefix, limits, kind) in [
+        (-7, Limits::default(), "negative"),
+        (5, small, "over the limit"),
+        (3, Limits::default(), "over the input"),
+    ] {
+        let mut bytes = vec![0u8; 16];
+        bytes.extend(be(prefix));
+        bytes.extend([1, 2]);
+        let err = jute::from_buf_with_limits::<ConnectResponse, _>(&bytes[..], limits).unwrap_err();
+        assert_eq!(err.offset(), 16, "{kind}: {err}");
+        assert_eq!(err.path_string(), "ConnectResponse.passwd", "{kind}");
+        let expected_kind = match kind {
+            "negative" => matches!(err.kind(), ErrorKind::NegativeLength { len: -7, .. }),
+            "over the limit" => matches!(
+                err.kind(),
+                ErrorKind::LengthOverLimit {
+                    len: 5,
+                    limit: 4,
+                    ..
+                }
+            ),
+            _ => matches!(
+                err.kind(),
+                ErrorKind::LengthOverInput {
+                    len: 3,
+                    needed: 3,
+                    remaining: 2,
+                    ..
+                }
+            ),
+        };
+        assert!(expected_kind, "{kind}: {:?}", err.kind());
+    }
 }
 
 #[test]

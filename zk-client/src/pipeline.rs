@@ -224,6 +224,30 @@ mod tests {
     }
 
     #[test]
+    fn small_inline_and_chunked_bodies_make_the_same_frame() {
+        use crate::task::SmallBody;
+        use zk_records::proto::GetDataRequestView;
+        let record = GetDataRequestView {
+            path: "/zk-bench/k/0000123".into(),
+            watch: true,
+        };
+        let len = record.encoded_len();
+        let frame = |body: Body| {
+            let mut out = Outgoing::with_capacity(64);
+            encode_request_body(&mut out, 7, OpCode::GetData, &body);
+            assert_eq!(out.len(), 4 + REQUEST_HEADER_LEN + len);
+            out.buf().to_vec()
+        };
+        let small = frame(Body::Small(SmallBody::encode(&record, len).expect("fits")));
+        assert_eq!(small, frame(Body::Inline(jute::to_vec(&record))));
+        let chunks = jute::to_chunks(&record).into_chunks();
+        assert_eq!(small, frame(Body::Chunks(chunks)));
+        let mut expected = BytesMut::new();
+        encode_request(&mut expected, 7, OpCode::GetData, &jute::to_vec(&record));
+        assert_eq!(small, expected);
+    }
+
+    #[test]
     fn request_frames_are_length_prefixed_and_batched() {
         let mut out = BytesMut::new();
         encode_request(&mut out, 1, OpCode::GetData, &[9, 9]);

@@ -82,19 +82,27 @@ pub(crate) enum Body {
     Chunks(Vec<Bytes>),
 }
 
-/// The largest request body carried inline in its command ([`Body::Small`]).
+/// The largest request body carried inline in its command ([`Body::Small`]): a path of up to
+/// ~90 bytes with a flag or a version. It makes every command this much larger, so it stays
+/// small.
 pub(crate) const SMALL_BODY: usize = 96;
+const _: () = assert!(
+    SMALL_BODY <= u8::MAX as usize,
+    "SmallBody keeps its length in a u8"
+);
 
 /// A request body of at most [`SMALL_BODY`] bytes, stored in place.
-#[derive(Debug)]
 pub(crate) struct SmallBody {
     len: u8,
     bytes: [u8; SMALL_BODY],
 }
 
 impl SmallBody {
-    /// `record` encoded in place, if its `encoded_len` (`len`) fits.
+    /// `record` encoded in place, if its `encoded_len` (`len`) fits. Relies on `encoded_len`
+    /// being exact, as the `Jute` trait requires of every implementation (all records here are
+    /// derived).
     pub(crate) fn encode<R: jute::Jute>(record: &R, len: usize) -> Option<Self> {
+        debug_assert_eq!(len, record.encoded_len());
         if len > SMALL_BODY {
             return None;
         }
@@ -108,6 +116,12 @@ impl SmallBody {
     /// The encoded bytes.
     pub(crate) fn as_slice(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for SmallBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SmallBody").field(&self.as_slice()).finish()
     }
 }
 
