@@ -87,6 +87,10 @@ pub(crate) async fn main(args: Args) -> Result<(), String> {
 async fn connect_one(connect: &str) -> Result<Client, String> {
     Client::builder()
         .session_timeout(Duration::from_secs(30))
+        // Listing a parent of 100,000 nodes (`--watches`, run again on the same server) is a
+        // reply of ~1.1 MB, over the default limit of `jute.maxbuffer` (as for Java's client
+        // without `-Djute.maxbuffer`).
+        .max_reply_len(64 << 20)
         .connect(connect)
         .await
         .map_err(|e| format!("connecting to {connect}: {e}"))
