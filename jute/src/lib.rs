@@ -64,6 +64,11 @@
 //! [`Utf8Bytes`] fields that share the input's allocation instead of copying it: no allocation
 //! per buffer or string (text in Java's CESU-8 form is converted, so it is copied).
 //!
+//! **Fixed-size records.** A derived record whose fields are all fixed-size primitives
+//! (ZooKeeper's `Stat`, `ReplyHeader`, ...) encodes through one stack array and decodes with
+//! one bounds check; an input that is exactly one such record decodes without a [`Decoder`]
+//! at all ([`Jute::decode_exact`], tried first by [`from_slice`], [`from_bytes`] and [`view`]).
+//!
 //! # Hostile input
 //!
 //! Decoding is as permissive as Apache's `BinaryInputArchive` where that is safe (a boolean
