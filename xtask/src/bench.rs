@@ -211,5 +211,30 @@ fn codec(args: &[String]) -> Result<(), String> {
             jenc / chunks
         );
     }
+    // The targets, stated once per run: each record's best Rust encoder and decoder against
+    // Java's best, at least 3x faster.
+    let mut below = (Vec::new(), Vec::new());
+    for (name, r) in &rust {
+        let j = java.get(name).cloned().unwrap_or_default();
+        let enc = num(r, 3).min(num(r, 7));
+        let dec = num(r, 4).min(num(r, 5)).min(num(r, 6));
+        let (enc_ratio, dec_ratio) = (num(&j, 0) / enc, num(&j, 1).min(num(&j, 2)) / dec);
+        if enc_ratio.is_nan() || enc_ratio < 3.0 {
+            below.0.push(format!("{name} ({enc_ratio:.1}x)"));
+        }
+        if dec_ratio.is_nan() || dec_ratio < 3.0 {
+            below.1.push(format!("{name} ({dec_ratio:.1}x)"));
+        }
+    }
+    let verdict = |missed: &[String]| match missed {
+        [] => "met for every record".to_owned(),
+        _ => format!("missed for {}", missed.join(", ")),
+    };
+    println!(
+        "
+Targets (best Rust vs best Java, at least 3x): encode {}; decode {}.",
+        verdict(&below.0),
+        verdict(&below.1)
+    );
     Ok(())
 }
