@@ -488,6 +488,17 @@ impl Gen<'_> {
                 .collect()
         };
         let fields = fields_of(false)?;
+        // The record and its view derive the same traits.
+        let derives = quote! {
+            #[derive(
+                ::core::fmt::Debug,
+                ::core::clone::Clone,
+                ::core::cmp::PartialEq,
+                #eq
+                ::core::default::Default,
+                #runtime::Jute,
+            )]
+        };
 
         let view = if self.config.views && self.borrows.get(&qualified).copied().unwrap_or(false) {
             let view_name = rust_ident(&format!("{}View", path.name));
@@ -501,14 +512,7 @@ impl Gen<'_> {
             let view_fields = fields_of(true)?;
             quote! {
                 #view_doc
-                #[derive(
-                    ::core::fmt::Debug,
-                    ::core::clone::Clone,
-                    ::core::cmp::PartialEq,
-                    #eq
-                    ::core::default::Default,
-                    #runtime::Jute,
-                )]
+                #derives
                 #[jute(name = #jute_name)]
                 #krate
                 pub struct #view_name<'a> {
@@ -521,14 +525,7 @@ impl Gen<'_> {
 
         Ok(quote! {
             #doc
-            #[derive(
-                ::core::fmt::Debug,
-                ::core::clone::Clone,
-                ::core::cmp::PartialEq,
-                #eq
-                ::core::default::Default,
-                #runtime::Jute,
-            )]
+            #derives
             #serde
             #[jute(name = #jute_name)]
             #krate

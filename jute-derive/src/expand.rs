@@ -151,7 +151,6 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         .map(|i| format_ident!("__jute_field{}", i))
         .collect();
     let decodes = fields.iter().zip(&locals).map(|(f, local)| {
-        let wire_name = &f.wire_name;
         let call = match f.trailing {
             Some(inner) => quote!(#krate::__private::decode_trailing::<#inner, __JuteB>(__jute_d)),
             None => {
@@ -159,14 +158,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 quote!(<#ty as #krate::Jute>::decode(__jute_d))
             }
         };
-        quote! {
-            let #local = match #call {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(e) => {
-                    return ::core::result::Result::Err(e.in_field(#record_name, #wire_name));
-                }
-            };
-        }
+        decode_field(local, call, &record_name, f)
     });
     let idents: Vec<_> = fields.iter().map(|f| f.ident).collect();
 
@@ -343,7 +335,6 @@ fn view_impl(
             quote_spanned!(ty.span()=> + <#ty as #view_trait>::MIN_ENCODED_LEN)
         });
         let decodes = fields.iter().map(|f| {
-            let (ident, wire_name) = (f.ident, &f.wire_name);
             let call = match f.trailing {
                 Some(inner) => quote!(#krate::__private::decode_trailing_view::<#inner>(__jute_d)),
                 None => {
@@ -351,14 +342,7 @@ fn view_impl(
                     quote!(<#ty as #view_trait>::decode_view(__jute_d))
                 }
             };
-            quote! {
-                let #ident = match #call {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => {
-                        return ::core::result::Result::Err(e.in_field(#record_name, #wire_name));
-                    }
-                };
-            }
+            decode_field(f.ident, call, record_name, f)
         });
         let idents = fields.iter().map(|f| f.ident);
         (
@@ -395,6 +379,25 @@ fn view_impl(
 
             #exact
         }
+    }
+}
+
+/// `let #local = <call>;`, returning the call's error placed in the record's field (the
+/// owned and the view decoders share it).
+fn decode_field(
+    local: &syn::Ident,
+    call: TokenStream,
+    record_name: &str,
+    field: &FieldInfo<'_>,
+) -> TokenStream {
+    let wire_name = &field.wire_name;
+    quote! {
+        let #local = match #call {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(e) => {
+                return ::core::result::Result::Err(e.in_field(#record_name, #wire_name));
+            }
+        };
     }
 }
 

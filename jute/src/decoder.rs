@@ -226,7 +226,8 @@ impl<B: Buf> Decoder<B> {
 
     /// Reads a length or count prefix: -1 is null, other negatives are errors; the value is
     /// checked against [`Limits::max_len`] when `check_limit`, and `value * unit_len` against
-    /// the bytes that remain. The error, if any, is built out of line.
+    /// the bytes that remain. The error, if any, is built out of line; the three tests stay
+    /// separate branches (one combined condition measured ~9% more instructions per string).
     #[inline(always)]
     fn read_checked_prefix(
         &mut self,

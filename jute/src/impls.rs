@@ -62,7 +62,7 @@ impl Jute for bool {
 /// should hold in line); containers take the default `#[inline]`.
 macro_rules! nullable_decode {
     () => {
-        nullable_decode!(#[inline]);
+        $crate::impls::nullable_decode!(#[inline]);
     };
     (#[$inline:meta]) => {
         #[$inline]
@@ -75,6 +75,8 @@ macro_rules! nullable_decode {
     };
 }
 
+pub(crate) use nullable_decode;
+
 /// `ustring` and `buffer`: an `int` length, then the bytes. Types backed by `Bytes` name how
 /// to get it (`shared`), so that [`Jute::encode_chunks`] can share large values.
 macro_rules! length_prefixed_bytes {
@@ -86,7 +88,7 @@ macro_rules! length_prefixed_bytes {
             #[inline]
             fn encode_chunks(&self, out: &mut crate::Chunks) {
                 if self.len() >= crate::SHARE_MIN_LEN {
-                    crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+                    crate::put::put_len(out.buf(), self.len());
                     out.push_shared($shared(self));
                 } else {
                     self.encode(out.buf());
@@ -103,7 +105,7 @@ macro_rules! length_prefixed_bytes {
             #[inline]
             fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
                 let bytes = <$ty as AsRef<[u8]>>::as_ref(self);
-                crate::put::put_array(buf, (bytes.len() as i32).to_be_bytes());
+                crate::put::put_len(buf, bytes.len());
                 buf.put_slice(bytes);
             }
 
@@ -155,7 +157,7 @@ impl<T: Jute> Jute for Vec<T> {
 
     #[inline]
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        crate::put::put_array(buf, (self.len() as i32).to_be_bytes());
+        crate::put::put_len(buf, self.len());
         for item in self {
             item.encode(buf);
         }
@@ -167,7 +169,7 @@ impl<T: Jute> Jute for Vec<T> {
     }
 
     fn encode_chunks(&self, out: &mut crate::Chunks) {
-        crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+        crate::put::put_len(out.buf(), self.len());
         for item in self {
             item.encode_chunks(out);
         }
@@ -197,7 +199,7 @@ impl<K: Jute + Ord, V: Jute> Jute for BTreeMap<K, V> {
     const MIN_ENCODED_LEN: usize = 4;
 
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        crate::put::put_array(buf, (self.len() as i32).to_be_bytes());
+        crate::put::put_len(buf, self.len());
         for (k, v) in self {
             k.encode(buf);
             v.encode(buf);
@@ -212,7 +214,7 @@ impl<K: Jute + Ord, V: Jute> Jute for BTreeMap<K, V> {
     }
 
     fn encode_chunks(&self, out: &mut crate::Chunks) {
-        crate::put::put_array(out.buf(), (self.len() as i32).to_be_bytes());
+        crate::put::put_len(out.buf(), self.len());
         for (k, v) in self {
             k.encode_chunks(out);
             v.encode_chunks(out);

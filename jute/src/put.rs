@@ -21,6 +21,12 @@ pub(crate) fn put_array<B: BufMut + ?Sized, const N: usize>(buf: &mut B, bytes: 
     }
 }
 
+/// Appends a length or count prefix: `len` as a big-endian `int`.
+#[inline(always)]
+pub(crate) fn put_len<B: BufMut + ?Sized>(buf: &mut B, len: usize) {
+    put_array(buf, (len as i32).to_be_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Jute;

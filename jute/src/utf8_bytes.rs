@@ -65,7 +65,7 @@ impl Utf8Bytes {
     /// assert!(Utf8Bytes::from_utf8(Bytes::from_static(&[0xff])).is_err());
     /// ```
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Utf8Error> {
-        if !bytes.is_ascii() {
+        if !crate::string::is_ascii(&bytes) {
             std::str::from_utf8(&bytes)?;
         }
         Ok(Self { bytes })

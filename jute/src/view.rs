@@ -125,7 +125,10 @@ owned_nullable_view!(String, Vec<u8>, Bytes, Utf8Bytes);
 /// Plain (non-`Option`) length-prefixed views read the null marker -1 as empty.
 macro_rules! nullable_view_decode {
     () => {
-        #[inline]
+        nullable_view_decode!(#[inline]);
+    };
+    (#[$inline:meta]) => {
+        #[$inline]
         fn decode_view(d: &mut Decoder<&'de [u8]>) -> Result<Self, Error> {
             match Self::read_prefix_view(d)? {
                 Some(len) => Self::decode_body_view(d, len),
@@ -137,14 +140,8 @@ macro_rules! nullable_view_decode {
 
 impl<'de: 'a, 'a> JuteView<'de> for Cow<'a, str> {
     const MIN_ENCODED_LEN: usize = 4;
-
-    #[inline(always)]
-    fn decode_view(d: &mut Decoder<&'de [u8]>) -> Result<Self, Error> {
-        match Self::read_prefix_view(d)? {
-            Some(len) => Self::decode_body_view(d, len),
-            None => Ok(Self::default()),
-        }
-    }
+    // Short enough for every record's decoder to hold in line (like the owned strings).
+    nullable_view_decode!(#[inline(always)]);
 }
 
 impl<'de: 'a, 'a> NullableView<'de> for Cow<'a, str> {
@@ -264,7 +261,7 @@ macro_rules! cow_jute {
             #[inline]
             fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
                 let bytes: &[u8] = $as_bytes(&**self);
-                crate::put::put_array(buf, (bytes.len() as i32).to_be_bytes());
+                crate::put::put_len(buf, bytes.len());
                 buf.put_slice(bytes);
             }
 
@@ -273,13 +270,7 @@ macro_rules! cow_jute {
                 4 + self.len()
             }
 
-            #[inline]
-            fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
-                match <Self as Nullable>::read_prefix(d)? {
-                    Some(len) => <Self as Nullable>::decode_body(d, len),
-                    None => Ok(Self::default()),
-                }
-            }
+            crate::impls::nullable_decode!();
         }
 
         impl<'a> Nullable for Cow<'a, $ty> {

@@ -479,14 +479,7 @@ impl Client {
         effect: Effect,
     ) -> Result<Reply, Error> {
         let len = record.encoded_len();
-        if len + REQUEST_HEADER_LEN > self.inner.max_request_len {
-            return Err(Error::InvalidArgument(format!(
-                "a {op} request of {} bytes exceeds the server's limit of {} bytes \
-                 (jute.maxbuffer)",
-                len + REQUEST_HEADER_LEN,
-                self.inner.max_request_len
-            )));
-        }
+        self.check_request_len(op, len)?;
         let body = if len >= jute::SHARE_MIN_LEN {
             // Large node data goes to the socket from the caller's `Bytes`, uncopied.
             Body::Chunks(jute::to_chunks(record).into_chunks())
@@ -507,18 +500,26 @@ impl Client {
         body: Vec<u8>,
         effect: Effect,
     ) -> Result<Reply, Error> {
+        self.check_request_len(op, body.len())?;
         self.call_body(op, Body::Inline(body), effect).await
     }
 
-    /// Sends a request with an encoded body.
-    async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
-        if body.len() + REQUEST_HEADER_LEN > self.inner.max_request_len {
+    /// Refuses, before anything is sent, a request whose body of `body_len` bytes would make a
+    /// frame over the server's limit.
+    fn check_request_len(&self, op: OpCode, body_len: usize) -> Result<(), Error> {
+        let len = body_len + REQUEST_HEADER_LEN;
+        if len > self.inner.max_request_len {
             return Err(Error::InvalidArgument(format!(
-                "a {op} request of {} bytes exceeds the server's limit of {} bytes",
-                body.len() + REQUEST_HEADER_LEN,
+                "a {op} request of {len} bytes exceeds the server's limit of {} bytes \
+                 (jute.maxbuffer)",
                 self.inner.max_request_len
             )));
         }
+        Ok(())
+    }
+
+    /// Sends a request with an encoded body (its length already checked).
+    async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
         let (reply, rx) = oneshot::channel();
         let cmd = Command::Request(Request {
             op,

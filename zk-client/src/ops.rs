@@ -555,13 +555,13 @@ impl Client {
         path: &str,
         kind: WatchKind,
     ) -> Result<(Registration, OneshotWatcher), Error> {
-        let server_path = self.server_path(path)?;
+        let server_path = self.server_path_view(path)?.into_owned();
         let id = self.next_watch_id();
         let (tx, rx) = oneshot::channel();
         Ok((
             Registration {
                 id,
-                path: server_path.to_string(),
+                path: server_path,
                 kind,
                 sink: Sink::Oneshot(Some(tx)),
             },
