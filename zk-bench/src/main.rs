@@ -12,6 +12,7 @@
 #[path = "../../zk-client/tests/support/server.rs"]
 mod server;
 
+mod floor;
 mod hist;
 mod procfs;
 mod run;
@@ -86,6 +87,11 @@ pub(crate) struct Args {
     /// report this process's resident memory before and after.
     #[arg(long)]
     pub(crate) watches: Option<usize>,
+    /// Instead of zk-client: the same open-loop getData requests written straight onto a
+    /// socket in the given thread structure (needs `--rate`, `--sessions 1`, `--mix read`).
+    /// Its CPU per operation is what the OS alone costs for one request per round trip.
+    #[arg(long, value_enum)]
+    pub(crate) floor: Option<floor::Floor>,
 }
 
 fn main() -> ExitCode {

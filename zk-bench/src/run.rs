@@ -14,7 +14,7 @@ use zk_client::{Client, CreateOptions, Error, Op};
 
 use crate::hist::Histogram;
 use crate::workload::{Mix, OpKind, Rng};
-use crate::{procfs, server, Args};
+use crate::{floor, procfs, server, Args};
 
 /// Root of everything this tool creates.
 pub(crate) const ROOT: &str = "/zk-bench";
@@ -73,7 +73,10 @@ pub(crate) async fn main(args: Args) -> Result<(), String> {
     }
     let _ = setup_client.close().await;
 
-    let report = workload(&args, mix, &connect, server_pid).await?;
+    let report = match args.floor {
+        Some(floor) => floor::run(floor, &args, &connect, server_pid).await?,
+        None => workload(&args, mix, &connect, server_pid).await?,
+    };
     if args.tsv {
         println!("{}", Report::TSV_HEADER);
         println!("{}", report.tsv());
@@ -562,12 +565,16 @@ async fn watch_memory(client: &Client, n: usize) -> Result<String, String> {
 
 /// The result of a run.
 pub(crate) struct Report {
-    label: String,
-    elapsed: Duration,
-    errors: u64,
-    client_cpu: Option<Duration>,
-    server_cpu: Option<Duration>,
-    hist: Histogram,
+    pub(crate) label: String,
+    /// The measured window.
+    pub(crate) elapsed: Duration,
+    pub(crate) errors: u64,
+    /// This process's CPU time over the window.
+    pub(crate) client_cpu: Option<Duration>,
+    /// The server's CPU time over the window.
+    pub(crate) server_cpu: Option<Duration>,
+    /// Latency of the operations that succeeded.
+    pub(crate) hist: Histogram,
 }
 
 impl Report {

@@ -78,6 +78,29 @@ fn one_second_runs_print_their_rows() {
         .unwrap()
         .starts_with("zk-client\t"));
 
+    // The floors: each measures its operations without an error, and refuses a closed loop.
+    for floor in ["blocking", "tokio", "caller-writes"] {
+        let args = [&common[..], &["--rate", "300", "--tsv", "--floor", floor]].concat();
+        let tsv = zk_bench(&args);
+        let row: Vec<&str> = tsv.lines().nth(1).unwrap_or_default().split('\t').collect();
+        assert_eq!(row.len(), 9, "--floor {floor}: {tsv}");
+        assert!(
+            row[1].parse::<u64>().unwrap() > 100,
+            "--floor {floor} measured too few operations: {tsv}"
+        );
+        assert_eq!(row[8], "0", "--floor {floor} errors: {tsv}");
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_zk-bench"))
+        .args([&common[..], &["--floor", "tokio"]].concat())
+        .output()
+        .expect("zk-bench runs");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--floor runs one session of getData"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
     let mem = zk_bench(&["--server", &cs, "--watches", "300"]);
     assert!(mem.starts_with("watches\t300\trss_before_mib\t"), "{mem}");
 }

@@ -25,7 +25,8 @@ const SLF4J_NOP: &str = "/usr/share/java/slf4j-nop.jar";
 const PYTHON: &str = "/usr/bin/python3";
 
 const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--duration D] \
-                     [--warmup D] [--only SCENARIO] [--no-java] [--no-kazoo] [--watches N]";
+                     [--warmup D] [--only SCENARIO] [--no-java] [--no-kazoo] [--no-floors] \
+                     [--watches N]";
 
 /// One workload, run by every client with the same flags.
 struct Scenario {
@@ -34,7 +35,18 @@ struct Scenario {
     flags: Vec<String>,
     /// kazoo takes part (it cannot keep up everywhere: see the notes).
     kazoo: bool,
+    /// The floors (`zk-bench --floor`, no client library) take part: fixed-rate `get` only.
+    floors: bool,
 }
+
+/// The floors' labels and their `zk-bench --floor` values: the same requests written onto a
+/// socket in three thread structures, so the clients' CPU per operation at a fixed rate can
+/// be read against what the OS alone costs.
+const FLOORS: [(&str, &str); 3] = [
+    ("floor-blocking", "blocking"),
+    ("floor-tokio", "tokio"),
+    ("floor-caller-writes", "caller-writes"),
+];
 
 fn flags(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
@@ -113,7 +125,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut duration = "5s".to_owned();
     let mut warmup = "3s".to_owned();
     let mut only: Option<String> = None;
-    let (mut java, mut kazoo) = (true, true);
+    let (mut java, mut kazoo, mut floors) = (true, true, true);
     let mut watches = 100_000usize;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -131,6 +143,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--only" => only = Some(value()?),
             "--no-java" => java = false,
             "--no-kazoo" => kazoo = false,
+            "--no-floors" => floors = false,
             "--watches" => watches = value()?.parse().map_err(|_| USAGE.to_owned())?,
             _ => return Err(USAGE.into()),
         }
@@ -188,6 +201,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             what: "1 session, 100 outstanding getData, 100-byte values, 1,000 keys",
             flags: flags(&["--sessions", "1", "--pipeline", "100", "--mix", "read"]),
             kazoo: true,
+            floors: false,
         },
         Scenario {
             name: "get-rate",
@@ -203,18 +217,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 "4000",
             ]),
             kazoo: true,
+            floors: true,
         },
         Scenario {
             name: "mixed",
             what: "4 sessions x 16 outstanding, get=80,set=10,create=5,delete=5",
             flags: flags(&["--sessions", "4", "--pipeline", "16", "--mix", "mixed"]),
             kazoo: true,
+            floors: false,
         },
         Scenario {
             name: "watch-churn",
             what: "1 session x 16: getData+watch, setData, notification (one op)",
             flags: flags(&["--sessions", "1", "--pipeline", "16", "--mix", "watch"]),
             kazoo: true,
+            floors: false,
         },
     ];
     if let Some(name) = &only {
@@ -252,6 +269,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         if kazoo && sc.kazoo {
             results.push(("kazoo", Vec::new()));
         }
+        if floors && sc.floors {
+            results.extend(FLOORS.iter().map(|(label, _)| (*label, Vec::new())));
+        }
         for round in 0..rounds {
             // Alternate the order between rounds, so no client always runs first.
             let n = results.len();
@@ -260,9 +280,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 let label = results[i].0;
                 let args = common(&sc.flags, label);
                 eprintln!("{} round {}: {label}...", sc.name, round + 1);
-                let stdout = match label {
-                    "zk-client" => output(Command::new(&zk_bench).args(&args))?,
-                    "java" => output(
+                let floor = FLOORS.iter().find(|(l, _)| *l == label).map(|(_, f)| *f);
+                let stdout = match (label, floor) {
+                    (_, Some(floor)) => {
+                        output(Command::new(&zk_bench).args(&args).args(["--floor", floor]))?
+                    }
+                    ("zk-client", None) => output(Command::new(&zk_bench).args(&args))?,
+                    ("java", None) => output(
                         Command::new("java")
                             .args(["-Xmx512m", "-cp", &java_classpath, "JavaBench"])
                             .args(&args),
@@ -278,9 +302,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             }
         }
         // Ratios per round (both clients measured minutes apart at most), then their median.
-        let paired = |f: &dyn Fn(&Row) -> f64| -> f64 {
+        let paired = |label: &str, f: &dyn Fn(&Row) -> f64| -> f64 {
             let (Some(r), Some(j)) = (
-                results.iter().find(|(l, _)| *l == "zk-client"),
+                results.iter().find(|(l, _)| *l == label),
                 results.iter().find(|(l, _)| *l == "java"),
             ) else {
                 return f64::NAN;
@@ -290,15 +314,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
         };
         let ratios = [
-            paired(&|r| r.ops_per_s),
-            paired(&|r| r.cpu),
-            paired(&|r| r.p99),
+            paired("zk-client", &|r| r.ops_per_s),
+            paired("zk-client", &|r| r.cpu),
+            paired("zk-client", &|r| r.p99),
         ];
+        let floor_ratios: Vec<(&str, f64)> = FLOORS
+            .iter()
+            .filter(|(label, _)| results.iter().any(|(l, _)| l == label))
+            .map(|(label, _)| (*label, paired(label, &|r| r.cpu)))
+            .collect();
         let medians: Vec<Row> = results
             .iter_mut()
             .filter_map(|(_, rows)| median_round(rows, sc.flags.iter().any(|f| f == "--rate")))
             .collect();
-        table.push((sc, medians, ratios));
+        table.push((sc, medians, ratios, floor_ratios));
     }
 
     println!(
@@ -306,7 +335,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          server CPU µs/op | errors |"
     );
     println!("|---|---|--:|--:|--:|--:|--:|--:|--:|");
-    for (sc, rows, _) in &table {
+    for (sc, rows, _, _) in &table {
         for r in rows {
             println!(
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {} |",
@@ -315,13 +344,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     println!();
-    for (sc, _, [ops, cpu, p99]) in &table {
+    for (sc, _, [ops, cpu, p99], floor_ratios) in &table {
         println!("- {}: {}", sc.name, sc.what);
         if java {
             println!(
                 "  zk-client / Java, median of the per-round ratios: throughput {ops:.2}x, \
                  client CPU per op {cpu:.2}x, p99 {p99:.2}x"
             );
+            if !floor_ratios.is_empty() {
+                let list: Vec<String> = floor_ratios
+                    .iter()
+                    .map(|(label, r)| format!("{label} {r:.2}x"))
+                    .collect();
+                println!(
+                    "  floors / Java, client CPU per op (the same requests with no client \
+                     library: what the OS alone costs in each thread structure): {}",
+                    list.join(", ")
+                );
+            }
         }
     }
     println!(

@@ -1,0 +1,385 @@
+//! Floors for the open-loop `get` workload: the same `getData` requests at the same rate,
+//! written straight onto a socket by a few lines of code instead of a client library. What
+//! such a run costs per operation is what the OS takes for one request per round trip in that
+//! thread structure (sleeps, wake-ups, loopback TCP) before any client does anything; it
+//! puts the clients' figures at a fixed rate in proportion.
+//!
+//! Each floor paces slots exactly as the harness's dispatcher does ([`crate::run`]): a slot
+//! not yet due counts from the wake-up, a late one from its scheduled time.
+
+use std::borrow::Cow;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use bytes::BufMut;
+use jute::Jute;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use zk_records::proto::{ConnectRequest, ConnectResponse, GetDataRequestView, ReplyHeader};
+use zk_records::OpCode;
+
+use crate::hist::Histogram;
+use crate::run::{key_path, Report};
+use crate::workload::Rng;
+use crate::{procfs, Args};
+
+/// Which thread structure a floor run has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Floor {
+    /// One thread sleeps until the slot, writes the request and blocks reading the reply: two
+    /// wake-ups per operation, no runtime.
+    Blocking,
+    /// The harness's structure with the least possible async client: the dispatcher thread
+    /// hands each slot to one tokio task, which writes the request and awaits the reply
+    /// (three wake-ups over two threads, as for zk-client).
+    Tokio,
+    /// The dispatcher thread writes each request itself and a tokio task reads the replies:
+    /// two wake-ups over two threads, the least a client writing from the caller's thread
+    /// could reach.
+    CallerWrites,
+}
+
+/// Runs `floor` against `connect` with the workload flags of `args` (`--rate`, `--duration`
+/// or `--count`, `--warmup`, `--keys`).
+pub(crate) async fn run(
+    floor: Floor,
+    args: &Args,
+    connect: &str,
+    server_pid: Option<u32>,
+) -> Result<Report, String> {
+    if args.rate <= 0.0 || args.sessions != 1 || !matches!(args.mix.as_str(), "read" | "get=100") {
+        return Err(
+            "--floor runs one session of getData at a fixed rate: give --rate, \
+                    --sessions 1 and --mix read"
+                .into(),
+        );
+    }
+    let stream = handshake(connect)?;
+    let now = Instant::now();
+    let window = Window {
+        start: now + args.warmup,
+        end: args
+            .count
+            .is_none()
+            .then(|| now + args.warmup + args.duration),
+        count: args.count,
+    };
+    let pacer = Pacer {
+        first: now.into_std(),
+        interval: Duration::from_secs_f64(1.0 / args.rate),
+        k: 0,
+    };
+    let requests = Requests::new(args.keys);
+    let meter = Meter::new(window, server_pid);
+    let meter = match floor {
+        Floor::Blocking => {
+            let job = move || blocking(stream, pacer, requests, meter);
+            tokio::task::spawn_blocking(job)
+                .await
+                .map_err(|e| format!("floor thread: {e}"))??
+        }
+        Floor::Tokio => tokio_lane(stream, pacer, requests, meter).await?,
+        Floor::CallerWrites => caller_writes(stream, pacer, requests, meter).await?,
+    };
+    Ok(meter.report(args.label.clone()))
+}
+
+/// Opens a session with a blocking socket: `ConnectRequest` out, `ConnectResponse` in.
+fn handshake(connect: &str) -> Result<std::net::TcpStream, String> {
+    let addr = connect.split(',').next().unwrap_or(connect);
+    let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    s.set_nodelay(true).map_err(|e| e.to_string())?;
+    let request = ConnectRequest {
+        time_out: 30_000,
+        passwd: vec![0; 16].into(),
+        ..ConnectRequest::default()
+    };
+    let mut frame = Vec::new();
+    frame.put_i32(request.encoded_len() as i32);
+    request.encode(&mut frame);
+    s.write_all(&frame).map_err(|e| e.to_string())?;
+    let mut reply = Vec::new();
+    read_frame(&mut s, &mut reply)?;
+    let response: ConnectResponse =
+        jute::from_slice(&reply).map_err(|e| format!("ConnectResponse: {e}"))?;
+    if response.time_out <= 0 {
+        return Err("the server refused the session".into());
+    }
+    Ok(s)
+}
+
+/// Reads one length-prefixed frame into `buf` (blocking).
+fn read_frame(s: &mut std::net::TcpStream, buf: &mut Vec<u8>) -> Result<(), String> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).map_err(|e| e.to_string())?;
+    buf.resize(frame_len(len)?, 0);
+    s.read_exact(buf).map_err(|e| e.to_string())
+}
+
+/// Reads one length-prefixed frame into `buf` (async).
+async fn read_frame_async(
+    s: &mut (impl AsyncReadExt + Unpin),
+    buf: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).await.map_err(|e| e.to_string())?;
+    buf.resize(frame_len(len)?, 0);
+    s.read_exact(buf).await.map(drop).map_err(|e| e.to_string())
+}
+
+fn frame_len(prefix: [u8; 4]) -> Result<usize, String> {
+    match usize::try_from(i32::from_be_bytes(prefix)) {
+        Ok(n) if n <= 1 << 20 => Ok(n),
+        _ => Err(format!("bad frame length {prefix:?}")),
+    }
+}
+
+/// Whether `reply` answers `xid` without an error.
+fn reply_ok(reply: &[u8], xid: i32) -> bool {
+    let header = reply
+        .get(..16)
+        .and_then(|h| jute::from_slice::<ReplyHeader>(h).ok());
+    matches!(header, Some(h) if h.xid == xid && h.err == 0)
+}
+
+/// The requests: uniformly random keys, as in the workload, and increasing xids.
+struct Requests {
+    keys: Vec<String>,
+    rng: Rng,
+    xid: i32,
+    frame: Vec<u8>,
+}
+
+impl Requests {
+    fn new(keys: usize) -> Self {
+        Self {
+            keys: (0..keys.max(1)).map(key_path).collect(),
+            rng: Rng::new(1),
+            xid: 0,
+            frame: Vec::with_capacity(64),
+        }
+    }
+
+    /// The next `getData` frame and its xid.
+    fn next(&mut self) -> (&[u8], i32) {
+        self.xid += 1;
+        let path = &self.keys[self.rng.below(self.keys.len())];
+        let body = GetDataRequestView {
+            path: Cow::Borrowed(path),
+            watch: false,
+        };
+        self.frame.clear();
+        self.frame.put_i32(8 + body.encoded_len() as i32);
+        self.frame.put_i32(self.xid);
+        self.frame.put_i32(OpCode::GetData.code());
+        body.encode(&mut self.frame);
+        (&self.frame, self.xid)
+    }
+}
+
+/// The open-loop arrival process, as in the harness's dispatcher.
+struct Pacer {
+    first: std::time::Instant,
+    interval: Duration,
+    k: u64,
+}
+
+impl Pacer {
+    /// Sleeps until the next slot; returns its start time.
+    fn next(&mut self) -> Instant {
+        let slot = self.first + self.interval.mul_f64(self.k as f64);
+        self.k += 1;
+        let now = std::time::Instant::now();
+        Instant::from_std(if slot > now {
+            std::thread::sleep(slot - now);
+            std::time::Instant::now()
+        } else {
+            slot
+        })
+    }
+}
+
+/// The measured window: from `start` to `end` (duration mode) or for `count` operations.
+struct Window {
+    start: Instant,
+    end: Option<Instant>,
+    count: Option<u64>,
+}
+
+/// Latency, errors and CPU time over the window.
+struct Meter {
+    window: Window,
+    server_pid: Option<u32>,
+    hist: Histogram,
+    errors: u64,
+    cpu0: Option<(Instant, Option<Duration>, Option<Duration>)>,
+    cpu1: Option<(Instant, Option<Duration>, Option<Duration>)>,
+}
+
+impl Meter {
+    fn new(window: Window, server_pid: Option<u32>) -> Self {
+        Self {
+            window,
+            server_pid,
+            hist: Histogram::default(),
+            errors: 0,
+            cpu0: None,
+            cpu1: None,
+        }
+    }
+
+    fn cpu_now(&self) -> (Instant, Option<Duration>, Option<Duration>) {
+        let server = self
+            .server_pid
+            .and_then(|p| procfs::cpu_time(&p.to_string()));
+        (Instant::now(), procfs::cpu_time("self"), server)
+    }
+
+    /// Called with each slot before its request: starts the CPU clock at the window's first
+    /// slot, and says whether the run is over (the CPU clock then stopped).
+    fn over(&mut self, start: Instant) -> bool {
+        if self.cpu0.is_none() && start >= self.window.start {
+            self.cpu0 = Some(self.cpu_now());
+        }
+        let measured = self.hist.count() + self.errors;
+        let over = match (self.window.end, self.window.count) {
+            (Some(end), _) => start >= end,
+            (None, Some(count)) => measured >= count,
+            (None, None) => true,
+        };
+        if over && self.cpu1.is_none() {
+            self.cpu1 = Some(self.cpu_now());
+        }
+        over
+    }
+
+    /// Records one operation started at `start` and answered now.
+    fn record(&mut self, start: Instant, ok: bool) {
+        if start < self.window.start {
+            return;
+        }
+        if ok {
+            let done = Instant::now();
+            self.hist
+                .record(done.duration_since(start).as_nanos() as u64);
+        } else {
+            self.errors += 1;
+        }
+    }
+
+    fn report(self, label: String) -> Report {
+        let diff = |a: Option<Duration>, b: Option<Duration>| Some(b?.saturating_sub(a?));
+        let (t0, c0, s0) = self.cpu0.unwrap_or((self.window.start, None, None));
+        let (t1, c1, s1) = self.cpu1.unwrap_or((t0, None, None));
+        Report {
+            label,
+            elapsed: t1.saturating_duration_since(t0),
+            errors: self.errors,
+            client_cpu: diff(c0, c1),
+            server_cpu: diff(s0, s1),
+            hist: self.hist,
+        }
+    }
+}
+
+/// [`Floor::Blocking`]: one thread, blocking calls.
+fn blocking(
+    mut s: std::net::TcpStream,
+    mut pacer: Pacer,
+    mut requests: Requests,
+    mut meter: Meter,
+) -> Result<Meter, String> {
+    let mut reply = Vec::new();
+    loop {
+        let start = pacer.next();
+        if meter.over(start) {
+            return Ok(meter);
+        }
+        let (frame, xid) = requests.next();
+        s.write_all(frame).map_err(|e| e.to_string())?;
+        read_frame(&mut s, &mut reply)?;
+        meter.record(start, reply_ok(&reply, xid));
+    }
+}
+
+/// Makes the blocking socket a tokio one.
+fn into_tokio(s: std::net::TcpStream) -> Result<tokio::net::TcpStream, String> {
+    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+    tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())
+}
+
+/// [`Floor::Tokio`]: a dispatcher thread hands slots to one task that writes and reads.
+async fn tokio_lane(
+    s: std::net::TcpStream,
+    mut pacer: Pacer,
+    mut requests: Requests,
+    mut meter: Meter,
+) -> Result<Meter, String> {
+    let mut s = into_tokio(s)?;
+    let (tx, mut slots) = mpsc::unbounded_channel();
+    std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
+    let mut reply = Vec::new();
+    while let Some(start) = slots.recv().await {
+        if meter.over(start) {
+            break;
+        }
+        let (frame, xid) = requests.next();
+        s.write_all(frame).await.map_err(|e| e.to_string())?;
+        read_frame_async(&mut s, &mut reply).await?;
+        meter.record(start, reply_ok(&reply, xid));
+    }
+    // Dropping `slots` ends the dispatcher thread at its next slot.
+    Ok(meter)
+}
+
+/// [`Floor::CallerWrites`]: the dispatcher thread writes each request; one task reads the
+/// replies in order.
+async fn caller_writes(
+    s: std::net::TcpStream,
+    mut pacer: Pacer,
+    mut requests: Requests,
+    mut meter: Meter,
+) -> Result<Meter, String> {
+    let mut writer = s.try_clone().map_err(|e| e.to_string())?;
+    let mut reader = into_tokio(s)?;
+    let (tx, mut sent) = mpsc::unbounded_channel();
+    std::thread::spawn(move || loop {
+        let start = pacer.next();
+        let (frame, xid) = requests.next();
+        // The socket is non-blocking (shared with the reader); a ~40-byte request fits in
+        // the send buffer unless the server stopped reading, which ends the run.
+        let sent = writer
+            .write_all(frame)
+            .map(|()| (start, xid))
+            .map_err(|e| format!("writing a request: {e}"));
+        let failed = sent.is_err();
+        if failed {
+            // Ends the reader's wait for a reply that will not come.
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+        }
+        if tx.send(sent).is_err() || failed {
+            break;
+        }
+    });
+    let mut reply = Vec::new();
+    loop {
+        // The reply first: the request's entry is queued before the reply can arrive, so
+        // the dispatcher's send never has to wake this task (that would be a third wake-up).
+        if let Err(e) = read_frame_async(&mut reader, &mut reply).await {
+            // A failed write explains a failed read.
+            while let Ok(sent) = sent.try_recv() {
+                sent?;
+            }
+            return Err(e);
+        }
+        let Some(sent) = sent.recv().await else {
+            return Err("the dispatcher thread stopped".into());
+        };
+        let (start, xid) = sent?;
+        if meter.over(start) {
+            return Ok(meter);
+        }
+        meter.record(start, reply_ok(&reply, xid));
+    }
+}
