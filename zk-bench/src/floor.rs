@@ -33,7 +33,11 @@ pub(crate) enum Floor {
     /// The harness's structure with the least possible async client: the dispatcher thread
     /// hands each slot to one tokio task, which writes the request and awaits the reply
     /// (three wake-ups over two threads, as for zk-client).
-    Tokio,
+    TokioOneTask,
+    /// As [`Floor::TokioOneTask`], but the socket belongs to a second task, as in any client
+    /// that multiplexes callers over one connection: the lane sends the request through a
+    /// channel and awaits the reply on a oneshot (zk-client's structure, with no client).
+    TokioTwoTasks,
     /// The dispatcher thread writes each request itself and a tokio task reads the replies:
     /// two wake-ups over two threads, the least a client writing from the caller's thread
     /// could reach.
@@ -79,7 +83,8 @@ pub(crate) async fn run(
                 .await
                 .map_err(|e| format!("floor thread: {e}"))??
         }
-        Floor::Tokio => tokio_lane(stream, pacer, requests, meter).await?,
+        Floor::TokioOneTask => tokio_lane(stream, pacer, requests, meter).await?,
+        Floor::TokioTwoTasks => tokio_two_tasks(stream, pacer, requests, meter).await?,
         Floor::CallerWrites => caller_writes(stream, pacer, requests, meter).await?,
     };
     Ok(meter.report(args.label.clone()))
@@ -309,7 +314,7 @@ fn into_tokio(s: std::net::TcpStream) -> Result<tokio::net::TcpStream, String> {
     tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())
 }
 
-/// [`Floor::Tokio`]: a dispatcher thread hands slots to one task that writes and reads.
+/// [`Floor::TokioOneTask`]: a dispatcher thread hands slots to one task that writes and reads.
 async fn tokio_lane(
     s: std::net::TcpStream,
     mut pacer: Pacer,
@@ -330,6 +335,52 @@ async fn tokio_lane(
         meter.record(start, reply_ok(&reply, xid));
     }
     // Dropping `slots` ends the dispatcher thread at its next slot.
+    Ok(meter)
+}
+
+/// What the lane of [`Floor::TokioTwoTasks`] sends the connection task: a request frame and
+/// where its reply goes.
+type Call = (
+    Vec<u8>,
+    tokio::sync::oneshot::Sender<Result<Vec<u8>, String>>,
+);
+
+/// [`Floor::TokioTwoTasks`]: a dispatcher thread hands slots to a lane task, which passes each
+/// request to the connection task that owns the socket.
+async fn tokio_two_tasks(
+    s: std::net::TcpStream,
+    mut pacer: Pacer,
+    mut requests: Requests,
+    mut meter: Meter,
+) -> Result<Meter, String> {
+    let mut s = into_tokio(s)?;
+    let (calls, mut incoming) = mpsc::unbounded_channel::<Call>();
+    let connection = tokio::spawn(async move {
+        while let Some((frame, reply)) = incoming.recv().await {
+            let mut buf = Vec::new();
+            let result = match s.write_all(&frame).await {
+                Ok(()) => read_frame_async(&mut s, &mut buf).await.map(|()| buf),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = reply.send(result);
+        }
+    });
+    let (tx, mut slots) = mpsc::unbounded_channel();
+    std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
+    while let Some(start) = slots.recv().await {
+        if meter.over(start) {
+            break;
+        }
+        let (frame, xid) = requests.next();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        calls
+            .send((frame.to_vec(), reply))
+            .map_err(|_| "the connection task ended")?;
+        let reply = answer.await.map_err(|_| "the connection task ended")??;
+        meter.record(start, reply_ok(&reply, xid));
+    }
+    drop(calls);
+    connection.await.map_err(|e| e.to_string())?;
     Ok(meter)
 }
 

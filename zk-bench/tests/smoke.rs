@@ -79,7 +79,12 @@ fn one_second_runs_print_their_rows() {
         .starts_with("zk-client\t"));
 
     // The floors: each measures its operations without an error, and refuses a closed loop.
-    for floor in ["blocking", "tokio", "caller-writes"] {
+    for floor in [
+        "blocking",
+        "tokio-one-task",
+        "tokio-two-tasks",
+        "caller-writes",
+    ] {
         let args = [&common[..], &["--rate", "300", "--tsv", "--floor", floor]].concat();
         let tsv = zk_bench(&args);
         let row: Vec<&str> = tsv.lines().nth(1).unwrap_or_default().split('\t').collect();
@@ -91,7 +96,7 @@ fn one_second_runs_print_their_rows() {
         assert_eq!(row[8], "0", "--floor {floor} errors: {tsv}");
     }
     let refused = Command::new(env!("CARGO_BIN_EXE_zk-bench"))
-        .args([&common[..], &["--floor", "tokio"]].concat())
+        .args([&common[..], &["--floor", "tokio-one-task"]].concat())
         .output()
         .expect("zk-bench runs");
     assert!(!refused.status.success());

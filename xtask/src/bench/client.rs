@@ -40,11 +40,12 @@ struct Scenario {
 }
 
 /// The floors' labels and their `zk-bench --floor` values: the same requests written onto a
-/// socket in three thread structures, so the clients' CPU per operation at a fixed rate can
+/// socket in four thread structures, so the clients' CPU per operation at a fixed rate can
 /// be read against what the OS alone costs.
-const FLOORS: [(&str, &str); 3] = [
+const FLOORS: [(&str, &str); 4] = [
     ("floor-blocking", "blocking"),
-    ("floor-tokio", "tokio"),
+    ("floor-tokio-one-task", "tokio-one-task"),
+    ("floor-tokio-two-tasks", "tokio-two-tasks"),
     ("floor-caller-writes", "caller-writes"),
 ];
 
