@@ -434,3 +434,82 @@ async fn caller_writes(
         meter.record(start, reply_ok(&reply, xid));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meter(end: Option<Duration>, count: Option<u64>) -> (Meter, Instant) {
+        let start = Instant::now() + Duration::from_secs(1);
+        let window = Window {
+            start,
+            end: end.map(|d| start + d),
+            count,
+        };
+        (Meter::new(window, None), start)
+    }
+
+    #[test]
+    fn warm_up_operations_are_not_measured() {
+        let (mut m, start) = meter(Some(Duration::from_secs(1)), None);
+        let early = start - Duration::from_millis(1);
+        assert!(!m.over(early));
+        m.record(early, true);
+        m.record(early, false);
+        assert_eq!((m.hist.count(), m.errors), (0, 0));
+        assert!(m.cpu0.is_none(), "the CPU clock starts with the window");
+        assert!(!m.over(start));
+        m.record(start, true);
+        m.record(start, false);
+        assert_eq!((m.hist.count(), m.errors), (1, 1));
+        assert!(m.cpu0.is_some());
+    }
+
+    #[test]
+    fn a_duration_window_ends_at_the_first_slot_past_it() {
+        let (mut m, start) = meter(Some(Duration::from_secs(1)), None);
+        assert!(!m.over(start + Duration::from_millis(999)));
+        assert!(m.cpu1.is_none());
+        assert!(m.over(start + Duration::from_secs(1)));
+        let stopped = m.cpu1.map(|c| c.0);
+        assert!(m.over(start + Duration::from_secs(2)));
+        assert_eq!(m.cpu1.map(|c| c.0), stopped, "the CPU clock stops once");
+    }
+
+    #[test]
+    fn a_count_window_ends_after_that_many_operations_errors_included() {
+        let (mut m, start) = meter(None, Some(3));
+        for ok in [true, false, true] {
+            assert!(!m.over(start));
+            m.record(start, ok);
+        }
+        assert!(m.over(start));
+        let report = m.report("floor".into());
+        assert_eq!((report.hist.count(), report.errors), (2, 1));
+    }
+
+    #[test]
+    fn requests_are_get_data_frames_with_increasing_xids() {
+        let mut requests = Requests::new(3);
+        for expected in 1..=4 {
+            let (frame, xid) = requests.next();
+            assert_eq!(xid, expected);
+            let len = i32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
+            assert_eq!(len, frame.len() - 4);
+            assert_eq!(frame[4..8], expected.to_be_bytes());
+            assert_eq!(frame[8..12], OpCode::GetData.code().to_be_bytes());
+            let body: GetDataRequestView<'_> = jute::view(&frame[12..]).unwrap();
+            assert!(body.path.starts_with("/zk-bench/k/"), "{}", body.path);
+            assert!(!body.watch);
+        }
+    }
+
+    #[test]
+    fn replies_count_only_with_their_xid_and_no_error() {
+        let reply = |xid: i32, err: i32| jute::to_vec(&ReplyHeader { xid, zxid: 7, err });
+        assert!(reply_ok(&reply(5, 0), 5));
+        assert!(!reply_ok(&reply(4, 0), 5));
+        assert!(!reply_ok(&reply(5, -101), 5));
+        assert!(!reply_ok(&reply(5, 0)[..15], 5));
+    }
+}
