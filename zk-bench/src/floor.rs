@@ -4,8 +4,10 @@
 //! thread structure (sleeps, wake-ups, loopback TCP) before any client does anything; it
 //! puts the clients' figures at a fixed rate in proportion.
 //!
-//! Each floor paces slots exactly as the harness's dispatcher does ([`crate::run`]): a slot
-//! not yet due counts from the wake-up, a late one from its scheduled time.
+//! Each floor paces its slots with the harness's own [`Pacer`]: a slot not yet due counts from
+//! the wake-up, a late one from its scheduled time. Unlike the clients, a floor keeps one
+//! request at a time in flight (`caller-writes`: as many as the slots ask for), reads only
+//! the reply header, and runs on the current-thread runtime only.
 
 use std::borrow::Cow;
 use std::io::{Read, Write};
@@ -20,7 +22,8 @@ use zk_records::proto::{ConnectRequest, ConnectResponse, GetDataRequestView, Rep
 use zk_records::OpCode;
 
 use crate::hist::Histogram;
-use crate::run::{key_path, Report};
+use crate::pace::Pacer;
+use crate::run::{cpu_diff, key_path, Report};
 use crate::workload::Rng;
 use crate::{procfs, Args};
 
@@ -44,21 +47,33 @@ pub(crate) enum Floor {
     CallerWrites,
 }
 
+/// Refuses flags a floor cannot honour: it is one session of getData at a fixed rate, on the
+/// current-thread runtime (with worker threads, each wake-up would also cross to the thread
+/// blocked in `block_on`, which the thread structures above do not have).
+pub(crate) fn check(args: &Args) -> Result<(), String> {
+    if args.rate > 0.0
+        && args.sessions == 1
+        && args.threads <= 1
+        && matches!(args.mix.as_str(), "read" | "get=100")
+    {
+        Ok(())
+    } else {
+        Err(
+            "--floor runs one session of getData at a fixed rate on one thread: give --rate, \
+             --sessions 1, --mix read and no --threads"
+                .into(),
+        )
+    }
+}
+
 /// Runs `floor` against `connect` with the workload flags of `args` (`--rate`, `--duration`
-/// or `--count`, `--warmup`, `--keys`).
+/// or `--count`, `--warmup`, `--keys`), which [`check`] accepted.
 pub(crate) async fn run(
     floor: Floor,
     args: &Args,
     connect: &str,
     server_pid: Option<u32>,
 ) -> Result<Report, String> {
-    if args.rate <= 0.0 || args.sessions != 1 || !matches!(args.mix.as_str(), "read" | "get=100") {
-        return Err(
-            "--floor runs one session of getData at a fixed rate: give --rate, \
-                    --sessions 1 and --mix read"
-                .into(),
-        );
-    }
     let stream = handshake(connect)?;
     let now = Instant::now();
     let window = Window {
@@ -69,11 +84,7 @@ pub(crate) async fn run(
             .then(|| now + args.warmup + args.duration),
         count: args.count,
     };
-    let pacer = Pacer {
-        first: now.into_std(),
-        interval: Duration::from_secs_f64(1.0 / args.rate),
-        k: 0,
-    };
+    let pacer = Pacer::new(now.into_std(), args.rate)?;
     let requests = Requests::new(args.keys);
     let meter = Meter::new(window, server_pid);
     let meter = match floor {
@@ -83,15 +94,19 @@ pub(crate) async fn run(
                 .await
                 .map_err(|e| format!("floor thread: {e}"))??
         }
-        Floor::TokioOneTask => tokio_lane(stream, pacer, requests, meter).await?,
+        Floor::TokioOneTask => tokio_one_task(stream, pacer, requests, meter).await?,
         Floor::TokioTwoTasks => tokio_two_tasks(stream, pacer, requests, meter).await?,
         Floor::CallerWrites => caller_writes(stream, pacer, requests, meter).await?,
     };
     Ok(meter.report(args.label.clone()))
 }
 
-/// Opens a session with a blocking socket: `ConnectRequest` out, `ConnectResponse` in.
+/// Opens a session on the first host of `connect` with a blocking socket: `ConnectRequest`
+/// out, `ConnectResponse` in.
 fn handshake(connect: &str) -> Result<std::net::TcpStream, String> {
+    if connect.contains('/') {
+        return Err(format!("--floor takes no chroot: {connect}"));
+    }
     let addr = connect.split(',').next().unwrap_or(connect);
     let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
     s.set_nodelay(true).map_err(|e| e.to_string())?;
@@ -133,6 +148,8 @@ async fn read_frame_async(
     s.read_exact(buf).await.map(drop).map_err(|e| e.to_string())
 }
 
+/// The length a frame's prefix announces; at most 1 MiB, as a getData reply of a benchmark key
+/// is (the server's own default limit), so a corrupted prefix cannot make a huge buffer.
 fn frame_len(prefix: [u8; 4]) -> Result<usize, String> {
     match usize::try_from(i32::from_be_bytes(prefix)) {
         Ok(n) if n <= 1 << 20 => Ok(n),
@@ -152,14 +169,17 @@ fn reply_ok(reply: &[u8], xid: i32) -> bool {
 struct Requests {
     keys: Vec<String>,
     rng: Rng,
+    /// The last xid used.
     xid: i32,
+    /// The frame being built (reused).
     frame: Vec<u8>,
 }
 
 impl Requests {
+    /// Requests over the first `keys` key nodes (at least one: `run::main` checks).
     fn new(keys: usize) -> Self {
         Self {
-            keys: (0..keys.max(1)).map(key_path).collect(),
+            keys: (0..keys).map(key_path).collect(),
             rng: Rng::new(1),
             xid: 0,
             frame: Vec::with_capacity(64),
@@ -181,27 +201,16 @@ impl Requests {
         body.encode(&mut self.frame);
         (&self.frame, self.xid)
     }
-}
 
-/// The open-loop arrival process, as in the harness's dispatcher.
-struct Pacer {
-    first: std::time::Instant,
-    interval: Duration,
-    k: u64,
-}
-
-impl Pacer {
-    /// Sleeps until the next slot; returns its start time.
-    fn next(&mut self) -> Instant {
-        let slot = self.first + self.interval.mul_f64(self.k as f64);
-        self.k += 1;
-        let now = std::time::Instant::now();
-        Instant::from_std(if slot > now {
-            std::thread::sleep(slot - now);
-            std::time::Instant::now()
-        } else {
-            slot
-        })
+    /// The `closeSession` frame that ends the run's session (so it does not linger on the
+    /// server for the session timeout, loading the next run's server).
+    fn close(&mut self) -> Vec<u8> {
+        self.xid += 1;
+        let mut frame = Vec::with_capacity(12);
+        frame.put_i32(8);
+        frame.put_i32(self.xid);
+        frame.put_i32(OpCode::CloseSession.code());
+        frame
     }
 }
 
@@ -212,17 +221,32 @@ struct Window {
     count: Option<u64>,
 }
 
+/// CPU times read at one instant.
+#[derive(Clone, Copy)]
+struct CpuSample {
+    at: Instant,
+    /// This process.
+    client: Option<Duration>,
+    /// The server, when its pid is known.
+    server: Option<Duration>,
+}
+
 /// Latency, errors and CPU time over the window.
 struct Meter {
     window: Window,
     server_pid: Option<u32>,
+    /// Latency of the measured operations that succeeded.
     hist: Histogram,
+    /// Measured operations that failed.
     errors: u64,
-    cpu0: Option<(Instant, Option<Duration>, Option<Duration>)>,
-    cpu1: Option<(Instant, Option<Duration>, Option<Duration>)>,
+    /// Read at the window's first slot.
+    cpu0: Option<CpuSample>,
+    /// Read when the window ended.
+    cpu1: Option<CpuSample>,
 }
 
 impl Meter {
+    /// A meter for `window`, reading the CPU time of this process and of `server_pid`.
     fn new(window: Window, server_pid: Option<u32>) -> Self {
         Self {
             window,
@@ -234,16 +258,20 @@ impl Meter {
         }
     }
 
-    fn cpu_now(&self) -> (Instant, Option<Duration>, Option<Duration>) {
-        let server = self
-            .server_pid
-            .and_then(|p| procfs::cpu_time(&p.to_string()));
-        (Instant::now(), procfs::cpu_time("self"), server)
+    fn cpu_now(&self) -> CpuSample {
+        CpuSample {
+            at: Instant::now(),
+            client: procfs::cpu_time("self"),
+            server: self
+                .server_pid
+                .and_then(|p| procfs::cpu_time(&p.to_string())),
+        }
     }
 
-    /// Called with each slot before its request: starts the CPU clock at the window's first
-    /// slot, and says whether the run is over (the CPU clock then stopped).
-    fn over(&mut self, start: Instant) -> bool {
+    /// Called with each slot's start before its operation is measured: says whether the run
+    /// has ended. Also starts the CPU clock at the window's first slot and stops it at the
+    /// end.
+    fn ended(&mut self, start: Instant) -> bool {
         if self.cpu0.is_none() && start >= self.window.start {
             self.cpu0 = Some(self.cpu_now());
         }
@@ -273,16 +301,21 @@ impl Meter {
         }
     }
 
+    /// The run's report under `label`.
     fn report(self, label: String) -> Report {
-        let diff = |a: Option<Duration>, b: Option<Duration>| Some(b?.saturating_sub(a?));
-        let (t0, c0, s0) = self.cpu0.unwrap_or((self.window.start, None, None));
-        let (t1, c1, s1) = self.cpu1.unwrap_or((t0, None, None));
+        let none = CpuSample {
+            at: self.window.start,
+            client: None,
+            server: None,
+        };
+        let c0 = self.cpu0.unwrap_or(none);
+        let c1 = self.cpu1.unwrap_or(CpuSample { at: c0.at, ..none });
         Report {
             label,
-            elapsed: t1.saturating_duration_since(t0),
+            elapsed: c1.at.saturating_duration_since(c0.at),
             errors: self.errors,
-            client_cpu: diff(c0, c1),
-            server_cpu: diff(s0, s1),
+            client_cpu: cpu_diff(c0.client, c1.client),
+            server_cpu: cpu_diff(c0.server, c1.server),
             hist: self.hist,
         }
     }
@@ -298,7 +331,11 @@ fn blocking(
     let mut reply = Vec::new();
     loop {
         let start = pacer.next();
-        if meter.over(start) {
+        if meter.ended(start) {
+            // Best effort, as the measurement is done.
+            let _ = s.write_all(&requests.close());
+            let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+            let _ = read_frame(&mut s, &mut reply);
             return Ok(meter);
         }
         let (frame, xid) = requests.next();
@@ -314,8 +351,26 @@ fn into_tokio(s: std::net::TcpStream) -> Result<tokio::net::TcpStream, String> {
     tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())
 }
 
+/// Ends the session on `s` once the run is over: `closeSession` out, then the replies still
+/// due, up to the close's (best effort: the measurement is done).
+async fn close_session(s: &mut tokio::net::TcpStream, requests: &mut Requests) {
+    let frame = requests.close();
+    let xid = requests.xid;
+    let until_closed = async {
+        s.write_all(&frame).await.map_err(|e| e.to_string())?;
+        let mut reply = Vec::new();
+        loop {
+            read_frame_async(s, &mut reply).await?;
+            if reply.get(..4) == Some(&xid.to_be_bytes()[..]) {
+                return Ok::<(), String>(());
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), until_closed).await;
+}
+
 /// [`Floor::TokioOneTask`]: a dispatcher thread hands slots to one task that writes and reads.
-async fn tokio_lane(
+async fn tokio_one_task(
     s: std::net::TcpStream,
     mut pacer: Pacer,
     mut requests: Requests,
@@ -326,7 +381,7 @@ async fn tokio_lane(
     std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
     let mut reply = Vec::new();
     while let Some(start) = slots.recv().await {
-        if meter.over(start) {
+        if meter.ended(start) {
             break;
         }
         let (frame, xid) = requests.next();
@@ -335,6 +390,8 @@ async fn tokio_lane(
         meter.record(start, reply_ok(&reply, xid));
     }
     // Dropping `slots` ends the dispatcher thread at its next slot.
+    drop(slots);
+    close_session(&mut s, &mut requests).await;
     Ok(meter)
 }
 
@@ -364,11 +421,12 @@ async fn tokio_two_tasks(
             };
             let _ = reply.send(result);
         }
+        s
     });
     let (tx, mut slots) = mpsc::unbounded_channel();
     std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
     while let Some(start) = slots.recv().await {
-        if meter.over(start) {
+        if meter.ended(start) {
             break;
         }
         let (frame, xid) = requests.next();
@@ -379,8 +437,9 @@ async fn tokio_two_tasks(
         let reply = answer.await.map_err(|_| "the connection task ended")??;
         meter.record(start, reply_ok(&reply, xid));
     }
-    drop(calls);
-    connection.await.map_err(|e| e.to_string())?;
+    drop((calls, slots));
+    let mut s = connection.await.map_err(|e| e.to_string())?;
+    close_session(&mut s, &mut requests).await;
     Ok(meter)
 }
 
@@ -395,44 +454,53 @@ async fn caller_writes(
     let mut writer = s.try_clone().map_err(|e| e.to_string())?;
     let mut reader = into_tokio(s)?;
     let (tx, mut sent) = mpsc::unbounded_channel();
-    std::thread::spawn(move || loop {
-        let start = pacer.next();
-        let (frame, xid) = requests.next();
-        // The socket is non-blocking (shared with the reader); a ~40-byte request fits in
-        // the send buffer unless the server stopped reading, which ends the run.
-        let sent = writer
-            .write_all(frame)
-            .map(|()| (start, xid))
-            .map_err(|e| format!("writing a request: {e}"));
-        let failed = sent.is_err();
-        if failed {
-            // Ends the reader's wait for a reply that will not come.
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+    let dispatcher = std::thread::spawn(move || {
+        loop {
+            let start = pacer.next();
+            let (frame, xid) = requests.next();
+            // Queued before the write, so a reply always finds its entry: the reader never
+            // waits on the channel, and this send never has to wake it (that would be a third
+            // wake-up per operation).
+            if tx.send(Ok((start, xid))).is_err() {
+                break;
+            }
+            // The socket is non-blocking (shared with the reader); a ~40-byte request fits in
+            // the send buffer unless the server stopped reading, which ends the run.
+            if let Err(e) = writer.write_all(frame) {
+                // Ends the reader's wait for a reply that will not come.
+                let _ = writer.shutdown(std::net::Shutdown::Both);
+                let _ = tx.send(Err(format!("writing a request: {e}")));
+                break;
+            }
         }
-        if tx.send(sent).is_err() || failed {
-            break;
-        }
+        requests
     });
     let mut reply = Vec::new();
-    loop {
-        // The reply first: the request's entry is queued before the reply can arrive, so
-        // the dispatcher's send never has to wake this task (that would be a third wake-up).
-        if let Err(e) = read_frame_async(&mut reader, &mut reply).await {
+    let measured = loop {
+        if let Err(read) = read_frame_async(&mut reader, &mut reply).await {
             // A failed write explains a failed read.
-            while let Ok(sent) = sent.try_recv() {
-                sent?;
-            }
-            return Err(e);
+            let write = std::iter::from_fn(|| sent.try_recv().ok()).find_map(Result::err);
+            break Err(write.unwrap_or(read));
         }
-        let Some(sent) = sent.recv().await else {
-            return Err("the dispatcher thread stopped".into());
+        let (start, xid) = match sent.recv().await {
+            Some(Ok(entry)) => entry,
+            Some(Err(write)) => break Err(write),
+            None => break Err("the dispatcher thread stopped".to_owned()),
         };
-        let (start, xid) = sent?;
-        if meter.over(start) {
-            return Ok(meter);
+        if meter.ended(start) {
+            break Ok(());
         }
         meter.record(start, reply_ok(&reply, xid));
-    }
+    };
+    // The dispatcher stops at its next slot, before writing again; then the socket is ours.
+    drop(sent);
+    let mut requests = tokio::task::spawn_blocking(move || dispatcher.join())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|_| "the dispatcher thread panicked")?;
+    measured?;
+    close_session(&mut reader, &mut requests).await;
+    Ok(meter)
 }
 
 #[cfg(test)]
@@ -453,12 +521,12 @@ mod tests {
     fn warm_up_operations_are_not_measured() {
         let (mut m, start) = meter(Some(Duration::from_secs(1)), None);
         let early = start - Duration::from_millis(1);
-        assert!(!m.over(early));
+        assert!(!m.ended(early));
         m.record(early, true);
         m.record(early, false);
         assert_eq!((m.hist.count(), m.errors), (0, 0));
         assert!(m.cpu0.is_none(), "the CPU clock starts with the window");
-        assert!(!m.over(start));
+        assert!(!m.ended(start));
         m.record(start, true);
         m.record(start, false);
         assert_eq!((m.hist.count(), m.errors), (1, 1));
@@ -468,22 +536,22 @@ mod tests {
     #[test]
     fn a_duration_window_ends_at_the_first_slot_past_it() {
         let (mut m, start) = meter(Some(Duration::from_secs(1)), None);
-        assert!(!m.over(start + Duration::from_millis(999)));
+        assert!(!m.ended(start + Duration::from_millis(999)));
         assert!(m.cpu1.is_none());
-        assert!(m.over(start + Duration::from_secs(1)));
-        let stopped = m.cpu1.map(|c| c.0);
-        assert!(m.over(start + Duration::from_secs(2)));
-        assert_eq!(m.cpu1.map(|c| c.0), stopped, "the CPU clock stops once");
+        assert!(m.ended(start + Duration::from_secs(1)));
+        let stopped = m.cpu1.map(|c| c.at);
+        assert!(m.ended(start + Duration::from_secs(2)));
+        assert_eq!(m.cpu1.map(|c| c.at), stopped, "the CPU clock stops once");
     }
 
     #[test]
     fn a_count_window_ends_after_that_many_operations_errors_included() {
         let (mut m, start) = meter(None, Some(3));
         for ok in [true, false, true] {
-            assert!(!m.over(start));
+            assert!(!m.ended(start));
             m.record(start, ok);
         }
-        assert!(m.over(start));
+        assert!(m.ended(start));
         let report = m.report("floor".into());
         assert_eq!((report.hist.count(), report.errors), (2, 1));
     }

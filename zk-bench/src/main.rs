@@ -14,6 +14,7 @@ mod server;
 
 mod floor;
 mod hist;
+mod pace;
 mod procfs;
 mod run;
 mod workload;

@@ -13,8 +13,9 @@ use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, Error, Op};
 
 use crate::hist::Histogram;
+use crate::pace::Pacer;
 use crate::workload::{Mix, OpKind, Rng};
-use crate::{floor, procfs, server, Args};
+use crate::{floor, pace, procfs, server, Args};
 
 /// Root of everything this tool creates.
 pub(crate) const ROOT: &str = "/zk-bench";
@@ -41,6 +42,12 @@ pub(crate) async fn main(args: Args) -> Result<(), String> {
     let mix = Mix::parse(&args.mix)?;
     if args.sessions == 0 || args.pipeline == 0 || args.keys == 0 {
         return Err("--sessions, --pipeline and --keys must be at least 1".into());
+    }
+    if args.rate != 0.0 {
+        pace::interval(args.rate)?;
+    }
+    if args.floor.is_some() {
+        floor::check(&args)?;
     }
     // Keep a local server alive until the end of the run.
     let (_local, connect, server_pid) = if args.local {
@@ -282,11 +289,12 @@ async fn workload(
     }
     let dispatcher_stop = (args.rate > 0.0).then(|| {
         let stop = Arc::new(AtomicBool::new(false));
-        let interval = Duration::from_secs_f64(1.0 / args.rate);
+        let pacer = Pacer::new(now.into_std(), args.rate)?;
         let (flag, shared) = (stop.clone(), shared.clone());
-        std::thread::spawn(move || dispatch(&shared, lane_tx, now.into_std(), interval, &flag));
-        stop
+        std::thread::spawn(move || dispatch(&shared, lane_tx, pacer, &flag));
+        Ok::<_, String>(stop)
     });
+    let dispatcher_stop = dispatcher_stop.transpose()?;
     tokio::time::sleep_until(measure_start).await;
     let cpu0 = procfs::cpu_time("self");
     let server_cpu0 = server_pid.and_then(|p| procfs::cpu_time(&p.to_string()));
@@ -334,22 +342,20 @@ async fn workload(
     if let Some(e) = &total.first_error {
         eprintln!("{} operations failed; the first: {e}", total.errors);
     }
-    let diff = |a: Option<Duration>, b: Option<Duration>| Some(b?.saturating_sub(a?));
     Ok(Report {
         label: args.label.clone(),
         elapsed: end.saturating_duration_since(measure_start),
         errors: total.errors,
-        client_cpu: diff(cpu0, cpu1),
-        server_cpu: diff(server_cpu0, server_cpu1),
+        client_cpu: cpu_diff(cpu0, cpu1),
+        server_cpu: cpu_diff(server_cpu0, server_cpu1),
         hist: total.hist,
     })
 }
 
 /// The open-loop arrival process (a thread, as in the Java and Python harnesses, so start times
 /// are as precise as the OS sleeps rather than tokio's millisecond timer): hands each slot's
-/// start time to an idle lane. A slot whose time has not come is waited for, and then counts
-/// from the wake-up (timer lateness is the load generator's, not the client's); when every lane
-/// is busy, slots queue in [`Arrivals::late`] and their latency counts from the scheduled time.
+/// start time ([`Pacer::next`]) to an idle lane. When every lane is busy, slots queue in
+/// [`Arrivals::late`] and their latency counts from the scheduled time.
 ///
 /// Each lane has its own channel, so a slot wakes exactly the lane that runs it (lanes sharing
 /// one receiver behind an async mutex cost a second task wake-up per slot: the mutex's next
@@ -357,26 +363,17 @@ async fn workload(
 fn dispatch(
     shared: &Shared,
     lanes: Vec<mpsc::UnboundedSender<Instant>>,
-    first: std::time::Instant,
-    interval: Duration,
+    mut pacer: Pacer,
     stop: &AtomicBool,
 ) {
     let Some(arrivals) = &shared.arrivals else {
         return;
     };
-    for k in 0u64.. {
+    loop {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let slot = first + interval.mul_f64(k as f64);
-        let now = std::time::Instant::now();
-        let start = if slot > now {
-            std::thread::sleep(slot - now);
-            std::time::Instant::now()
-        } else {
-            slot
-        };
-        let start = Instant::from_std(start);
+        let start = pacer.next();
         let idle = match arrivals.lock() {
             Ok(mut a) => {
                 let lane = a.idle.pop();
@@ -561,6 +558,11 @@ async fn watch_memory(client: &Client, n: usize) -> Result<String, String> {
         delta as f64 / n.max(1) as f64,
         took.as_secs_f64(),
     ))
+}
+
+/// CPU time spent between two readings of one clock, when both could be read.
+pub(crate) fn cpu_diff(before: Option<Duration>, after: Option<Duration>) -> Option<Duration> {
+    Some(after?.saturating_sub(before?))
 }
 
 /// The result of a run.

@@ -358,8 +358,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                     .map(|(label, r)| format!("{label} {r:.2}x"))
                     .collect();
                 println!(
-                    "  floors / Java, client CPU per op (the same requests with no client \
-                     library: what the OS alone costs in each thread structure): {}",
+                    "  floors / Java, client CPU per op, median of the per-round ratios (the same \
+                     requests with no client library, one at a time: what the OS alone costs \
+                     in each thread structure): {}",
                     list.join(", ")
                 );
             }
