@@ -369,16 +369,23 @@ async fn close_session(s: &mut tokio::net::TcpStream, requests: &mut Requests) {
     let _ = tokio::time::timeout(Duration::from_secs(1), until_closed).await;
 }
 
+/// The harness's dispatcher thread: sends each slot's start time until the receiver is
+/// dropped (then it ends at its next slot).
+fn dispatcher(mut pacer: Pacer) -> mpsc::UnboundedReceiver<Instant> {
+    let (tx, slots) = mpsc::unbounded_channel();
+    std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
+    slots
+}
+
 /// [`Floor::TokioOneTask`]: a dispatcher thread hands slots to one task that writes and reads.
 async fn tokio_one_task(
     s: std::net::TcpStream,
-    mut pacer: Pacer,
+    pacer: Pacer,
     mut requests: Requests,
     mut meter: Meter,
 ) -> Result<Meter, String> {
     let mut s = into_tokio(s)?;
-    let (tx, mut slots) = mpsc::unbounded_channel();
-    std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
+    let mut slots = dispatcher(pacer);
     let mut reply = Vec::new();
     while let Some(start) = slots.recv().await {
         if meter.ended(start) {
@@ -406,7 +413,7 @@ type Call = (
 /// request to the connection task that owns the socket.
 async fn tokio_two_tasks(
     s: std::net::TcpStream,
-    mut pacer: Pacer,
+    pacer: Pacer,
     mut requests: Requests,
     mut meter: Meter,
 ) -> Result<Meter, String> {
@@ -423,8 +430,7 @@ async fn tokio_two_tasks(
         }
         s
     });
-    let (tx, mut slots) = mpsc::unbounded_channel();
-    std::thread::spawn(move || while tx.send(pacer.next()).is_ok() {});
+    let mut slots = dispatcher(pacer);
     while let Some(start) = slots.recv().await {
         if meter.ended(start) {
             break;

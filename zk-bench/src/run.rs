@@ -287,14 +287,15 @@ async fn workload(
             ));
         }
     }
-    let dispatcher_stop = (args.rate > 0.0).then(|| {
+    let dispatcher_stop = if args.rate > 0.0 {
         let stop = Arc::new(AtomicBool::new(false));
         let pacer = Pacer::new(now.into_std(), args.rate)?;
         let (flag, shared) = (stop.clone(), shared.clone());
         std::thread::spawn(move || dispatch(&shared, lane_tx, pacer, &flag));
-        Ok::<_, String>(stop)
-    });
-    let dispatcher_stop = dispatcher_stop.transpose()?;
+        Some(stop)
+    } else {
+        None
+    };
     tokio::time::sleep_until(measure_start).await;
     let cpu0 = procfs::cpu_time("self");
     let server_cpu0 = server_pid.and_then(|p| procfs::cpu_time(&p.to_string()));

@@ -39,14 +39,14 @@ struct Scenario {
     floors: bool,
 }
 
-/// The floors' labels and their `zk-bench --floor` values: the same requests written onto a
-/// socket in four thread structures, so the clients' CPU per operation at a fixed rate can
-/// be read against what the OS alone costs.
-const FLOORS: [(&str, &str); 4] = [
-    ("floor-blocking", "blocking"),
-    ("floor-tokio-one-task", "tokio-one-task"),
-    ("floor-tokio-two-tasks", "tokio-two-tasks"),
-    ("floor-caller-writes", "caller-writes"),
+/// The floors' labels, `floor-` and their `zk-bench --floor` value: the same requests written
+/// onto a socket in four thread structures, so the clients' CPU per operation at a fixed rate
+/// can be read against what the OS alone costs.
+const FLOORS: [&str; 4] = [
+    "floor-blocking",
+    "floor-tokio-one-task",
+    "floor-tokio-two-tasks",
+    "floor-caller-writes",
 ];
 
 fn flags(list: &[&str]) -> Vec<String> {
@@ -271,7 +271,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             results.push(("kazoo", Vec::new()));
         }
         if floors && sc.floors {
-            results.extend(FLOORS.iter().map(|(label, _)| (*label, Vec::new())));
+            results.extend(FLOORS.iter().map(|label| (*label, Vec::new())));
         }
         for round in 0..rounds {
             // Alternate the order between rounds, so no client always runs first.
@@ -281,7 +281,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 let label = results[i].0;
                 let args = common(&sc.flags, label);
                 eprintln!("{} round {}: {label}...", sc.name, round + 1);
-                let floor = FLOORS.iter().find(|(l, _)| *l == label).map(|(_, f)| *f);
+                let floor = label.strip_prefix("floor-");
                 let stdout = match (label, floor) {
                     (_, Some(floor)) => {
                         output(Command::new(&zk_bench).args(&args).args(["--floor", floor]))?
@@ -321,8 +321,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         ];
         let floor_ratios: Vec<(&str, f64)> = FLOORS
             .iter()
-            .filter(|(label, _)| results.iter().any(|(l, _)| l == label))
-            .map(|(label, _)| (*label, paired(label, &|r| r.cpu)))
+            .filter(|label| results.iter().any(|(l, _)| l == *label))
+            .map(|label| (*label, paired(label, &|r| r.cpu)))
             .collect();
         let medians: Vec<Row> = results
             .iter_mut()
