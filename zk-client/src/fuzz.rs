@@ -9,7 +9,7 @@ use zk_records::proto::{
 use zk_records::{EventType, KeeperState};
 
 use crate::path::Chroot;
-use crate::pipeline::{self, Incoming};
+use crate::session::pipeline::{self, Incoming};
 
 /// What decoding one server byte stream produced.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct Outcome {
 }
 
 /// Feeds `stream` to the client's decoding path in reads of at most `chunk` bytes, as the
-/// connection task would: the ConnectResponse frame of the handshake, then reply frames
+/// session would: the ConnectResponse frame of the handshake, then reply frames
 /// classified by xid and matched in order to pending xids `1, 2, ...`, reply bodies decoded
 /// as the operations would decode them, watch paths stripped of `chroot`. Stops at the first
 /// error that would reset the connection.
@@ -122,6 +122,6 @@ fn decode_body(body: Bytes, chroot: &Chroot) -> bool {
     any |= jute::from_bytes::<GetChildren2Response>(body.clone()).is_ok();
     any |= jute::from_bytes::<GetAclResponse>(body.clone()).is_ok();
     any |= jute::from_bytes::<crate::Stat>(body.clone()).is_ok();
-    any |= crate::multi::decode_multi(body).is_ok();
+    any |= crate::client::decode_multi(body).is_ok();
     any
 }

@@ -1,6 +1,6 @@
 //! An async Apache ZooKeeper client on tokio, built on the records generated into `zk-records`.
 //!
-//! One task per client owns the socket: it connects (and reconnects, trying the servers of the
+//! One session task per client owns the socket: it connects (and reconnects, trying the servers of the
 //! connect string round-robin), writes queued requests in batches, matches each reply to the
 //! oldest pending request, routes watch notifications and keeps the session alive with pings.
 //! Handles ([`Client`]) are cheap to clone and send requests to it.
@@ -98,30 +98,22 @@ pub mod __fuzz;
 mod client;
 mod connect_string;
 mod error;
-mod events;
-mod hosts;
-mod multi;
-mod ops;
-mod outgoing;
+mod message;
 mod path;
-mod pipeline;
-mod rewatch;
-mod ro_probe;
 mod session;
-mod task;
 mod watch;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
+    Client, ClientBuilder, CreateOptions, OneshotWatcher, Op, OpResult, PersistentWatcher, ReadOp,
+    ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
+    MAX_TTL_MS,
 };
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::Error;
-pub use events::{ExpiryCause, SessionEvent, SessionEvents};
-pub use multi::{Op, OpResult, ReadOp, ReadResult};
-pub use ops::{CreateOptions, CONFIG_NODE, MAX_TTL_MS};
 pub use path::{validate_path, Chroot};
-pub use session::{SessionId, SessionState, StateWatcher};
-pub use watch::{OneshotWatcher, PersistentWatcher, WatchedEvent};
+pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
+pub use session::state::{SessionId, SessionState, StateWatcher};
+pub use watch::WatchedEvent;
 
 pub use jute::Utf8Bytes;
 pub use zk_records::data::{Acl, ClientInfo, Id, Stat};

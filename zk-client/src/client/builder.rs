@@ -1,32 +1,24 @@
-//! The client handle, its builder, and the request round trip every operation goes through.
+//! [`ClientBuilder`]: the settings of a client, the start of its session, and the wait for
+//! the first connection; and the task that runs the application's new-session hook.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use jute::Jute;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use zk_records::OpCode;
+use tokio::sync::{broadcast, mpsc, watch};
 
+use super::handle::{
+    Client, Inner, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
+};
 use crate::connect_string::ConnectString;
 use crate::error::Error;
-use crate::events::{SessionEvent, SessionEvents, EVENT_CAPACITY};
-use crate::path::Chroot;
-use crate::pipeline::{Reply, REQUEST_HEADER_LEN};
-use crate::session::{SessionId, SessionState, StateWatcher};
-use crate::task::{Body, Command, Config, Effect, Request, SmallBody, Task};
-
-/// Largest request frame the server accepts by default (`jute.maxbuffer`, 0xfffff bytes).
-pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
-/// Largest reply frame accepted by default: the server's limit plus room for headers (a node
-/// holding the most data the server accepts comes back with a header and a stat).
-pub const DEFAULT_MAX_REPLY_LEN: usize = 0xfffff + 4096;
-/// How long [`Client::close`] waits for the server by default.
-pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::session::events::{SessionEvent, EVENT_CAPACITY};
+use crate::session::state::SessionState;
+use crate::session::{Config, Session};
 
 type HookFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -205,7 +197,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Parses `connect_string`, starts the connection task and waits until the session is
+    /// Parses `connect_string`, starts the session and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
         let cs = ConnectString::parse(connect_string)?;
@@ -230,7 +222,7 @@ impl ClientBuilder {
             close_timeout: self.close_timeout,
         };
         let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
-        tokio::spawn(Task::new(config, rx, state_tx, events_tx, session.clone()).run());
+        tokio::spawn(Session::new(config, rx, state_tx, events_tx, session.clone()).run());
         let client = Client {
             inner: Arc::new(Inner {
                 commands,
@@ -301,42 +293,6 @@ async fn run_hooks(
     }
 }
 
-/// An asynchronous ZooKeeper client: a cheap, cloneable handle to one session.
-///
-/// The session is closed when [`Client::close`] is called or the last handle is dropped.
-///
-/// Every request method follows the crate's delivery contract (see the crate docs): a
-/// request issued while disconnected waits and is sent after the reconnect; a request that
-/// was written and not answered when the connection broke fails with
-/// [`Error::ConnectionLoss`] and is never sent again; requests fail with
-/// [`Error::SessionExpired`] when the session expires, and with [`Error::Timeout`] when a
-/// request timeout is set and passes.
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-    /// Request timeout of this handle.
-    request_timeout: Option<Duration>,
-}
-
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) commands: mpsc::UnboundedSender<Command>,
-    pub(crate) chroot: Chroot,
-    state: watch::Receiver<SessionState>,
-    /// Kept unread; new readers subscribe through it.
-    events: broadcast::Receiver<SessionEvent>,
-    session: Arc<Mutex<Option<SessionId>>>,
-    next_watch_id: AtomicU64,
-    max_request_len: usize,
-    close_timeout: Duration,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        let _ = self.commands.send(Command::Close(None));
-    }
-}
-
 impl Client {
     /// A builder with default settings.
     pub fn builder() -> ClientBuilder {
@@ -346,198 +302,5 @@ impl Client {
     /// Connects with default settings (see [`ClientBuilder::connect`]).
     pub async fn connect(connect_string: &str) -> Result<Client, Error> {
         ClientBuilder::default().connect(connect_string).await
-    }
-
-    /// The current session state.
-    pub fn state(&self) -> SessionState {
-        *self.inner.state.borrow()
-    }
-
-    /// A stream of session state changes.
-    pub fn state_watcher(&self) -> StateWatcher {
-        let mut rx = self.inner.state.clone();
-        rx.mark_unchanged();
-        StateWatcher::new(rx)
-    }
-
-    /// A stream of every [`SessionEvent`] from now on: connections, disconnections, expiry
-    /// with its cause, servers that refuse the session, session re-creation.
-    pub fn session_events(&self) -> SessionEvents {
-        SessionEvents::new(self.inner.events.resubscribe())
-    }
-
-    /// A handle to the same session whose requests time out after `timeout` (`None`: never),
-    /// overriding [`ClientBuilder::request_timeout`].
-    ///
-    /// ```no_run
-    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
-    /// use std::time::Duration;
-    ///
-    /// let quick = zk.with_request_timeout(Some(Duration::from_millis(500)));
-    /// match quick.get_data("/config").await {
-    ///     Err(zk_client::Error::Timeout { .. }) => { /* fall back to a cached value */ }
-    ///     other => { other?; }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn with_request_timeout(&self, timeout: Option<Duration>) -> Client {
-        Client {
-            inner: self.inner.clone(),
-            request_timeout: timeout,
-        }
-    }
-
-    /// The request timeout of this handle.
-    pub fn request_timeout(&self) -> Option<Duration> {
-        self.request_timeout
-    }
-
-    /// The session id, password and negotiated timeout (known once connected; `None` while a
-    /// replacement for an expired session is being created).
-    pub fn session(&self) -> Option<SessionId> {
-        self.inner.session.lock().ok().and_then(|s| s.clone())
-    }
-
-    /// The chroot this client works under.
-    pub fn chroot(&self) -> &Chroot {
-        &self.inner.chroot
-    }
-
-    /// Closes the session (ephemeral nodes go away) and waits for the server to confirm, at
-    /// most the close timeout ([`ClientBuilder::close_timeout`], 2 s by default) whatever the
-    /// connection is doing: connected, reconnecting (an attempt under way may finish and
-    /// carry the close), server hung or gone. When no server confirms in time the client
-    /// closes locally, and the server expires the session at its timeout. Afterwards every
-    /// request fails with [`Error::Closed`].
-    ///
-    /// Returns `Ok` when a server confirmed the close or the session had already ended
-    /// (closed, expired); [`Error::CloseUnconfirmed`] when the client closed locally without
-    /// a confirmation, so the session and its ephemeral nodes may live on until the server
-    /// expires them. The client is closed either way.
-    pub async fn close(&self) -> Result<(), Error> {
-        let (tx, rx) = oneshot::channel();
-        if self.inner.commands.send(Command::Close(Some(tx))).is_err() {
-            // The connection task has already ended the session.
-            return Ok(());
-        }
-        // The task honours the close timeout; the margin covers a busy machine.
-        let bound = self.inner.close_timeout + Duration::from_secs(1);
-        let unconfirmed = Error::CloseUnconfirmed {
-            after: self.inner.close_timeout,
-        };
-        match tokio::time::timeout(bound, rx).await {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(unconfirmed),
-            // The task ended the session without answering this call: it was already over.
-            Ok(Err(_)) => Ok(()),
-            Err(_) => {
-                tracing::warn!(?bound, "close not confirmed by the connection task in time");
-                Err(unconfirmed)
-            }
-        }
-    }
-
-    /// Adds credentials to the session (e.g. `"digest"`, `b"user:password"`); they are sent
-    /// again after every reconnect. A refused credential ends the session
-    /// ([`Error::AuthFailed`]), as in ZooKeeper's own client.
-    pub async fn add_auth(&self, scheme: &str, auth: impl Into<Bytes>) -> Result<(), Error> {
-        let (reply, rx) = oneshot::channel();
-        let cmd = Command::Auth {
-            scheme: scheme.to_owned(),
-            auth: auth.into(),
-            reply,
-        };
-        if self.inner.commands.send(cmd).is_err() {
-            return Err(self.gone());
-        }
-        rx.await.map_err(|_| self.gone())?
-    }
-
-    pub(crate) fn next_watch_id(&self) -> u64 {
-        self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub(crate) fn commands(&self) -> mpsc::UnboundedSender<Command> {
-        self.inner.commands.clone()
-    }
-
-    /// The error for a request when the connection task is gone.
-    fn gone(&self) -> Error {
-        let state = *self.inner.state.borrow();
-        if state.is_terminal() {
-            state.to_error()
-        } else {
-            Error::Closed
-        }
-    }
-
-    /// Sends a request and waits for its reply.
-    pub(crate) async fn call<R: Jute>(
-        &self,
-        op: OpCode,
-        record: &R,
-        effect: Effect,
-    ) -> Result<Reply, Error> {
-        let len = record.encoded_len();
-        self.check_request_len(op, len)?;
-        let body = if len >= jute::SHARE_MIN_LEN {
-            // Large node data goes to the socket from the caller's `Bytes`, uncopied.
-            Body::Chunks(jute::to_chunks(record).into_chunks())
-        } else if let Some(small) = SmallBody::encode(record, len) {
-            Body::Small(small)
-        } else {
-            let mut body = Vec::with_capacity(len);
-            record.encode(&mut body);
-            Body::Inline(body)
-        };
-        self.call_body(op, body, effect).await
-    }
-
-    /// Sends a request whose body is already encoded.
-    pub(crate) async fn call_raw(
-        &self,
-        op: OpCode,
-        body: Vec<u8>,
-        effect: Effect,
-    ) -> Result<Reply, Error> {
-        self.check_request_len(op, body.len())?;
-        self.call_body(op, Body::Inline(body), effect).await
-    }
-
-    /// Refuses, before anything is sent, a request whose body of `body_len` bytes would make a
-    /// frame over the server's limit.
-    fn check_request_len(&self, op: OpCode, body_len: usize) -> Result<(), Error> {
-        let len = body_len + REQUEST_HEADER_LEN;
-        if len > self.inner.max_request_len {
-            return Err(Error::InvalidArgument(format!(
-                "a {op} request of {len} bytes exceeds the server's limit of {} bytes \
-                 (jute.maxbuffer)",
-                self.inner.max_request_len
-            )));
-        }
-        Ok(())
-    }
-
-    /// Sends a request with an encoded body (its length already checked).
-    async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
-        let (reply, rx) = oneshot::channel();
-        let cmd = Command::Request(Request {
-            op,
-            body,
-            reply,
-            effect,
-        });
-        if self.inner.commands.send(cmd).is_err() {
-            return Err(self.gone());
-        }
-        match self.request_timeout {
-            None => rx.await.map_err(|_| self.gone())?,
-            // On timeout the receiver is dropped: the task skips the request if it was not
-            // sent yet, and otherwise matches the late reply by xid and discards it.
-            Some(after) => match tokio::time::timeout(after, rx).await {
-                Ok(reply) => reply.map_err(|_| self.gone())?,
-                Err(_) => Err(Error::Timeout { after }),
-            },
-        }
     }
 }

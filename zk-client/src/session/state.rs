@@ -103,7 +103,7 @@ impl StateWatcher {
         *self.rx.borrow()
     }
 
-    /// Waits for the state to change and returns the new state; `None` once the client task
+    /// Waits for the state to change and returns the new state; `None` once the session
     /// has ended (after a terminal state was reported).
     pub async fn changed(&mut self) -> Option<SessionState> {
         self.rx.changed().await.ok()?;

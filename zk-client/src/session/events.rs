@@ -98,7 +98,7 @@ impl SessionEvents {
         SessionEvents { rx }
     }
 
-    /// The next event; `None` once the client task has ended and every event was read.
+    /// The next event; `None` once the session has ended and every event was read.
     pub async fn next(&mut self) -> Option<SessionEvent> {
         loop {
             match self.rx.recv().await {

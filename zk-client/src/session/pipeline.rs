@@ -9,9 +9,9 @@ use tokio::sync::oneshot;
 use zk_records::proto::{AuthPacket, ReplyHeader, RequestHeader, SetWatches2, WatcherEvent};
 use zk_records::OpCode;
 
+use super::outgoing::Outgoing;
 use crate::error::Error;
-use crate::outgoing::Outgoing;
-use crate::task::{Body, Effect};
+use crate::message::{Body, Effect, Reply};
 
 /// Xid of watch notifications.
 pub(crate) const NOTIFICATION_XID: i32 = -1;
@@ -25,16 +25,6 @@ pub(crate) const SET_WATCHES_XID: i32 = -8;
 pub(crate) const REQUEST_HEADER_LEN: usize = 8;
 /// Length of an encoded [`ReplyHeader`].
 pub(crate) const REPLY_HEADER_LEN: usize = 16;
-
-/// A reply to an ordinary request. `body` is empty unless `err` is 0, and shares the receive
-/// buffer's allocation.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) xid: i32,
-    pub(crate) zxid: i64,
-    pub(crate) err: i32,
-    pub(crate) body: Bytes,
-}
 
 /// A sent request waiting for its reply.
 #[derive(Debug)]
@@ -225,7 +215,7 @@ mod tests {
 
     #[test]
     fn small_inline_and_chunked_bodies_make_the_same_frame() {
-        use crate::task::SmallBody;
+        use crate::message::SmallBody;
         use zk_records::proto::GetDataRequestView;
         let record = GetDataRequestView {
             path: "/zk-bench/k/0000123".into(),

@@ -19,12 +19,12 @@ use zk_records::proto::{
 };
 use zk_records::{AddWatchMode, CreateMode, ErrorCode, OpCode, WatcherType};
 
-use crate::client::Client;
+use super::handle::Client;
+use super::watcher::{OneshotWatcher, PersistentWatcher};
 use crate::error::Error;
+use crate::message::{Effect, Reply};
 use crate::path::validate_path;
-use crate::pipeline::Reply;
-use crate::task::Effect;
-use crate::watch::{OneshotWatcher, PersistentWatcher, Registration, Sink, WatchKind};
+use crate::watch::{Registration, Sink, WatchKind};
 
 /// The node holding the ensemble configuration (never chrooted).
 pub const CONFIG_NODE: &str = "/zookeeper/config";

@@ -13,8 +13,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::hosts;
 use crate::connect_string::HostPort;
-use crate::hosts;
 
 /// First pause before probing.
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -23,7 +23,7 @@ const MAX_INTERVAL: Duration = Duration::from_secs(60);
 /// How long one `isro` exchange may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// What the connection task tracks for read-only mode.
+/// What the session tracks for read-only mode.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReadOnlyState {
     /// The current (or last) connection is to a read-only server.

@@ -11,11 +11,11 @@ use zk_records::proto::{
 };
 use zk_records::OpCode;
 
-use crate::client::Client;
+use super::handle::Client;
+use super::ops::{CreateOptions, CreateRecord};
 use crate::error::Error;
-use crate::ops::{CreateOptions, CreateRecord};
+use crate::message::Effect;
 use crate::path::validate_path;
-use crate::task::Effect;
 
 /// One operation of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,17 @@
+//! The user-facing handles: [`Client`] and its builder, one method per ZooKeeper operation,
+//! transactions, and the watcher handles. Everything here talks to the session through
+//! [`crate::message::Command`]s.
+
+mod builder;
+mod handle;
+mod multi;
+mod ops;
+mod watcher;
+
+pub use builder::ClientBuilder;
+pub use handle::{Client, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN};
+pub use multi::{Op, OpResult, ReadOp, ReadResult};
+pub use ops::{CreateOptions, CONFIG_NODE, MAX_TTL_MS};
+pub use watcher::{OneshotWatcher, PersistentWatcher};
+
+pub(crate) use multi::decode_multi;

@@ -1,0 +1,166 @@
+//! The session's state: what one client session knows across connections (identity, last
+//! zxid, credentials, watches, the backlog of requests waiting for a connection, closing and
+//! outage bookkeeping), and the helpers every part of the session uses.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::events::SessionEvent;
+use super::hosts::{self, Hosts};
+use super::registry::Registry;
+use super::ro_probe::ReadOnlyState;
+use super::state::{SessionId, SessionState};
+use crate::connect_string::HostPort;
+use crate::message::Command;
+use crate::path::Chroot;
+
+/// Settings the session needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) hosts: Vec<HostPort>,
+    pub(crate) chroot: Chroot,
+    pub(crate) session_timeout: Duration,
+    pub(crate) read_only: bool,
+    pub(crate) session: Option<(i64, Bytes)>,
+    pub(crate) max_frame_len: usize,
+    pub(crate) auth: Vec<(String, Bytes)>,
+    /// Start a new session when the session expires, instead of ending.
+    pub(crate) recreate_on_expiry: bool,
+    /// How long a close may wait for the server.
+    pub(crate) close_timeout: Duration,
+}
+
+/// Why a connected period ended.
+pub(super) enum End {
+    /// Connection lost; reconnect.
+    Disconnected(String),
+    /// The session ended.
+    Terminal(SessionState),
+}
+
+/// One client session: the sole owner of the socket and of the session's state.
+pub(crate) struct Session {
+    pub(super) config: Config,
+    pub(super) hosts: Hosts,
+    pub(super) commands: mpsc::UnboundedReceiver<Command>,
+    pub(super) state: watch::Sender<SessionState>,
+    pub(super) events: broadcast::Sender<SessionEvent>,
+    pub(super) session: Arc<Mutex<Option<SessionId>>>,
+    pub(super) session_id: i64,
+    pub(super) password: Bytes,
+    pub(super) negotiated: Duration,
+    pub(super) last_zxid: i64,
+    pub(super) next_xid: i32,
+    pub(super) registry: Registry,
+    /// Credentials, replayed on every connection.
+    pub(super) auths: Vec<(String, Bytes)>,
+    /// Commands received while not connected, sent once connected.
+    pub(super) backlog: VecDeque<Command>,
+    pub(super) backlog_pushes: usize,
+    /// `close()` calls waiting for the session to end; told whether a server confirmed it.
+    pub(super) close_waiters: Vec<oneshot::Sender<bool>>,
+    pub(super) closing: bool,
+    /// A server answered our closeSession: the session is gone on the server too.
+    pub(super) close_confirmed: bool,
+    /// Read-only mode: whether to look for a read-write server, and the one found.
+    pub(super) ro: ReadOnlyState,
+    /// When a close gives up waiting for the server and closes locally.
+    pub(super) close_deadline: Option<Instant>,
+    /// When a server last sent a frame for the current session (`None` while there is no
+    /// established session).
+    pub(super) last_heard: Option<Instant>,
+    /// Consecutive refused handshakes since the last successful one.
+    pub(super) refusals: u32,
+    /// `ServerBehind` was reported for the current outage.
+    pub(super) behind: bool,
+    /// The expired session a new one is being created for (re-creation mode).
+    pub(super) replacing: Option<i64>,
+    pub(super) rng: hosts::Rng,
+    /// Whether a read-write server has served this session: until then (a session a
+    /// read-only server created), reconnects ask for a new session, as Java's client does.
+    pub(super) seen_rw: bool,
+}
+
+impl Session {
+    pub(crate) fn new(
+        config: Config,
+        commands: mpsc::UnboundedReceiver<Command>,
+        state: watch::Sender<SessionState>,
+        events: broadcast::Sender<SessionEvent>,
+        session: Arc<Mutex<Option<SessionId>>>,
+    ) -> Session {
+        let (session_id, password) = config
+            .session
+            .clone()
+            .unwrap_or((0, Bytes::from_static(&[0; 16])));
+        // A resumed session is a read-write one.
+        let seen_rw = config.session.is_some();
+        Session {
+            hosts: Hosts::new(config.hosts.clone(), hosts::Rng::new()),
+            ro: ReadOnlyState::default(),
+            auths: config.auth.clone(),
+            negotiated: config.session_timeout,
+            config,
+            commands,
+            state,
+            events,
+            session,
+            session_id,
+            password,
+            last_zxid: 0,
+            next_xid: 1,
+            registry: Registry::default(),
+            backlog: VecDeque::new(),
+            backlog_pushes: 0,
+            close_waiters: Vec::new(),
+            closing: false,
+            close_confirmed: false,
+            close_deadline: None,
+            last_heard: None,
+            refusals: 0,
+            behind: false,
+            replacing: None,
+            rng: hosts::Rng::new(),
+            seen_rw,
+        }
+    }
+
+    pub(super) fn emit(&self, event: SessionEvent) {
+        // No receiver is fine.
+        let _ = self.events.send(event);
+    }
+
+    pub(super) fn next_xid(&mut self) -> i32 {
+        let xid = self.next_xid;
+        self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
+        xid
+    }
+
+    /// When the session counts as expired if no server is heard from before: 4/3 of the
+    /// negotiated timeout after the last frame (as ZooKeeper's Java client decides).
+    pub(super) fn expiry_deadline(&self) -> Option<Instant> {
+        if self.session_id == 0 {
+            return None;
+        }
+        self.last_heard.map(|t| t + self.negotiated * 4 / 3)
+    }
+
+    /// Java's `connectTimeout`: the session timeout shared by the servers, at least a second.
+    pub(super) fn attempt_timeout(&self) -> Duration {
+        let n = self.config.hosts.len().max(1) as u32;
+        (self.config.session_timeout / n).max(Duration::from_secs(1))
+    }
+
+    /// Marks the session as closing and starts the close timeout.
+    pub(super) fn start_closing(&mut self) -> Instant {
+        self.closing = true;
+        *self
+            .close_deadline
+            .get_or_insert_with(|| Instant::now() + self.config.close_timeout)
+    }
+}

@@ -1,0 +1,291 @@
+//! Dispatch: commands from the handles become frames and pending entries; frames from the
+//! server become replies to their requests, watch notifications, and changes to the watch
+//! registry.
+
+use bytes::BytesMut;
+use tokio::time::Instant;
+use zk_records::proto::RemoveWatchesRequest;
+use zk_records::{ErrorCode, EventType, KeeperState, OpCode};
+
+use super::core::{End, Session};
+use super::outgoing::Outgoing;
+use super::pipeline::{self, Incoming, Pending, PendingQueue};
+use super::rewatch;
+use super::state::SessionState;
+use crate::error::Error;
+use crate::message::{Command, Effect};
+use crate::watch::{WatchKind, WatchedEvent};
+
+impl Session {
+    /// Handles a command while connected; returns a close deadline when it was a close.
+    pub(super) fn command(
+        &mut self,
+        cmd: Command,
+        out: &mut Outgoing,
+        pending: &mut PendingQueue,
+    ) -> Option<Instant> {
+        match cmd {
+            Command::Request(r) => {
+                if self.closing {
+                    let _ = r.reply.send(Err(Error::Closed));
+                    return None;
+                }
+                if r.reply.is_closed() {
+                    // Its caller gave up (timed out) before it could be sent: never send it.
+                    return None;
+                }
+                let xid = self.next_xid();
+                pipeline::encode_request_body(out, xid, r.op, &r.body);
+                pending.requests.push_back(Pending {
+                    xid,
+                    op: r.op,
+                    reply: Some(r.reply),
+                    effect: r.effect,
+                });
+                None
+            }
+            Command::Auth {
+                scheme,
+                auth,
+                reply,
+            } => {
+                pipeline::encode_auth(out.buf(), &scheme, &auth);
+                pending.auths.push_back(Some(reply));
+                self.auths.push((scheme, auth));
+                None
+            }
+            Command::DropWatcher(id) => {
+                if let Some(unneeded) = self.registry.remove(id) {
+                    self.send_internal(
+                        out.buf(),
+                        pending,
+                        OpCode::RemoveWatches,
+                        &RemoveWatchesRequest {
+                            path: unneeded.path.into(),
+                            r#type: unneeded.kind.into(),
+                        },
+                    );
+                }
+                None
+            }
+            Command::Close(waiter) => {
+                self.close_waiters.extend(waiter);
+                if self.closing {
+                    return None;
+                }
+                let deadline = self.start_closing();
+                let xid = self.next_xid();
+                pipeline::encode_header_only(out.buf(), xid, OpCode::CloseSession);
+                pending.requests.push_back(Pending {
+                    xid,
+                    op: OpCode::CloseSession,
+                    reply: None,
+                    effect: Effect::None,
+                });
+                Some(deadline)
+            }
+        }
+    }
+
+    /// Queues a request whose reply nobody waits for.
+    fn send_internal<R: jute::Jute>(
+        &mut self,
+        out: &mut BytesMut,
+        pending: &mut PendingQueue,
+        op: OpCode,
+        record: &R,
+    ) {
+        let xid = self.next_xid();
+        let body = jute::to_vec(record);
+        pipeline::encode_request(out, xid, op, &body);
+        pending.requests.push_back(Pending {
+            xid,
+            op,
+            reply: None,
+            effect: Effect::None,
+        });
+    }
+
+    /// Re-registers every watch, relative to the last zxid seen, in batches that stay far
+    /// below the server's frame limit (`SetWatches`, or `SetWatches2` for batches with
+    /// persistent watches). The server fires at once the watches whose nodes changed after
+    /// that zxid.
+    pub(super) fn encode_set_watches(&mut self, out: &mut BytesMut) {
+        if self.registry.is_empty() {
+            return;
+        }
+        let batches = rewatch::batches(
+            self.registry.watched_paths(),
+            self.last_zxid,
+            rewatch::SET_WATCHES_MAX_LENGTH,
+        );
+        tracing::debug!(batches = batches.len(), "re-registering watches");
+        for batch in batches {
+            match batch {
+                rewatch::Batch::V1(record) => pipeline::encode_request(
+                    out,
+                    pipeline::SET_WATCHES_XID,
+                    OpCode::SetWatches,
+                    &jute::to_vec(&record),
+                ),
+                rewatch::Batch::V2(record) => pipeline::encode_set_watches(out, &record),
+            }
+        }
+    }
+
+    /// Handles every complete frame in `rbuf`.
+    pub(super) fn frames(
+        &mut self,
+        rbuf: &mut BytesMut,
+        pending: &mut PendingQueue,
+        out: &mut Outgoing,
+    ) -> Option<End> {
+        loop {
+            let frame = match jute::frame::split_frame(rbuf, self.config.max_frame_len) {
+                Ok(Some(frame)) => frame.freeze(),
+                Ok(None) => return None,
+                Err(e) => return Some(self.protocol_error(pending, format!("bad frame: {e}"))),
+            };
+            let incoming = match pipeline::parse_reply(frame) {
+                Ok(i) => i,
+                Err(e) => return Some(self.protocol_error(pending, e)),
+            };
+            if let Some(end) = self.incoming(incoming, pending, out) {
+                return Some(end);
+            }
+        }
+    }
+
+    /// Fails what is pending with a protocol error and resets the connection.
+    fn protocol_error(&mut self, pending: &mut PendingQueue, reason: String) -> End {
+        tracing::error!(%reason, "protocol error; resetting the connection");
+        pending.fail_all(&Error::Protocol(reason.clone()));
+        End::Disconnected(format!("protocol error: {reason}"))
+    }
+
+    fn incoming(
+        &mut self,
+        incoming: Incoming,
+        pending: &mut PendingQueue,
+        out: &mut Outgoing,
+    ) -> Option<End> {
+        match incoming {
+            Incoming::Notification(event) => {
+                let Ok(event_type) = EventType::try_from(event.r#type) else {
+                    tracing::warn!(r#type = event.r#type, "unknown watch event type; ignored");
+                    return None;
+                };
+                let state =
+                    KeeperState::try_from(event.state).unwrap_or(KeeperState::SyncConnected);
+                let client_path = self.config.chroot.strip(&event.path).into_owned();
+                tracing::debug!(?event_type, path = %client_path, "watch event");
+                self.registry.dispatch(
+                    &event.path,
+                    &WatchedEvent {
+                        event_type,
+                        state,
+                        path: client_path,
+                        zxid: event.zxid,
+                    },
+                );
+                None
+            }
+            Incoming::Ping => None,
+            Incoming::Auth { err } => {
+                let waiter = pending.auths.pop_front().flatten();
+                if err == ErrorCode::AuthFailed.code() {
+                    if let Some(w) = waiter {
+                        let _ = w.send(Err(Error::AuthFailed));
+                    }
+                    tracing::warn!("authentication failed");
+                    return Some(End::Terminal(SessionState::AuthFailed));
+                }
+                if let Some(w) = waiter {
+                    let _ = w.send(if err == 0 {
+                        Ok(())
+                    } else {
+                        Err(Error::from_server(err, ""))
+                    });
+                }
+                None
+            }
+            Incoming::SetWatches { err } => {
+                if err != 0 {
+                    tracing::warn!(err, "setWatches failed");
+                }
+                None
+            }
+            Incoming::Reply(reply) => {
+                let Some(p) = pending.requests.pop_front() else {
+                    return Some(self.protocol_error(
+                        pending,
+                        format!("reply with xid {} but no request is pending", reply.xid),
+                    ));
+                };
+                if p.xid != reply.xid {
+                    let expected = p.xid;
+                    pending.requests.push_front(p);
+                    return Some(self.protocol_error(
+                        pending,
+                        format!(
+                            "reply with xid {} but the oldest pending request has xid {expected}",
+                            reply.xid
+                        ),
+                    ));
+                }
+                if reply.zxid > 0 {
+                    self.last_zxid = reply.zxid;
+                }
+                self.apply_effect(p.effect, reply.err, out, pending);
+                if p.op == OpCode::CloseSession {
+                    self.close_confirmed = true;
+                    return Some(End::Terminal(SessionState::Closed));
+                }
+                if let Some(tx) = p.reply {
+                    let _ = tx.send(Ok(reply));
+                }
+                None
+            }
+        }
+    }
+
+    fn apply_effect(
+        &mut self,
+        effect: Effect,
+        err: i32,
+        out: &mut Outgoing,
+        pending: &mut PendingQueue,
+    ) {
+        match effect {
+            Effect::None => {}
+            Effect::Register {
+                mut registration,
+                exists,
+            } => {
+                if err == 0 {
+                    // An `exists` that found the node holds a data watch.
+                } else if exists && err == ErrorCode::NoNode.code() {
+                    registration.kind = WatchKind::Exist;
+                } else {
+                    return;
+                }
+                let closed = registration.sink.is_closed();
+                let id = registration.id;
+                self.registry.register(registration);
+                if closed {
+                    // The watcher was dropped while its request was in flight.
+                    self.command(Command::DropWatcher(id), out, pending);
+                }
+            }
+            Effect::RemoveAll {
+                path,
+                kind,
+                client_path,
+            } => {
+                if err == 0 {
+                    self.registry.remove_all(&path, kind, &client_path);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The session's lifecycle: connect, reconnect with backoff, the bookkeeping of a new
+//! connection, refused handshakes, expiry (final or followed by a new session), and the end.
+
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+use zk_records::proto::{ConnectRequest, ConnectResponse};
+use zk_records::KeeperState;
+
+use super::core::{End, Session};
+use super::events::{ExpiryCause, SessionEvent};
+use super::handshake::{handshake, Connected};
+use super::offline::Offline;
+use super::state::{SessionId, SessionState};
+use crate::connect_string::HostPort;
+use crate::error::Error;
+
+/// Consecutive refused handshakes (at least one per host) that make `ServerBehind`.
+const REFUSALS_FOR_BEHIND: u32 = 3;
+/// Pause after a refused handshake (plus up to as much jitter): the server is up, so the
+/// exponential backoff for unreachable servers does not apply, but it must not be hammered.
+const REFUSAL_PAUSE: Duration = Duration::from_millis(300);
+
+impl Session {
+    /// Runs until the session ends.
+    pub(crate) async fn run(mut self) {
+        let end = loop {
+            if let ControlFlow::Break(state) = self.check_deadlines() {
+                break state;
+            }
+            let next = self.ro.take_found().map(|h| (h, Duration::ZERO));
+            let Some((host, delay)) = next.or_else(|| self.hosts.next()) else {
+                break SessionState::Closed;
+            };
+            if !delay.is_zero() {
+                match self.back_off(delay).await {
+                    ControlFlow::Break(Some(state)) => break state,
+                    ControlFlow::Break(None) => continue,
+                    ControlFlow::Continue(()) => {}
+                }
+            }
+            let Connected {
+                stream,
+                response,
+                rbuf,
+            } = match self.attempt(&host).await {
+                ControlFlow::Continue(connected) => connected,
+                ControlFlow::Break(Some(state)) => break state,
+                ControlFlow::Break(None) => continue,
+            };
+            if response.time_out <= 0 {
+                if self.closing {
+                    break SessionState::Closed;
+                }
+                match self.expire(ExpiryCause::Server) {
+                    Some(state) => break state,
+                    None => continue,
+                }
+            }
+            self.established(&host, &response);
+            match self.serve(stream, rbuf).await {
+                End::Terminal(state) => break state,
+                End::Disconnected(reason) => {
+                    tracing::info!(server = %host, %reason, "disconnected");
+                    self.state.send_replace(SessionState::Disconnected);
+                    self.emit(SessionEvent::Disconnected { reason });
+                }
+            }
+        };
+        self.finish(end);
+    }
+
+    /// Ends the session when its close deadline has passed, and expires it when no server was
+    /// heard from in time (`Continue` when a new session is to be created).
+    fn check_deadlines(&mut self) -> ControlFlow<SessionState> {
+        let now = Instant::now();
+        if self.closing && self.close_deadline.is_some_and(|d| now >= d) {
+            tracing::info!("no server confirmed the close in time; closing locally");
+            return ControlFlow::Break(SessionState::Closed);
+        }
+        if self
+            .expiry_deadline()
+            .is_some_and(|deadline| now >= deadline)
+        {
+            let silent_for = self.last_heard.map(|t| now - t).unwrap_or_default();
+            let cause = if self.behind {
+                ExpiryCause::ServerBehind
+            } else {
+                ExpiryCause::LocalTimeout { silent_for }
+            };
+            if let Some(state) = self.expire(cause) {
+                return ControlFlow::Break(state);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Waits `delay` before the next attempt, serving commands meanwhile. `Break(Some)` ends
+    /// the session; `Break(None)` sends the loop back to its deadlines.
+    async fn back_off(&mut self, delay: Duration) -> ControlFlow<Option<SessionState>> {
+        if self.closing {
+            return ControlFlow::Break(Some(SessionState::Closed));
+        }
+        tracing::debug!(?delay, "every server failed; backing off");
+        match self.offline(tokio::time::sleep(delay), true).await {
+            Offline::Done(()) if self.closing => ControlFlow::Break(Some(SessionState::Closed)),
+            Offline::Done(()) => ControlFlow::Continue(()),
+            Offline::Deadline => ControlFlow::Break(None),
+            Offline::Stop => ControlFlow::Break(Some(SessionState::Closed)),
+        }
+    }
+
+    /// The handshake's request: the session to resume (if any) and the last zxid seen.
+    fn connect_request(&self) -> ConnectRequest {
+        ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: self.last_zxid,
+            time_out: self
+                .config
+                .session_timeout
+                .as_millis()
+                .min(i32::MAX as u128) as i32,
+            // A session only a read-only server knows cannot move to a read-write one.
+            session_id: if self.seen_rw { self.session_id } else { 0 },
+            passwd: self.password.clone(),
+            read_only: Some(self.config.read_only),
+        }
+    }
+
+    /// One connection attempt to `host`, serving commands meanwhile. `Break(Some)` ends the
+    /// session; `Break(None)` retries from the top of the loop.
+    async fn attempt(&mut self, host: &HostPort) -> ControlFlow<Option<SessionState>, Connected> {
+        let request = self.connect_request();
+        let attempt_timeout = self.attempt_timeout();
+        let max_frame = self.config.max_frame_len;
+        let connecting = handshake(host.clone(), request, attempt_timeout, max_frame);
+        let result = match self.offline(connecting, false).await {
+            Offline::Done(result) => result,
+            Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),
+            // Expiry or close deadline: the top of the loop decides.
+            Offline::Deadline => return ControlFlow::Break(None),
+        };
+        let e = match result {
+            Ok(connected) => return ControlFlow::Continue(connected),
+            Err(e) => e,
+        };
+        tracing::info!(server = %host, reason = %e.reason, "connection attempt failed");
+        if self.closing {
+            // Closing, and no server to tell: close locally.
+            return ControlFlow::Break(Some(SessionState::Closed));
+        }
+        if e.refused {
+            self.refused();
+            // The server is up: retry soon, not after a growing backoff.
+            self.hosts.connected();
+            let jitter = self.rng.below(REFUSAL_PAUSE.as_millis() as u64 + 1);
+            let pause = REFUSAL_PAUSE + Duration::from_millis(jitter);
+            if let Offline::Stop = self.offline(tokio::time::sleep(pause), true).await {
+                return ControlFlow::Break(Some(SessionState::Closed));
+            }
+        }
+        ControlFlow::Break(None)
+    }
+
+    /// Records a successful handshake with `host`: the session's identity and timeout, the
+    /// new state, and the events that announce it.
+    fn established(&mut self, host: &HostPort, response: &ConnectResponse) {
+        self.hosts.connected();
+        self.refusals = 0;
+        self.behind = false;
+        self.session_id = response.session_id;
+        self.password = response.passwd.clone();
+        self.negotiated = Duration::from_millis(response.time_out as u64);
+        self.last_heard = Some(Instant::now());
+        if let Ok(mut s) = self.session.lock() {
+            *s = Some(SessionId {
+                id: self.session_id,
+                password: self.password.clone(),
+                timeout: self.negotiated,
+            });
+        }
+        let read_only = response.read_only == Some(true);
+        self.ro.connected(read_only);
+        self.seen_rw |= !read_only;
+        tracing::info!(
+            server = %host,
+            session = format_args!("{:#x}", self.session_id),
+            timeout = ?self.negotiated,
+            read_only,
+            "connected"
+        );
+        self.state.send_replace(if read_only {
+            SessionState::ConnectedReadOnly
+        } else {
+            SessionState::Connected
+        });
+        self.emit(SessionEvent::Connected {
+            session_id: self.session_id,
+            server: host.to_string(),
+            read_only,
+        });
+        if let Some(old) = self.replacing.take() {
+            tracing::info!(
+                old = format_args!("{old:#x}"),
+                new = format_args!("{:#x}", self.session_id),
+                "new session replaces the expired one"
+            );
+            self.emit(SessionEvent::Recreated {
+                old,
+                new: self.session_id,
+            });
+        }
+    }
+
+    /// Counts a handshake the server closed without answering.
+    pub(super) fn refused(&mut self) {
+        if self.last_zxid <= 0 {
+            // A client that has seen nothing cannot be ahead of a server.
+            return;
+        }
+        self.refusals = self.refusals.saturating_add(1);
+        let needed = REFUSALS_FOR_BEHIND.max(self.config.hosts.len() as u32);
+        if self.refusals < needed || self.behind {
+            return;
+        }
+        self.behind = true;
+        tracing::warn!(
+            last_zxid_seen = format_args!("{:#x}", self.last_zxid),
+            refusals = self.refusals,
+            "the servers refuse the session: they have not seen our last zxid (data lost?)"
+        );
+        self.emit(SessionEvent::ServerBehind {
+            last_zxid_seen: self.last_zxid,
+            refusals: self.refusals,
+        });
+        if self.session_id == 0 && self.config.recreate_on_expiry {
+            // No session to keep: start the new one from scratch.
+            tracing::warn!("starting the new session from zxid 0");
+            self.last_zxid = 0;
+            self.refusals = 0;
+            self.behind = false;
+        }
+    }
+
+    /// The session expired. Returns the terminal state, or `None` when a new session is to be
+    /// created.
+    pub(super) fn expire(&mut self, cause: ExpiryCause) -> Option<SessionState> {
+        let old = self.session_id;
+        tracing::warn!(
+            session = format_args!("{old:#x}"),
+            ?cause,
+            "session expired"
+        );
+        self.emit(SessionEvent::Expired {
+            session_id: old,
+            cause: cause.clone(),
+        });
+        if !self.config.recreate_on_expiry || self.closing {
+            return Some(SessionState::Expired);
+        }
+        self.state.send_replace(SessionState::Expired);
+        self.registry.close_all(KeeperState::Expired);
+        self.fail_backlog(Error::SessionExpired);
+        if old != 0 {
+            self.replacing.get_or_insert(old);
+        }
+        if cause == ExpiryCause::ServerBehind {
+            tracing::warn!("the servers are behind: the new session starts from zxid 0");
+            self.last_zxid = 0;
+        }
+        self.refusals = 0;
+        self.behind = false;
+        self.session_id = 0;
+        self.password = Bytes::from_static(&[0; 16]);
+        self.last_heard = None;
+        if let Ok(mut s) = self.session.lock() {
+            *s = None;
+        }
+        None
+    }
+
+    /// Reports a terminal state and fails everything still waiting.
+    fn finish(mut self, state: SessionState) {
+        tracing::info!(%state, session = format_args!("{:#x}", self.session_id), "session ended");
+        self.state.send_replace(state);
+        match state {
+            SessionState::AuthFailed => self.emit(SessionEvent::AuthFailed),
+            SessionState::Closed => self.emit(SessionEvent::Closed),
+            // Expired was reported with its cause.
+            _ => {}
+        }
+        let err = state.to_error();
+        self.fail_backlog(err.clone());
+        self.commands.close();
+        while let Ok(cmd) = self.commands.try_recv() {
+            self.backlog.push_back(cmd);
+        }
+        self.fail_backlog(err);
+        let keeper = match state {
+            SessionState::Expired => KeeperState::Expired,
+            SessionState::AuthFailed => KeeperState::AuthFailed,
+            _ => KeeperState::Closed,
+        };
+        self.registry.close_all(keeper);
+        // An expired or refused session is gone on the server as well; a closed one only if
+        // a server answered the closeSession.
+        let confirmed = state != SessionState::Closed || self.close_confirmed;
+        for w in self.close_waiters.drain(..) {
+            let _ = w.send(confirmed);
+        }
+    }
+}

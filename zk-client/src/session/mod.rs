@@ -1,0 +1,39 @@
+//! The session: one tokio task per client that alone owns the socket and the session's state.
+//! It connects and reconnects, performs the handshake, writes queued requests in batches,
+//! matches replies to requests, routes watch notifications, sends pings, and reports session
+//! states and events.
+//!
+//! Session rules (the crate docs state them for users):
+//! - requests that arrive while disconnected wait in the backlog and are sent after the
+//!   reconnect; requests written to a connection that breaks fail with `ConnectionLoss` and are
+//!   never sent again;
+//! - no frame from any server for 4/3 of the negotiated session timeout means the session is
+//!   expired (Java's client rule), whatever the servers say later;
+//! - `max(3, hosts)` consecutive handshakes closed without an answer, with a non-zero last
+//!   zxid, are reported as `ServerBehind`;
+//! - with re-creation on, an expired session is replaced by a new one (from zxid 0 when the
+//!   servers were behind).
+//!
+//! The files, in the order a session runs through them: `lifecycle` (the connect loop,
+//! expiry, the end), `offline` (waiting without a connection), `handshake`, `connection` (the
+//! driver of one connection), `dispatch` (commands out, frames in). `core` holds the state they
+//! share; `transport` is the stream a connection runs on (the seam for TLS); `pipeline`, `outgoing`, `rewatch`, `ro_probe`, `hosts` and `registry` are the pure
+//! parts they use.
+
+mod connection;
+mod core;
+mod dispatch;
+pub(crate) mod events;
+mod handshake;
+pub(crate) mod hosts;
+mod lifecycle;
+mod offline;
+mod outgoing;
+pub(crate) mod pipeline;
+mod registry;
+mod rewatch;
+mod ro_probe;
+pub(crate) mod state;
+mod transport;
+
+pub(crate) use self::core::{Config, Session};

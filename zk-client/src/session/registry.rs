@@ -1,0 +1,386 @@
+//! The watch registry: every registered watch by server-side path, and the routing of server
+//! notifications to watchers.
+//!
+//! Routing follows ZooKeeper's client (`ZKWatchManager`): data and exists watches fire on
+//! creation, data change and deletion; child watches on child changes and deletion; a
+//! persistent watch on every event of its node; a persistent recursive watch on every event
+//! except child changes, for its node and all descendants. One-shot watches are removed when
+//! they fire. Events are delivered in the order the server sent them.
+
+use std::collections::HashMap;
+
+use zk_records::{EventType, KeeperState};
+
+use crate::watch::{Registration, Sink, WatchKind, WatchedEvent};
+
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    kind: WatchKind,
+    sink: Sink,
+}
+
+/// A server-side watch no client watcher needs any more: worth a `removeWatches`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unneeded {
+    pub(crate) path: String,
+    pub(crate) kind: zk_records::WatcherType,
+}
+
+/// All registered watches, by server-side path.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    by_path: HashMap<String, Vec<Entry>>,
+    paths: HashMap<u64, String>,
+    recursive_count: usize,
+}
+
+impl Registry {
+    /// Adds a watch.
+    pub(crate) fn register(&mut self, r: Registration) {
+        if r.kind == WatchKind::PersistentRecursive {
+            self.recursive_count += 1;
+        }
+        self.paths.insert(r.id, r.path.clone());
+        self.by_path.entry(r.path).or_default().push(Entry {
+            id: r.id,
+            kind: r.kind,
+            sink: r.sink,
+        });
+    }
+
+    /// Whether no watch is registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
+    }
+
+    /// Removes a watcher that was dropped. Returns the server-side watch to remove when no
+    /// other watcher of the same server-side type remains on its path.
+    pub(crate) fn remove(&mut self, id: u64) -> Option<Unneeded> {
+        let path = self.paths.remove(&id)?;
+        let entries = self.by_path.get_mut(&path)?;
+        let at = entries.iter().position(|e| e.id == id)?;
+        let removed = entries.remove(at);
+        if removed.kind == WatchKind::PersistentRecursive {
+            self.recursive_count -= 1;
+        }
+        let kind = removed.kind.server_type();
+        let still_needed = entries.iter().any(|e| e.kind.server_type() == kind);
+        let path_empty = entries.is_empty();
+        if path_empty {
+            self.by_path.remove(&path);
+        }
+        if still_needed {
+            return None;
+        }
+        if removed.kind.is_oneshot() {
+            return Some(Unneeded { path, kind });
+        }
+        // Servers before 3.9 cannot remove persistent watches by type, only all of the
+        // session's watches on the path (`Any`): safe once nothing else is watched there.
+        // Otherwise ask by type, which newer servers understand and older ones refuse.
+        Some(Unneeded {
+            path,
+            kind: if path_empty {
+                zk_records::WatcherType::Any
+            } else {
+                kind
+            },
+        })
+    }
+
+    /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
+    /// telling each watcher with an event of type `removed`.
+    pub(crate) fn remove_all(
+        &mut self,
+        path: &str,
+        kind: zk_records::WatcherType,
+        client_path: &str,
+    ) {
+        use zk_records::WatcherType as T;
+        let Some(entries) = self.by_path.get_mut(path) else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(entries.len());
+        for mut e in entries.drain(..) {
+            let t = e.kind.server_type();
+            // `Any` removes every watch on the path, persistent ones included (as servers
+            // before 3.9 do).
+            let matches = kind == T::Any || t == kind;
+            if matches {
+                let event_type = match t {
+                    T::Children => EventType::ChildWatchRemoved,
+                    T::Data => EventType::DataWatchRemoved,
+                    _ => EventType::PersistentWatchRemoved,
+                };
+                e.sink.send(WatchedEvent {
+                    event_type,
+                    state: KeeperState::SyncConnected,
+                    path: client_path.to_owned(),
+                    zxid: -1,
+                });
+                self.paths.remove(&e.id);
+                if e.kind == WatchKind::PersistentRecursive {
+                    self.recursive_count -= 1;
+                }
+            } else {
+                kept.push(e);
+            }
+        }
+        if kept.is_empty() {
+            self.by_path.remove(path);
+        } else {
+            *entries = kept;
+        }
+    }
+
+    /// Routes a notification for server-side `path`; `event.path` is already the client path.
+    pub(crate) fn dispatch(&mut self, path: &str, event: &WatchedEvent) {
+        use EventType as E;
+        let wanted = |kind: WatchKind| match event.event_type {
+            E::NodeCreated | E::NodeDataChanged => matches!(
+                kind,
+                WatchKind::Data | WatchKind::Exist | WatchKind::Persistent
+            ),
+            E::NodeChildrenChanged => matches!(kind, WatchKind::Child | WatchKind::Persistent),
+            E::NodeDeleted => kind != WatchKind::PersistentRecursive,
+            _ => false,
+        };
+        if let Some(entries) = self.by_path.get_mut(path) {
+            let paths = &mut self.paths;
+            let mut recursive_removed = 0;
+            entries.retain_mut(|e| {
+                let hit = wanted(e.kind)
+                    || e.kind == WatchKind::PersistentRecursive && recursive_hit(event);
+                if !hit {
+                    return true;
+                }
+                let alive = e.sink.send(event.clone());
+                let keep = alive && !e.kind.is_oneshot();
+                if !keep {
+                    paths.remove(&e.id);
+                    if e.kind == WatchKind::PersistentRecursive {
+                        recursive_removed += 1;
+                    }
+                }
+                keep
+            });
+            self.recursive_count -= recursive_removed;
+            if entries.is_empty() {
+                self.by_path.remove(path);
+            }
+        }
+        if self.recursive_count > 0 && recursive_hit(event) {
+            let mut ancestor = path;
+            while let Some(at) = ancestor.rfind('/') {
+                ancestor = if at == 0 { "/" } else { &ancestor[..at] };
+                if let Some(entries) = self.by_path.get_mut(ancestor) {
+                    for e in entries.iter_mut() {
+                        if e.kind == WatchKind::PersistentRecursive {
+                            e.sink.send(event.clone());
+                        }
+                    }
+                }
+                if ancestor == "/" {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The paths to re-register after reconnecting, as `SetWatches2` wants them:
+    /// data, exist, child, persistent, persistent recursive.
+    pub(crate) fn watched_paths(&self) -> [Vec<String>; 5] {
+        let mut out: [Vec<String>; 5] = Default::default();
+        for (path, entries) in &self.by_path {
+            let mut seen = [false; 5];
+            for e in entries {
+                let slot = match e.kind {
+                    WatchKind::Data => 0,
+                    WatchKind::Exist => 1,
+                    WatchKind::Child => 2,
+                    WatchKind::Persistent => 3,
+                    WatchKind::PersistentRecursive => 4,
+                };
+                if !seen[slot] {
+                    seen[slot] = true;
+                    out[slot].push(path.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Ends every watch with a final session event (expired, auth failed, closed).
+    pub(crate) fn close_all(&mut self, state: KeeperState) {
+        for (_, entries) in self.by_path.drain() {
+            for mut e in entries {
+                e.sink.send(WatchedEvent {
+                    event_type: EventType::None,
+                    state,
+                    path: String::new(),
+                    zxid: -1,
+                });
+            }
+        }
+        self.paths.clear();
+        self.recursive_count = 0;
+    }
+}
+
+/// Persistent recursive watches see every node event except child-list changes.
+fn recursive_hit(event: &WatchedEvent) -> bool {
+    matches!(
+        event.event_type,
+        EventType::NodeCreated | EventType::NodeDataChanged | EventType::NodeDeleted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::{mpsc, oneshot};
+
+    fn ev(t: EventType, path: &str) -> WatchedEvent {
+        WatchedEvent {
+            event_type: t,
+            state: KeeperState::SyncConnected,
+            path: path.into(),
+            zxid: 1,
+        }
+    }
+
+    fn oneshot_reg(
+        reg: &mut Registry,
+        id: u64,
+        path: &str,
+        kind: WatchKind,
+    ) -> oneshot::Receiver<WatchedEvent> {
+        let (tx, rx) = oneshot::channel();
+        reg.register(Registration {
+            id,
+            path: path.into(),
+            kind,
+            sink: Sink::Oneshot(Some(tx)),
+        });
+        rx
+    }
+
+    fn stream_reg(
+        reg: &mut Registry,
+        id: u64,
+        path: &str,
+        kind: WatchKind,
+    ) -> mpsc::UnboundedReceiver<WatchedEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        reg.register(Registration {
+            id,
+            path: path.into(),
+            kind,
+            sink: Sink::Stream(tx),
+        });
+        rx
+    }
+
+    #[test]
+    fn oneshot_fires_once_for_every_watcher_on_the_path() {
+        let mut reg = Registry::default();
+        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
+        let mut b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Data);
+        let mut c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
+        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
+        assert_eq!(a.try_recv().unwrap().event_type, EventType::NodeDataChanged);
+        assert_eq!(b.try_recv().unwrap().event_type, EventType::NodeDataChanged);
+        assert!(
+            c.try_recv().is_err(),
+            "child watch not fired by a data change"
+        );
+        reg.dispatch("/a", &ev(EventType::NodeDeleted, "/a"));
+        assert_eq!(c.try_recv().unwrap().event_type, EventType::NodeDeleted);
+        assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn persistent_and_recursive_routing() {
+        let mut reg = Registry::default();
+        let mut p = stream_reg(&mut reg, 1, "/a", WatchKind::Persistent);
+        let mut r = stream_reg(&mut reg, 2, "/", WatchKind::PersistentRecursive);
+        reg.dispatch("/a", &ev(EventType::NodeChildrenChanged, "/a"));
+        reg.dispatch("/a/b", &ev(EventType::NodeCreated, "/a/b"));
+        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
+        assert_eq!(
+            p.try_recv().unwrap().event_type,
+            EventType::NodeChildrenChanged
+        );
+        assert_eq!(p.try_recv().unwrap().event_type, EventType::NodeDataChanged);
+        assert!(p.try_recv().is_err());
+        let got: Vec<_> = std::iter::from_fn(|| r.try_recv().ok()).collect();
+        assert_eq!(
+            got,
+            [
+                ev(EventType::NodeCreated, "/a/b"),
+                ev(EventType::NodeDataChanged, "/a")
+            ]
+        );
+        assert!(!reg.is_empty(), "persistent watches stay");
+    }
+
+    #[test]
+    fn removal_reports_unneeded_server_watches() {
+        let mut reg = Registry::default();
+        let _a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
+        let _b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Exist);
+        let _c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
+        assert_eq!(
+            reg.remove(1),
+            None,
+            "the exists watch still needs the data watch"
+        );
+        assert_eq!(
+            reg.remove(2),
+            Some(Unneeded {
+                path: "/a".into(),
+                kind: zk_records::WatcherType::Data
+            })
+        );
+        assert_eq!(reg.remove(2), None, "already gone");
+        assert!(reg.remove(3).is_some());
+        assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn watched_paths_and_close_all() {
+        let mut reg = Registry::default();
+        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
+        let _a2 = oneshot_reg(&mut reg, 2, "/a", WatchKind::Data);
+        let _b = oneshot_reg(&mut reg, 3, "/b", WatchKind::Exist);
+        let _c = stream_reg(&mut reg, 4, "/c", WatchKind::PersistentRecursive);
+        let [data, exist, child, persistent, recursive] = reg.watched_paths();
+        assert_eq!(data, ["/a"]);
+        assert_eq!(exist, ["/b"]);
+        assert!(child.is_empty() && persistent.is_empty());
+        assert_eq!(recursive, ["/c"]);
+        reg.close_all(KeeperState::Expired);
+        assert_eq!(a.try_recv().unwrap().state, KeeperState::Expired);
+        assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn remove_all_notifies_removed_watchers() {
+        let mut reg = Registry::default();
+        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
+        let mut c = oneshot_reg(&mut reg, 2, "/a", WatchKind::Child);
+        reg.remove_all("/a", zk_records::WatcherType::Children, "/a");
+        assert_eq!(
+            c.try_recv().unwrap().event_type,
+            EventType::ChildWatchRemoved
+        );
+        assert!(a.try_recv().is_err());
+        reg.remove_all("/a", zk_records::WatcherType::Any, "/a");
+        assert_eq!(
+            a.try_recv().unwrap().event_type,
+            EventType::DataWatchRemoved
+        );
+        assert!(reg.is_empty());
+    }
+}
