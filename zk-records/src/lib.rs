@@ -32,6 +32,10 @@
 //! views of the frame, with no allocation per field. Both convert from the usual owned types
 //! (`"/path".into()`, `String::into()`, `Vec<u8>::into()`) and dereference to `[u8]`/`str`.
 //!
+//! [`Request`] pairs each request record with its op code and response record, as ZooKeeper's
+//! Java client does in code. The multi records that ZooKeeper writes by hand
+//! ([`MultiRequest`], [`MultiResponse`]) implement [`jute::Jute`] like the generated ones.
+//!
 //! The vocabulary that `zookeeper.jute` does not define (opcodes, error codes, watch events,
 //! create modes, permissions, well-known ACLs) is hand-written in [`vocab`] and re-exported
 //! here.
@@ -43,7 +47,12 @@ mod generated {
 }
 pub use generated::*;
 
+mod multi;
+mod request;
 pub mod vocab;
+
+pub use multi::{MultiOp, MultiReadRequest, MultiRequest, MultiResponse, MultiResult};
+pub use request::{Create2Request, CreateContainerRequest, Request, WhoAmIRequest};
 
 pub use vocab::{
     anyone_id_unsafe, auth_ids, creator_all_acl, open_acl_unsafe, read_acl_unsafe, AddWatchMode,
