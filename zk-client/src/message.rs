@@ -13,7 +13,7 @@ use crate::watch::Registration;
 #[derive(Debug)]
 pub(crate) enum Command {
     /// An operation.
-    Request(Request),
+    Call(Call),
     /// `addAuth`.
     Auth {
         scheme: String,
@@ -96,7 +96,7 @@ impl Body {
 
 /// An operation for the server.
 #[derive(Debug)]
-pub(crate) struct Request {
+pub(crate) struct Call {
     pub(crate) op: OpCode,
     /// The encoded request record (after the header).
     pub(crate) body: Body,

@@ -26,7 +26,7 @@ use jute::{Chunks, Decoder, Error, Jute};
 
 use crate::proto::{
     AddWatchRequest, AuthPacket, CheckVersionRequest, CheckWatchesRequest, Create2Response,
-    CreateRequest, CreateResponse, CreateTtlRequest, DeleteRequest, ExistsRequest,
+    CreateRequest, CreateResponse, CreateTtlRequest, DeleteRequest, ErrorResponse, ExistsRequest,
     ExistsRequestView, ExistsResponse, GetAclRequest, GetAclRequestView, GetAclResponse,
     GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
     GetChildren2RequestView, GetChildren2Response, GetChildrenRequest, GetChildrenRequestView,
@@ -70,8 +70,10 @@ requests! {
     GetAllChildrenNumber: GetAllChildrenNumberRequest => GetAllChildrenNumberResponse;
     GetEphemerals: GetEphemeralsRequest => GetEphemeralsResponse;
     Sync: SyncRequest => SyncResponse;
-    Check: CheckVersionRequest => ();
-    AddWatch: AddWatchRequest => ();
+    // A lone `check` is answered as a `setData` (the node's stat), as FinalRequestProcessor does.
+    Check: CheckVersionRequest => SetDataResponse;
+    // `addWatch` is answered with an `ErrorResponse` holding 0.
+    AddWatch: AddWatchRequest => ErrorResponse;
     RemoveWatches: RemoveWatchesRequest => ();
     CheckWatches: CheckWatchesRequest => ();
     SetWatches: SetWatches => ();

@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use jute::Jute;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use zk_records::OpCode;
+use zk_records::{OpCode, Request};
 
 use crate::error::Error;
-use crate::message::{Body, Command, Effect, Reply, Request, SmallBody};
+use crate::message::{Body, Call, Command, Effect, Reply, SmallBody};
 use crate::path::Chroot;
 use crate::session::events::{SessionEvent, SessionEvents};
 use crate::session::pipeline::REQUEST_HEADER_LEN;
@@ -185,15 +184,40 @@ impl Client {
         }
     }
 
-    /// Sends a request and waits for its reply.
-    pub(crate) async fn call<R: Jute>(
+    /// Sends `record` and returns its typed response, or the server's error for `path`.
+    pub(crate) async fn request<R: Request>(
         &self,
-        op: OpCode,
+        record: &R,
+        path: &str,
+    ) -> Result<R::Response, Error> {
+        self.request_with(record, Effect::None, path).await
+    }
+
+    /// Like [`Client::request`], with a change to the watch registry that depends on the
+    /// reply.
+    pub(crate) async fn request_with<R: Request>(
+        &self,
+        record: &R,
+        effect: Effect,
+        path: &str,
+    ) -> Result<R::Response, Error> {
+        let reply = self.call(record, effect).await?;
+        if reply.err != 0 {
+            return Err(Error::from_server(reply.err, path));
+        }
+        Ok(jute::from_bytes(reply.body)?)
+    }
+
+    /// Sends `record` and waits for the reply, whatever its error code: the one path every
+    /// request takes. Bodies of [`jute::SHARE_MIN_LEN`] bytes or more travel as chunks that
+    /// share the caller's large buffers; small ones inside the command.
+    pub(crate) async fn call<R: Request>(
+        &self,
         record: &R,
         effect: Effect,
     ) -> Result<Reply, Error> {
         let len = record.encoded_len();
-        self.check_request_len(op, len)?;
+        self.check_request_len(R::OP, len)?;
         let body = if len >= jute::SHARE_MIN_LEN {
             // Large node data goes to the socket from the caller's `Bytes`, uncopied.
             Body::Chunks(jute::to_chunks(record).into_chunks())
@@ -204,18 +228,7 @@ impl Client {
             record.encode(&mut body);
             Body::Inline(body)
         };
-        self.call_body(op, body, effect).await
-    }
-
-    /// Sends a request whose body is already encoded.
-    pub(crate) async fn call_raw(
-        &self,
-        op: OpCode,
-        body: Vec<u8>,
-        effect: Effect,
-    ) -> Result<Reply, Error> {
-        self.check_request_len(op, body.len())?;
-        self.call_body(op, Body::Inline(body), effect).await
+        self.call_body(R::OP, body, effect).await
     }
 
     /// Refuses, before anything is sent, a request whose body of `body_len` bytes would make a
@@ -235,7 +248,7 @@ impl Client {
     /// Sends a request with an encoded body (its length already checked).
     async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
         let (reply, rx) = oneshot::channel();
-        let cmd = Command::Request(Request {
+        let cmd = Command::Call(Call {
             op,
             body,
             reply,

@@ -13,5 +13,3 @@ pub use handle::{Client, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_M
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
 pub use ops::{CreateOptions, CONFIG_NODE, MAX_TTL_MS};
 pub use watcher::{OneshotWatcher, PersistentWatcher};
-
-pub(crate) use multi::decode_multi;

@@ -1,20 +1,17 @@
-//! Multi-operation transactions (`multi`) and batched reads (`multiRead`), framed by hand with
-//! `MultiHeader` as ZooKeeper's `MultiOperationRecord` and `MultiResponse` are.
+//! Multi-operation transactions (`multi`) and batched reads (`multiRead`), sent as zk-records'
+//! `MultiRequest` and answered with `MultiResponse`.
 
 use bytes::Bytes;
-use jute::{Decoder, Jute, Utf8Bytes};
+use jute::Utf8Bytes;
 use zk_records::data::Stat;
 use zk_records::proto::{
-    CheckVersionRequest, Create2Response, CreateResponse, DeleteRequest, ErrorResponse,
-    GetChildrenRequest, GetChildrenResponse, GetDataRequest, GetDataResponse, MultiHeader,
-    SetDataRequest, SetDataResponse,
+    CheckVersionRequest, DeleteRequest, GetChildrenRequest, GetDataRequest, SetDataRequest,
 };
-use zk_records::OpCode;
+use zk_records::{MultiOp, MultiReadRequest, MultiRequest, MultiResult};
 
 use super::handle::Client;
-use super::ops::{CreateOptions, CreateRecord};
+use super::ops::{create_op, CreateOptions};
 use crate::error::Error;
-use crate::message::Effect;
 use crate::path::validate_path;
 
 /// One operation of a transaction.
@@ -163,20 +160,6 @@ pub enum ReadResult {
     Error(Error),
 }
 
-fn header(op: OpCode) -> MultiHeader {
-    MultiHeader {
-        r#type: op.code(),
-        done: false,
-        err: -1,
-    }
-}
-
-const END: MultiHeader = MultiHeader {
-    r#type: -1,
-    done: true,
-    err: -1,
-};
-
 impl Client {
     /// Runs `ops` as one transaction: all apply or none does. A failure names the operation
     /// that failed ([`Error::Multi`] with its index and error).
@@ -184,70 +167,23 @@ impl Client {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::new();
-        for op in ops {
-            let at_path = |p: &str| -> Result<String, Error> {
-                validate_path(p, false)?;
-                Ok(self.chroot().prepend(p).into_owned())
-            };
-            match op {
-                Op::Check { path, version } => {
-                    header(OpCode::Check).encode(&mut body);
-                    CheckVersionRequest {
-                        path: at_path(path)?.into(),
-                        version: *version,
-                    }
-                    .encode(&mut body);
-                }
-                Op::Create {
-                    path,
-                    data,
-                    options,
-                } => {
-                    let server_path = self.chroot().prepend(path).into_owned();
-                    let (code, record) =
-                        CreateRecord::build(path, server_path, data.clone(), options, false)?;
-                    header(code).encode(&mut body);
-                    record.encode_into(&mut body);
-                }
-                Op::Delete { path, version } => {
-                    header(OpCode::Delete).encode(&mut body);
-                    DeleteRequest {
-                        path: at_path(path)?.into(),
-                        version: version.unwrap_or(-1),
-                    }
-                    .encode(&mut body);
-                }
-                Op::SetData {
-                    path,
-                    data,
-                    version,
-                } => {
-                    header(OpCode::SetData).encode(&mut body);
-                    SetDataRequest {
-                        path: at_path(path)?.into(),
-                        data: Some(data.clone()),
-                        version: version.unwrap_or(-1),
-                    }
-                    .encode(&mut body);
-                }
-            }
-        }
-        END.encode(&mut body);
-        let reply = self.call_raw(OpCode::Multi, body, Effect::None).await?;
-        if reply.err != 0 {
-            return Err(Error::from_server(reply.err, ""));
-        }
-        let entries = decode_multi(reply.body)?;
-        if entries.len() != ops.len() {
+        let request = MultiRequest {
+            ops: ops
+                .iter()
+                .map(|op| self.multi_op(op))
+                .collect::<Result<_, _>>()?,
+        };
+        // Through the one request path: large node data is written from the callers' `Bytes`.
+        let results = self.request(&request, "").await?.results;
+        if results.len() != ops.len() {
             return Err(Error::Protocol(format!(
                 "multi reply has {} results for {} operations",
-                entries.len(),
+                results.len(),
                 ops.len()
             )));
         }
-        if let Some((index, code)) = entries.iter().enumerate().find_map(|(i, e)| match e {
-            Entry::Error(code) if *code != 0 => Some((i, *code)),
+        if let Some((index, code)) = results.iter().enumerate().find_map(|(i, r)| match r {
+            MultiResult::Error(code) if *code != 0 => Some((i, *code)),
             _ => None,
         }) {
             return Err(Error::Multi {
@@ -255,16 +191,20 @@ impl Client {
                 source: Box::new(Error::from_server(code, ops[index].path())),
             });
         }
-        entries
+        results
             .into_iter()
-            .map(|e| match e {
-                Entry::Check => Ok(OpResult::Check),
-                Entry::Delete => Ok(OpResult::Delete),
-                Entry::Create { path, stat } => Ok(OpResult::Create {
-                    path: self.chroot().strip_owned(path),
-                    stat,
+            .map(|r| match r {
+                MultiResult::Check => Ok(OpResult::Check),
+                MultiResult::Delete => Ok(OpResult::Delete),
+                MultiResult::Create(r) => Ok(OpResult::Create {
+                    path: self.chroot().strip_owned(r.path.to_string()),
+                    stat: None,
                 }),
-                Entry::SetData(stat) => Ok(OpResult::SetData { stat }),
+                MultiResult::Create2 { response, .. } => Ok(OpResult::Create {
+                    path: self.chroot().strip_owned(response.path.to_string()),
+                    stat: Some(response.stat),
+                }),
+                MultiResult::SetData(r) => Ok(OpResult::SetData { stat: r.stat }),
                 other => Err(Error::Protocol(format!(
                     "unexpected result {other:?} in a multi reply"
                 ))),
@@ -272,172 +212,88 @@ impl Client {
             .collect()
     }
 
+    /// The request record of one operation, its path validated and chrooted.
+    fn multi_op(&self, op: &Op) -> Result<MultiOp, Error> {
+        let at_path = |p: &str| -> Result<Utf8Bytes, Error> {
+            validate_path(p, false)?;
+            Ok(self.chroot().prepend(p).into_owned().into())
+        };
+        Ok(match op {
+            Op::Check { path, version } => MultiOp::Check(CheckVersionRequest {
+                path: at_path(path)?,
+                version: *version,
+            }),
+            Op::Create {
+                path,
+                data,
+                options,
+            } => {
+                let server_path = self.chroot().prepend(path).into_owned();
+                create_op(path, server_path, data.clone(), options, false)?.into()
+            }
+            Op::Delete { path, version } => MultiOp::Delete(DeleteRequest {
+                path: at_path(path)?,
+                version: version.unwrap_or(-1),
+            }),
+            Op::SetData {
+                path,
+                data,
+                version,
+            } => MultiOp::SetData(SetDataRequest {
+                path: at_path(path)?,
+                data: Some(data.clone()),
+                version: version.unwrap_or(-1),
+            }),
+        })
+    }
+
     /// Runs several reads in one round trip. Each read succeeds or fails on its own.
     pub async fn multi_read(&self, ops: &[ReadOp]) -> Result<Vec<ReadResult>, Error> {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::new();
+        let mut request = MultiRequest::default();
         for op in ops {
             let path = op.path();
             validate_path(path, false)?;
-            let server_path = self.chroot().prepend(path).into_owned();
-            match op {
-                ReadOp::GetData { .. } => {
-                    header(OpCode::GetData).encode(&mut body);
-                    GetDataRequest {
-                        path: server_path.into(),
-                        watch: false,
-                    }
-                    .encode(&mut body);
-                }
-                ReadOp::GetChildren { .. } => {
-                    header(OpCode::GetChildren).encode(&mut body);
-                    GetChildrenRequest {
-                        path: server_path.into(),
-                        watch: false,
-                    }
-                    .encode(&mut body);
-                }
-            }
+            let server_path = self.chroot().prepend(path).into_owned().into();
+            request.ops.push(match op {
+                ReadOp::GetData { .. } => MultiOp::GetData(GetDataRequest {
+                    path: server_path,
+                    watch: false,
+                }),
+                ReadOp::GetChildren { .. } => MultiOp::GetChildren(GetChildrenRequest {
+                    path: server_path,
+                    watch: false,
+                }),
+            });
         }
-        END.encode(&mut body);
-        let reply = self.call_raw(OpCode::MultiRead, body, Effect::None).await?;
-        if reply.err != 0 {
-            return Err(Error::from_server(reply.err, ""));
-        }
-        let entries = decode_multi(reply.body)?;
-        if entries.len() != ops.len() {
+        let results = self.request(&MultiReadRequest(request), "").await?.results;
+        if results.len() != ops.len() {
             return Err(Error::Protocol(format!(
                 "multiRead reply has {} results for {} reads",
-                entries.len(),
+                results.len(),
                 ops.len()
             )));
         }
-        entries
+        results
             .into_iter()
             .zip(ops)
-            .map(|(e, op)| match e {
-                Entry::Data(data, stat) => Ok(ReadResult::Data { data, stat }),
-                Entry::Children(children) => Ok(ReadResult::Children { children }),
-                Entry::Error(code) => Ok(ReadResult::Error(Error::from_server(code, op.path()))),
+            .map(|(r, op)| match r {
+                MultiResult::GetData(r) => Ok(ReadResult::Data {
+                    data: r.data.unwrap_or_default(),
+                    stat: r.stat,
+                }),
+                MultiResult::GetChildren(r) => Ok(ReadResult::Children {
+                    children: r.children,
+                }),
+                MultiResult::Error(code) => {
+                    Ok(ReadResult::Error(Error::from_server(code, op.path())))
+                }
                 other => Err(Error::Protocol(format!(
                     "unexpected result {other:?} in a multiRead reply"
                 ))),
             })
             .collect()
-    }
-}
-
-/// One decoded result of a multi reply.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Entry {
-    Check,
-    Delete,
-    Create { path: String, stat: Option<Stat> },
-    SetData(Stat),
-    Data(Bytes, Stat),
-    Children(Vec<Utf8Bytes>),
-    Error(i32),
-}
-
-/// Decodes a `MultiResponse`: results, each after a `MultiHeader`, until a header says done.
-pub(crate) fn decode_multi(body: Bytes) -> Result<Vec<Entry>, Error> {
-    let mut d = Decoder::new(body);
-    let mut out = Vec::new();
-    loop {
-        let h = MultiHeader::decode(&mut d)?;
-        if h.done {
-            break;
-        }
-        let entry = match OpCode::try_from(h.r#type) {
-            Ok(OpCode::Create) => Entry::Create {
-                path: CreateResponse::decode(&mut d)?.path.to_string(),
-                stat: None,
-            },
-            Ok(OpCode::Create2 | OpCode::CreateTtl | OpCode::CreateContainer) => {
-                let r = Create2Response::decode(&mut d)?;
-                Entry::Create {
-                    path: r.path.to_string(),
-                    stat: Some(r.stat),
-                }
-            }
-            Ok(OpCode::Delete) => Entry::Delete,
-            Ok(OpCode::Check) => Entry::Check,
-            Ok(OpCode::SetData) => Entry::SetData(SetDataResponse::decode(&mut d)?.stat),
-            Ok(OpCode::GetData) => {
-                let r = GetDataResponse::decode(&mut d)?;
-                Entry::Data(r.data.unwrap_or_default(), r.stat)
-            }
-            Ok(OpCode::GetChildren) => {
-                Entry::Children(GetChildrenResponse::decode(&mut d)?.children)
-            }
-            Ok(OpCode::Error) => Entry::Error(ErrorResponse::decode(&mut d)?.err),
-            _ => {
-                return Err(Error::Protocol(format!(
-                    "invalid type {} in a multi reply",
-                    h.r#type
-                )))
-            }
-        };
-        out.push(entry);
-    }
-    if d.remaining() != 0 {
-        return Err(Error::Protocol(format!(
-            "{} bytes after the end of a multi reply",
-            d.remaining()
-        )));
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_results_until_done() {
-        let mut v = Vec::new();
-        header(OpCode::Create).encode(&mut v);
-        CreateResponse { path: "/a".into() }.encode(&mut v);
-        header(OpCode::Delete).encode(&mut v);
-        header(OpCode::Error).encode(&mut v);
-        ErrorResponse { err: -101 }.encode(&mut v);
-        header(OpCode::SetData).encode(&mut v);
-        SetDataResponse {
-            stat: Stat::default(),
-        }
-        .encode(&mut v);
-        END.encode(&mut v);
-        assert_eq!(
-            decode_multi(Bytes::from(v)).unwrap(),
-            [
-                Entry::Create {
-                    path: "/a".into(),
-                    stat: None
-                },
-                Entry::Delete,
-                Entry::Error(-101),
-                Entry::SetData(Stat::default())
-            ]
-        );
-    }
-
-    #[test]
-    fn rejects_bad_multi_replies() {
-        let mut v = Vec::new();
-        header(OpCode::Ping).encode(&mut v);
-        END.encode(&mut v);
-        assert!(matches!(
-            decode_multi(Bytes::from(v)),
-            Err(Error::Protocol(_))
-        ));
-        let mut v = Vec::new();
-        header(OpCode::Check).encode(&mut v);
-        assert!(decode_multi(Bytes::from(v)).is_err(), "missing end marker");
-        let mut v = Vec::new();
-        END.encode(&mut v);
-        v.push(0);
-        assert!(decode_multi(Bytes::from(v)).is_err(), "trailing bytes");
     }
 }

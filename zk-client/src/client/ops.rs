@@ -9,20 +9,20 @@ use jute::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
-    AddWatchRequest, CheckWatchesRequest, Create2Response, CreateRequest, CreateResponse,
-    CreateTtlRequest, DeleteRequest, ExistsRequestView, GetAclRequest, GetAclResponse,
-    GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2RequestView,
-    GetChildren2Response, GetChildrenRequestView, GetChildrenResponse, GetDataRequestView,
-    GetDataResponse, GetEphemeralsRequest, GetEphemeralsResponse, RemoveWatchesRequest,
-    SetAclRequest, SetAclResponse, SetDataRequest, SetDataResponse, SyncRequest, SyncResponse,
-    WhoAmIResponse,
+    AddWatchRequest, CheckWatchesRequest, CreateRequest, CreateTtlRequest, DeleteRequest,
+    ExistsRequestView, GetAclRequest, GetAllChildrenNumberRequest, GetChildren2RequestView,
+    GetChildrenRequestView, GetDataRequestView, GetEphemeralsRequest, RemoveWatchesRequest,
+    SetAclRequest, SetDataRequest, SyncRequest,
 };
-use zk_records::{AddWatchMode, CreateMode, ErrorCode, OpCode, WatcherType};
+use zk_records::{
+    AddWatchMode, Create2Request, CreateContainerRequest, CreateMode, MultiOp, WatcherType,
+    WhoAmIRequest,
+};
 
 use super::handle::Client;
 use super::watcher::{OneshotWatcher, PersistentWatcher};
 use crate::error::Error;
-use crate::message::{Effect, Reply};
+use crate::message::Effect;
 use crate::path::validate_path;
 use crate::watch::{Registration, Sink, WatchKind};
 
@@ -107,76 +107,68 @@ fn version(v: Option<i32>) -> i32 {
     v.unwrap_or(-1)
 }
 
-/// Turns a reply into its body, or the error for `path`.
-fn ok_body(reply: Reply, path: &str) -> Result<Bytes, Error> {
-    if reply.err != 0 {
-        Err(Error::from_server(reply.err, path))
-    } else {
-        Ok(reply.body)
-    }
-}
-
-/// A create request, in the form the server wants for its mode.
-pub(crate) enum CreateRecord {
+/// A create request, as the operation the server wants for the mode.
+#[derive(Debug)]
+pub(crate) enum CreateOp {
+    /// `create`: answered with the path.
     Plain(CreateRequest),
+    /// `create2`: answered with the path and stat.
+    WithStat(CreateRequest),
+    /// `createContainer`: answered with the path and stat.
+    Container(CreateRequest),
+    /// `createTTL`: answered with the path and stat.
     Ttl(CreateTtlRequest),
 }
 
-impl CreateRecord {
-    /// Validates and builds the request for server-side path `server_path`. `stat` selects
-    /// `create2` for plain modes (containers and TTL nodes always answer with a stat).
-    pub(crate) fn build(
-        path: &str,
-        server_path: String,
-        data: Bytes,
-        options: &CreateOptions,
-        stat: bool,
-    ) -> Result<(OpCode, CreateRecord), Error> {
-        validate_path(path, options.mode.is_sequential())?;
-        if options.acl.is_empty() {
-            return Err(Error::InvalidAcl {
-                path: path.to_owned(),
-            });
+impl From<CreateOp> for MultiOp {
+    fn from(op: CreateOp) -> MultiOp {
+        match op {
+            CreateOp::Plain(r) => MultiOp::Create(r),
+            CreateOp::WithStat(r) => MultiOp::Create2(r),
+            CreateOp::Container(r) => MultiOp::CreateContainer(r),
+            CreateOp::Ttl(r) => MultiOp::CreateTtl(r),
         }
-        let ttl = options.ttl_ms()?;
-        let flags = options.mode.flag();
-        if let Some(ttl) = ttl {
-            return Ok((
-                OpCode::CreateTtl,
-                CreateRecord::Ttl(CreateTtlRequest {
-                    path: server_path.into(),
-                    data: Some(data),
-                    acl: options.acl.clone(),
-                    flags,
-                    ttl,
-                }),
-            ));
-        }
-        let op = if options.mode == CreateMode::Container {
-            OpCode::CreateContainer
-        } else if stat {
-            OpCode::Create2
-        } else {
-            OpCode::Create
-        };
-        Ok((
-            op,
-            CreateRecord::Plain(CreateRequest {
-                path: server_path.into(),
-                data: Some(data),
-                acl: options.acl.clone(),
-                flags,
-            }),
-        ))
     }
+}
 
-    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
-        use jute::Jute;
-        match self {
-            CreateRecord::Plain(r) => r.encode(out),
-            CreateRecord::Ttl(r) => r.encode(out),
-        }
+/// Validates a create and builds its request for server-side path `server_path`: `create`
+/// (or `create2` when `stat` is asked for), `createContainer`, `createTTL`.
+pub(crate) fn create_op(
+    path: &str,
+    server_path: String,
+    data: Bytes,
+    options: &CreateOptions,
+    stat: bool,
+) -> Result<CreateOp, Error> {
+    validate_path(path, options.mode.is_sequential())?;
+    if options.acl.is_empty() {
+        return Err(Error::InvalidAcl {
+            path: path.to_owned(),
+        });
     }
+    let flags = options.mode.flag();
+    if let Some(ttl) = options.ttl_ms()? {
+        return Ok(CreateOp::Ttl(CreateTtlRequest {
+            path: server_path.into(),
+            data: Some(data),
+            acl: options.acl.clone(),
+            flags,
+            ttl,
+        }));
+    }
+    let request = CreateRequest {
+        path: server_path.into(),
+        data: Some(data),
+        acl: options.acl.clone(),
+        flags,
+    };
+    Ok(if options.mode == CreateMode::Container {
+        CreateOp::Container(request)
+    } else if stat {
+        CreateOp::WithStat(request)
+    } else {
+        CreateOp::Plain(request)
+    })
 }
 
 impl Client {
@@ -204,20 +196,18 @@ impl Client {
         stat: bool,
     ) -> Result<(String, Option<Stat>), Error> {
         let server_path = self.inner.chroot.prepend(path).into_owned();
-        let (op, record) = CreateRecord::build(path, server_path, data, options, stat)?;
-        // Through `call`: large node data is written from `data` itself, not copied.
-        let reply = match &record {
-            CreateRecord::Plain(r) => self.call(op, r, Effect::None).await?,
-            CreateRecord::Ttl(r) => self.call(op, r, Effect::None).await?,
+        let op = create_op(path, server_path, data, options, stat)?;
+        // Large node data is written from `data` itself, not copied.
+        let created = match op {
+            CreateOp::Plain(r) => {
+                let r = self.request(&r, path).await?;
+                return Ok((self.client_path(r.path), None));
+            }
+            CreateOp::WithStat(r) => self.request(&Create2Request(r), path).await?,
+            CreateOp::Container(r) => self.request(&CreateContainerRequest(r), path).await?,
+            CreateOp::Ttl(r) => self.request(&r, path).await?,
         };
-        let body = ok_body(reply, path)?;
-        if op == OpCode::Create {
-            let r: CreateResponse = jute::from_bytes(body)?;
-            Ok((self.client_path(r.path), None))
-        } else {
-            let r: Create2Response = jute::from_bytes(body)?;
-            Ok((self.client_path(r.path), Some(r.stat)))
-        }
+        Ok((self.client_path(created.path), Some(created.stat)))
     }
 
     /// Creates a node and returns its path (with the sequence number, for sequential modes).
@@ -255,8 +245,7 @@ impl Client {
             path: server_path.into(),
             version: version(version_),
         };
-        let reply = self.call(OpCode::Delete, &request, Effect::None).await?;
-        ok_body(reply, path).map(drop)
+        self.request(&request, path).await
     }
 
     async fn exists_inner(
@@ -269,12 +258,11 @@ impl Client {
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, true);
-        let reply = self.call(OpCode::Exists, &request, effect).await?;
-        if reply.err == ErrorCode::NoNode.code() {
-            return Ok(None);
+        match self.request_with(&request, effect, path).await {
+            Ok(r) => Ok(Some(r.stat)),
+            Err(Error::NoNode { .. }) => Ok(None),
+            Err(e) => Err(e),
         }
-        let body = ok_body(reply, path)?;
-        Ok(Some(jute::from_bytes::<Stat>(body)?))
     }
 
     /// The node's stat, or `None` if it does not exist.
@@ -303,8 +291,7 @@ impl Client {
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, false);
-        let reply = self.call(OpCode::GetData, &request, effect).await?;
-        let r: GetDataResponse = jute::from_bytes(ok_body(reply, path)?)?;
+        let r = self.request_with(&request, effect, path).await?;
         Ok((r.data.unwrap_or_default(), r.stat))
     }
 
@@ -336,9 +323,7 @@ impl Client {
             data: Some(data.into()),
             version: version(version_),
         };
-        let reply = self.call(OpCode::SetData, &request, Effect::None).await?;
-        let r: SetDataResponse = jute::from_bytes(ok_body(reply, path)?)?;
-        Ok(r.stat)
+        Ok(self.request(&request, path).await?.stat)
     }
 
     async fn children_inner(
@@ -351,9 +336,7 @@ impl Client {
             watch: watch.is_some(),
         };
         let effect = Effect::watch(watch, false);
-        let reply = self.call(OpCode::GetChildren, &request, effect).await?;
-        let r: GetChildrenResponse = jute::from_bytes(ok_body(reply, path)?)?;
-        Ok(r.children)
+        Ok(self.request_with(&request, effect, path).await?.children)
     }
 
     /// The names of the node's children (unordered).
@@ -378,10 +361,7 @@ impl Client {
             path: self.server_path_view(path)?,
             watch: false,
         };
-        let reply = self
-            .call(OpCode::GetChildren2, &request, Effect::None)
-            .await?;
-        let r: GetChildren2Response = jute::from_bytes(ok_body(reply, path)?)?;
+        let r = self.request(&request, path).await?;
         Ok((r.children, r.stat))
     }
 
@@ -390,11 +370,7 @@ impl Client {
         let request = GetAllChildrenNumberRequest {
             path: self.server_path(path)?,
         };
-        let reply = self
-            .call(OpCode::GetAllChildrenNumber, &request, Effect::None)
-            .await?;
-        let r: GetAllChildrenNumberResponse = jute::from_bytes(ok_body(reply, path)?)?;
-        Ok(r.total_number)
+        Ok(self.request(&request, path).await?.total_number)
     }
 
     /// The node's ACL and stat.
@@ -402,8 +378,7 @@ impl Client {
         let request = GetAclRequest {
             path: self.server_path(path)?,
         };
-        let reply = self.call(OpCode::GetAcl, &request, Effect::None).await?;
-        let r: GetAclResponse = jute::from_bytes(ok_body(reply, path)?)?;
+        let r = self.request(&request, path).await?;
         Ok((r.acl, r.stat))
     }
 
@@ -424,9 +399,7 @@ impl Client {
             acl: acl.to_vec(),
             version: version(aversion),
         };
-        let reply = self.call(OpCode::SetAcl, &request, Effect::None).await?;
-        let r: SetAclResponse = jute::from_bytes(ok_body(reply, path)?)?;
-        Ok(r.stat)
+        Ok(self.request(&request, path).await?.stat)
     }
 
     /// Waits until the server this client talks to has caught up with the leader for `path`.
@@ -434,9 +407,7 @@ impl Client {
         let request = SyncRequest {
             path: self.server_path(path)?,
         };
-        let reply = self.call(OpCode::Sync, &request, Effect::None).await?;
-        let _: SyncResponse = jute::from_bytes(ok_body(reply, path)?)?;
-        Ok(())
+        self.request(&request, path).await.map(drop)
     }
 
     /// The paths of this session's ephemeral nodes whose path starts with `prefix` (a string
@@ -445,10 +416,7 @@ impl Client {
         let request = GetEphemeralsRequest {
             prefix_path: self.server_path(prefix)?,
         };
-        let reply = self
-            .call(OpCode::GetEphemerals, &request, Effect::None)
-            .await?;
-        let r: GetEphemeralsResponse = jute::from_bytes(ok_body(reply, prefix)?)?;
+        let r = self.request(&request, prefix).await?;
         let chroot = self.inner.chroot.as_str();
         Ok(r.ephemerals
             .into_iter()
@@ -465,11 +433,7 @@ impl Client {
 
     /// The identities this session is authenticated as.
     pub async fn who_am_i(&self) -> Result<Vec<ClientInfo>, Error> {
-        let reply = self
-            .call_raw(OpCode::WhoAmI, Vec::new(), Effect::None)
-            .await?;
-        let r: WhoAmIResponse = jute::from_bytes(ok_body(reply, "")?)?;
-        Ok(r.client_info)
+        Ok(self.request(&WhoAmIRequest, "").await?.client_info)
     }
 
     /// The ensemble configuration (the data of `/zookeeper/config`, read outside the chroot).
@@ -478,8 +442,7 @@ impl Client {
             path: Cow::Borrowed(CONFIG_NODE),
             watch: false,
         };
-        let reply = self.call(OpCode::GetData, &request, Effect::None).await?;
-        let r: GetDataResponse = jute::from_bytes(ok_body(reply, CONFIG_NODE)?)?;
+        let r = self.request(&request, CONFIG_NODE).await?;
         Ok((r.data.unwrap_or_default(), r.stat))
     }
 
@@ -511,8 +474,7 @@ impl Client {
             },
             exists: false,
         };
-        let reply = self.call(OpCode::AddWatch, &request, effect).await?;
-        ok_body(reply, path)?;
+        self.request_with(&request, effect, path).await?;
         Ok(watcher)
     }
 
@@ -531,8 +493,7 @@ impl Client {
             kind,
             client_path: path.to_owned(),
         };
-        let reply = self.call(OpCode::RemoveWatches, &request, effect).await?;
-        ok_body(reply, path).map(drop)
+        self.request_with(&request, effect, path).await
     }
 
     /// Asks the server whether a watch of `kind` is set on `path` for this session;
@@ -543,10 +504,7 @@ impl Client {
             path: self.server_path(path)?,
             r#type: kind.code(),
         };
-        let reply = self
-            .call(OpCode::CheckWatches, &request, Effect::None)
-            .await?;
-        ok_body(reply, path).map(drop)
+        self.request(&request, path).await
     }
 
     /// A one-shot watcher and its registration.
@@ -573,12 +531,14 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zk_records::OpCode;
 
     #[test]
     fn create_record_choice() {
         let data = Bytes::from_static(b"d");
         let p = |o: &CreateOptions, stat| {
-            CreateRecord::build("/a", "/r/a".into(), data.clone(), o, stat).map(|(op, _)| op)
+            create_op("/a", "/r/a".into(), data.clone(), o, stat)
+                .map(|op| MultiOp::from(op).op_code())
         };
         assert_eq!(p(&CreateOptions::persistent(), false), Ok(OpCode::Create));
         assert_eq!(p(&CreateOptions::persistent(), true), Ok(OpCode::Create2));
@@ -611,8 +571,8 @@ mod tests {
     #[test]
     fn sequential_paths_may_end_with_slash() {
         let o = CreateOptions::new(CreateMode::PersistentSequential);
-        assert!(CreateRecord::build("/q/", "/q/".into(), Bytes::new(), &o, false).is_ok());
-        assert!(CreateRecord::build(
+        assert!(create_op("/q/", "/q/".into(), Bytes::new(), &o, false).is_ok());
+        assert!(create_op(
             "/q/",
             "/q/".into(),
             Bytes::new(),

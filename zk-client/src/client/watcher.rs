@@ -1,6 +1,10 @@
 //! The watcher handles returned to users: a one-shot watcher (a future) and a persistent
 //! watcher (a stream). Dropping either unregisters its watch.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::Error;
@@ -51,6 +55,9 @@ impl OneshotWatcher {
 }
 
 /// A persistent (optionally recursive) watch: a stream of events until dropped or removed.
+///
+/// Read it with [`PersistentWatcher::next`], or as a [`futures_core::Stream`] (with
+/// `StreamExt` from `futures` or `tokio-stream`).
 #[derive(Debug)]
 pub struct PersistentWatcher {
     rx: mpsc::UnboundedReceiver<WatchedEvent>,
@@ -78,5 +85,47 @@ impl PersistentWatcher {
     /// An event if one is already waiting.
     pub fn try_next(&mut self) -> Option<WatchedEvent> {
         self.rx.try_recv().ok()
+    }
+}
+
+impl Stream for PersistentWatcher {
+    type Item = WatchedEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WatchedEvent>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_records::{EventType, KeeperState};
+
+    fn event(path: &str) -> WatchedEvent {
+        WatchedEvent {
+            event_type: EventType::NodeCreated,
+            state: KeeperState::SyncConnected,
+            path: path.into(),
+            zxid: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_persistent_watcher_is_a_stream_that_unregisters_when_dropped() {
+        let (commands, mut session) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut watcher = PersistentWatcher::new(7, rx, commands);
+        tx.send(event("/a")).unwrap();
+        tx.send(event("/b")).unwrap();
+        let first = std::future::poll_fn(|cx| Pin::new(&mut watcher).poll_next(cx)).await;
+        assert_eq!(first, Some(event("/a")));
+        assert_eq!(watcher.next().await, Some(event("/b")));
+        drop(tx);
+        assert_eq!(watcher.next().await, None);
+        drop(watcher);
+        assert!(matches!(
+            session.recv().await,
+            Some(Command::DropWatcher(7))
+        ));
     }
 }

@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 use tokio::time::Instant;
 use zk_records::proto::RemoveWatchesRequest;
-use zk_records::{ErrorCode, EventType, KeeperState, OpCode};
+use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
 
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
@@ -25,7 +25,7 @@ impl Session {
         pending: &mut PendingQueue,
     ) -> Option<Instant> {
         match cmd {
-            Command::Request(r) => {
+            Command::Call(r) => {
                 if self.closing {
                     let _ = r.reply.send(Err(Error::Closed));
                     return None;
@@ -59,7 +59,6 @@ impl Session {
                     self.send_internal(
                         out.buf(),
                         pending,
-                        OpCode::RemoveWatches,
                         &RemoveWatchesRequest {
                             path: unneeded.path.into(),
                             r#type: unneeded.kind.into(),
@@ -88,19 +87,17 @@ impl Session {
     }
 
     /// Queues a request whose reply nobody waits for.
-    fn send_internal<R: jute::Jute>(
+    fn send_internal<R: Request>(
         &mut self,
         out: &mut BytesMut,
         pending: &mut PendingQueue,
-        op: OpCode,
         record: &R,
     ) {
         let xid = self.next_xid();
-        let body = jute::to_vec(record);
-        pipeline::encode_request(out, xid, op, &body);
+        pipeline::encode_record(out, xid, record);
         pending.requests.push_back(Pending {
             xid,
-            op,
+            op: R::OP,
             reply: None,
             effect: Effect::None,
         });
@@ -122,13 +119,12 @@ impl Session {
         tracing::debug!(batches = batches.len(), "re-registering watches");
         for batch in batches {
             match batch {
-                rewatch::Batch::V1(record) => pipeline::encode_request(
-                    out,
-                    pipeline::SET_WATCHES_XID,
-                    OpCode::SetWatches,
-                    &jute::to_vec(&record),
-                ),
-                rewatch::Batch::V2(record) => pipeline::encode_set_watches(out, &record),
+                rewatch::Batch::V1(record) => {
+                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record)
+                }
+                rewatch::Batch::V2(record) => {
+                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record)
+                }
             }
         }
     }

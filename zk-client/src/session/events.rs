@@ -1,12 +1,18 @@
-//! Session events: a lossless, detailed account of what happened to the session (connections,
+//! Session events: a detailed account, in order, of what happened to the session (connections,
 //! disconnections, expiry and why, servers refusing the session, session re-creation).
 //!
 //! [`crate::StateWatcher`] reports the current [`crate::SessionState`] and coalesces changes;
 //! [`SessionEvents`] reports every transition with its cause, in order.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures_core::Stream;
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// How many events a slow [`SessionEvents`] reader may fall behind before it skips some.
 pub(crate) const EVENT_CAPACITY: usize = 256;
@@ -86,41 +92,171 @@ pub enum SessionEvent {
 
 /// A stream of [`SessionEvent`]s, from the moment it was created.
 ///
-/// Every event is delivered in order unless the reader falls more than 256 events behind,
-/// in which case the oldest are skipped (and a warning is logged).
-#[derive(Debug)]
+/// Every event is delivered in order unless the reader falls more than 256 events behind:
+/// then the oldest unread events are skipped (and a warning is logged), so the latest ones,
+/// such as the final `Closed`, are never lost. Read it with [`SessionEvents::next`], or as a
+/// [`futures_core::Stream`].
 pub struct SessionEvents {
-    rx: broadcast::Receiver<SessionEvent>,
+    reader: Reader,
+}
+
+/// A receive in progress: the future owns the receiver and hands it back with the result.
+type Recv = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    Result<SessionEvent, RecvError>,
+                    broadcast::Receiver<SessionEvent>,
+                ),
+            > + Send
+            + Sync,
+    >,
+>;
+
+/// Where the reader is: between receives, or waiting in one (`Taken` only while a poll has
+/// the receiver).
+enum Reader {
+    Idle(broadcast::Receiver<SessionEvent>),
+    Waiting(Recv),
+    Taken,
+}
+
+impl fmt::Debug for SessionEvents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.reader {
+            Reader::Idle(_) => "idle",
+            Reader::Waiting(_) => "waiting",
+            Reader::Taken => "taken",
+        };
+        f.debug_struct("SessionEvents")
+            .field("reader", &state)
+            .finish()
+    }
 }
 
 impl SessionEvents {
     pub(crate) fn new(rx: broadcast::Receiver<SessionEvent>) -> SessionEvents {
-        SessionEvents { rx }
+        SessionEvents {
+            reader: Reader::Idle(rx),
+        }
     }
 
     /// The next event; `None` once the session has ended and every event was read.
     pub async fn next(&mut self) -> Option<SessionEvent> {
-        loop {
-            match self.rx.recv().await {
-                Ok(event) => return Some(event),
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(skipped = n, "session event reader fell behind");
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// An event if one is already waiting.
     pub fn try_next(&mut self) -> Option<SessionEvent> {
-        loop {
-            match self.rx.try_recv() {
-                Ok(event) => return Some(event),
-                Err(broadcast::error::TryRecvError::Lagged(n)) => {
-                    tracing::warn!(skipped = n, "session event reader fell behind");
+        match &mut self.reader {
+            Reader::Idle(rx) => loop {
+                match rx.try_recv() {
+                    Ok(event) => return Some(event),
+                    Err(TryRecvError::Lagged(n)) => lagged(n),
+                    Err(_) => return None,
                 }
-                Err(_) => return None,
+            },
+            // A receive is under way: look without registering for a wake-up.
+            Reader::Waiting(_) | Reader::Taken => {
+                let mut cx = Context::from_waker(Waker::noop());
+                match Pin::new(self).poll_next(&mut cx) {
+                    Poll::Ready(event) => event,
+                    Poll::Pending => None,
+                }
             }
         }
+    }
+}
+
+impl Stream for SessionEvents {
+    type Item = SessionEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SessionEvent>> {
+        loop {
+            let mut recv = match std::mem::replace(&mut self.reader, Reader::Taken) {
+                Reader::Waiting(recv) => recv,
+                // Events are rare: a boxed receive per event costs nothing that matters.
+                Reader::Idle(mut rx) => Box::pin(async move {
+                    let result = rx.recv().await;
+                    (result, rx)
+                }),
+                Reader::Taken => return Poll::Ready(None),
+            };
+            let Poll::Ready((result, rx)) = recv.as_mut().poll(cx) else {
+                self.reader = Reader::Waiting(recv);
+                return Poll::Pending;
+            };
+            self.reader = Reader::Idle(rx);
+            match result {
+                Ok(event) => return Poll::Ready(Some(event)),
+                Err(RecvError::Lagged(n)) => lagged(n),
+                Err(RecvError::Closed) => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+/// Logs that a reader skipped `skipped` events.
+fn lagged(skipped: u64) {
+    tracing::warn!(skipped, "session event reader fell behind");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed() -> SessionEvent {
+        SessionEvent::Closed
+    }
+
+    fn disconnected(i: usize) -> SessionEvent {
+        SessionEvent::Disconnected {
+            reason: i.to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_of_every_event_in_order_then_none() {
+        let (tx, rx) = broadcast::channel(EVENT_CAPACITY);
+        let mut events = SessionEvents::new(rx);
+        assert_eq!(events.try_next(), None);
+        tx.send(disconnected(1)).unwrap();
+        tx.send(closed()).unwrap();
+        assert_eq!(events.next().await, Some(disconnected(1)));
+        let next = std::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await;
+        assert_eq!(next, Some(closed()));
+        drop(tx);
+        assert_eq!(events.next().await, None);
+        assert_eq!(events.next().await, None, "stays ended");
+    }
+
+    #[tokio::test]
+    async fn try_next_sees_an_event_while_a_receive_is_pending() {
+        let (tx, rx) = broadcast::channel(EVENT_CAPACITY);
+        let mut events = SessionEvents::new(rx);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(Pin::new(&mut events).poll_next(&mut cx).is_pending());
+        assert!(format!("{events:?}").contains("waiting"));
+        assert_eq!(events.try_next(), None);
+        tx.send(closed()).unwrap();
+        assert_eq!(events.try_next(), Some(closed()));
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_falls_behind_skips_the_oldest_not_the_latest() {
+        let (tx, rx) = broadcast::channel(EVENT_CAPACITY);
+        let mut events = SessionEvents::new(rx);
+        for i in 0..EVENT_CAPACITY + 10 {
+            tx.send(disconnected(i)).unwrap();
+        }
+        tx.send(closed()).unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(event) = events.next().await {
+            got.push(event);
+        }
+        assert_eq!(got.len(), EVENT_CAPACITY);
+        assert_eq!(got[0], disconnected(11));
+        assert_eq!(got.last(), Some(&closed()));
     }
 }

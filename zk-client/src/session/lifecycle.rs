@@ -253,6 +253,8 @@ impl Session {
             ?cause,
             "session expired"
         );
+        // The state first: a reader of the event then sees it (as for every other event).
+        self.state.send_replace(SessionState::Expired);
         self.emit(SessionEvent::Expired {
             session_id: old,
             cause: cause.clone(),
@@ -260,7 +262,6 @@ impl Session {
         if !self.config.recreate_on_expiry || self.closing {
             return Some(SessionState::Expired);
         }
-        self.state.send_replace(SessionState::Expired);
         self.registry.close_all(KeeperState::Expired);
         self.fail_backlog(Error::SessionExpired);
         if old != 0 {
@@ -284,7 +285,12 @@ impl Session {
     /// Reports a terminal state and fails everything still waiting.
     fn finish(mut self, state: SessionState) {
         tracing::info!(%state, session = format_args!("{:#x}", self.session_id), "session ended");
-        self.state.send_replace(state);
+        // Expiry has already reported its state: no second notification.
+        self.state.send_if_modified(|current| {
+            let changed = *current != state;
+            *current = state;
+            changed
+        });
         match state {
             SessionState::AuthFailed => self.emit(SessionEvent::AuthFailed),
             SessionState::Closed => self.emit(SessionEvent::Closed),

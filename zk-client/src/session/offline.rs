@@ -61,7 +61,7 @@ impl Session {
                         self.backlog_pushes += 1;
                         if self.backlog_pushes % BACKLOG_PRUNE_EVERY == 0 {
                             self.backlog.retain(|c| match c {
-                                Command::Request(r) => !r.reply.is_closed(),
+                                Command::Call(r) => !r.reply.is_closed(),
                                 _ => true,
                             });
                         }
@@ -75,7 +75,7 @@ impl Session {
     pub(super) fn fail_backlog(&mut self, err: Error) {
         for cmd in self.backlog.drain(..) {
             match cmd {
-                Command::Request(r) => {
+                Command::Call(r) => {
                     let _ = r.reply.send(Err(err.clone()));
                 }
                 Command::Auth {

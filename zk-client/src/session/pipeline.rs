@@ -3,11 +3,10 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use jute::Jute;
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::sync::oneshot;
-use zk_records::proto::{AuthPacket, ReplyHeader, RequestHeader, SetWatches2, WatcherEvent};
-use zk_records::OpCode;
+use zk_records::proto::{AuthPacket, ReplyHeader, WatcherEvent};
+use zk_records::{OpCode, Request};
 
 use super::outgoing::Outgoing;
 use crate::error::Error;
@@ -84,34 +83,34 @@ pub(crate) struct Notification {
     pub(crate) zxid: i64,
 }
 
-/// Writes one request frame: length, header, body.
-///
-/// The length and the header go out as one 12-byte copy (`RequestHeader` is two big-endian
-/// `int`s): callgrind showed three out-of-line `put_*` calls, each with its capacity check, per
-/// request.
-pub(crate) fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u8]) {
+/// Starts a request frame: the length prefix and the `RequestHeader` (two big-endian `int`s)
+/// for a body of `body_len` bytes, written as one 12-byte copy. Every request frame starts
+/// here.
+#[inline]
+fn put_frame_header(out: &mut BytesMut, xid: i32, op: OpCode, body_len: usize) {
     let mut head = [0u8; 4 + REQUEST_HEADER_LEN];
-    head[..4].copy_from_slice(&((REQUEST_HEADER_LEN + body.len()) as i32).to_be_bytes());
+    head[..4].copy_from_slice(&((REQUEST_HEADER_LEN + body_len) as i32).to_be_bytes());
     head[4..8].copy_from_slice(&xid.to_be_bytes());
     head[8..].copy_from_slice(&op.code().to_be_bytes());
-    out.reserve(head.len() + body.len());
     out.extend_from_slice(&head);
+}
+
+/// Writes one request frame whose body is already encoded.
+fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u8]) {
+    out.reserve(4 + REQUEST_HEADER_LEN + body.len());
+    put_frame_header(out, xid, op, body.len());
     out.extend_from_slice(body);
 }
 
-/// Writes one request frame whose body may hold shared chunks: small chunks are copied into
-/// the write buffer, large ones ([`jute::SHARE_MIN_LEN`] bytes or more) are queued as they are.
+/// Writes one request frame from a handle's encoded body: small bodies and small chunks are
+/// copied into the write buffer, large chunks ([`jute::SHARE_MIN_LEN`] bytes or more) are
+/// queued as they are.
 pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body: &Body) {
     match body {
         Body::Small(body) => encode_request(out.buf(), xid, op, body.as_slice()),
         Body::Inline(bytes) => encode_request(out.buf(), xid, op, bytes),
         Body::Chunks(chunks) => {
-            let len = body.len();
-            let mut head = [0u8; 4 + REQUEST_HEADER_LEN];
-            head[..4].copy_from_slice(&((REQUEST_HEADER_LEN + len) as i32).to_be_bytes());
-            head[4..8].copy_from_slice(&xid.to_be_bytes());
-            head[8..].copy_from_slice(&op.code().to_be_bytes());
-            out.buf().extend_from_slice(&head);
+            put_frame_header(out.buf(), xid, op, body.len());
             for chunk in chunks {
                 if chunk.len() >= jute::SHARE_MIN_LEN {
                     out.push_shared(chunk.clone());
@@ -128,6 +127,15 @@ pub(crate) fn encode_header_only(out: &mut BytesMut, xid: i32, op: OpCode) {
     encode_request(out, xid, op, &[]);
 }
 
+/// Writes a request record the session sends itself (credentials, watch restoration, watch
+/// removal), straight into the write buffer.
+pub(crate) fn encode_record<R: Request>(out: &mut BytesMut, xid: i32, record: &R) {
+    let len = record.encoded_len();
+    out.reserve(4 + REQUEST_HEADER_LEN + len);
+    put_frame_header(out, xid, R::OP, len);
+    record.encode(out);
+}
+
 /// Writes an authentication packet.
 pub(crate) fn encode_auth(out: &mut BytesMut, scheme: &str, auth: &Bytes) {
     let packet = AuthPacket {
@@ -135,32 +143,14 @@ pub(crate) fn encode_auth(out: &mut BytesMut, scheme: &str, auth: &Bytes) {
         scheme: scheme.into(),
         auth: auth.clone(),
     };
-    encode_record(out, AUTH_XID, OpCode::Auth, &packet);
-}
-
-/// Writes a `SetWatches2` request.
-pub(crate) fn encode_set_watches(out: &mut BytesMut, record: &SetWatches2) {
-    encode_record(out, SET_WATCHES_XID, OpCode::SetWatches2, record);
-}
-
-fn encode_record<R: Jute>(out: &mut BytesMut, xid: i32, op: OpCode, record: &R) {
-    let len = REQUEST_HEADER_LEN + record.encoded_len();
-    out.reserve(4 + len);
-    out.put_i32(len as i32);
-    RequestHeader {
-        xid,
-        r#type: op.code(),
-    }
-    .encode(out);
-    record.encode(out);
+    encode_record(out, AUTH_XID, &packet);
 }
 
 /// Classifies one frame body (without its length prefix). The reply body is a slice of
 /// `frame`, not a copy.
 ///
-/// The 16-byte `ReplyHeader` (`int xid`, `long zxid`, `int err`) is read in place: decoding it
-/// as a record from a split-off `Bytes` cost a reference-count increment and decrement and the
-/// decoder's setup per reply.
+/// The 16-byte `ReplyHeader` (`int xid`, `long zxid`, `int err`) is read in place, with no
+/// split-off `Bytes` (a reference-count round trip) or decoder set up per reply.
 pub(crate) fn parse_reply(mut frame: Bytes) -> Result<Incoming, String> {
     let Some(&header) = frame.first_chunk::<REPLY_HEADER_LEN>() else {
         return Err(format!(
@@ -206,6 +196,7 @@ pub(crate) fn parse_reply(mut frame: Bytes) -> Result<Incoming, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jute::Jute;
 
     fn reply_frame(xid: i32, zxid: i64, err: i32, body: &[u8]) -> Bytes {
         let mut v = jute::to_vec(&ReplyHeader { xid, zxid, err });
