@@ -72,6 +72,12 @@
 //!   session and its ephemeral nodes then live until the server expires them); afterwards
 //!   requests fail with [`Error::Closed`].
 //!
+//! Reconnects are immediate after a connection that lived; after a connection that ends
+//! within a second of its handshake (a server, proxy or load balancer that accepts the
+//! session and drops it) the client waits a jittered, growing pause (up to 10 s) before the
+//! next attempt, and reports [`SessionEvent::ConnectionsDropping`] at the third in a row, so
+//! such a peer never gets a reconnect storm.
+//!
 //! A session expires when a server says so on reconnect, or, decided by the client alone,
 //! when no server has been heard from for 4/3 of the negotiated session timeout (the rule of
 //! ZooKeeper's Java client; by then the server has expired it). Expiry is reported as

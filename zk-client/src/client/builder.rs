@@ -207,7 +207,7 @@ impl ClientBuilder {
     /// Like [`ClientBuilder::connect`], for a parsed connect string.
     pub async fn connect_to(self, cs: &ConnectString) -> Result<Client, Error> {
         let (commands, rx) = mpsc::unbounded_channel();
-        let (state_tx, mut state_rx) = watch::channel(SessionState::Disconnected);
+        let (state_tx, state_rx) = watch::channel(SessionState::Disconnected);
         let (events_tx, events_rx) = broadcast::channel(EVENT_CAPACITY);
         let session = Arc::new(Mutex::new(None));
         let config = Config {
@@ -222,6 +222,9 @@ impl ClientBuilder {
             close_timeout: self.close_timeout,
         };
         let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
+        // Events, not states: a connection that drops right after its handshake still
+        // counts, where the coalescing state channel may show only `Disconnected`.
+        let first_events = events_tx.subscribe();
         tokio::spawn(Session::new(config, rx, state_tx, events_tx, session.clone()).run());
         let client = Client {
             inner: Arc::new(Inner {
@@ -245,17 +248,30 @@ impl ClientBuilder {
             ));
         }
         let timeout = self.connect_timeout.unwrap_or(self.session_timeout);
-        let recreate = self.recreate_on_expiry;
-        // With re-creation, a resumed session found expired is followed by a new one.
-        let settled = move |s: &SessionState| {
-            s.is_connected() || s.is_terminal() && !(recreate && *s == SessionState::Expired)
-        };
-        let first = tokio::time::timeout(timeout, state_rx.wait_for(settled)).await;
-        match first {
+        let first = first_session(first_events, self.recreate_on_expiry);
+        match tokio::time::timeout(timeout, first).await {
             Err(_) => Err(Error::ConnectTimeout),
-            Ok(Err(_)) => Err(Error::Closed),
-            Ok(Ok(state)) if state.is_terminal() => Err(state.to_error()),
-            Ok(Ok(_)) => Ok(client),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(())) => Ok(client),
+        }
+    }
+}
+
+/// Waits for the first connection (`Ok`) or the end of the session. With re-creation, a
+/// resumed session found expired is followed by a new one, so expiry does not end the wait.
+async fn first_session(
+    mut events: broadcast::Receiver<SessionEvent>,
+    recreate: bool,
+) -> Result<(), Error> {
+    loop {
+        match events.recv().await {
+            Ok(SessionEvent::Connected { .. }) => return Ok(()),
+            Ok(SessionEvent::Expired { .. }) if !recreate => return Err(Error::SessionExpired),
+            Ok(SessionEvent::AuthFailed) => return Err(Error::AuthFailed),
+            Ok(SessionEvent::Closed) | Err(broadcast::error::RecvError::Closed) => {
+                return Err(Error::Closed)
+            }
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
         }
     }
 }

@@ -78,6 +78,12 @@ pub(crate) struct Session {
     pub(super) refusals: u32,
     /// `ServerBehind` was reported for the current outage.
     pub(super) behind: bool,
+    /// When the current connection's handshake succeeded.
+    pub(super) connected_at: Option<Instant>,
+    /// Consecutive connections that ended young (see `lifecycle::YOUNG`).
+    pub(super) young_drops: u32,
+    /// How long to wait before the next attempt, after a connection that ended young.
+    pub(super) reconnect_delay: Duration,
     /// The expired session a new one is being created for (re-creation mode).
     pub(super) replacing: Option<i64>,
     pub(super) rng: hosts::Rng,
@@ -124,6 +130,9 @@ impl Session {
             last_heard: None,
             refusals: 0,
             behind: false,
+            connected_at: None,
+            young_drops: 0,
+            reconnect_delay: Duration::ZERO,
             replacing: None,
             rng: hosts::Rng::new(),
             seen_rw,

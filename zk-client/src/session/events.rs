@@ -68,6 +68,16 @@ pub enum SessionEvent {
         /// Consecutive refused handshakes so far.
         refusals: u32,
     },
+    /// Several connections in a row ended soon after their handshake succeeded (a server, proxy
+    /// or load balancer that accepts the session and then drops the connection). The client
+    /// waits longer before each reconnect while this goes on (a jittered backoff growing to
+    /// 10 s) instead of reconnecting at once. Reported once per run of such connections.
+    ConnectionsDropping {
+        /// Consecutive connections that ended young.
+        consecutive: u32,
+        /// How long the last one lived after its handshake.
+        lived: Duration,
+    },
     /// The session expired. Without session re-creation this is final; with it, a new
     /// session follows ([`SessionEvent::Recreated`]).
     Expired {

@@ -108,15 +108,20 @@ impl Hosts {
         self.failed_cycles = 0;
     }
 
-    /// Full jitter on the upper half: uniform in `[d/2, d]` with `d = base * 2^(cycles-1)`,
-    /// capped at [`BACKOFF_MAX`].
+    /// The pause after `failed_cycles` failed cycles.
     fn backoff(&mut self) -> Duration {
-        let exp = self.failed_cycles.saturating_sub(1).min(16);
-        let d = BACKOFF_BASE.saturating_mul(1 << exp).min(BACKOFF_MAX);
-        let half = d / 2;
-        let span = (d - half).as_millis() as u64;
-        half + Duration::from_millis(self.rng.below(span + 1))
+        jittered_backoff(BACKOFF_BASE, BACKOFF_MAX, self.failed_cycles, &mut self.rng)
     }
+}
+
+/// Exponential backoff with jitter on the upper half: uniform in `[d/2, d]` with
+/// `d = base * 2^(n-1)`, capped at `max` (`n` counts from 1).
+pub(crate) fn jittered_backoff(base: Duration, max: Duration, n: u32, rng: &mut Rng) -> Duration {
+    let exp = n.saturating_sub(1).min(16);
+    let d = base.saturating_mul(1 << exp).min(max);
+    let half = d / 2;
+    let span = (d - half).as_millis() as u64;
+    half + Duration::from_millis(rng.below(span + 1))
 }
 
 /// Resolves a host name (or literal) now, every time: DNS changes are picked up on reconnect.

@@ -12,6 +12,7 @@ use zk_records::KeeperState;
 use super::core::{End, Session};
 use super::events::{ExpiryCause, SessionEvent};
 use super::handshake::{handshake, Connected};
+use super::hosts;
 use super::offline::Offline;
 use super::state::{SessionId, SessionState};
 use crate::connect_string::HostPort;
@@ -19,6 +20,15 @@ use crate::error::Error;
 
 /// Consecutive refused handshakes (at least one per host) that make `ServerBehind`.
 const REFUSALS_FOR_BEHIND: u32 = 3;
+/// A connection that ends sooner than this after its handshake died young.
+const YOUNG: Duration = Duration::from_secs(1);
+/// The pause after the first connection in a row that died young (before jitter); it
+/// doubles with each further one.
+const YOUNG_BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// The longest pause after connections that died young.
+const YOUNG_BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// Consecutive young connections that make a `ConnectionsDropping` event.
+const YOUNG_DROPS_REPORTED: u32 = 3;
 /// Pause after a refused handshake (plus up to as much jitter): the server is up, so the
 /// exponential backoff for unreachable servers does not apply, but it must not be hammered.
 const REFUSAL_PAUSE: Duration = Duration::from_millis(300);
@@ -30,10 +40,18 @@ impl Session {
             if let ControlFlow::Break(state) = self.check_deadlines() {
                 break state;
             }
-            let next = self.ro.take_found().map(|h| (h, Duration::ZERO));
-            let Some((host, delay)) = next.or_else(|| self.hosts.next()) else {
+            let found = self.ro.take_found();
+            let moving = found.is_some();
+            let next = found.map(|h| (h, Duration::ZERO));
+            let Some((host, mut delay)) = next.or_else(|| self.hosts.next()) else {
                 break SessionState::Closed;
             };
+            // After a connection that died young, wait (unless moving to a read-write server
+            // on purpose).
+            let young = std::mem::take(&mut self.reconnect_delay);
+            if !moving {
+                delay = delay.max(young);
+            }
             if !delay.is_zero() {
                 match self.back_off(delay).await {
                     ControlFlow::Break(Some(state)) => break state,
@@ -66,6 +84,7 @@ impl Session {
                     tracing::info!(server = %host, %reason, "disconnected");
                     self.state.send_replace(SessionState::Disconnected);
                     self.emit(SessionEvent::Disconnected { reason });
+                    self.reconnect_delay = self.connection_ended();
                 }
             }
         };
@@ -164,6 +183,40 @@ impl Session {
         ControlFlow::Break(None)
     }
 
+    /// Decides how long to wait before reconnecting after a connection ended: not at all after
+    /// one that lived (the fast first reconnect), a jittered backoff growing with each
+    /// consecutive connection that died young, so a peer that accepts sessions and drops them
+    /// cannot make the client reconnect in a tight loop.
+    fn connection_ended(&mut self) -> Duration {
+        let lived = self
+            .connected_at
+            .take()
+            .map(|t| t.elapsed())
+            .unwrap_or_default();
+        if lived >= YOUNG {
+            self.young_drops = 0;
+            return Duration::ZERO;
+        }
+        self.young_drops = self.young_drops.saturating_add(1);
+        if self.young_drops == YOUNG_DROPS_REPORTED {
+            tracing::warn!(
+                consecutive = self.young_drops,
+                ?lived,
+                "connections keep dropping right after the handshake; reconnecting more slowly"
+            );
+            self.emit(SessionEvent::ConnectionsDropping {
+                consecutive: self.young_drops,
+                lived,
+            });
+        }
+        hosts::jittered_backoff(
+            YOUNG_BACKOFF_BASE,
+            YOUNG_BACKOFF_MAX,
+            self.young_drops,
+            &mut self.rng,
+        )
+    }
+
     /// Records a successful handshake with `host`: the session's identity and timeout, the
     /// new state, and the events that announce it.
     fn established(&mut self, host: &HostPort, response: &ConnectResponse) {
@@ -174,6 +227,7 @@ impl Session {
         self.password = response.passwd.clone();
         self.negotiated = Duration::from_millis(response.time_out as u64);
         self.last_heard = Some(Instant::now());
+        self.connected_at = self.last_heard;
         if let Ok(mut s) = self.session.lock() {
             *s = Some(SessionId {
                 id: self.session_id,
