@@ -89,6 +89,14 @@ pub enum Error {
     /// Authentication failed; the client cannot be used any more.
     #[error("authentication failed")]
     AuthFailed,
+    /// The server requires an authenticated session (`enforce.auth.enabled`) and this one has
+    /// no credentials of a scheme it accepts (`SESSIONCLOSEDREQUIRESASLAUTH`): it closed the
+    /// session. Add credentials ([`crate::ClientBuilder::auth`], SASL) and connect again.
+    #[error("the server requires authentication and closed the session ({path})")]
+    AuthRequired {
+        /// The client path of the refused request (empty when none).
+        path: String,
+    },
     /// The client was closed.
     #[error("the client is closed")]
     Closed,
@@ -160,6 +168,7 @@ impl Error {
             self,
             Error::SessionExpired
                 | Error::AuthFailed
+                | Error::AuthRequired { .. }
                 | Error::Closed
                 | Error::CloseUnconfirmed { .. }
         )
@@ -186,6 +195,7 @@ impl Error {
             Ok(C::ConnectionLoss) => Error::ConnectionLoss,
             Ok(C::SessionExpired) => Error::SessionExpired,
             Ok(C::AuthFailed) => Error::AuthFailed,
+            Ok(C::SessionClosedRequireSaslAuth) => Error::AuthRequired { path },
             Ok(c) => Error::Server {
                 code,
                 name: c.as_str(),
@@ -217,6 +227,7 @@ impl Error {
             Error::ConnectionLoss => C::ConnectionLoss.code(),
             Error::SessionExpired => C::SessionExpired.code(),
             Error::AuthFailed => C::AuthFailed.code(),
+            Error::AuthRequired { .. } => C::SessionClosedRequireSaslAuth.code(),
             Error::Server { code, .. } => *code,
             Error::Multi { source, .. } => return source.code(),
             _ => return None,
@@ -250,6 +261,9 @@ mod tests {
         let other = Error::from_server(-999, "/y");
         assert_eq!(other.to_string(), "server error -999 (unknown) for /y");
         assert_eq!(other.code(), Some(-999));
+        let required = Error::from_server(-124, "/z");
+        assert_eq!(required, Error::AuthRequired { path: "/z".into() });
+        assert!(required.is_terminal());
         let timeout = Error::from_server(-7, "");
         assert!(
             timeout.to_string().contains("OPERATIONTIMEOUT"),

@@ -70,7 +70,10 @@
 //! - **Closed**: [`Client::close`] returns within its close timeout whatever the connection
 //!   is doing, with [`Error::CloseUnconfirmed`] when no server confirmed the close (the
 //!   session and its ephemeral nodes then live until the server expires them); afterwards
-//!   requests fail with [`Error::Closed`].
+//!   the state is `Closed` and requests fail at once with [`Error::Closed`]. A close
+//!   overtakes whatever is queued: requests not yet written fail with [`Error::Closed`] and
+//!   are never written; written ones not answered before the close fail with
+//!   [`Error::ConnectionLoss`].
 //!
 //! Reconnects are immediate after a connection that lived; after a connection that ends
 //! within a second of its handshake (a server, proxy or load balancer that accepts the

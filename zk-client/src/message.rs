@@ -1,5 +1,5 @@
 //! The messages between the handles and the session: commands (requests, credentials,
-//! dropped watchers, close), encoded request bodies, what a reply does to the watch registry,
+//! dropped watchers), closes, encoded request bodies, what a reply does to the watch registry,
 //! and the reply itself. Both sides depend on this module; it depends on neither.
 
 use bytes::Bytes;
@@ -22,10 +22,12 @@ pub(crate) enum Command {
     },
     /// A watcher was dropped.
     DropWatcher(u64),
-    /// Close the session; `None` when the last client handle was dropped. The sender learns
-    /// whether the server confirmed the close (or the session had already ended).
-    Close(Option<oneshot::Sender<bool>>),
 }
+
+/// A close, on a channel of its own so that it overtakes every queued command: `None` when
+/// the last client handle was dropped; otherwise the sender learns whether the server
+/// confirmed the close (or the session had already ended).
+pub(crate) type CloseWaiter = Option<oneshot::Sender<bool>>;
 
 /// An encoded request record.
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -207,6 +207,7 @@ impl ClientBuilder {
     /// Like [`ClientBuilder::connect`], for a parsed connect string.
     pub async fn connect_to(self, cs: &ConnectString) -> Result<Client, Error> {
         let (commands, rx) = mpsc::unbounded_channel();
+        let (closes, closes_rx) = mpsc::unbounded_channel();
         let (state_tx, state_rx) = watch::channel(SessionState::Disconnected);
         let (events_tx, events_rx) = broadcast::channel(EVENT_CAPACITY);
         let session = Arc::new(Mutex::new(None));
@@ -225,10 +226,14 @@ impl ClientBuilder {
         // Events, not states: a connection that drops right after its handshake still
         // counts, where the coalescing state channel may show only `Disconnected`.
         let first_events = events_tx.subscribe();
-        tokio::spawn(Session::new(config, rx, state_tx, events_tx, session.clone()).run());
+        tokio::spawn(
+            Session::new(config, rx, closes_rx, state_tx, events_tx, session.clone()).run(),
+        );
         let client = Client {
             inner: Arc::new(Inner {
                 commands,
+                closes,
+                closed: AtomicBool::new(false),
                 chroot: cs.chroot().clone(),
                 state: state_rx.clone(),
                 events: events_rx,

@@ -1,7 +1,7 @@
 //! The client handle: session state and events, close, credentials, and the request round
 //! trip every operation goes through.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use zk_records::{OpCode, Request};
 
 use crate::error::Error;
-use crate::message::{Body, Call, Command, Effect, Reply, SmallBody};
+use crate::message::{Body, Call, CloseWaiter, Command, Effect, Reply, SmallBody};
 use crate::path::Chroot;
 use crate::session::events::{SessionEvent, SessionEvents};
 use crate::session::pipeline::REQUEST_HEADER_LEN;
@@ -44,6 +44,10 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) commands: mpsc::UnboundedSender<Command>,
+    /// Closes go to the session apart from the commands, so that they overtake them.
+    pub(crate) closes: mpsc::UnboundedSender<CloseWaiter>,
+    /// `close()` was called: requests fail at once, and the state reads `Closed`.
+    pub(crate) closed: AtomicBool,
     pub(crate) chroot: Chroot,
     pub(crate) state: watch::Receiver<SessionState>,
     /// Kept unread; new readers subscribe through it.
@@ -56,14 +60,22 @@ pub(crate) struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        let _ = self.commands.send(Command::Close(None));
+        let _ = self.closes.send(None);
     }
 }
 
 impl Client {
     /// The current session state.
     pub fn state(&self) -> SessionState {
+        if self.is_closed() {
+            return SessionState::Closed;
+        }
         *self.inner.state.borrow()
+    }
+
+    /// Whether [`Client::close`] was called on this session.
+    fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
     }
 
     /// A stream of session state changes.
@@ -128,8 +140,9 @@ impl Client {
     /// a confirmation, so the session and its ephemeral nodes may live on until the server
     /// expires them. The client is closed either way.
     pub async fn close(&self) -> Result<(), Error> {
+        self.inner.closed.store(true, Ordering::Release);
         let (tx, rx) = oneshot::channel();
-        if self.inner.commands.send(Command::Close(Some(tx))).is_err() {
+        if self.inner.closes.send(Some(tx)).is_err() {
             // The session has already ended.
             return Ok(());
         }
@@ -154,6 +167,9 @@ impl Client {
     /// again after every reconnect. A refused credential ends the session
     /// ([`Error::AuthFailed`]), as in ZooKeeper's own client.
     pub async fn add_auth(&self, scheme: &str, auth: impl Into<Bytes>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
         let (reply, rx) = oneshot::channel();
         let cmd = Command::Auth {
             scheme: scheme.to_owned(),
@@ -247,6 +263,9 @@ impl Client {
 
     /// Sends a request with an encoded body (its length already checked).
     async fn call_body(&self, op: OpCode, body: Body, effect: Effect) -> Result<Reply, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
         let (reply, rx) = oneshot::channel();
         let cmd = Command::Call(Call {
             op,

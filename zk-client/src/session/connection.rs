@@ -18,7 +18,6 @@ use super::pipeline::{self, PendingQueue};
 use super::state::SessionState;
 use crate::connect_string::HostPort;
 use crate::error::Error;
-use crate::message::Command;
 
 /// Stop taking new commands while this many bytes wait to be written.
 const WRITE_HIGH_WATER: usize = 1 << 20;
@@ -90,34 +89,55 @@ impl Session {
             let _ = tokio::time::timeout(Duration::from_millis(100), flush).await;
         }
         self.last_heard = Some(conn.last_recv);
-        // Written but unanswered: the server may or may not have applied them. They are
-        // never sent again (a sequential create must not run twice).
+        // Written but unanswered: the server may or may not have applied them (a close
+        // included: the server answers what it read before the close). They are never sent
+        // again (a sequential create must not run twice).
         let err = match &end {
-            End::Disconnected(_) => Error::ConnectionLoss,
+            End::Disconnected(_) | End::Terminal(SessionState::Closed) => Error::ConnectionLoss,
             End::Terminal(state) => state.to_error(),
         };
         conn.pending.fail_all(&err);
         end
     }
 
-    /// Primes a new connection: credentials, then watches, then a close that a broken
-    /// connection left unanswered, then what queued up meanwhile.
+    /// Primes a new connection: credentials, then watches, then a close that came while
+    /// disconnected (or that a broken connection left unanswered), then what queued up
+    /// meanwhile (failed with `Closed` after a close).
     fn prime<S>(&mut self, conn: &mut Conn<S>) {
+        // The new connection's watches are the registry's: earlier removals are moot.
+        self.removals.clear();
+        self.removals_in_flight = 0;
         for (scheme, auth) in &self.auths {
-            pipeline::encode_auth(conn.out.buf(), scheme, auth);
-            conn.pending.auths.push_back(None);
+            let end = pipeline::encode_auth(&mut conn.out, scheme, auth);
+            conn.pending.auths.push_back((end, None));
         }
-        self.encode_set_watches(conn.out.buf());
+        self.encode_set_watches(&mut conn.out);
         if self.closing {
-            self.closing = false;
-            conn.close_deadline =
-                self.command(Command::Close(None), &mut conn.out, &mut conn.pending);
+            conn.close_deadline = Some(self.send_close(&mut conn.out, &mut conn.pending));
         }
         while let Some(cmd) = self.backlog.pop_front() {
-            if let Some(deadline) = self.command(cmd, &mut conn.out, &mut conn.pending) {
-                conn.close_deadline.get_or_insert(deadline);
-            }
+            self.command(cmd, &mut conn.out, &mut conn.pending);
         }
+    }
+
+    /// Closes the session on this connection, whatever is queued: the commands not taken yet
+    /// fail with `Closed`, deferred watch removals are dropped (the close removes the
+    /// session's watches), frames not started are dropped and their requests fail with
+    /// `Closed` (the one being written is finished, so the stream stays whole), and
+    /// `closeSession` goes out next.
+    fn begin_close<S>(&mut self, conn: &mut Conn<S>) {
+        if self.closing {
+            return;
+        }
+        self.closing = true;
+        while let Ok(cmd) = self.commands.try_recv() {
+            self.backlog.push_back(cmd);
+        }
+        self.fail_backlog(Error::Closed);
+        self.removals.clear();
+        let written_end = conn.out.drop_unstarted();
+        conn.pending.fail_unsent(written_end, &Error::Closed);
+        conn.close_deadline = Some(self.send_close(&mut conn.out, &mut conn.pending));
     }
 
     /// Drives a connection: takes the queued commands (up to the high-water mark of unwritten
@@ -141,7 +161,15 @@ impl Session {
     {
         loop {
             let close_before = conn.close_deadline;
+            if !self.closing {
+                if let Poll::Ready(waiter) = self.closes.poll_recv(cx) {
+                    // `None` twice over: every handle is gone.
+                    self.close_waiters.extend(waiter.flatten());
+                    self.begin_close(conn);
+                }
+            }
             let held_back = self.take_commands(cx, conn);
+            self.flush_removals(&mut conn.out, &mut conn.pending);
             if conn.close_deadline != close_before {
                 let at = conn.wake_at();
                 if at < timer.deadline() {
@@ -192,10 +220,10 @@ impl Session {
             let Poll::Ready(cmd) = self.commands.poll_recv(cx) else {
                 return false;
             };
-            // `None`: every handle is gone without a close; close the session.
-            let cmd = cmd.unwrap_or(Command::Close(None));
-            if let Some(d) = self.command(cmd, &mut conn.out, &mut conn.pending) {
-                conn.close_deadline.get_or_insert(d);
+            match cmd {
+                Some(cmd) => self.command(cmd, &mut conn.out, &mut conn.pending),
+                // Every handle and watcher is gone without a close: close the session.
+                None => self.begin_close(conn),
             }
         }
     }
@@ -268,7 +296,7 @@ fn on_timer<S>(conn: &mut Conn<S>, timer: Pin<&mut tokio::time::Sleep>) -> Optio
     }
     if conn.out.is_empty() && now >= conn.last_send + conn.ping_every {
         tracing::trace!("ping");
-        pipeline::encode_header_only(conn.out.buf(), pipeline::PING_XID, OpCode::Ping);
+        pipeline::encode_header_only(&mut conn.out, pipeline::PING_XID, OpCode::Ping);
     }
     let mut at = conn.wake_at();
     if at <= now {

@@ -12,11 +12,11 @@ use tokio::time::Instant;
 
 use super::events::SessionEvent;
 use super::hosts::{self, Hosts};
-use super::registry::Registry;
+use super::registry::{DeferredRemovals, Registry};
 use super::ro_probe::ReadOnlyState;
 use super::state::{SessionId, SessionState};
 use crate::connect_string::HostPort;
-use crate::message::Command;
+use crate::message::{CloseWaiter, Command};
 use crate::path::Chroot;
 
 /// Settings the session needs.
@@ -48,6 +48,8 @@ pub(crate) struct Session {
     pub(super) config: Config,
     pub(super) hosts: Hosts,
     pub(super) commands: mpsc::UnboundedReceiver<Command>,
+    /// Closes, apart from the commands so that they overtake them.
+    pub(super) closes: mpsc::UnboundedReceiver<CloseWaiter>,
     pub(super) state: watch::Sender<SessionState>,
     pub(super) events: broadcast::Sender<SessionEvent>,
     pub(super) session: Arc<Mutex<Option<SessionId>>>,
@@ -57,6 +59,10 @@ pub(crate) struct Session {
     pub(super) last_zxid: i64,
     pub(super) next_xid: i32,
     pub(super) registry: Registry,
+    /// Server-side watches no watcher needs, waiting to be removed.
+    pub(super) removals: DeferredRemovals,
+    /// `removeWatches` sent on this connection and not answered yet.
+    pub(super) removals_in_flight: usize,
     /// Credentials, replayed on every connection.
     pub(super) auths: Vec<(String, Bytes)>,
     /// Commands received while not connected, sent once connected.
@@ -96,6 +102,7 @@ impl Session {
     pub(crate) fn new(
         config: Config,
         commands: mpsc::UnboundedReceiver<Command>,
+        closes: mpsc::UnboundedReceiver<CloseWaiter>,
         state: watch::Sender<SessionState>,
         events: broadcast::Sender<SessionEvent>,
         session: Arc<Mutex<Option<SessionId>>>,
@@ -113,6 +120,7 @@ impl Session {
             negotiated: config.session_timeout,
             config,
             commands,
+            closes,
             state,
             events,
             session,
@@ -121,6 +129,8 @@ impl Session {
             last_zxid: 0,
             next_xid: 1,
             registry: Registry::default(),
+            removals: DeferredRemovals::default(),
+            removals_in_flight: 0,
             backlog: VecDeque::new(),
             backlog_pushes: 0,
             close_waiters: Vec::new(),

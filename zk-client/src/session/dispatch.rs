@@ -16,88 +16,100 @@ use crate::error::Error;
 use crate::message::{Command, Effect};
 use crate::watch::{WatchKind, WatchedEvent};
 
+/// Most `removeWatches` for dropped watchers in flight at once: the rest wait (see
+/// [`super::registry::DeferredRemovals`]), so a close or a request never queues behind more.
+const REMOVALS_IN_FLIGHT: usize = 64;
+
 impl Session {
-    /// Handles a command while connected; returns a close deadline when it was a close.
-    pub(super) fn command(
-        &mut self,
-        cmd: Command,
-        out: &mut Outgoing,
-        pending: &mut PendingQueue,
-    ) -> Option<Instant> {
+    /// Handles a command while connected.
+    pub(super) fn command(&mut self, cmd: Command, out: &mut Outgoing, pending: &mut PendingQueue) {
         match cmd {
             Command::Call(r) => {
                 if self.closing {
                     let _ = r.reply.send(Err(Error::Closed));
-                    return None;
+                    return;
                 }
                 if r.reply.is_closed() {
                     // Its caller gave up (timed out) before it could be sent: never send it.
-                    return None;
+                    return;
+                }
+                if let Effect::Register { registration, .. } = &r.effect {
+                    self.removals.cancel(&registration.path);
                 }
                 let xid = self.next_xid();
-                pipeline::encode_request_body(out, xid, r.op, &r.body);
+                let end = pipeline::encode_request_body(out, xid, r.op, &r.body);
                 pending.requests.push_back(Pending {
                     xid,
                     op: r.op,
+                    end,
                     reply: Some(r.reply),
                     effect: r.effect,
                 });
-                None
             }
             Command::Auth {
                 scheme,
                 auth,
                 reply,
             } => {
-                pipeline::encode_auth(out.buf(), &scheme, &auth);
-                pending.auths.push_back(Some(reply));
+                if self.closing {
+                    let _ = reply.send(Err(Error::Closed));
+                    return;
+                }
+                let end = pipeline::encode_auth(out, &scheme, &auth);
+                pending.auths.push_back((end, Some(reply)));
                 self.auths.push((scheme, auth));
-                None
             }
             Command::DropWatcher(id) => {
                 if let Some(unneeded) = self.registry.remove(id) {
-                    self.send_internal(
-                        out.buf(),
-                        pending,
-                        &RemoveWatchesRequest {
-                            path: unneeded.path.into(),
-                            r#type: unneeded.kind.into(),
-                        },
-                    );
+                    self.removals.push(unneeded);
                 }
-                None
-            }
-            Command::Close(waiter) => {
-                self.close_waiters.extend(waiter);
-                if self.closing {
-                    return None;
-                }
-                let deadline = self.start_closing();
-                let xid = self.next_xid();
-                pipeline::encode_header_only(out.buf(), xid, OpCode::CloseSession);
-                pending.requests.push_back(Pending {
-                    xid,
-                    op: OpCode::CloseSession,
-                    reply: None,
-                    effect: Effect::None,
-                });
-                Some(deadline)
             }
         }
+    }
+
+    /// Sends the deferred `removeWatches`, as many as keep [`REMOVALS_IN_FLIGHT`] in flight.
+    pub(super) fn flush_removals(&mut self, out: &mut Outgoing, pending: &mut PendingQueue) {
+        while self.removals_in_flight < REMOVALS_IN_FLIGHT {
+            let Some(unneeded) = self.removals.pop() else {
+                return;
+            };
+            let request = RemoveWatchesRequest {
+                path: unneeded.path.into(),
+                r#type: unneeded.kind.into(),
+            };
+            self.send_internal(out, pending, &request);
+            self.removals_in_flight += 1;
+        }
+    }
+
+    /// Queues `closeSession` and starts the close timeout; returns the close deadline.
+    pub(super) fn send_close(&mut self, out: &mut Outgoing, pending: &mut PendingQueue) -> Instant {
+        let deadline = self.start_closing();
+        let xid = self.next_xid();
+        let end = pipeline::encode_header_only(out, xid, OpCode::CloseSession);
+        pending.requests.push_back(Pending {
+            xid,
+            op: OpCode::CloseSession,
+            end,
+            reply: None,
+            effect: Effect::None,
+        });
+        deadline
     }
 
     /// Queues a request whose reply nobody waits for.
     fn send_internal<R: Request>(
         &mut self,
-        out: &mut BytesMut,
+        out: &mut Outgoing,
         pending: &mut PendingQueue,
         record: &R,
     ) {
         let xid = self.next_xid();
-        pipeline::encode_record(out, xid, record);
+        let end = pipeline::encode_record(out, xid, record);
         pending.requests.push_back(Pending {
             xid,
             op: R::OP,
+            end,
             reply: None,
             effect: Effect::None,
         });
@@ -107,7 +119,7 @@ impl Session {
     /// below the server's frame limit (`SetWatches`, or `SetWatches2` for batches with
     /// persistent watches). The server fires at once the watches whose nodes changed after
     /// that zxid.
-    pub(super) fn encode_set_watches(&mut self, out: &mut BytesMut) {
+    pub(super) fn encode_set_watches(&mut self, out: &mut Outgoing) {
         if self.registry.is_empty() {
             return;
         }
@@ -120,10 +132,10 @@ impl Session {
         for batch in batches {
             match batch {
                 rewatch::Batch::V1(record) => {
-                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record)
+                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record);
                 }
                 rewatch::Batch::V2(record) => {
-                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record)
+                    pipeline::encode_record(out, pipeline::SET_WATCHES_XID, &record);
                 }
             }
         }
@@ -188,7 +200,7 @@ impl Session {
             }
             Incoming::Ping => None,
             Incoming::Auth { err } => {
-                let waiter = pending.auths.pop_front().flatten();
+                let waiter = pending.auths.pop_front().and_then(|(_, waiter)| waiter);
                 if err == ErrorCode::AuthFailed.code() {
                     if let Some(w) = waiter {
                         let _ = w.send(Err(Error::AuthFailed));
@@ -232,13 +244,23 @@ impl Session {
                 if reply.zxid > 0 {
                     self.last_zxid = reply.zxid;
                 }
+                if p.op == OpCode::RemoveWatches && p.reply.is_none() {
+                    self.removals_in_flight = self.removals_in_flight.saturating_sub(1);
+                }
                 self.apply_effect(p.effect, reply.err, out, pending);
                 if p.op == OpCode::CloseSession {
                     self.close_confirmed = true;
                     return Some(End::Terminal(SessionState::Closed));
                 }
+                // `enforce.auth.enabled` and no accepted credentials: the server closes the
+                // session after this reply, and every new connection would end the same way.
+                let auth_required = reply.err == ErrorCode::SessionClosedRequireSaslAuth.code();
                 if let Some(tx) = p.reply {
                     let _ = tx.send(Ok(reply));
+                }
+                if auth_required {
+                    tracing::warn!("the server requires authentication and closed the session");
+                    return Some(End::Terminal(SessionState::AuthFailed));
                 }
                 None
             }

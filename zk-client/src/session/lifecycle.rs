@@ -357,6 +357,10 @@ impl Session {
         while let Ok(cmd) = self.commands.try_recv() {
             self.backlog.push_back(cmd);
         }
+        self.closes.close();
+        while let Ok(waiter) = self.closes.try_recv() {
+            self.close_waiters.extend(waiter);
+        }
         self.fail_backlog(err);
         let keeper = match state {
             SessionState::Expired => KeeperState::Expired,

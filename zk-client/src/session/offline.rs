@@ -40,21 +40,27 @@ impl Session {
             tokio::select! {
                 out = &mut fut => return Offline::Done(out),
                 _ = sleep_until_opt(deadline) => return Offline::Deadline,
+                waiter = self.closes.recv(), if !self.closing => {
+                    // Finish this attempt (within the close timeout): if it connects, the
+                    // close is sent first thing (so the server ends the session now, not at
+                    // its timeout); if it fails, the client closes locally. `None` twice
+                    // over: every handle is gone.
+                    self.close_waiters.extend(waiter.flatten());
+                    self.start_closing();
+                    self.fail_backlog(Error::Closed);
+                    if stop_on_close {
+                        return Offline::Stop;
+                    }
+                }
                 cmd = self.commands.recv() => match cmd {
                     None => return Offline::Stop,
-                    Some(Command::Close(waiter)) => {
-                        // Finish this attempt (within the close timeout): if it connects,
-                        // the close is sent first thing (so the server ends the session
-                        // now, not at its timeout); if it fails, the client closes locally.
-                        self.close_waiters.extend(waiter);
-                        self.start_closing();
-                        if stop_on_close {
-                            return Offline::Stop;
-                        }
-                    }
                     Some(Command::DropWatcher(id)) => {
                         // Not re-registered on reconnect, so nothing to tell the server.
                         let _ = self.registry.remove(id);
+                    }
+                    Some(cmd) if self.closing => {
+                        self.backlog.push_back(cmd);
+                        self.fail_backlog(Error::Closed);
                     }
                     Some(cmd) => {
                         self.backlog.push_back(cmd);
@@ -87,7 +93,7 @@ impl Session {
                     self.auths.push((scheme, auth));
                     let _ = reply.send(Err(err.clone()));
                 }
-                Command::DropWatcher(_) | Command::Close(_) => {}
+                Command::DropWatcher(_) => {}
             }
         }
     }

@@ -14,12 +14,22 @@ const MAX_SLICES: usize = 16;
 
 /// Encoded frames not yet written: whole chunks (`queue`, large payloads shared with the
 /// caller's `Bytes`) followed by `tail`, where small writes are appended.
+///
+/// Offsets count every byte the connection has queued, from 0: where each frame not yet fully
+/// written ends is kept, so that a close can drop the frames not started and keep the one
+/// being written whole (the stream must stay frame-aligned for the `closeSession` after it).
 #[derive(Debug)]
 pub(crate) struct Outgoing {
     queue: VecDeque<Bytes>,
     /// Bytes in `queue`.
     queued: usize,
     tail: BytesMut,
+    /// Bytes written so far (the offset of the first unwritten byte).
+    written: u64,
+    /// Where the last fully written frame ends.
+    written_frames_end: u64,
+    /// The end offsets of the frames not fully written, in order.
+    frame_ends: VecDeque<u64>,
 }
 
 impl Outgoing {
@@ -29,7 +39,52 @@ impl Outgoing {
             queue: VecDeque::new(),
             queued: 0,
             tail: BytesMut::with_capacity(capacity),
+            written: 0,
+            written_frames_end: 0,
+            frame_ends: VecDeque::new(),
         }
+    }
+
+    /// Marks the end of a frame: everything queued so far. Returns its end offset.
+    #[inline]
+    pub(crate) fn end_frame(&mut self) -> u64 {
+        let end = self.written + self.len() as u64;
+        self.frame_ends.push_back(end);
+        end
+    }
+
+    /// Drops every frame not started yet, keeping the rest of the one being written. Returns
+    /// the end offset of what is kept: frames ending after it will never be written.
+    pub(crate) fn drop_unstarted(&mut self) -> u64 {
+        let partial = self.written > self.written_frames_end;
+        let keep_end = match self.frame_ends.front() {
+            Some(&end) if partial => end,
+            _ => self.written,
+        };
+        self.truncate((keep_end - self.written) as usize);
+        self.frame_ends.retain(|&end| end <= keep_end);
+        keep_end
+    }
+
+    /// Keeps the first `keep` unwritten bytes.
+    fn truncate(&mut self, keep: usize) {
+        if keep >= self.queued {
+            self.tail.truncate(keep - self.queued);
+            return;
+        }
+        self.tail.clear();
+        let mut left = keep;
+        let mut kept = 0;
+        for chunk in &mut self.queue {
+            if left == 0 {
+                break;
+            }
+            chunk.truncate(left);
+            left -= chunk.len();
+            kept += 1;
+        }
+        self.queue.truncate(kept);
+        self.queued = keep;
     }
 
     /// Where small writes go (after everything queued so far).
@@ -89,6 +144,14 @@ impl Outgoing {
 
     /// Drops the first `n` bytes (written).
     fn advance(&mut self, mut n: usize) {
+        self.written += n as u64;
+        while let Some(&end) = self.frame_ends.front() {
+            if end > self.written {
+                break;
+            }
+            self.written_frames_end = end;
+            self.frame_ends.pop_front();
+        }
         while n > 0 {
             let Some(front) = self.queue.front_mut() else {
                 self.tail.advance(n.min(self.tail.len()));
@@ -204,6 +267,69 @@ mod tests {
                 assert!(out.is_empty());
                 assert_eq!(w.written, want, "step {step}, vectored {vectored}");
             }
+        }
+    }
+
+    /// A close keeps exactly the frame being written and drops the ones not started, wherever
+    /// the writer stopped, with small and shared bytes mixed.
+    #[tokio::test]
+    async fn dropping_unstarted_frames_keeps_the_partial_one_whole() {
+        let big = Bytes::from(vec![9u8; 5000]);
+        let build = || {
+            let mut out = Outgoing::with_capacity(16);
+            let mut want = Vec::new();
+            let mut ends = vec![0u64];
+            for round in 0..6u8 {
+                out.buf().extend_from_slice(&[round; 7]);
+                want.extend_from_slice(&[round; 7]);
+                if round % 2 == 1 {
+                    out.push_shared(big.clone());
+                    want.extend_from_slice(&big);
+                    out.buf().extend_from_slice(&[round; 2]);
+                    want.extend_from_slice(&[round; 2]);
+                }
+                ends.push(out.end_frame());
+            }
+            (out, want, ends)
+        };
+        let total = build().1.len();
+        for first_write in [
+            0,
+            1,
+            6,
+            7,
+            8,
+            5008,
+            5009,
+            5016,
+            5017,
+            9000,
+            total - 1,
+            total,
+        ] {
+            let (mut out, want, ends) = build();
+            let mut w = Trickle {
+                written: Vec::new(),
+                step: first_write,
+                vectored: true,
+            };
+            if first_write > 0 {
+                let n = std::future::poll_fn(|cx| out.poll_write(cx, &mut w))
+                    .await
+                    .unwrap();
+                assert_eq!(n, first_write);
+            }
+            let keep_end = out.drop_unstarted();
+            let expected = *ends.iter().find(|&&e| e >= first_write as u64).unwrap();
+            assert_eq!(keep_end, expected, "after writing {first_write}");
+            w.step = usize::MAX;
+            out.write_all(&mut w).await.unwrap();
+            assert_eq!(
+                w.written,
+                want[..keep_end as usize],
+                "after writing {first_write}"
+            );
+            assert_eq!(out.drop_unstarted(), keep_end, "nothing left to drop");
         }
     }
 }

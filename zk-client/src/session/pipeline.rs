@@ -30,6 +30,8 @@ pub(crate) const REPLY_HEADER_LEN: usize = 16;
 pub(crate) struct Pending {
     pub(crate) xid: i32,
     pub(crate) op: OpCode,
+    /// Where its frame ends in the connection's output (see [`Outgoing::end_frame`]).
+    pub(crate) end: u64,
     /// `None` for requests the client sends on its own (removing watches, closing).
     pub(crate) reply: Option<oneshot::Sender<Result<Reply, Error>>>,
     pub(crate) effect: Effect,
@@ -40,9 +42,13 @@ pub(crate) struct Pending {
 pub(crate) struct PendingQueue {
     /// Ordinary requests: replies come back in this order.
     pub(crate) requests: VecDeque<Pending>,
-    /// Authentication packets (answered as soon as the server reads them, out of band).
-    pub(crate) auths: VecDeque<Option<oneshot::Sender<Result<(), Error>>>>,
+    /// Authentication packets (answered as soon as the server reads them, out of band), with
+    /// where each frame ends.
+    pub(crate) auths: VecDeque<(u64, AuthWaiter)>,
 }
+
+/// Who waits for an authentication reply (`None`: credentials replayed on a new connection).
+pub(crate) type AuthWaiter = Option<oneshot::Sender<Result<(), Error>>>;
 
 impl PendingQueue {
     /// Fails every waiting request with `err`.
@@ -52,8 +58,28 @@ impl PendingQueue {
                 let _ = tx.send(Err(err.clone()));
             }
         }
-        for tx in self.auths.drain(..).flatten() {
-            let _ = tx.send(Err(err.clone()));
+        for (_, tx) in self.auths.drain(..) {
+            if let Some(tx) = tx {
+                let _ = tx.send(Err(err.clone()));
+            }
+        }
+    }
+
+    /// Fails with `err` the requests whose frames end after `written_end`: dropped from the
+    /// output before they were written, so the server never sees them.
+    pub(crate) fn fail_unsent(&mut self, written_end: u64, err: &Error) {
+        while self.requests.back().is_some_and(|p| p.end > written_end) {
+            if let Some(Pending {
+                reply: Some(tx), ..
+            }) = self.requests.pop_back()
+            {
+                let _ = tx.send(Err(err.clone()));
+            }
+        }
+        while self.auths.back().is_some_and(|(end, _)| *end > written_end) {
+            if let Some((_, Some(tx))) = self.auths.pop_back() {
+                let _ = tx.send(Err(err.clone()));
+            }
         }
     }
 }
@@ -104,8 +130,8 @@ fn encode_request(out: &mut BytesMut, xid: i32, op: OpCode, body: &[u8]) {
 
 /// Writes one request frame from a handle's encoded body: small bodies and small chunks are
 /// copied into the write buffer, large chunks ([`jute::SHARE_MIN_LEN`] bytes or more) are
-/// queued as they are.
-pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body: &Body) {
+/// queued as they are. Returns where the frame ends.
+pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body: &Body) -> u64 {
     match body {
         Body::Small(body) => encode_request(out.buf(), xid, op, body.as_slice()),
         Body::Inline(bytes) => encode_request(out.buf(), xid, op, bytes),
@@ -120,30 +146,34 @@ pub(crate) fn encode_request_body(out: &mut Outgoing, xid: i32, op: OpCode, body
             }
         }
     }
+    out.end_frame()
 }
 
-/// Writes a frame that is a header alone (ping, close).
-pub(crate) fn encode_header_only(out: &mut BytesMut, xid: i32, op: OpCode) {
-    encode_request(out, xid, op, &[]);
+/// Writes a frame that is a header alone (ping, close). Returns where the frame ends.
+pub(crate) fn encode_header_only(out: &mut Outgoing, xid: i32, op: OpCode) -> u64 {
+    encode_request(out.buf(), xid, op, &[]);
+    out.end_frame()
 }
 
 /// Writes a request record the session sends itself (credentials, watch restoration, watch
-/// removal), straight into the write buffer.
-pub(crate) fn encode_record<R: Request>(out: &mut BytesMut, xid: i32, record: &R) {
+/// removal), straight into the write buffer. Returns where the frame ends.
+pub(crate) fn encode_record<R: Request>(out: &mut Outgoing, xid: i32, record: &R) -> u64 {
     let len = record.encoded_len();
-    out.reserve(4 + REQUEST_HEADER_LEN + len);
-    put_frame_header(out, xid, R::OP, len);
-    record.encode(out);
+    let buf = out.buf();
+    buf.reserve(4 + REQUEST_HEADER_LEN + len);
+    put_frame_header(buf, xid, R::OP, len);
+    record.encode(buf);
+    out.end_frame()
 }
 
-/// Writes an authentication packet.
-pub(crate) fn encode_auth(out: &mut BytesMut, scheme: &str, auth: &Bytes) {
+/// Writes an authentication packet. Returns where the frame ends.
+pub(crate) fn encode_auth(out: &mut Outgoing, scheme: &str, auth: &Bytes) -> u64 {
     let packet = AuthPacket {
         r#type: 0,
         scheme: scheme.into(),
         auth: auth.clone(),
     };
-    encode_record(out, AUTH_XID, &packet);
+    encode_record(out, AUTH_XID, &packet)
 }
 
 /// Classifies one frame body (without its length prefix). The reply body is a slice of
@@ -230,11 +260,12 @@ mod tests {
 
     #[test]
     fn request_frames_are_length_prefixed_and_batched() {
-        let mut out = BytesMut::new();
-        encode_request(&mut out, 1, OpCode::GetData, &[9, 9]);
-        encode_header_only(&mut out, PING_XID, OpCode::Ping);
+        let mut out = Outgoing::with_capacity(64);
+        encode_request(out.buf(), 1, OpCode::GetData, &[9, 9]);
+        assert_eq!(out.end_frame(), 14);
+        assert_eq!(encode_header_only(&mut out, PING_XID, OpCode::Ping), 26);
         assert_eq!(
-            &out[..],
+            &out.buf()[..],
             [
                 0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0, 4, 9, 9, // getData xid 1
                 0, 0, 0, 8, 255, 255, 255, 254, 0, 0, 0, 11 // ping
@@ -244,14 +275,17 @@ mod tests {
 
     #[test]
     fn auth_packet_layout() {
-        let mut out = BytesMut::new();
-        encode_auth(&mut out, "digest", &Bytes::from_static(b"u:p"));
+        let mut out = Outgoing::with_capacity(64);
+        assert_eq!(
+            encode_auth(&mut out, "digest", &Bytes::from_static(b"u:p")),
+            33
+        );
         let mut expected = vec![0, 0, 0, 29, 255, 255, 255, 252, 0, 0, 0, 100, 0, 0, 0, 0];
         expected.extend_from_slice(&[0, 0, 0, 6]);
         expected.extend_from_slice(b"digest");
         expected.extend_from_slice(&[0, 0, 0, 3]);
         expected.extend_from_slice(b"u:p");
-        assert_eq!(&out[..], &expected[..]);
+        assert_eq!(&out.buf()[..], &expected[..]);
     }
 
     #[test]
@@ -316,14 +350,40 @@ mod tests {
         q.requests.push_back(Pending {
             xid: 1,
             op: OpCode::Exists,
+            end: 10,
             reply: Some(tx),
             effect: Effect::None,
         });
-        q.auths.push_back(Some(atx));
-        q.auths.push_back(None);
+        q.auths.push_back((20, Some(atx)));
+        q.auths.push_back((30, None));
         q.fail_all(&Error::ConnectionLoss);
         assert_eq!(rx.try_recv().unwrap().unwrap_err(), Error::ConnectionLoss);
         assert_eq!(arx.try_recv().unwrap(), Err(Error::ConnectionLoss));
         assert!(q.requests.is_empty() && q.auths.is_empty());
+    }
+
+    #[test]
+    fn fail_unsent_fails_only_frames_after_the_written_end() {
+        let mut q = PendingQueue::default();
+        let mut replies = Vec::new();
+        for (xid, end) in [(1, 10), (2, 20), (3, 30)] {
+            let (tx, rx) = oneshot::channel();
+            replies.push(rx);
+            q.requests.push_back(Pending {
+                xid,
+                op: OpCode::SetData,
+                end,
+                reply: Some(tx),
+                effect: Effect::None,
+            });
+        }
+        let (atx, mut arx) = oneshot::channel();
+        q.auths.push_back((25, Some(atx)));
+        q.fail_unsent(20, &Error::Closed);
+        assert_eq!(q.requests.iter().map(|p| p.xid).collect::<Vec<_>>(), [1, 2]);
+        assert!(q.auths.is_empty());
+        assert_eq!(arx.try_recv().unwrap(), Err(Error::Closed));
+        assert!(replies[0].try_recv().is_err() && replies[1].try_recv().is_err());
+        assert_eq!(replies[2].try_recv().unwrap().unwrap_err(), Error::Closed);
     }
 }
