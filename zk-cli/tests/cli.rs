@@ -1,17 +1,24 @@
 //! The `zk` binary against a real ZooKeeper server: every command, stdin data, exit codes,
 //! a dead server, watches while another client writes, chroot, digest auth.
-// Interim: the test kit crate (zk-testkit) replaces this path module.
-#[path = "../../zk-client/tests/support/mod.rs"]
-mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use zk_client::CreateOptions;
+use zk_client::{Client, CreateOptions};
+use zk_testkit::{four_letter_word, start_server, ZkServer};
 
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
+
+/// A library client of `server`, the other party of the watch and session tests.
+async fn connect(server: &ZkServer) -> Client {
+    Client::builder()
+        .session_timeout(Duration::from_secs(6))
+        .connect(&server.connect_string())
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {}: {e}", server.connect_string()))
+}
 
 /// Runs `zk --server CS ARGS`, feeding `stdin`.
 fn zk(cs: &str, args: &[&str], stdin: &[u8]) -> Output {
@@ -52,7 +59,7 @@ fn fails(cs: &str, args: &[&str], code: i32) -> String {
 
 #[test]
 fn every_command_and_exit_code() {
-    let server = support::start_server();
+    let server = start_server();
     let cs = server.connect_string();
 
     assert_eq!(ok(&cs, &["create", "/a", "hello"]), "/a\n");
@@ -199,11 +206,11 @@ fn spawn_watch(cs: &str, args: &[&str]) -> (Watching, mpsc::Receiver<String>) {
 /// Waits until a connection other than session `other` has had `n` requests answered
 /// (four-letter word `cons`, field `lcxid`): the `zk watch` process has set its watch `n`
 /// times. (`wchp` does not list persistent watches, so it cannot tell.)
-fn wait_for_requests(server: &support::ZkServer, other: i64, n: i64) {
+fn wait_for_requests(server: &ZkServer, other: i64, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(15);
     let other = format!("sid={other:#x},");
     loop {
-        let report = support::server::four_letter_word(server.port(), "cons").unwrap_or_default();
+        let report = four_letter_word(server.port(), "cons").unwrap_or_default();
         let answered = report
             .lines()
             .filter(|l| !l.contains(&other))
@@ -247,9 +254,9 @@ fn finish(mut child: Watching) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_prints_events_while_another_client_writes() {
-    let server = support::start_server();
+    let server = start_server();
     let cs = server.connect_string();
-    let other = support::connect(&server).await;
+    let other = connect(&server).await;
     let me = other.session().unwrap().id;
     let recv = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(10)).unwrap();
 
@@ -301,7 +308,7 @@ async fn watch_prints_events_while_another_client_writes() {
 
 #[test]
 fn chroot_and_digest_auth() {
-    let server = support::start_server();
+    let server = start_server();
     let cs = server.connect_string();
 
     // Chroot: paths in and out are relative to it.
@@ -366,9 +373,9 @@ fn chroot_and_digest_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_reports_session_expiry_with_exit_11() {
-    let server = support::start_server();
+    let server = start_server();
     let cs = server.connect_string();
-    let other = support::connect(&server).await;
+    let other = connect(&server).await;
     let me = other.session().unwrap().id;
     other.close().await.unwrap();
     let (mut child, rx) = spawn_watch(

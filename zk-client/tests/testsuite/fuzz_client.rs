@@ -12,7 +12,7 @@
 //! claims.
 //!
 //! The suite runs a bounded number of rounds; for a long run:
-//! `ZK_FUZZ_SECONDS=600 cargo test --release -p zk-client --test fuzz_client -- --nocapture`
+//! `ZK_FUZZ_SECONDS=600 cargo test --release -p zk-client --test testsuite fuzz_client:: -- --nocapture`
 //! (`ZK_FUZZ_SEED=N` picks another seed).
 
 use std::time::{Duration, Instant};

@@ -1,17 +1,17 @@
 //! Reconnecting within the session against a real server: thousands of watches (and more
 //! than 1 MiB of watched paths) restored in batches with no event lost or repeated, and the
 //! delivery contract for requests written before, or issued during, a disconnection.
-mod session_support;
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use session_support::{wait_event, Gate, WAIT};
+use crate::support::{wait_event, WAIT};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 use zk_client::{
     AddWatchMode, Client, CreateMode, CreateOptions, Error, EventType, OneshotWatcher, SessionEvent,
 };
+use zk_testkit::Proxy;
 
 /// A path under `parent` padded with `x` to `len` bytes.
 fn long_path(parent: &str, i: usize, len: usize) -> String {
@@ -46,10 +46,10 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-async fn connect_via(gate: &Gate, session: Duration) -> Client {
+async fn connect_via(proxy: &Proxy, session: Duration) -> Client {
     Client::builder()
         .session_timeout(session)
-        .connect(&gate.connect_string())
+        .connect(&proxy.connect_string())
         .await
         .unwrap()
 }
@@ -62,8 +62,8 @@ async fn five_thousand_watches_fire_once_after_a_cut() {
     const N: usize = 5000;
     let started = Instant::now();
     let server = support::start_server();
-    let gate = Gate::start(server.addr()).await;
-    let zk = connect_via(&gate, Duration::from_secs(15)).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    let zk = connect_via(&proxy, Duration::from_secs(15)).await;
     let other = support::connect(&server).await;
     other
         .create("/w", Vec::new(), &CreateOptions::persistent())
@@ -105,7 +105,7 @@ async fn five_thousand_watches_fire_once_after_a_cut() {
     let set_up = started.elapsed();
 
     let mut events = zk.session_events();
-    gate.close();
+    proxy.partition();
     wait_event(&mut events, "Disconnected", |e| {
         matches!(e, SessionEvent::Disconnected { .. })
     })
@@ -134,7 +134,7 @@ async fn five_thousand_watches_fire_once_after_a_cut() {
     })
     .await;
     let session = zk.session().unwrap().id;
-    gate.open();
+    proxy.heal();
     let (connected, _) = wait_event(&mut events, "Connected", |e| {
         matches!(e, SessionEvent::Connected { .. })
     })
@@ -184,8 +184,8 @@ async fn five_thousand_watches_fire_once_after_a_cut() {
 async fn mebibytes_of_persistent_watches_survive_a_restart() {
     const N: usize = 2000;
     let mut server = support::start_server();
-    let gate = Gate::start(server.addr()).await;
-    let zk = connect_via(&gate, Duration::from_secs(20)).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    let zk = connect_via(&proxy, Duration::from_secs(20)).await;
     zk.create("/p", Vec::new(), &CreateOptions::persistent())
         .await
         .unwrap();
@@ -212,7 +212,7 @@ async fn mebibytes_of_persistent_watches_survive_a_restart() {
     let (mut persistent, data): (Vec<_>, Vec<_>) = both.into_iter().unzip();
 
     let mut events = zk.session_events();
-    gate.close();
+    proxy.partition();
     wait_event(&mut events, "Disconnected", |e| {
         matches!(e, SessionEvent::Disconnected { .. })
     })
@@ -227,7 +227,7 @@ async fn mebibytes_of_persistent_watches_survive_a_restart() {
         }
     })
     .await;
-    gate.open();
+    proxy.heal();
     wait_event(&mut events, "Connected", |e| {
         matches!(e, SessionEvent::Connected { .. })
     })

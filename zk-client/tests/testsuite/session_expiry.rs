@@ -1,12 +1,11 @@
 //! Session expiry against a real server: expiry decided by the server or by the client alone
 //! (cut off longer than the session timeout), the opt-in re-creation of a session with the
 //! application's hook restoring its ephemeral node, and servers that went back in time.
-mod session_support;
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use session_support::{wait_event, WAIT};
+use crate::support::{wait_event, WAIT};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 use zk_client::{
@@ -65,7 +64,7 @@ async fn wait_owner(zk: &Client, path: &str, session: i64) {
 /// A plain client and a re-creating one (restoring the ephemeral `path`, which it creates
 /// now), both with `session_timeout`; `done` reports each new session id.
 async fn plain_and_recreating(
-    server: &support::ZkServer,
+    server: &zk_testkit::ZkServer,
     session_timeout: Duration,
     path: &'static str,
 ) -> (Client, Client, mpsc::UnboundedReceiver<i64>) {

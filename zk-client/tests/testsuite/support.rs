@@ -1,19 +1,15 @@
-//! Test support shared by the integration tests: a real ZooKeeper server per test.
-#![allow(dead_code)]
+//! Client-side helpers of the test suite: connecting with a short session timeout, expiring
+//! a session from the server's side, and waiting for session events. Servers, quorums and
+//! the fault proxy come from `zk-testkit`.
 
-pub(crate) mod ensemble;
-pub(crate) mod proxy;
-pub(crate) mod server;
+use std::time::Duration;
 
-pub(crate) use server::ZkServer;
+use zk_client::{SessionEvent, SessionEvents};
+pub(crate) use zk_testkit::start_server;
+use zk_testkit::ZkServer;
 
-/// Starts a fresh server, failing the test (never skipping it) when ZooKeeper is missing.
-pub(crate) fn start_server() -> ZkServer {
-    match ZkServer::start() {
-        Ok(s) => s,
-        Err(e) => panic!("{e}"),
-    }
-}
+/// Generous bound for anything that should happen soon, on a loaded shared machine.
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A connected client for `server`, with a short session timeout.
 pub(crate) async fn connect(server: &ZkServer) -> zk_client::Client {
@@ -40,7 +36,7 @@ pub(crate) async fn expire_session(
     session: &zk_client::SessionId,
     ephemeral: &str,
 ) {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
     let observer = connect(server).await;
     for attempt in 1..=5 {
         let twin = zk_client::Client::builder()
@@ -67,4 +63,29 @@ pub(crate) async fn expire_session(
         "session {:#x} still alive after 5 expiry attempts",
         session.id
     );
+}
+
+/// Reads events until one matches `pred` (within [`WAIT`]); returns it with the events
+/// read before it.
+pub(crate) async fn wait_event(
+    events: &mut SessionEvents,
+    what: &str,
+    mut pred: impl FnMut(&SessionEvent) -> bool,
+) -> (SessionEvent, Vec<SessionEvent>) {
+    let mut before = Vec::new();
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(e) = events.next().await {
+            if pred(&e) {
+                return Some(e);
+            }
+            before.push(e);
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(e)) => (e, before),
+        Ok(None) => panic!("event stream ended waiting for {what}; saw {before:?}"),
+        Err(_) => panic!("no {what} within {WAIT:?}; saw {before:?}"),
+    }
 }

@@ -1,5 +1,5 @@
 //! Transactions and batched reads against a real ZooKeeper server, and chroot handling.
-mod support;
+use crate::support;
 
 use zk_client::{CreateMode, CreateOptions, Error, Op, OpResult, ReadOp, ReadResult};
 

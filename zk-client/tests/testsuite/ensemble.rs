@@ -5,13 +5,13 @@
 //! The tests run on a multi-threaded runtime: the harness's blocking waits run on the test's
 //! thread while the client's connection task keeps running on the workers. They take a shared
 //! lock so that only one ensemble (three JVMs) runs at a time on the machine's few cores.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 use tokio::time::timeout;
 use zk_client::{Client, CreateOptions, Error, EventType, SessionState};
+use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
 /// One ensemble at a time.
 static ENSEMBLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -347,12 +347,9 @@ fn a_panicking_test_still_stops_every_server() {
     let (pids, ports) = rx.recv().unwrap();
     assert_eq!(pids.len(), 3);
     for pid in pids {
-        assert!(
-            !support::server::process_alive(pid),
-            "server {pid} survived"
-        );
+        assert!(!zk_testkit::process_alive(pid), "server {pid} survived");
     }
     for port in ports {
-        assert!(support::server::four_letter_word(port, "ruok").is_err());
+        assert!(zk_testkit::four_letter_word(port, "ruok").is_err());
     }
 }

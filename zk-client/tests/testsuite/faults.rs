@@ -1,5 +1,5 @@
 //! Faults against a real ZooKeeper server: restarts, outages, hung servers, expiry, idleness.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
 //! Every operation against a real ZooKeeper server.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,28 +1,25 @@
-//! A three-server ZooKeeper 3.8 quorum on loopback for tests: each server with its own data
-//! directory, `myid` and `zoo.cfg`, read-only mode enabled, individually stoppable and
-//! restartable, always killed at the end (even when the test process is SIGKILLed: each
-//! server runs under the same lifeline wrapper as [`super::server::ZkServer`]).
-//!
-//! Standard library only, like `server.rs`.
+//! A three-server ZooKeeper quorum on loopback: each server with its own data directory,
+//! `myid` and `zoo.cfg`, read-only mode enabled, individually stoppable and restartable,
+//! always killed at the end (each server runs under the same lifeline wrapper as
+//! [`ZkServer`](crate::ZkServer), so even a `SIGKILL`ed parent leaves none behind).
 
+use std::ffi::OsString;
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use std::os::unix::process::CommandExt;
-
-use super::server::{
-    check_installed, four_letter_word, free_port, fresh_temp_dir, java_binary, kill_group,
-    log_tail, open_log, zookeeper_jar, HarnessError, LOG_BINDINGS, WRAPPER,
+use crate::java::Installation;
+use crate::process::{
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
 };
+use crate::Error;
 
 /// How long a quorum may take to form on a loaded machine.
-pub(crate) const QUORUM_TIMEOUT: Duration = Duration::from_secs(90);
+pub const QUORUM_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server's role as `srvr` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// The quorum's leader.
     Leader,
     /// A follower of the leader.
@@ -35,12 +32,12 @@ pub(crate) enum Mode {
 
 /// How to start an ensemble.
 #[derive(Debug, Clone)]
-pub(crate) struct EnsembleOptions {
+pub struct EnsembleOptions {
     /// Milliseconds per tick.
-    pub(crate) tick_ms: u32,
+    pub tick_ms: u32,
     /// `localSessionsEnabled` (and upgrading): needed for a read-only server to create
     /// sessions in 3.8, which refuses global sessions in read-only mode.
-    pub(crate) local_sessions: bool,
+    pub local_sessions: bool,
 }
 
 impl Default for EnsembleOptions {
@@ -56,11 +53,14 @@ struct Node {
     id: u32,
     client_port: u16,
     dir: PathBuf,
-    process: Option<(Child, Option<ChildStdin>)>,
+    java_args: Vec<OsString>,
+    process: Option<Spawned>,
 }
 
 /// Three ZooKeeper servers forming a quorum. Server ids are 1, 2 and 3.
-pub(crate) struct Ensemble {
+///
+/// Dropping it kills every server and removes the data directories.
+pub struct Ensemble {
     root: PathBuf,
     nodes: Vec<Node>,
 }
@@ -79,8 +79,8 @@ impl fmt::Debug for Ensemble {
 
 impl Ensemble {
     /// Starts three servers and waits until they have elected a leader and all serve.
-    pub(crate) fn start(options: EnsembleOptions) -> Result<Ensemble, HarnessError> {
-        check_installed()?;
+    pub fn start(options: EnsembleOptions) -> Result<Ensemble, Error> {
+        let installation = Installation::find()?;
         let root = fresh_temp_dir()?;
         // Nine distinct free ports (client, quorum, election per server).
         let mut ports = Vec::new();
@@ -108,36 +108,28 @@ impl Ensemble {
             let dir = root.join(format!("server{}", i + 1));
             let data = dir.join("data");
             std::fs::create_dir_all(&data)
-                .map_err(|e| HarnessError::Io(format!("creating {}", data.display()), e))?;
+                .map_err(|e| Error::Io(format!("creating {}", data.display()), e))?;
             write(&data.join("myid"), &format!("{}\n", i + 1))?;
             let client_port = ports[3 * i as usize];
-            let mut cfg = format!(
-                "tickTime={tick}\n\
-                 initLimit=20\n\
-                 syncLimit=5\n\
-                 dataDir={data}\n\
-                 clientPort={client_port}\n\
-                 clientPortAddress=127.0.0.1\n\
-                 admin.enableServer=false\n\
-                 4lw.commands.whitelist=*\n\
-                 maxClientCnxns=0\n\
-                 minSessionTimeout={min}\n\
-                 maxSessionTimeout=60000\n\
-                 forceSync=no\n\
-                 autopurge.purgeInterval=0\n\
-                 {servers}",
-                tick = options.tick_ms,
-                data = data.display(),
-                min = 2 * options.tick_ms,
-            );
+            let mut cfg = common_config(options.tick_ms, &data, client_port);
+            cfg.push_str("initLimit=20\nsyncLimit=5\n");
+            cfg.push_str(&servers);
             if options.local_sessions {
                 cfg.push_str("localSessionsEnabled=true\nlocalSessionsUpgradingEnabled=true\n");
             }
             write(&dir.join("zoo.cfg"), &cfg)?;
+            let java_args = installation.command(
+                192,
+                // A server cut off from its quorum serves read-only clients.
+                &["-Dreadonlymode.enabled=true"],
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                &dir.join("zoo.cfg"),
+            );
             ensemble.nodes.push(Node {
                 id: i + 1,
                 client_port,
                 dir,
+                java_args,
                 process: None,
             });
         }
@@ -149,7 +141,7 @@ impl Ensemble {
     }
 
     /// Every server, as a connect string.
-    pub(crate) fn connect_string(&self) -> String {
+    pub fn connect_string(&self) -> String {
         self.nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.client_port))
@@ -158,20 +150,24 @@ impl Ensemble {
     }
 
     /// The client port of server `id`.
-    pub(crate) fn client_port(&self, id: u32) -> u16 {
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not 1, 2 or 3.
+    pub fn client_port(&self, id: u32) -> u16 {
         self.node(id).client_port
     }
 
     /// The process ids of the running servers' wrappers (each leads its process group).
-    pub(crate) fn pids(&self) -> Vec<u32> {
+    pub fn pids(&self) -> Vec<u32> {
         self.nodes
             .iter()
-            .filter_map(|n| n.process.as_ref().map(|(c, _)| c.id()))
+            .filter_map(|n| n.process.as_ref().map(|p| p.child.id()))
             .collect()
     }
 
     /// Server `id`'s mode, or `None` when it does not serve clients (down or electing).
-    pub(crate) fn mode(&self, id: u32) -> Option<Mode> {
+    pub fn mode(&self, id: u32) -> Option<Mode> {
         let srvr = four_letter_word(self.client_port(id), "srvr").ok()?;
         let mode = srvr.lines().find_map(|l| l.strip_prefix("Mode: "))?.trim();
         Some(match mode {
@@ -183,12 +179,12 @@ impl Ensemble {
     }
 
     /// The current leader's id.
-    pub(crate) fn leader(&self) -> Option<u32> {
+    pub fn leader(&self) -> Option<u32> {
         (1..=3).find(|&id| self.mode(id) == Some(Mode::Leader))
     }
 
     /// The server holding a connection of session `session_id` (from `cons`).
-    pub(crate) fn server_of_session(&self, session_id: i64) -> Option<u32> {
+    pub fn server_of_session(&self, session_id: i64) -> Option<u32> {
         let needle = format!("sid=0x{session_id:x}");
         (1..=3).find(|&id| {
             four_letter_word(self.client_port(id), "cons").is_ok_and(|c| c.contains(&needle))
@@ -196,23 +192,20 @@ impl Ensemble {
     }
 
     /// Kills server `id` abruptly (like a crash); its data stays for [`Ensemble::restart`].
-    pub(crate) fn stop(&mut self, id: u32) {
-        if let Some((mut child, lifeline)) = self.node_mut(id).process.take() {
-            kill_group(child.id());
-            drop(lifeline);
-            let _ = child.kill();
-            let _ = child.wait();
+    pub fn stop(&mut self, id: u32) {
+        if let Some(p) = self.node_mut(id).process.take() {
+            p.kill();
         }
     }
 
     /// Starts server `id` again without waiting for it to join.
-    pub(crate) fn restart(&mut self, id: u32) -> Result<(), HarnessError> {
+    pub fn restart(&mut self, id: u32) -> Result<(), Error> {
         self.stop(id);
         self.spawn(id)
     }
 
     /// Waits until each of `ids` serves as leader or follower.
-    pub(crate) fn wait_serving(&self, ids: &[u32], timeout: Duration) -> Result<(), HarnessError> {
+    pub fn wait_serving(&self, ids: &[u32], timeout: Duration) -> Result<(), Error> {
         self.wait_until(timeout, "leader or follower", || {
             ids.iter()
                 .all(|&id| matches!(self.mode(id), Some(Mode::Leader | Mode::Follower)))
@@ -220,12 +213,7 @@ impl Ensemble {
     }
 
     /// Waits until server `id` reports `mode`.
-    pub(crate) fn wait_mode(
-        &self,
-        id: u32,
-        mode: Mode,
-        timeout: Duration,
-    ) -> Result<(), HarnessError> {
+    pub fn wait_mode(&self, id: u32, mode: Mode, timeout: Duration) -> Result<(), Error> {
         let what = format!("server {id} in mode {mode:?}");
         self.wait_until(timeout, &what, || self.mode(id).as_ref() == Some(&mode))
     }
@@ -235,7 +223,7 @@ impl Ensemble {
         timeout: Duration,
         what: &str,
         mut done: impl FnMut() -> bool,
-    ) -> Result<(), HarnessError> {
+    ) -> Result<(), Error> {
         let deadline = Instant::now() + timeout;
         loop {
             if done() {
@@ -254,7 +242,7 @@ impl Ensemble {
                         )
                     })
                     .collect();
-                return Err(HarnessError::NotReady(format!(
+                return Err(Error::NotReady(format!(
                     "no {what} within {timeout:?}; logs:\n{logs}"
                 )));
             }
@@ -270,26 +258,10 @@ impl Ensemble {
         &mut self.nodes[(id - 1) as usize]
     }
 
-    fn spawn(&mut self, id: u32) -> Result<(), HarnessError> {
+    fn spawn(&mut self, id: u32) -> Result<(), Error> {
         let node = self.node(id);
-        let (log, log2) = open_log(&node.dir)?;
-        let java_args = java_command(&node.dir.join("zoo.cfg"))?;
-        // The lifeline wrapper of server.rs: Java dies when our end of stdin closes.
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(WRAPPER)
-            .arg("zk-wrapper")
-            .args(&java_args)
-            .stdin(Stdio::piped())
-            .stdout(log)
-            .stderr(log2)
-            .current_dir(&node.dir)
-            .process_group(0);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| HarnessError::Io(format!("spawning {}", java_args[0]), e))?;
-        let lifeline = child.stdin.take();
-        self.node_mut(id).process = Some((child, lifeline));
+        let spawned = Spawned::start(&node.java_args, &node.dir, false)?;
+        self.node_mut(id).process = Some(spawned);
         Ok(())
     }
 }
@@ -301,34 +273,4 @@ impl Drop for Ensemble {
         }
         let _ = std::fs::remove_dir_all(&self.root);
     }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), HarnessError> {
-    std::fs::write(path, text)
-        .map_err(|e| HarnessError::Io(format!("writing {}", path.display()), e))
-}
-
-fn java_command(config: &Path) -> Result<Vec<String>, HarnessError> {
-    let java = java_binary().ok_or_else(|| HarnessError::Missing("java".into()))?;
-    let mut classpath = zookeeper_jar().display().to_string();
-    if let Some(binding) = LOG_BINDINGS.iter().find(|p| Path::new(p).is_file()) {
-        classpath.push(':');
-        classpath.push_str(binding);
-    }
-    Ok(vec![
-        java.display().to_string(),
-        "-Xmx192m".into(),
-        "-XX:+UseSerialGC".into(),
-        "-XX:TieredStopAtLevel=1".into(),
-        "-Xshare:auto".into(),
-        // A server cut off from its quorum serves read-only clients.
-        "-Dreadonlymode.enabled=true".into(),
-        "-Dzookeeper.admin.enableServer=false".into(),
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info".into(),
-        "-Dorg.slf4j.simpleLogger.showDateTime=true".into(),
-        "-cp".into(),
-        classpath,
-        "org.apache.zookeeper.server.quorum.QuorumPeerMain".into(),
-        config.display().to_string(),
-    ])
 }

@@ -1,13 +1,13 @@
 //! Network faults between the client and a real ZooKeeper server, injected by an in-test TCP
 //! proxy: corrupt frames, black holes, resets, drops, latency and random corruption. Every
 //! fault must end in a reconnect or a typed error within the configured timeouts.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::proxy::{Fault, Proxy};
 use tokio::time::timeout;
 use zk_client::{Client, CreateOptions, Error, SessionState};
+use zk_testkit::{ConnInfo, Fault, Proxy};
 
 /// Generous bound for anything that should happen "soon" on a loaded machine.
 const WAIT: Duration = Duration::from_secs(20);
@@ -32,7 +32,7 @@ async fn wait_state(zk: &Client, want: SessionState) -> Duration {
 
 /// Waits until the client has been idle long enough that its connection's server->client
 /// stream sits at a frame boundary, and returns that connection.
-async fn quiet_connection(proxy: &Proxy) -> support::proxy::ConnInfo {
+async fn quiet_connection(proxy: &Proxy) -> ConnInfo {
     loop {
         let before = proxy.only_connection();
         tokio::time::sleep(Duration::from_millis(150)).await;
@@ -46,7 +46,7 @@ async fn quiet_connection(proxy: &Proxy) -> support::proxy::ConnInfo {
 #[tokio::test]
 async fn corrupt_frame_length_is_a_protocol_error_and_the_client_reconnects() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(6)).await;
     let session = zk.session().unwrap().id;
     let conn = quiet_connection(&proxy).await;
@@ -84,7 +84,7 @@ async fn corrupt_frame_length_is_a_protocol_error_and_the_client_reconnects() {
 #[tokio::test]
 async fn corrupt_length_within_the_limit_is_declared_dead_by_the_read_timeout() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(3)).await;
     let read_timeout = zk.session().unwrap().timeout * 2 / 3;
     let conn = quiet_connection(&proxy).await;
@@ -114,7 +114,7 @@ async fn corrupt_length_within_the_limit_is_declared_dead_by_the_read_timeout() 
 #[tokio::test]
 async fn reply_with_a_corrupted_xid_resets_the_connection() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(6)).await;
     let conn = quiet_connection(&proxy).await;
     // Top byte of the next reply's xid: it no longer matches the oldest pending request.
@@ -138,7 +138,7 @@ async fn reply_with_a_corrupted_xid_resets_the_connection() {
 #[tokio::test]
 async fn black_hole_is_detected_within_two_thirds_of_the_session_timeout() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(6)).await;
     let negotiated = zk.session().unwrap().timeout;
     let session = zk.session().unwrap().id;
@@ -179,7 +179,7 @@ async fn black_hole_is_detected_within_two_thirds_of_the_session_timeout() {
 #[tokio::test]
 async fn reset_during_a_request_gives_connection_loss_and_the_next_request_works() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(6)).await;
     let session = zk.session().unwrap().id;
     let conn = proxy.only_connection();
@@ -210,7 +210,7 @@ async fn reset_during_a_request_gives_connection_loss_and_the_next_request_works
 #[tokio::test]
 async fn dropped_connections_reconnect_and_keep_the_session() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(6)).await;
     let session = zk.session().unwrap().id;
     let (_, watcher) = zk.exists_and_watch("/dropped").await.unwrap();
@@ -241,7 +241,7 @@ async fn dropped_connections_reconnect_and_keep_the_session() {
 #[tokio::test]
 async fn latency_below_the_read_timeout_is_tolerated() {
     let server = support::start_server();
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let zk = client_via(&proxy, Duration::from_secs(3)).await;
     proxy.set_fault(Fault::Delay(Duration::from_millis(250)));
     let mut states = zk.state_watcher();
@@ -279,7 +279,7 @@ async fn random_corruption_ends_in_replies_or_typed_errors() {
     // Bound for one request: a stalled connection is declared dead after 2/3 of the
     // session timeout; a reconnect may take an attempt timeout more.
     let bound = session * 4;
-    let proxy = Proxy::start(server.addr()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
     let (mut ok, mut typed, mut terminal) = (0, 0, 0);
     for seed in 1..=3u64 {
         proxy.set_fault(Fault::Pass);

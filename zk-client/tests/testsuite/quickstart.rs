@@ -1,13 +1,13 @@
 //! Runs the quick-start example (`examples/quickstart.rs`) in-process and checks what it prints.
 
-#[path = "../examples/quickstart.rs"]
-mod quickstart;
+#[path = "../../examples/quickstart.rs"]
+mod example;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quickstart_prints_each_step_and_event() {
     let mut out = Vec::new();
     let started = std::time::Instant::now();
-    let result = quickstart::run(&mut out).await;
+    let result = example::run(&mut out).await;
     let text = String::from_utf8_lossy(&out);
     if let Err(e) = result {
         panic!("the quick start failed: {e}\noutput:\n{text}");

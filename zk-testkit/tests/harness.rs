@@ -1,11 +1,9 @@
 //! Tests of the test harness itself: the real server starts, answers, stops and restarts.
-mod support;
-
-use support::server::{four_letter_word, process_alive};
+use zk_testkit::{four_letter_word, process_alive, start_server};
 
 #[test]
 fn server_starts_answers_and_stops() {
-    let mut server = support::start_server();
+    let mut server = start_server();
     assert_eq!(four_letter_word(server.port(), "ruok").unwrap(), "imok");
     let stat = four_letter_word(server.port(), "stat").unwrap();
     assert!(stat.contains("Mode: standalone"), "{stat}");
@@ -22,7 +20,7 @@ fn server_starts_answers_and_stops() {
 
 #[test]
 fn restart_keeps_port_and_data_dir() {
-    let mut server = support::start_server();
+    let mut server = start_server();
     let port = server.port();
     server.stop();
     assert!(!server.is_running());
@@ -37,7 +35,7 @@ fn restart_keeps_port_and_data_dir() {
 fn panicking_test_still_stops_server() {
     let (tx, rx) = std::sync::mpsc::channel();
     let result = std::thread::spawn(move || {
-        let server = support::start_server();
+        let server = start_server();
         tx.send((server.pid().unwrap(), server.port())).unwrap();
         panic!("deliberate");
     })

@@ -1,12 +1,11 @@
 //! Request timeouts and close against a real server: typed timeouts that leave xid matching
 //! intact, requests that time out before being sent are never sent, and close() returns
 //! promptly whatever the connection is doing.
-mod session_support;
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use session_support::{wait_event, WAIT};
+use crate::support::{wait_event, WAIT};
 use tokio::time::timeout;
 use zk_client::{Client, CreateOptions, Error, SessionEvent, SessionState};
 
@@ -107,7 +106,7 @@ async fn assert_prompt_close(zk: &Client, what: &str, confirmed: bool) -> Durati
     took
 }
 
-async fn client(server: &support::ZkServer) -> Client {
+async fn client(server: &zk_testkit::ZkServer) -> Client {
     Client::builder()
         .session_timeout(Duration::from_secs(6))
         .close_timeout(Duration::from_secs(1))

@@ -1,5 +1,5 @@
 //! Watches against a real ZooKeeper server: one-shot, persistent, recursive, removal, order.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

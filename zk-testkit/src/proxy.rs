@@ -1,5 +1,5 @@
-//! An in-test TCP proxy between the client and a server that injects network faults, per
-//! connection and switchable at run time: pass, drop, delay, black hole, reset, corrupt.
+//! A TCP proxy between a client and a server that injects network faults, per connection and
+//! switchable at run time: pass, drop, delay, black hole, reset, corrupt, and partitions.
 //!
 //! Every accepted connection gets an id and its own [`Fault`], initially the proxy's default
 //! for new connections. [`Proxy::set_fault`] changes the default and every live connection;
@@ -8,6 +8,8 @@
 //!
 //! A black hole holds what it reads (up to [`HOLD_LIMIT`] bytes per direction, then discards)
 //! and delivers it when the connection is healed, like TCP retransmitting after a partition.
+//! [`Proxy::partition`] cuts every live connection and black-holes new ones until
+//! [`Proxy::heal`]: a client cut off from its server, whose reconnect attempts hang.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -22,11 +24,11 @@ use tokio::task::JoinHandle;
 use test_support::Rng;
 
 /// Most bytes a black hole holds per direction for delivery on healing.
-pub(crate) const HOLD_LIMIT: usize = 1 << 20;
+pub const HOLD_LIMIT: usize = 1 << 20;
 
 /// What the proxy does to a connection.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Fault {
+pub enum Fault {
     /// Forward both ways.
     Pass,
     /// Close both sides (an orderly FIN).
@@ -63,11 +65,11 @@ impl Fault {
 
 /// A live connection as seen by the test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ConnInfo {
+pub struct ConnInfo {
     /// The connection's id (0 for the first accepted one).
-    pub(crate) id: usize,
+    pub id: usize,
     /// Bytes read from the server so far (the next server->client byte has this offset).
-    pub(crate) server_bytes: u64,
+    pub server_bytes: u64,
 }
 
 struct Conn {
@@ -85,7 +87,7 @@ struct Shared {
 }
 
 /// The proxy: listens on a free loopback port until dropped (which closes every connection).
-pub(crate) struct Proxy {
+pub struct Proxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accept: JoinHandle<()>,
@@ -98,14 +100,11 @@ impl std::fmt::Debug for Proxy {
 }
 
 impl Proxy {
-    /// Starts a proxy in front of `upstream`, passing traffic through.
-    pub(crate) async fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("binding the proxy: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("proxy address: {e}"));
+    /// Starts a proxy in front of `upstream` on a free loopback port, passing traffic
+    /// through. Its tasks run on the current tokio runtime.
+    pub async fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             upstream: Mutex::new(upstream),
             default: Mutex::new(Fault::Pass),
@@ -113,30 +112,30 @@ impl Proxy {
             accepted: AtomicUsize::new(0),
         });
         let accept = tokio::spawn(accept_loop(listener, shared.clone()));
-        Proxy {
+        Ok(Proxy {
             addr,
             shared,
             accept,
-        }
+        })
     }
 
     /// The address clients connect to.
-    pub(crate) fn addr(&self) -> SocketAddr {
+    pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `127.0.0.1:PORT` of the proxy.
-    pub(crate) fn connect_string(&self) -> String {
+    pub fn connect_string(&self) -> String {
         self.addr.to_string()
     }
 
     /// Points new connections at another server.
-    pub(crate) fn set_upstream(&self, upstream: SocketAddr) {
+    pub fn set_upstream(&self, upstream: SocketAddr) {
         *lock(&self.shared.upstream) = upstream;
     }
 
     /// Applies `fault` to every live connection and to new ones.
-    pub(crate) fn set_fault(&self, fault: Fault) {
+    pub fn set_fault(&self, fault: Fault) {
         *lock(&self.shared.default) = fault;
         for c in lock(&self.shared.conns).iter() {
             c.fault.send_replace(fault);
@@ -144,19 +143,19 @@ impl Proxy {
     }
 
     /// Applies `fault` to connections accepted from now on only.
-    pub(crate) fn set_new_fault(&self, fault: Fault) {
+    pub fn set_new_fault(&self, fault: Fault) {
         *lock(&self.shared.default) = fault;
     }
 
     /// Applies `fault` to one live connection.
-    pub(crate) fn set_conn_fault(&self, id: usize, fault: Fault) {
+    pub fn set_conn_fault(&self, id: usize, fault: Fault) {
         if let Some(c) = lock(&self.shared.conns).iter().find(|c| c.id == id) {
             c.fault.send_replace(fault);
         }
     }
 
     /// Live connections, oldest first.
-    pub(crate) fn connections(&self) -> Vec<ConnInfo> {
+    pub fn connections(&self) -> Vec<ConnInfo> {
         let mut conns = lock(&self.shared.conns);
         conns.retain(|c| !c.task.is_finished());
         conns
@@ -168,16 +167,39 @@ impl Proxy {
             .collect()
     }
 
-    /// The one live connection; panics unless there is exactly one.
-    pub(crate) fn only_connection(&self) -> ConnInfo {
+    /// The one live connection.
+    ///
+    /// # Panics
+    ///
+    /// Unless there is exactly one (a test's assertion).
+    pub fn only_connection(&self) -> ConnInfo {
         match self.connections()[..] {
             [c] => c,
             ref other => panic!("expected one live proxied connection, found {other:?}"),
         }
     }
 
+    /// Cuts every live connection (both sides closed) and holds connections accepted from now
+    /// on in a [`Fault::BlackHole`] until [`Proxy::heal`]: a network partition between the
+    /// client and the server, during which the client's reconnect attempts hang.
+    pub fn partition(&self) {
+        let mut conns = lock(&self.shared.conns);
+        *lock(&self.shared.default) = Fault::BlackHole;
+        for c in conns.drain(..) {
+            // Aborting the task drops both sockets: the connection is cut at once, whatever
+            // fault is set on it afterwards.
+            c.task.abort();
+        }
+    }
+
+    /// Ends a partition (or any fault): every live connection, including those held during a
+    /// partition with whatever the client wrote meanwhile, and every new one passes traffic.
+    pub fn heal(&self) {
+        self.set_fault(Fault::Pass);
+    }
+
     /// How many connections were accepted so far.
-    pub(crate) fn accepted(&self) -> usize {
+    pub fn accepted(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
     }
 }
@@ -202,12 +224,14 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         let _ = client.set_nodelay(true);
         let id = shared.accepted.fetch_add(1, Ordering::SeqCst);
+        // Held while the connection is set up, so that a concurrent `set_fault` or
+        // `partition` sees it (they take this lock before changing live connections).
+        let mut conns = lock(&shared.conns);
         let fault = *lock(&shared.default);
         let upstream = *lock(&shared.upstream);
         let (tx, rx) = watch::channel(fault);
         let server_bytes = Arc::new(AtomicU64::new(0));
         let task = tokio::spawn(serve(client, upstream, rx, server_bytes.clone()));
-        let mut conns = lock(&shared.conns);
         conns.retain(|c| !c.task.is_finished());
         conns.push(Conn {
             id,
