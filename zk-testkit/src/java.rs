@@ -26,7 +26,8 @@ const DEBIAN_LOG_BINDINGS: &[&str] = &[
 ];
 
 /// What to do when ZooKeeper is not found.
-pub(crate) const INSTALL_HINT: &str = "install Debian's package (`apt-get install -y zookeeper`, \
+pub(crate) const INSTALL_HINT: &str =
+    "To get it, install Debian's package (`apt-get install -y zookeeper`, \
      it brings Java 17); or, with a Java runtime (11 or later) on PATH or in JAVA_HOME, set \
      ZOOKEEPER_HOME to an Apache ZooKeeper release directory (the -bin tarball from \
      https://zookeeper.apache.org/releases.html) or ZOOKEEPER_CLASSPATH to a Java class path \
@@ -49,7 +50,7 @@ impl Installation {
     /// Finds Java and ZooKeeper as the module docs describe, or says what to install or set.
     pub fn find() -> Result<Installation, Error> {
         let java = java_binary()
-            .ok_or_else(|| Error::Missing("java (in $JAVA_HOME/bin or $PATH)".into()))?;
+            .ok_or_else(|| Error::Missing("java not found in $JAVA_HOME/bin or $PATH".into()))?;
         let (classpath, jvm_properties, source) = zookeeper_classpath()?;
         Ok(Installation {
             java,
@@ -112,7 +113,8 @@ fn zookeeper_classpath() -> Result<(OsString, Vec<String>, String), Error> {
     }
     if !Path::new(DEBIAN_JAR).is_file() {
         return Err(Error::Missing(format!(
-            "ZooKeeper ({CLASSPATH_VAR} and {HOME_VAR} are unset, and {DEBIAN_JAR} does not exist)"
+            "ZooKeeper not found: {CLASSPATH_VAR} and {HOME_VAR} are unset, and {DEBIAN_JAR} \
+             does not exist"
         )));
     }
     let mut cp = OsString::from(DEBIAN_JAR);
@@ -130,7 +132,7 @@ fn release_classpath(home: &Path) -> Result<(OsString, Vec<String>, String), Err
     let source = format!("${HOME_VAR} ({})", home.display());
     let entries = std::fs::read_dir(&lib).map_err(|e| {
         Error::Missing(format!(
-            "ZooKeeper's jars: {source} has no readable lib/ directory ({e})"
+            "ZooKeeper not found: {source} has no readable lib/ directory ({e})"
         ))
     })?;
     let mut jars: Vec<PathBuf> = entries
@@ -144,12 +146,16 @@ fn release_classpath(home: &Path) -> Result<(OsString, Vec<String>, String), Err
             .is_some_and(|n| n.starts_with("zookeeper-") && !n.starts_with("zookeeper-jute"))
     }) {
         return Err(Error::Missing(format!(
-            "ZooKeeper's server jar: {} holds no zookeeper-*.jar (is {HOME_VAR} a -bin release?)",
+            "ZooKeeper not found: {} holds no zookeeper-*.jar (is {HOME_VAR} a -bin release?)",
             lib.display()
         )));
     }
-    let classpath = std::env::join_paths(&jars)
-        .map_err(|e| Error::Missing(format!("a class path from {}: {e}", lib.display())))?;
+    let classpath = std::env::join_paths(&jars).map_err(|e| {
+        Error::Missing(format!(
+            "ZooKeeper not usable: no class path from {}: {e}",
+            lib.display()
+        ))
+    })?;
     let mut properties = Vec::new();
     let logback = home.join("conf/logback.xml");
     if logback.is_file() {

@@ -57,7 +57,7 @@ pub use server::{start_server, ServerOptions, ZkServer};
 #[derive(Debug)]
 pub enum Error {
     /// Java or ZooKeeper was not found; the message says where it was looked for, and the
-    /// error's text what to install or set.
+    /// error's text (`Display`) adds what to install or set.
     Missing(String),
     /// An I/O error while preparing or spawning, with what was being done.
     Io(String, std::io::Error),
@@ -68,7 +68,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Missing(what) => write!(f, "{what} not found: {}", java::INSTALL_HINT),
+            Error::Missing(what) => write!(f, "{what}. {}", java::INSTALL_HINT),
             Error::Io(what, e) => write!(f, "{what}: {e}"),
             Error::NotReady(msg) => write!(f, "ZooKeeper did not start: {msg}"),
         }

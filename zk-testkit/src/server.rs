@@ -249,6 +249,7 @@ impl Drop for ZkServer {
 /// # Panics
 ///
 /// When the server cannot be started; the message says why.
+#[track_caller]
 pub fn start_server() -> ZkServer {
     ZkServer::start().unwrap_or_else(|e| panic!("{e}"))
 }
