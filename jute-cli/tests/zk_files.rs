@@ -6,15 +6,11 @@
 //! Needs the Debian packages `zookeeper` (server, Java) and `python3-kazoo`:
 //! `apt-get install -y zookeeper python3-kazoo`. Fails (never skips) without them.
 
-#[path = "../../zk-client/tests/support/server.rs"]
-#[allow(unreachable_pub)]
-mod server;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value as J;
-use server::{ServerOptions, ZkServer};
+use zk_testkit::{ServerOptions, ZkServer};
 
 const JUTE: &str = env!("CARGO_BIN_EXE_jute");
 

@@ -1,6 +1,7 @@
-//! Shared helpers for the workspace's tests (dev-dependency only, never published): a seeded
-//! xorshift64* generator and the byte mutator behind the mutation fuzzers that run on the
-//! stable toolchain (`jute/tests/fuzz_decode.rs`, `zk-client/tests/fuzz_client.rs`).
+//! Shared helpers for the workspace's tests (a dev-dependency, and a dependency of the
+//! unpublished `zk-testkit`; never published): a seeded xorshift64* generator and the byte
+//! mutator behind the mutation fuzzers that run on the stable toolchain
+//! (`jute/tests/fuzz_decode.rs`, `zk-client/tests/testsuite/fuzz_client.rs`).
 //!
 //! Everything is deterministic: the same seed gives the same inputs, so a failing round can be
 //! replayed from the seed a fuzz test prints.

@@ -8,7 +8,7 @@ use crate::{codegen, setup};
 
 /// Runs the quick start.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    setup::ensure_system_packages()?;
+    setup::ensure_system_packages(setup::Needs::Server)?;
     codegen::run(&[])?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)

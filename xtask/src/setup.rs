@@ -1,27 +1,40 @@
 //! Installs what the project needs from the system on a fresh machine: Debian's `zookeeper`
+//! (the server, Java's runtime and Apache's Jute jar), and for the tests also the JDK's `javac`
+//! (golden tests) and kazoo (ZooKeeper data files written by a Python client).
 #![allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
-//! (the server, Java's runtime and Apache's Jute jar) and the JDK's `javac` for golden tests.
 
 use std::path::Path;
 use std::process::Command;
 
-/// Files whose presence means the system packages are installed.
-const NEEDED: &[&str] = &[
-    "/usr/share/java/zookeeper.jar",
-    "/usr/share/java/zookeeper-jute.jar",
-];
+/// Apache's Jute classes, which the golden tests compile against (from Debian's `zookeeper`).
+const JUTE_JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 
-/// Installs the Debian packages if anything is missing; a no-op on a prepared machine.
-pub(crate) fn ensure_system_packages() -> Result<(), String> {
+/// What the system must provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needs {
+    /// A ZooKeeper server to run (`cargo xtask quickstart`): found where `zk-testkit` looks
+    /// (`ZOOKEEPER_CLASSPATH`, `ZOOKEEPER_HOME`, Debian's package), else Debian's package.
+    Server,
+    /// Everything the whole test suite needs (`cargo xtask test`): the server, Apache's Jute
+    /// jar, `javac` and kazoo.
+    Tests,
+}
+
+/// Installs the Debian packages `needs` calls for if anything is missing; a no-op on a
+/// prepared machine.
+pub(crate) fn ensure_system_packages(needs: Needs) -> Result<(), String> {
     let mut packages = Vec::new();
-    if !command_exists("java") || NEEDED.iter().any(|f| !Path::new(f).exists()) {
+    let server_found = zk_testkit::Installation::find().is_ok();
+    if !server_found || (needs == Needs::Tests && !Path::new(JUTE_JAR).exists()) {
         packages.push("zookeeper");
     }
-    if !command_exists("javac") {
-        packages.push("default-jdk-headless");
-    }
-    if !kazoo_installed() {
-        packages.push("python3-kazoo");
+    if needs == Needs::Tests {
+        if !command_exists("javac") {
+            packages.push("default-jdk-headless");
+        }
+        if !kazoo_installed() {
+            packages.push("python3-kazoo");
+        }
     }
     if packages.is_empty() {
         return Ok(());
@@ -44,7 +57,7 @@ fn run_apt(sudo: bool, args: &[&str]) -> Result<(), String> {
     };
     cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
     let status = cmd.status().map_err(|e| {
-        format!("cannot run apt-get ({e}); install the Debian package `zookeeper` by hand")
+        format!("cannot run apt-get ({e}); install the Debian packages by hand (or point ZOOKEEPER_HOME at an Apache ZooKeeper release)")
     })?;
     if status.success() {
         Ok(())

@@ -8,7 +8,7 @@ use crate::setup;
 
 /// Runs `cargo test` over the workspace (extra arguments are passed to cargo).
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    setup::ensure_system_packages()?;
+    setup::ensure_system_packages(setup::Needs::Tests)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     // Unit, integration and doc tests of every crate.
     let status = Command::new(cargo)

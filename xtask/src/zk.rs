@@ -1,16 +1,16 @@
 //! `cargo xtask zk start [--port P] [--dir D] | stop | status`: a local ZooKeeper for people.
 //!
-//! Uses the same launcher as the integration tests (`zk-client/tests/support/server.rs`), but
-//! detached: the server outlives this command, and its pid is kept in `target/zk/zk.pid`.
+//! Uses the same launcher as the integration tests (`zk-testkit`), but detached: the server
+//! outlives this command, and its pid is kept in `target/zk/zk.pid`.
 #![allow(clippy::print_stderr)] // A command-line tool: progress and results go to stderr.
-
-#[path = "../../zk-client/tests/support/server.rs"]
-mod server;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use server::{four_letter_word, process_alive, ServerOptions, ZkServer};
+use zk_testkit::{four_letter_word, process_alive, ServerOptions, ZkServer};
+
+/// The port `cargo xtask zk start` uses unless told otherwise.
+const DEFAULT_PORT: u16 = 2181;
 
 const USAGE: &str = "usage: cargo xtask zk start [--port P] [--dir D] | stop | status";
 
@@ -50,7 +50,7 @@ fn start(state: &Path, args: &[String]) -> Result<(), String> {
         ));
     }
     let mut options = ServerOptions {
-        port: Some(server::DEFAULT_XTASK_PORT),
+        port: Some(DEFAULT_PORT),
         dir: Some(state.join("server")),
         detached: true,
         ..ServerOptions::default()

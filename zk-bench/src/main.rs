@@ -9,9 +9,6 @@
 // A command-line tool: results go to stdout, progress and errors to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "../../zk-client/tests/support/server.rs"]
-mod server;
-
 mod floor;
 mod hist;
 mod pace;

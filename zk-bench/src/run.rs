@@ -15,7 +15,7 @@ use zk_client::{Client, CreateOptions, Error, Op};
 use crate::hist::Histogram;
 use crate::pace::Pacer;
 use crate::workload::{Mix, OpKind, Rng};
-use crate::{floor, pace, procfs, server, Args};
+use crate::{floor, pace, procfs, Args};
 
 /// Root of everything this tool creates.
 pub(crate) const ROOT: &str = "/zk-bench";
@@ -51,7 +51,7 @@ pub(crate) async fn main(args: Args) -> Result<(), String> {
     }
     // Keep a local server alive until the end of the run.
     let (_local, connect, server_pid) = if args.local {
-        let s = server::ZkServer::start().map_err(|e| e.to_string())?;
+        let s = zk_testkit::ZkServer::start().map_err(|e| e.to_string())?;
         let pid = s.pid().and_then(procfs::find_java).or(s.pid());
         let cs = s.connect_string();
         eprintln!("started ZooKeeper on {cs} (pid {pid:?})");

@@ -1,9 +1,6 @@
 //! A smoke test of the `zk-bench` binary against a real ZooKeeper: a one-second run of each
 //! kind prints the expected rows (no timing assertions: the machine is shared).
 
-#[path = "../../zk-client/tests/support/server.rs"]
-mod server;
-
 use std::process::Command;
 
 fn zk_bench(args: &[&str]) -> String {
@@ -18,7 +15,7 @@ fn zk_bench(args: &[&str]) -> String {
 
 #[test]
 fn one_second_runs_print_their_rows() {
-    let server = server::ZkServer::start().unwrap_or_else(|e| panic!("{e}"));
+    let server = zk_testkit::ZkServer::start().unwrap_or_else(|e| panic!("{e}"));
     let cs = server.connect_string();
     let pid = server.pid().expect("running").to_string();
     let common = [

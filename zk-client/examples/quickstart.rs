@@ -10,10 +10,6 @@
 // An example program: its output is the point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-// The launcher the integration tests and `cargo xtask zk` use (standard library only).
-#[path = "../tests/support/server.rs"]
-mod server;
-
 use std::error::Error as StdError;
 use std::io::Write;
 use std::time::Duration;
@@ -82,7 +78,7 @@ pub async fn run(out: &mut (dyn Write + Send)) -> Result<(), BoxError> {
     )?;
     // Dropped (server killed, directory removed) on every way out of this function, also
     // when the future is dropped on Ctrl-C.
-    let server = tokio::task::spawn_blocking(server::ZkServer::start).await??;
+    let server = tokio::task::spawn_blocking(zk_testkit::ZkServer::start).await??;
     let connect_string = server.connect_string();
     writeln!(out, "ZooKeeper is serving on {connect_string}")?;
 

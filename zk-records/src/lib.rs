@@ -1,7 +1,7 @@
 //! ZooKeeper's wire records and protocol vocabulary.
 //!
 //! The records are generated from upstream `zookeeper.jute` by `cargo xtask codegen` (see
-//! `codegen_config.rs` for the settings) into `src/generated.rs`, which is checked in. Jute
+//! `xtask/src/codegen.rs` for the settings) into `src/generated.rs`, which is checked in. Jute
 //! modules lose their `org.apache.zookeeper.` prefix:
 //!
 //! | Jute module                              | Rust module                          |

@@ -9,11 +9,6 @@
 //! default-jdk-headless`) and `/usr/bin/python3` with kazoo (`apt-get install -y
 //! python3-kazoo`).
 
-// `zk.rs` includes the same launcher privately; a second copy keeps that module untouched.
-#[allow(clippy::duplicate_mod)]
-#[path = "../../../zk-client/tests/support/server.rs"]
-mod server;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -187,7 +182,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         })?;
     }
 
-    let server = server::ZkServer::start().map_err(|e| e.to_string())?;
+    let server = zk_testkit::ZkServer::start().map_err(|e| e.to_string())?;
     let pid = server
         .pid()
         .and_then(find_java)

@@ -1,0 +1,100 @@
+//! Exit codes, and the failure type that carries one with its message.
+
+use zk_client::Error;
+
+/// Success.
+pub(crate) const OK: u8 = 0;
+/// `exists` found no node; also any error without a code of its own.
+pub(crate) const GENERIC: u8 = 1;
+/// Bad arguments (clap uses 2 for usage errors too).
+pub(crate) const USAGE: u8 = 2;
+/// `NONODE`.
+pub(crate) const NO_NODE: u8 = 3;
+/// `NODEEXISTS`.
+pub(crate) const NODE_EXISTS: u8 = 4;
+/// `BADVERSION`.
+pub(crate) const BAD_VERSION: u8 = 5;
+/// `NOTEMPTY`.
+pub(crate) const NOT_EMPTY: u8 = 6;
+/// `NOAUTH`, authentication failed, or the server requires authentication
+/// (`SESSIONCLOSEDREQUIRESASLAUTH`).
+pub(crate) const NO_AUTH: u8 = 7;
+/// No connection within the timeout, or the connection was lost.
+pub(crate) const CONNECTION: u8 = 10;
+/// The session expired.
+pub(crate) const EXPIRED: u8 = 11;
+
+/// Why a command failed: an exit code, with a message for stderr or without one.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Exit with this code, printing nothing (e.g. stdout closed by the reader).
+    Quiet(u8),
+    /// Print `zk: MESSAGE` on stderr and exit with the code.
+    Message(u8, String),
+}
+
+impl Failure {
+    /// A usage error.
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
+        Failure::Message(USAGE, message.into())
+    }
+}
+
+/// The exit code for a client error.
+pub(crate) fn code_for(e: &Error) -> u8 {
+    match e {
+        Error::NoNode { .. } => NO_NODE,
+        Error::NodeExists { .. } => NODE_EXISTS,
+        Error::BadVersion { .. } => BAD_VERSION,
+        Error::NotEmpty { .. } => NOT_EMPTY,
+        Error::NoAuth { .. } | Error::AuthFailed | Error::AuthRequired { .. } => NO_AUTH,
+        Error::ConnectionLoss | Error::ConnectTimeout | Error::Timeout { .. } | Error::Closed => {
+            CONNECTION
+        }
+        Error::SessionExpired => EXPIRED,
+        Error::InvalidPath { .. }
+        | Error::InvalidConnectString { .. }
+        | Error::InvalidArgument(_) => USAGE,
+        Error::Multi { source, .. } => code_for(source),
+        _ => GENERIC,
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let message = match &e {
+            Error::ConnectTimeout => {
+                "could not connect: no server answered within the timeout (see --timeout)".into()
+            }
+            _ => e.to_string(),
+        };
+        Failure::Message(code_for(&e), message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        let p = || "/p".to_owned();
+        assert_eq!(code_for(&Error::NoNode { path: p() }), NO_NODE);
+        assert_eq!(code_for(&Error::NodeExists { path: p() }), NODE_EXISTS);
+        assert_eq!(code_for(&Error::BadVersion { path: p() }), BAD_VERSION);
+        assert_eq!(code_for(&Error::NotEmpty { path: p() }), NOT_EMPTY);
+        assert_eq!(code_for(&Error::NoAuth { path: p() }), NO_AUTH);
+        assert_eq!(code_for(&Error::AuthFailed), NO_AUTH);
+        assert_eq!(code_for(&Error::AuthRequired { path: p() }), NO_AUTH);
+        assert_eq!(code_for(&Error::ConnectTimeout), CONNECTION);
+        assert_eq!(code_for(&Error::ConnectionLoss), CONNECTION);
+        let slow = Error::Timeout {
+            after: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(code_for(&slow), CONNECTION);
+        assert_eq!(code_for(&Error::SessionExpired), EXPIRED);
+        assert_eq!(code_for(&Error::InvalidArgument("x".into())), USAGE);
+        assert_eq!(code_for(&Error::Protocol("x".into())), GENERIC);
+        assert_eq!(OK, 0);
+    }
+}

@@ -1,0 +1,194 @@
+//! The `zk` command: a script-friendly ZooKeeper client (one command per run, plain output,
+//! exit codes that tell failures apart).
+// A command-line tool: results go to stdout, errors to stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+mod connect;
+mod exit;
+mod format;
+mod nodes;
+mod rm;
+mod watch;
+
+use exit::Failure;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+   0  success
+   1  `exists`: the node does not exist; any other error not listed here
+   2  usage: bad arguments, invalid path or connect string
+   3  no such node (NONODE)
+   4  the node already exists (NODEEXISTS)
+   5  version mismatch (BADVERSION)
+   6  the node has children (NOTEMPTY)
+   7  not authorized (NOAUTH), authentication failed, or the server requires it
+  10  connection failure: no server answered within --timeout, or the connection was lost
+  11  the session expired
+
+Examples:
+  zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
+  zk --server 127.0.0.1:2181/app create -s -e /workers/w-   # prints /workers/w-0000000003
+  echo -n v2 | zk --server zk1,zk2,zk3 set /app/config - -v 4
+  zk --server 127.0.0.1:2181 get /app/config > config.json
+  zk --server 127.0.0.1:2181 ls /app
+  zk --server 127.0.0.1:2181 stat /app | jq .numChildren
+  zk --server 127.0.0.1:2181 exists /app/lock && echo locked
+  zk --server 127.0.0.1:2181 rm -r /app
+  zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
+  zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
+  zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
+  ZK_SERVER=127.0.0.1:2181 zk whoami
+
+The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
+chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
+which ends when the command exits.";
+
+/// A script-friendly Apache ZooKeeper client.
+#[derive(Debug, Parser)]
+#[command(name = "zk", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options for every command: where to connect and how.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Connect string: `host[:port],...[/chroot]`.
+    #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
+    pub(crate) server: String,
+    /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
+    #[arg(long, value_name = "SCHEME:CREDENTIALS")]
+    pub(crate) auth: Vec<String>,
+    /// How long to wait for a connection, and for each reply: `5s`, `500ms`, `2` (seconds).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) timeout: Duration,
+    /// The session timeout to ask the server for.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) session_timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a node and print its path (with the sequence number for -s).
+    Create(nodes::CreateArgs),
+    /// Print the node's data, raw, to stdout.
+    Get(nodes::PathArg),
+    /// Replace the node's data.
+    Set(nodes::SetArgs),
+    /// List the node's children, one per line (sorted).
+    Ls(nodes::PathArg),
+    /// Print the node's stat as JSON (Jute field names: czxid, ephemeralOwner, ...).
+    Stat(nodes::PathArg),
+    /// Delete a node (-r: with all its descendants).
+    Rm(nodes::RmArgs),
+    /// Exit 0 if the node exists, 1 if not (prints nothing).
+    Exists(nodes::PathArg),
+    /// Print one JSON line per watch event: {"type", "state", "path"}.
+    Watch(watch::WatchArgs),
+    /// Print the node's ACL, one `PERMS SCHEME:ID` per line (PERMS: letters of `cdrwa`).
+    Acl(nodes::PathArg),
+    /// Print the identities of this session as JSON.
+    Whoami,
+}
+
+/// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration like 500ms, 5s or 2m, found {s:?}"))?;
+    let secs = value * scale;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "the duration must be positive and at most a day, found {s:?}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("zk: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::GENERIC);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Quiet(code)) => ExitCode::from(code),
+        Err(Failure::Message(code, message)) => {
+            eprintln!("zk: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Runs one command; `Ok` carries the exit code (0, or 1 for `exists` on a missing node).
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    // Read stdin before connecting: a slow producer must not eat into the session.
+    let stdin_data = match &cli.command {
+        Command::Create(a) => nodes::read_data(a.data.as_deref())?,
+        Command::Set(a) => nodes::read_data(Some(&a.data))?,
+        _ => Vec::new(),
+    };
+    let session = connect::Session::open(&cli.global).await?;
+    let result = match cli.command {
+        Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
+        Command::Get(a) => nodes::get(&session, &a.path).await,
+        Command::Set(a) => nodes::set(&session, &a, stdin_data).await,
+        Command::Ls(a) => nodes::ls(&session, &a.path).await,
+        Command::Stat(a) => nodes::stat(&session, &a.path).await,
+        Command::Rm(a) => nodes::rm(&session, &a).await,
+        Command::Exists(a) => nodes::exists(&session, &a.path).await,
+        Command::Watch(a) => watch::run(&session, &a).await,
+        Command::Acl(a) => nodes::acl(&session, &a.path).await,
+        Command::Whoami => nodes::whoami(&session).await,
+    };
+    session.close().await;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "-1s", "0", "NaN", "1h", "1e9"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}

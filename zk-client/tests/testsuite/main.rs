@@ -1,0 +1,22 @@
+//! zk-client's integration tests, one test binary (cargo's own layout): each module is a
+//! former test file, and they share one build and one link. Most run against real ZooKeeper
+//! servers started by `zk-testkit` (they fail, never skip, when it is missing).
+//!
+//! `cargo test -p zk-client --test testsuite MODULE::` runs one module, e.g. `ops::`.
+
+mod close;
+mod enforce_auth;
+mod ensemble;
+mod fake_server;
+mod faults;
+mod fuzz_client;
+mod hostile_peers;
+mod multi;
+mod ops;
+mod proxy_faults;
+mod quickstart;
+mod session_expiry;
+mod session_reconnect;
+mod session_timeouts;
+mod support;
+mod watches;

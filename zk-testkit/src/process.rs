@@ -1,0 +1,185 @@
+//! Process and file plumbing shared by the standalone server and the ensemble: the lifeline
+//! wrapper that kills Java when the parent dies, process groups, logs, ports, temporary
+//! directories and four-letter words. Linux only: liveness is read from `/proc`.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::Error;
+
+/// Runs Java in the background and a subshell that kills it once the pipe on stdin closes
+/// (kept on fd 3: a background job's stdin would be `/dev/null`); waits for Java.
+const WRAPPER: &str = r#"exec 3<&0; "$@" </dev/null 3<&- & j=$!; (read _ignored <&3; kill -9 $j 2>/dev/null) & exec 3<&-; wait $j"#;
+
+/// A spawned server process: the lifeline wrapper (or Java itself when detached), leading its
+/// own process group.
+#[derive(Debug)]
+pub(crate) struct Spawned {
+    pub(crate) child: Child,
+    /// Closing it makes the wrapper kill Java.
+    lifeline: Option<ChildStdin>,
+}
+
+impl Spawned {
+    /// Starts `java_args` in `dir` with its output appended to `dir/zookeeper.log`. Unless
+    /// `detached`, Java runs under the wrapper holding the read end of a pipe whose write end
+    /// only this process owns: when this process dies, even by `SIGKILL`, the pipe closes and
+    /// the wrapper kills Java.
+    pub(crate) fn start(java_args: &[OsString], dir: &Path, detached: bool) -> Result<Self, Error> {
+        let (log, log2) = open_log(dir)?;
+        let mut cmd = if detached {
+            let mut c = Command::new(&java_args[0]);
+            c.args(&java_args[1..]).stdin(Stdio::null());
+            c
+        } else {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(WRAPPER)
+                .arg("zk-wrapper")
+                .args(java_args)
+                .stdin(Stdio::piped());
+            c
+        };
+        cmd.stdout(log)
+            .stderr(log2)
+            .current_dir(dir)
+            .process_group(0);
+        let mut child = cmd.spawn().map_err(|e| {
+            Error::Io(
+                format!("spawning {}", Path::new(&java_args[0]).display()),
+                e,
+            )
+        })?;
+        let lifeline = child.stdin.take();
+        Ok(Spawned { child, lifeline })
+    }
+
+    /// Whether the process is still running.
+    pub(crate) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the whole process group and reaps the child.
+    pub(crate) fn kill(mut self) {
+        kill_group(self.child.id());
+        drop(self.lifeline.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens `dir/zookeeper.log` for appending, twice (the server's stdout and stderr).
+fn open_log(dir: &Path) -> Result<(std::fs::File, std::fs::File), Error> {
+    let log_path = dir.join("zookeeper.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| Error::Io(format!("opening {}", log_path.display()), e))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| Error::Io("duplicating the log handle".into(), e))?;
+    Ok((log, log2))
+}
+
+/// Sends a four-letter word (`ruok`, `srvr`, `cons`, ...) to the server on loopback `port`
+/// and returns the whole answer. The servers this crate starts allow every word.
+pub fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(word.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// Kills a process group by its leader's pid (best effort, through `kill(1)`).
+pub(crate) fn kill_group(pgid: u32) {
+    signal_group(pgid, "-KILL");
+}
+
+/// Sends a signal (`-KILL`, `-STOP`, ...) to a process group (best effort).
+pub(crate) fn signal_group(pgid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether process `pid` exists and is not a zombie (read from `/proc`).
+pub fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub(crate) fn free_port() -> Result<u16, Error> {
+    let l = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Error::Io("binding a loopback port".into(), e))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| Error::Io("reading the bound port".into(), e))
+}
+
+/// A new, empty directory under the system's temporary directory.
+pub(crate) fn fresh_temp_dir() -> Result<PathBuf, Error> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "zk-test-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Io(format!("creating {}", dir.display()), e))?;
+    Ok(dir)
+}
+
+/// Writes `text` to `path`.
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::Io(format!("writing {}", path.display()), e))
+}
+
+/// The `zoo.cfg` lines every server this crate starts shares: loopback only, every
+/// four-letter word, no admin server, no fsync, no connection limit.
+pub(crate) fn common_config(tick_ms: u32, data: &Path, client_port: u16) -> String {
+    format!(
+        "tickTime={tick_ms}\n\
+         dataDir={data}\n\
+         clientPort={client_port}\n\
+         clientPortAddress=127.0.0.1\n\
+         admin.enableServer=false\n\
+         4lw.commands.whitelist=*\n\
+         maxClientCnxns=0\n\
+         minSessionTimeout={min}\n\
+         maxSessionTimeout=60000\n\
+         forceSync=no\n\
+         autopurge.purgeInterval=0\n",
+        data = data.display(),
+        min = 2 * tick_ms,
+    )
+}
+
+/// The last lines of the server log in `dir`, for error messages.
+pub(crate) fn log_tail(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(25);
+    lines[start..].join("\n")
+}
