@@ -40,11 +40,16 @@ impl Session {
         }
         let client = builder.connect(&global.server).await.map_err(|e| match e {
             Error::InvalidConnectString { .. } => Failure::usage(e.to_string()),
-            Error::ConnectTimeout => Failure::Message(
+            Error::ConnectTimeout { failures } => Failure::Message(
                 exit::CONNECTION,
                 format!(
-                    "could not connect to {}: no server answered within {:?} (see --timeout)",
-                    global.server, global.timeout
+                    "could not connect to {} within {:?} (see --timeout){}",
+                    global.server,
+                    global.timeout,
+                    failures
+                        .iter()
+                        .map(|(server, failure)| format!("\n  {server}: {failure}"))
+                        .collect::<String>()
                 ),
             ),
             Error::AuthFailed => Failure::Message(

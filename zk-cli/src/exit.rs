@@ -48,9 +48,11 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         Error::BadVersion { .. } => BAD_VERSION,
         Error::NotEmpty { .. } => NOT_EMPTY,
         Error::NoAuth { .. } | Error::AuthFailed | Error::AuthRequired { .. } => NO_AUTH,
-        Error::ConnectionLoss | Error::ConnectTimeout | Error::Timeout { .. } | Error::Closed => {
-            CONNECTION
-        }
+        Error::ConnectionLoss
+        | Error::ConnectTimeout { .. }
+        | Error::NotZooKeeper { .. }
+        | Error::Timeout { .. }
+        | Error::Closed => CONNECTION,
         Error::SessionExpired => EXPIRED,
         Error::InvalidPath { .. }
         | Error::InvalidConnectString { .. }
@@ -63,9 +65,7 @@ pub(crate) fn code_for(e: &Error) -> u8 {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let message = match &e {
-            Error::ConnectTimeout => {
-                "could not connect: no server answered within the timeout (see --timeout)".into()
-            }
+            Error::ConnectTimeout { .. } => format!("{e} (see --timeout)"),
             _ => e.to_string(),
         };
         Failure::Message(code_for(&e), message)
@@ -86,7 +86,15 @@ mod tests {
         assert_eq!(code_for(&Error::NoAuth { path: p() }), NO_AUTH);
         assert_eq!(code_for(&Error::AuthFailed), NO_AUTH);
         assert_eq!(code_for(&Error::AuthRequired { path: p() }), NO_AUTH);
-        assert_eq!(code_for(&Error::ConnectTimeout), CONNECTION);
+        let none = Error::ConnectTimeout {
+            failures: Vec::new(),
+        };
+        assert_eq!(code_for(&none), CONNECTION);
+        let foreign = Error::NotZooKeeper {
+            server: "h:80".into(),
+            seen: "HTTP".into(),
+        };
+        assert_eq!(code_for(&foreign), CONNECTION);
         assert_eq!(code_for(&Error::ConnectionLoss), CONNECTION);
         let slow = Error::Timeout {
             after: std::time::Duration::from_secs(1),

@@ -27,7 +27,8 @@ Exit codes:
    5  version mismatch (BADVERSION)
    6  the node has children (NOTEMPTY)
    7  not authorized (NOAUTH), authentication failed, or the server requires it
-  10  connection failure: no server answered within --timeout, or the connection was lost
+  10  connection failure: no server answered within --timeout (-v shows each attempt), the
+      servers are not ZooKeeper, or the connection was lost
   11  the session expired
 
 Examples:
@@ -43,6 +44,7 @@ Examples:
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
+  zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
@@ -73,6 +75,10 @@ pub(crate) struct Global {
     /// The session timeout to ask the server for.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) session_timeout: Duration,
+    /// Log what the client does on stderr: connection attempts and why they fail (`-vv`:
+    /// more). `RUST_LOG` (e.g. `RUST_LOG=zk_client=debug`) takes precedence.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,8 +130,25 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Sends the client's `tracing` events to stderr when `-v` or `RUST_LOG` asks for them.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var(EnvFilter::DEFAULT_ENV) {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ if verbose == 0 => return,
+        _ if verbose == 1 => EnvFilter::new("zk_client=info"),
+        _ => EnvFilter::new("zk_client=debug"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -411,3 +411,26 @@ async fn watch_reports_session_expiry_with_exit_11() {
     assert_eq!((t.as_str(), state.as_str()), ("None", "Expired"));
     assert_eq!(status.code(), Some(11));
 }
+
+#[test]
+fn verbose_logs_each_failed_attempt_and_the_error_says_why() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cs = format!("127.0.0.1:{port}");
+    let quiet = fails(&cs, &["--timeout", "1s", "ls", "/"], 10);
+    assert!(
+        quiet.contains(&format!("{cs}: connection refused")),
+        "{quiet}"
+    );
+    assert!(
+        !quiet.contains("connection attempt failed"),
+        "no log without -v: {quiet}"
+    );
+    let verbose = fails(&cs, &["-v", "--timeout", "1s", "ls", "/"], 10);
+    assert!(verbose.contains("connection attempt failed"), "{verbose}");
+    assert!(verbose.contains(&cs), "{verbose}");
+}

@@ -131,9 +131,24 @@ pub enum Error {
         /// Its error.
         source: Box<Error>,
     },
-    /// No connection could be established within the connect timeout.
-    #[error("could not connect within the timeout")]
-    ConnectTimeout,
+    /// No connection could be established within the connect timeout; `failures` holds the
+    /// last failure of each server tried, in the order they were tried.
+    #[error("could not connect within the timeout{}", list_failures(failures))]
+    ConnectTimeout {
+        /// Each server tried (as written in the connect string) and why its last attempt
+        /// failed.
+        failures: Vec<(String, ConnectFailure)>,
+    },
+    /// Every server of the connect string answered with something that is not ZooKeeper (a
+    /// web server, a TLS port, a text protocol): reported as soon as the last one did, not
+    /// after the connect timeout.
+    #[error("{server} is not a ZooKeeper server: {seen}")]
+    NotZooKeeper {
+        /// The last server tried.
+        server: String,
+        /// What it answered.
+        seen: String,
+    },
     /// `close()` gave up waiting for a server to confirm the close (within
     /// [`crate::ClientBuilder::close_timeout`]): the client is closed, but the session, and its
     /// ephemeral nodes and watches, may live on the server until it expires the session.
@@ -152,6 +167,44 @@ pub enum Error {
         /// The timeout that passed.
         after: std::time::Duration,
     },
+}
+
+/// Why one connection attempt to a server failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectFailure {
+    /// The host name did not resolve.
+    #[error("not resolvable: {0}")]
+    Unresolvable(String),
+    /// Nothing accepts connections on the port (or a firewall rejects them).
+    #[error("connection refused")]
+    Refused,
+    /// No complete answer within the attempt's timeout.
+    #[error("timed out")]
+    TimedOut,
+    /// The server accepted the connection and closed it without answering the handshake: how
+    /// ZooKeeper refuses a session (it has not seen the client's last zxid, or it is not
+    /// serving requests).
+    #[error("the server closed the connection without answering the handshake")]
+    SessionRefused,
+    /// The peer answered with something that is not a ZooKeeper handshake.
+    #[error("not ZooKeeper: {0}")]
+    NotZooKeeper(String),
+    /// Another I/O failure.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// `: a: reason; b: reason` for an error message (empty without failures).
+fn list_failures(failures: &[(String, ConnectFailure)]) -> String {
+    let mut out = String::new();
+    for (i, (server, failure)) in failures.iter().enumerate() {
+        out.push_str(if i == 0 { ": " } else { "; " });
+        out.push_str(server);
+        out.push_str(": ");
+        out.push_str(&failure.to_string());
+    }
+    out
 }
 
 impl Error {
@@ -261,6 +314,16 @@ mod tests {
         let other = Error::from_server(-999, "/y");
         assert_eq!(other.to_string(), "server error -999 (unknown) for /y");
         assert_eq!(other.code(), Some(-999));
+        let timeout = Error::ConnectTimeout {
+            failures: vec![
+                ("a:1".into(), ConnectFailure::Refused),
+                ("b:2".into(), ConnectFailure::TimedOut),
+            ],
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "could not connect within the timeout: a:1: connection refused; b:2: timed out"
+        );
         let required = Error::from_server(-124, "/z");
         assert_eq!(required, Error::AuthRequired { path: "/z".into() });
         assert!(required.is_terminal());

@@ -118,7 +118,7 @@ pub use client::{
     MAX_TTL_MS,
 };
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
-pub use error::Error;
+pub use error::{ConnectFailure, Error};
 pub use path::{validate_path, Chroot};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};

@@ -15,7 +15,7 @@ use super::handle::{
     Client, Inner, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
 };
 use crate::connect_string::ConnectString;
-use crate::error::Error;
+use crate::error::{ConnectFailure, Error};
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
 use crate::session::state::SessionState;
 use crate::session::{Config, Session};
@@ -253,9 +253,11 @@ impl ClientBuilder {
             ));
         }
         let timeout = self.connect_timeout.unwrap_or(self.session_timeout);
-        let first = first_session(first_events, self.recreate_on_expiry);
+        let mut failures = Vec::new();
+        let hosts = cs.hosts().len();
+        let first = first_session(first_events, self.recreate_on_expiry, hosts, &mut failures);
         match tokio::time::timeout(timeout, first).await {
-            Err(_) => Err(Error::ConnectTimeout),
+            Err(_) => Err(Error::ConnectTimeout { failures }),
             Ok(Err(e)) => Err(e),
             Ok(Ok(())) => Ok(client),
         }
@@ -264,13 +266,30 @@ impl ClientBuilder {
 
 /// Waits for the first connection (`Ok`) or the end of the session. With re-creation, a
 /// resumed session found expired is followed by a new one, so expiry does not end the wait.
+/// Records the last failure of each server in `failures`; when each of the `hosts` servers has
+/// answered with something that is not ZooKeeper, there is nothing left to wait for.
 async fn first_session(
     mut events: broadcast::Receiver<SessionEvent>,
     recreate: bool,
+    hosts: usize,
+    failures: &mut Vec<(String, ConnectFailure)>,
 ) -> Result<(), Error> {
     loop {
         match events.recv().await {
             Ok(SessionEvent::Connected { .. }) => return Ok(()),
+            Ok(SessionEvent::AttemptFailed { server, failure }) => {
+                match failures.iter_mut().find(|(s, _)| *s == server) {
+                    Some(entry) => entry.1 = failure.clone(),
+                    None => failures.push((server.clone(), failure.clone())),
+                }
+                let all_foreign = failures.len() >= hosts
+                    && failures
+                        .iter()
+                        .all(|(_, f)| matches!(f, ConnectFailure::NotZooKeeper(_)));
+                if let (true, ConnectFailure::NotZooKeeper(seen)) = (all_foreign, failure) {
+                    return Err(Error::NotZooKeeper { server, seen });
+                }
+            }
             Ok(SessionEvent::Expired { .. }) if !recreate => return Err(Error::SessionExpired),
             Ok(SessionEvent::AuthFailed) => return Err(Error::AuthFailed),
             Ok(SessionEvent::Closed) | Err(broadcast::error::RecvError::Closed) => {

@@ -11,6 +11,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
+
+use crate::error::ConnectFailure;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
@@ -67,6 +69,13 @@ pub enum SessionEvent {
         last_zxid_seen: i64,
         /// Consecutive refused handshakes so far.
         refusals: u32,
+    },
+    /// A connection attempt failed (the client goes on to the next server, or backs off).
+    AttemptFailed {
+        /// The server, as written in the connect string.
+        server: String,
+        /// Why.
+        failure: ConnectFailure,
     },
     /// Several connections in a row ended soon after their handshake succeeded (a server, proxy
     /// or load balancer that accepts the session and then drops the connection). The client

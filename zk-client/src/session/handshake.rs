@@ -1,9 +1,8 @@
 //! The session handshake: `ConnectRequest` out, `ConnectResponse` back, on a fresh connection
 //! to one server (each address it resolves to in turn), within the attempt's timeout.
 
-use std::time::Duration;
-
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -12,22 +11,31 @@ use zk_records::proto::{ConnectRequest, ConnectResponse};
 use super::hosts;
 use super::transport::Transport;
 use crate::connect_string::HostPort;
+use crate::error::ConnectFailure;
 
-/// Why a handshake failed.
+/// Why a handshake failed: the typed cause, and the detail for the log.
 pub(super) struct HandshakeError {
-    pub(super) reason: String,
-    /// The server accepted the TCP connection, read the request and closed the connection
-    /// without answering: how a server refuses a client that is ahead of it.
-    pub(super) refused: bool,
+    pub(super) failure: ConnectFailure,
+    pub(super) detail: String,
 }
 
 impl HandshakeError {
-    /// A failure that is not a refusal.
-    fn other(reason: String) -> HandshakeError {
-        HandshakeError {
-            reason,
-            refused: false,
-        }
+    fn new(failure: ConnectFailure, detail: String) -> HandshakeError {
+        HandshakeError { failure, detail }
+    }
+
+    /// An I/O failure while `doing` something with `addr`.
+    fn io(doing: &str, addr: SocketAddr, e: &std::io::Error) -> HandshakeError {
+        let failure = match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+            _ => ConnectFailure::Io(e.to_string()),
+        };
+        HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
+    }
+
+    /// The server closed the connection without answering (it refused the session).
+    pub(super) fn refused(&self) -> bool {
+        self.failure == ConnectFailure::SessionRefused
     }
 }
 
@@ -46,15 +54,21 @@ pub(super) async fn handshake(
     timeout: Duration,
     max_frame: usize,
 ) -> Result<Connected, HandshakeError> {
-    let addrs = hosts::resolve(&host)
-        .await
-        .map_err(|e| HandshakeError::other(format!("resolving {host}: {e}")))?;
-    let mut last = HandshakeError::other(String::from("no address"));
+    let addrs = hosts::resolve(&host).await.map_err(|e| {
+        HandshakeError::new(
+            ConnectFailure::Unresolvable(e.to_string()),
+            format!("resolving {host}: {e}"),
+        )
+    })?;
+    let mut last = HandshakeError::new(
+        ConnectFailure::Unresolvable("no address".into()),
+        format!("{host} resolved to no address"),
+    );
     for addr in addrs {
         let attempt = async {
             let mut stream = Transport::connect(addr)
                 .await
-                .map_err(|e| HandshakeError::other(format!("connecting to {addr}: {e}")))?;
+                .map_err(|e| HandshakeError::io("connecting to", addr, &e))?;
             let (response, rbuf) = exchange(&mut stream, &request, max_frame, addr).await?;
             Ok(Connected {
                 stream,
@@ -66,9 +80,10 @@ pub(super) async fn handshake(
             Ok(Ok(ok)) => return Ok(ok),
             Ok(Err(e)) => last = e,
             Err(_) => {
-                last = HandshakeError::other(format!(
-                    "handshake with {addr} timed out after {timeout:?}"
-                ))
+                last = HandshakeError::new(
+                    ConnectFailure::TimedOut,
+                    format!("handshake with {addr} timed out after {timeout:?}"),
+                )
             }
         }
     }
@@ -76,7 +91,8 @@ pub(super) async fn handshake(
 }
 
 /// Sends `request` on `stream` and reads the server's `ConnectResponse`; returns it with any
-/// bytes read past it.
+/// bytes read past it. An answer that is not a `ConnectResponse` is `NotZooKeeper`, with what
+/// the bytes look like (HTTP, TLS, text) when that is recognisable.
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     request: &ConnectRequest,
@@ -85,44 +101,70 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<(ConnectResponse, BytesMut), HandshakeError> {
     let mut out = BytesMut::with_capacity(64);
     jute::frame::encode_frame(request, &mut out);
-    stream.write_all(&out).await.map_err(|e| {
-        HandshakeError::other(format!("sending the connect request to {addr}: {e}"))
-    })?;
+    stream
+        .write_all(&out)
+        .await
+        .map_err(|e| HandshakeError::io("sending the connect request to", addr, &e))?;
     let mut rbuf = BytesMut::with_capacity(4096);
     loop {
-        let bad = |e: &dyn std::fmt::Display| {
-            HandshakeError::other(format!("bad connect response from {addr}: {e}"))
+        let not_zookeeper = |seen: String| {
+            HandshakeError::new(
+                ConnectFailure::NotZooKeeper(seen.clone()),
+                format!("{addr} is not a ZooKeeper server: {seen}"),
+            )
         };
         match jute::frame::split_frame(&mut rbuf, max_frame) {
             Ok(Some(frame)) => {
-                let response =
-                    jute::from_bytes::<ConnectResponse>(frame.freeze()).map_err(|e| bad(&e))?;
+                let response = jute::from_bytes::<ConnectResponse>(frame.freeze())
+                    .map_err(|e| not_zookeeper(format!("a bad connect response ({e})")))?;
                 return Ok((response, rbuf));
             }
             Ok(None) => {}
-            Err(e) => return Err(bad(&e)),
+            Err(e) => return Err(not_zookeeper(e.to_string())),
         }
         if rbuf.capacity() == rbuf.len() {
             rbuf.reserve(4096);
         }
-        let n = match stream.read_buf(&mut rbuf).await {
-            Ok(n) => n,
-            Err(e) => {
-                // A reset right after the request is a refusal too.
-                let refused = rbuf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset;
-                return Err(HandshakeError {
-                    reason: format!("reading the connect response from {addr}: {e}"),
-                    refused,
-                });
+        let read = stream.read_buf(&mut rbuf).await;
+        match read {
+            Ok(n) if n > 0 => {}
+            // A close or a reset right after the request, with nothing read: a refusal.
+            Ok(_) if rbuf.is_empty() => return Err(session_refused(addr, "closed")),
+            Err(e) if rbuf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Err(session_refused(addr, "reset"))
             }
-        };
-        if n == 0 {
-            return Err(HandshakeError {
-                reason: format!(
-                    "{addr} closed the connection during the handshake (the session was refused)"
-                ),
-                refused: rbuf.is_empty(),
-            });
+            Ok(_) => {
+                return Err(not_zookeeper(format!(
+                    "{} bytes that are not a whole connect response ({}), then it closed",
+                    rbuf.len(),
+                    preview(&rbuf)
+                )))
+            }
+            Err(e) => {
+                return Err(HandshakeError::io(
+                    "reading the connect response from",
+                    addr,
+                    &e,
+                ))
+            }
         }
     }
+}
+
+fn session_refused(addr: SocketAddr, how: &str) -> HandshakeError {
+    HandshakeError::new(
+        ConnectFailure::SessionRefused,
+        format!("{addr} {how} the connection during the handshake (the session was refused)"),
+    )
+}
+
+/// The first bytes of an answer, printable ones as they are and the rest escaped.
+fn preview(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(16)
+        .flat_map(|b| std::ascii::escape_default(*b))
+        .map(char::from)
+        .collect();
+    format!("\"{shown}\"")
 }

@@ -153,6 +153,7 @@ impl Session {
     async fn attempt(&mut self, host: &HostPort) -> ControlFlow<Option<SessionState>, Connected> {
         let request = self.connect_request();
         let attempt_timeout = self.attempt_timeout();
+        tracing::debug!(server = %host, timeout = ?attempt_timeout, "connecting");
         let max_frame = self.config.max_frame_len;
         let connecting = handshake(host.clone(), request, attempt_timeout, max_frame);
         let result = match self.offline(connecting, false).await {
@@ -165,12 +166,16 @@ impl Session {
             Ok(connected) => return ControlFlow::Continue(connected),
             Err(e) => e,
         };
-        tracing::info!(server = %host, reason = %e.reason, "connection attempt failed");
+        tracing::info!(server = %host, reason = %e.detail, "connection attempt failed");
+        self.emit(SessionEvent::AttemptFailed {
+            server: host.to_string(),
+            failure: e.failure.clone(),
+        });
         if self.closing {
             // Closing, and no server to tell: close locally.
             return ControlFlow::Break(Some(SessionState::Closed));
         }
-        if e.refused {
+        if e.refused() {
             self.refused();
             // The server is up: retry soon, not after a growing backoff.
             self.hosts.connected();

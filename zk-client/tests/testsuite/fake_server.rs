@@ -230,11 +230,85 @@ async fn http_server_is_not_zookeeper() {
         let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
         s
     });
+    // Reported when the only server has answered, well before the connect timeout.
     let err = Client::builder()
-        .connect_timeout(Duration::from_millis(800))
+        .connect_timeout(Duration::from_secs(30))
         .connect(&addr)
         .await
         .unwrap_err();
-    assert_eq!(err, Error::ConnectTimeout);
+    assert!(
+        matches!(&err, Error::NotZooKeeper { server, seen } if *server == addr && seen.contains("HTTP server")),
+        "{err:?}"
+    );
     drop(zk_server.await.unwrap());
+}
+
+/// A server that reads the connect request and answers `answer` (then closes).
+async fn answering(answer: &'static [u8]) -> String {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let mut buf = BytesMut::new();
+            let _ = read_frame(&mut s, &mut buf).await;
+            let _ = s.write_all(answer).await;
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn peers_that_are_not_zookeeper_are_named_at_once() {
+    let cases: [(&[u8], &str); 3] = [
+        // A TLS server's alert to a plaintext client.
+        (&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50], "TLS"),
+        (b"-ERR unknown command\r\n", "text"),
+        // Three bytes, then the connection closes.
+        (&[0, 0, 9], "3 bytes"),
+    ];
+    for (answer, expected) in cases {
+        let addr = answering(answer).await;
+        let started = std::time::Instant::now();
+        let err = Client::builder()
+            .connect_timeout(Duration::from_secs(30))
+            .connect(&addr)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::NotZooKeeper { seen, .. } if seen.contains(expected)),
+            "{expected}: {err:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "reported when the server answered, not at the connect timeout"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_connect_timeout_names_each_servers_last_failure() {
+    let http = answering(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+    let err = Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .connect(&format!("{http},no-such-host.invalid:2181"))
+        .await
+        .unwrap_err();
+    let Error::ConnectTimeout { failures } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(failures.len(), 2, "{err}");
+    for (server, failure) in failures {
+        if *server == http {
+            assert!(
+                matches!(failure, zk_client::ConnectFailure::NotZooKeeper(_)),
+                "{err}"
+            );
+        } else {
+            assert_eq!(server, "no-such-host.invalid:2181");
+            assert!(
+                matches!(failure, zk_client::ConnectFailure::Unresolvable(_)),
+                "{err}"
+            );
+        }
+    }
+    assert!(err.to_string().contains("not resolvable"), "{err}");
 }

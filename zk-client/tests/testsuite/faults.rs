@@ -185,7 +185,14 @@ async fn unreachable_servers_time_out() {
         .connect(&format!("127.0.0.1:{port}"))
         .await
         .unwrap_err();
-    assert_eq!(err, Error::ConnectTimeout);
+    let addr = format!("127.0.0.1:{port}");
+    assert_eq!(
+        err,
+        Error::ConnectTimeout {
+            failures: vec![(addr, zk_client::ConnectFailure::Refused)]
+        },
+        "the error says why"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
