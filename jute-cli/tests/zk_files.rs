@@ -507,3 +507,41 @@ fn run_on(dir: &Path, name: &str, bytes: &[u8]) -> Output {
     std::fs::write(&path, bytes).unwrap();
     jute(&["zk-log", path.to_str().unwrap()])
 }
+
+/// Opens and closes one session with kazoo.
+const OPEN_AND_CLOSE: &str = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+zk.create("/x", b"x", ephemeral=True)
+zk.stop(); zk.close()
+"#;
+
+fn run_python(server: &ZkServer, script: &str) {
+    let out = Command::new(python())
+        .args(["-c", script, &server.connect_string()])
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn close_session_without_body_is_read() {
+    // zoo.cfg's unknown keys become `zookeeper.` system properties: the server writes
+    // closeSession as the header and the digest, with no CloseSessionTxn.
+    let mut server = start(&["closeSessionTxn.enabled=false"]);
+    run_python(&server, OPEN_AND_CLOSE);
+    server.restart().unwrap_or_else(|e| panic!("{e}"));
+    let txns = all_txns(&server);
+    let close = txns
+        .iter()
+        .find(|t| t["op"] == "closeSession")
+        .unwrap_or_else(|| panic!("no closeSession in {txns:#?}"));
+    assert_eq!(close["record"], J::Null, "{close}");
+    assert!(close["digest"]["version"].is_i64(), "{close}");
+    assert!(close.get("trailing").is_none(), "{close}");
+}

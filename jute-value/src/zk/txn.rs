@@ -38,7 +38,8 @@ pub fn op_name(code: i32) -> Option<&'static str> {
 /// The decoded body of a transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxnBody {
-    /// No body: a `closeSession` written before `CloseSessionTxn` existed.
+    /// No body: a `closeSession` written before `CloseSessionTxn` existed, or by a server run
+    /// with `zookeeper.closeSessionTxn.enabled=false`.
     None,
     /// One record; `record` is its simple name (e.g. `CreateTxn`, or `CreateTxnV0` for a
     /// create written before `parentCVersion` existed).
@@ -116,6 +117,9 @@ pub(crate) fn decode_body<'b>(
         ));
     };
     let start = d.offset();
+    if op_type == -11 && d.remaining() == TXN_DIGEST_LEN {
+        return Ok(close_session_or_digest(schema, bytes, d));
+    }
     match crate::decode(schema, &qualified(record), d) {
         Ok(value) if op_type == 14 => Ok(TxnBody::Multi(expand_multi(schema, &value))),
         Ok(value) => Ok(TxnBody::Record { record, value }),
@@ -135,6 +139,35 @@ pub(crate) fn decode_body<'b>(
         Err(e) if op_type == -11 && d.offset() == start && is_eof(&e) => Ok(TxnBody::None),
         Err(e) => Err(e),
     }
+}
+
+/// The encoded size of a `TxnDigest` (`int version`, `long treeDigest`).
+const TXN_DIGEST_LEN: usize = 12;
+
+/// A `closeSession` whose body and digest together are exactly a digest's size: either a
+/// `CloseSessionTxn` of that size without a digest, or (a server run with
+/// `zookeeper.closeSessionTxn.enabled=false`, which `SerializeUtils.deserializeTxn` then reads
+/// with no body) no body and a digest. The body is taken only when it decodes to exactly the
+/// remaining bytes; a digest read as a `CloseSessionTxn` never does unless both halves of its
+/// tree digest are zero.
+fn close_session_or_digest<'b>(
+    schema: &Schema,
+    bytes: &'b [u8],
+    d: &mut Decoder<&'b [u8]>,
+) -> TxnBody {
+    let mut trial = Decoder::with_limits(&bytes[d.offset()..], d.limits());
+    let whole = crate::decode(schema, &qualified("CloseSessionTxn"), &mut trial)
+        .is_ok_and(|_| trial.remaining() == 0);
+    if whole {
+        // Decoded again from `d` so that it ends up past the body.
+        if let Ok(value) = crate::decode(schema, &qualified("CloseSessionTxn"), d) {
+            return TxnBody::Record {
+                record: "CloseSessionTxn",
+                value,
+            };
+        }
+    }
+    TxnBody::None
 }
 
 fn is_eof(e: &Error) -> bool {
