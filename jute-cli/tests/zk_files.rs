@@ -6,6 +6,8 @@
 //! Needs the Debian packages `zookeeper` (server, Java) and `python3-kazoo`:
 //! `apt-get install -y zookeeper python3-kazoo`. Fails (never skips) without them.
 
+#[path = "../../jute-value/tests/support/handmade.rs"]
+mod handmade;
 #[path = "../../zk-client/tests/support/server.rs"]
 #[allow(unreachable_pub)]
 mod server;
@@ -544,4 +546,47 @@ fn close_session_without_body_is_read() {
     assert_eq!(close["record"], J::Null, "{close}");
     assert!(close["digest"]["version"].is_i64(), "{close}");
     assert!(close.get("trailing").is_none(), "{close}");
+}
+
+/// Writes `bytes` to a fresh file named `name` in the temporary directory.
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("jute-zk-files-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn zk_log_max_len_reads_entries_of_a_raised_jute_maxbuffer() {
+    // What a server run with -Djute.maxbuffer=4194304 logs: a 3 MiB setData (hand-made: the
+    // test harness starts servers with the default jute.maxbuffer).
+    use handmade::{entry, log_header, set_data, txn};
+    let mut file = log_header();
+    file.extend(entry(&txn(
+        1,
+        1,
+        5,
+        &set_data("/big", &[7; 3 << 20]),
+        Some(1),
+    )));
+    let path = temp_file("big.log", &file);
+    let out = jute(&["zk-log", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("entry at offset 16") && stderr.contains("--max-len"),
+        "{stderr}"
+    );
+    let out = jute(&["zk-log", path.to_str().unwrap(), "--max-len", "4194304"]);
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines[1]["op"], "setData");
+    assert_eq!(
+        lines[1]["txn"]["data"].as_str().map(str::len),
+        Some(2 * (3 << 20))
+    );
 }

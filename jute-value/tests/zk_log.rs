@@ -2,53 +2,11 @@
 //! configurations the real-server tests do not start (see `jute-cli/tests/zk_files.rs`), and
 //! damage placed exactly.
 
-use jute_value::zk::{adler32, schema, LogItem, TxnBody, TxnLogReader};
+#[path = "support/handmade.rs"]
+mod handmade;
 
-/// `TxnHeader`: clientId, cxid, zxid, time, type.
-fn header(session: i64, zxid: i64, op: i32) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(&session.to_be_bytes());
-    b.extend_from_slice(&7i32.to_be_bytes());
-    b.extend_from_slice(&zxid.to_be_bytes());
-    b.extend_from_slice(&1_700_000_000_000i64.to_be_bytes());
-    b.extend_from_slice(&op.to_be_bytes());
-    b
-}
-
-/// `TxnDigest`: version 2, a tree digest.
-fn digest(tree: i64) -> Vec<u8> {
-    let mut b = 2i32.to_be_bytes().to_vec();
-    b.extend_from_slice(&tree.to_be_bytes());
-    b
-}
-
-fn string(s: &str) -> Vec<u8> {
-    let mut b = (s.len() as i32).to_be_bytes().to_vec();
-    b.extend_from_slice(s.as_bytes());
-    b
-}
-
-/// One framed entry: checksum, length, transaction bytes, `'B'`.
-fn entry(txn: &[u8]) -> Vec<u8> {
-    let mut b = i64::from(adler32(txn)).to_be_bytes().to_vec();
-    b.extend_from_slice(&(txn.len() as i32).to_be_bytes());
-    b.extend_from_slice(txn);
-    b.push(b'B');
-    b
-}
-
-fn log_header() -> Vec<u8> {
-    b"ZKLG\0\0\0\x02\0\0\0\0\0\0\0\x01".to_vec()
-}
-
-fn txn(session: i64, zxid: i64, op: i32, body: &[u8], tree: Option<i64>) -> Vec<u8> {
-    let mut t = header(session, zxid, op);
-    t.extend_from_slice(body);
-    if let Some(tree) = tree {
-        t.extend_from_slice(&digest(tree));
-    }
-    t
-}
+use handmade::{entry, log_header, string, txn};
+use jute_value::zk::{schema, LogItem, TxnBody, TxnLogReader};
 
 fn read(file: &[u8]) -> Vec<LogItem> {
     let schema = schema().unwrap();
@@ -105,4 +63,60 @@ fn close_session_without_body_but_with_digest() {
     ));
     assert!(t[2].digest.is_some());
     assert!(matches!(items.last(), Some(LogItem::End { .. })));
+}
+
+#[test]
+fn entries_over_the_limit_are_flagged_and_read_with_a_larger_limit() {
+    // A server run with -Djute.maxbuffer=4194304 logs a 3 MiB setData.
+    let data: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let mut file = log_header();
+    file.extend(entry(&txn(
+        1,
+        1,
+        5,
+        &handmade::set_data("/big", &data),
+        Some(1),
+    )));
+    file.extend(entry(&txn(
+        1,
+        2,
+        5,
+        &handmade::set_data("/s", b"x"),
+        Some(2),
+    )));
+    let schema = schema().unwrap();
+    let items: Vec<LogItem> = TxnLogReader::new(&schema, &file).unwrap().collect();
+    match &items[0] {
+        LogItem::Corrupt {
+            offset: 16,
+            message,
+            over_limit: true,
+        } => assert!(message.contains("limit"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(txns(&items).len(), 1, "the next entry is still read");
+
+    let limits = jute::Limits {
+        max_len: 4 << 20,
+        ..jute::Limits::default()
+    };
+    let items: Vec<LogItem> = TxnLogReader::with_limits(&schema, &file, limits)
+        .unwrap()
+        .collect();
+    let t = txns(&items);
+    assert_eq!(
+        t.len(),
+        2,
+        "{:?}",
+        items.iter().map(LogItem::to_json).collect::<Vec<_>>()
+    );
+    match &t[0].body {
+        TxnBody::Record { value, .. } => {
+            assert_eq!(
+                value.field("data").and_then(|d| d.as_bytes()),
+                Some(&data[..])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -41,7 +41,9 @@ impl LogItem {
     pub fn to_json(&self) -> Json {
         match self {
             LogItem::Txn(entry) => entry.to_json(),
-            LogItem::Corrupt { offset, message } => Json::object([
+            LogItem::Corrupt {
+                offset, message, ..
+            } => Json::object([
                 ("kind", Json::String("corrupt".into())),
                 ("offset", Json::Int(*offset as i64)),
                 ("error", Json::String(message.clone())),

@@ -6,7 +6,7 @@
 //! (`TxnHeader`, body, and since 3.6 an optional `TxnDigest`), and the end-of-record byte
 //! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log.
 
-use jute::Decoder;
+use jute::{Decoder, ErrorKind, Limits};
 use jute_parser::Schema;
 
 use super::adler32::adler32;
@@ -62,6 +62,10 @@ pub enum LogItem {
         offset: usize,
         /// What is wrong, and where reading resumes.
         message: String,
+        /// The entry is intact but holds a string or buffer longer than
+        /// [`Limits::max_len`]: a server run with a larger `jute.maxbuffer` writes such
+        /// entries, and a reader with a larger limit reads them.
+        over_limit: bool,
     },
     /// The end of the log: the zero padding (or the end of the file).
     End {
@@ -78,6 +82,7 @@ pub struct TxnLogReader<'a> {
     schema: &'a Schema,
     bytes: &'a [u8],
     header: Value,
+    limits: Limits,
     pos: usize,
     /// One past the last non-zero byte: beyond it there is only padding.
     content_end: usize,
@@ -91,6 +96,20 @@ impl<'a> TxnLogReader<'a> {
     ///
     /// When the header cannot be decoded or its magic is not `ZKLG`.
     pub fn new(schema: &'a Schema, bytes: &'a [u8]) -> Result<Self, ZkFileError> {
+        Self::with_limits(schema, bytes, Limits::default())
+    }
+
+    /// Like [`TxnLogReader::new`], with explicit limits for the transactions (raise `max_len`
+    /// for logs of servers run with a larger `jute.maxbuffer`).
+    ///
+    /// # Errors
+    ///
+    /// As [`TxnLogReader::new`].
+    pub fn with_limits(
+        schema: &'a Schema,
+        bytes: &'a [u8],
+        limits: Limits,
+    ) -> Result<Self, ZkFileError> {
         if schema.record(names::FILE_HEADER).is_none() {
             return Err(ZkFileError::MissingRecord(names::FILE_HEADER));
         }
@@ -104,6 +123,7 @@ impl<'a> TxnLogReader<'a> {
             schema,
             bytes,
             header,
+            limits,
             pos: d.offset(),
             content_end,
             done: false,
@@ -129,6 +149,7 @@ impl<'a> TxnLogReader<'a> {
                     "truncated entry: {left} bytes left, an entry needs at least {}",
                     ENTRY_HEAD + 1
                 ),
+                over_limit: false,
             };
         }
         let checksum = i64::from_be_bytes(array(&bytes[p..p + 8]));
@@ -152,6 +173,7 @@ impl<'a> TxnLogReader<'a> {
                         "truncated entry: {len} transaction bytes and the end-of-record byte \
                          announced, {present} bytes left in the file"
                     ),
+                    over_limit: false,
                 };
             }
             return self.corrupt(
@@ -181,6 +203,7 @@ impl<'a> TxnLogReader<'a> {
                     "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
                      bytes is {computed:#x}; entry skipped"
                 ),
+                over_limit: false,
             };
         }
         self.pos = next;
@@ -192,6 +215,7 @@ impl<'a> TxnLogReader<'a> {
                     "cannot decode the transaction bytes (at file offset {data_start}; offsets \
                      below are relative to them): {e}"
                 ),
+                over_limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. }),
             },
         }
     }
@@ -202,7 +226,7 @@ impl<'a> TxnLogReader<'a> {
         checksum: i64,
         data: &[u8],
     ) -> Result<TxnEntry, jute::Error> {
-        let mut d = Decoder::new(data);
+        let mut d = Decoder::with_limits(data, self.limits);
         let header = crate::decode(self.schema, names::TXN_HEADER, &mut d)?;
         let op_type = header
             .field("type")
@@ -245,7 +269,11 @@ impl<'a> TxnLogReader<'a> {
                 format!("{what}; no valid entry follows")
             }
         };
-        LogItem::Corrupt { offset, message }
+        LogItem::Corrupt {
+            offset,
+            message,
+            over_limit: false,
+        }
     }
 
     /// The first offset at or after `from` where a complete entry with a matching checksum
