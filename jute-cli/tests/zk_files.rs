@@ -481,6 +481,29 @@ fn corrupt_logs(server: &ZkServer, txns: &[J]) {
         entries.len() - 1
     );
 
+    // A zeroed sector inserted before the third entry: reported, then every entry is read.
+    let mut gapped = original[..third].to_vec();
+    gapped.extend([0; 512]);
+    gapped.extend(&original[third..]);
+    let out = run_on(dir, "gapped", &gapped);
+    assert!(!out.status.success(), "a gap is damage: exit status 1");
+    let lines = json_lines(&out);
+    let bad: Vec<&J> = lines.iter().filter(|l| l["kind"] == "corrupt").collect();
+    assert_eq!(bad.len(), 1, "{lines:#?}");
+    assert_eq!(bad[0]["offset"], third);
+    assert!(
+        bad[0]["error"].as_str().unwrap().contains(&format!(
+            "resuming at the next valid entry, at offset {}",
+            third + 512
+        )),
+        "{bad:?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l["kind"] == "txn").count(),
+        entries.len()
+    );
+    assert_eq!(lines.last().unwrap()["kind"], "end");
+
     // Cut off in the middle of the third entry: two entries, then the truncation.
     let out = run_on(dir, "truncated", &original[..third + 15]);
     assert!(!out.status.success());

@@ -120,3 +120,43 @@ fn entries_over_the_limit_are_flagged_and_read_with_a_larger_limit() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_zero_length_with_entries_after_it_is_damage() {
+    let mut file = log_header();
+    let set = |zxid| {
+        entry(&txn(
+            1,
+            zxid,
+            5,
+            &handmade::set_data("/a", b"v"),
+            Some(zxid),
+        ))
+    };
+    file.extend(set(1));
+    let gap = file.len();
+    file.extend([0; 512]); // a zeroed sector
+    let after = file.len();
+    file.extend(set(2));
+    file.extend(set(3));
+    file.resize(file.len() + 1000, 0);
+    let items = read(&file);
+    assert_eq!(txns(&items).len(), 3, "{items:#?}");
+    match &items[1] {
+        LogItem::Corrupt {
+            offset, message, ..
+        } => {
+            assert_eq!(*offset, gap);
+            assert!(
+                message.contains("an entry length of 0")
+                    && message.contains(&format!("at offset {after}")),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        items.last(),
+        Some(LogItem::End { padding: 1000, .. })
+    ));
+}

@@ -4,7 +4,8 @@
 //! Layout: a `FileHeader` (magic `ZKLG`, version 2, dbid), then entries of
 //! `long checksum` (Adler-32 of the transaction bytes), `buffer` transaction bytes
 //! (`TxnHeader`, body, and since 3.6 an optional `TxnDigest`), and the end-of-record byte
-//! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log.
+//! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log when only
+//! zeros follow it, and is damage (reported, then skipped) when anything else does.
 
 use jute::{Decoder, ErrorKind, Limits};
 use jute_parser::Schema;
@@ -156,7 +157,16 @@ impl<'a> TxnLogReader<'a> {
         let len = i32::from_be_bytes(array(&bytes[p + 8..p + 12]));
         if len == 0 {
             // Java's reader: "Since we preallocate, we define EOF to be an empty transaction".
-            return self.end(p);
+            // Here non-zero bytes follow (`p < content_end`): a zeroed sector or an inserted
+            // gap, with entries after it that Java's reader never reaches.
+            return self.corrupt(
+                p,
+                format!(
+                    "an entry length of 0 (the end of the log for Java's reader), but the \
+                     file holds non-zero bytes up to offset {}",
+                    self.content_end
+                ),
+            );
         }
         let data_start = p + ENTRY_HEAD;
         let Ok(len) = usize::try_from(len) else {
