@@ -160,3 +160,59 @@ fn a_zero_length_with_entries_after_it_is_damage() {
         Some(LogItem::End { padding: 1000, .. })
     ));
 }
+
+#[test]
+fn resynchronising_costs_work_linear_in_the_file() {
+    // After a broken first entry, a candidate entry every 16 bytes: high checksum half zero,
+    // a length that reaches one shared end-of-record byte, a checksum that never matches.
+    // Checksumming each candidate in full would sum about n²/32 bytes (8 GiB for this
+    // 1 MiB region); the range checksums sum each byte once plus a bounded amount per
+    // candidate.
+    const REGION: usize = 1 << 20;
+    let mut file = log_header();
+    file.extend(1i64.to_be_bytes());
+    file.extend(0x7fff_ffffi32.to_be_bytes()); // does not fit: resynchronise
+    let start = file.len();
+    let end = start + REGION;
+    while file.len() + 16 <= end {
+        let q = file.len();
+        file.extend(1i64.to_be_bytes());
+        file.extend(((end - q - 12) as i32).to_be_bytes());
+        file.extend([0xab; 4]);
+    }
+    file.resize(end, 0xab);
+    file.push(b'B');
+    let valid = file.len();
+    file.extend(entry(&txn(
+        1,
+        1,
+        5,
+        &handmade::set_data("/a", b"v"),
+        Some(1),
+    )));
+    file.resize(file.len() + 100, 0);
+
+    let schema = schema().unwrap();
+    let mut reader = TxnLogReader::new(&schema, &file).unwrap();
+    let items: Vec<LogItem> = reader.by_ref().collect();
+    match &items[0] {
+        LogItem::Corrupt {
+            offset, message, ..
+        } => {
+            assert_eq!(*offset, 16);
+            assert!(message.contains(&format!("at offset {valid}")), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        txns(&items).len(),
+        1,
+        "the entry after the crafted region is read"
+    );
+    let summed = reader.bytes_checksummed();
+    assert!(
+        summed <= 4 * file.len() as u64,
+        "{summed} bytes checksummed for a {}-byte file",
+        file.len()
+    );
+}

@@ -1,5 +1,8 @@
 //! Adler-32, the checksum of ZooKeeper's log entries and snapshots (`java.util.zip.Adler32`).
 
+/// Adler-32's modulus, the largest prime below 2^16.
+pub(crate) const MOD: u32 = 65_521;
+
 /// The Adler-32 checksum of `bytes` (RFC 1950), as `java.util.zip.Adler32` computes it.
 ///
 /// ```
@@ -12,7 +15,6 @@ pub fn adler32(bytes: &[u8]) -> u32 {
 
 /// Continues an Adler-32 checksum `state` over more bytes.
 pub(crate) fn adler32_update(state: u32, bytes: &[u8]) -> u32 {
-    const MOD: u32 = 65_521;
     // 5552 is the largest n such that 255n(n+1)/2 + (n+1)(MOD-1) fits in a u32.
     const CHUNK: usize = 5552;
     let (mut a, mut b) = (state & 0xffff, state >> 16);

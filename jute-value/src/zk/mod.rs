@@ -23,6 +23,7 @@
 mod adler32;
 mod error;
 mod json;
+mod resync;
 mod schema;
 mod snappy;
 mod snapshot;

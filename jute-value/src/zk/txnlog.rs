@@ -12,6 +12,7 @@ use jute_parser::Schema;
 
 use super::adler32::adler32;
 use super::error::{check_magic, ZkFileError};
+use super::resync::RangeAdler;
 use super::schema::names;
 use super::txn::{decode_body, TxnBody};
 use crate::value::Value;
@@ -88,6 +89,10 @@ pub struct TxnLogReader<'a> {
     /// One past the last non-zero byte: beyond it there is only padding.
     content_end: usize,
     done: bool,
+    /// Range checksums for resynchronising, built at the first damage.
+    ranges: Option<RangeAdler>,
+    /// Bytes fed to Adler-32 so far.
+    summed: u64,
 }
 
 impl<'a> TxnLogReader<'a> {
@@ -128,12 +133,22 @@ impl<'a> TxnLogReader<'a> {
             pos: d.offset(),
             content_end,
             done: false,
+            ranges: None,
+            summed: 0,
         })
     }
 
     /// The `FileHeader` record (`magic`, `version`, `dbid`).
     pub fn header(&self) -> &Value {
         &self.header
+    }
+
+    /// Bytes the reader has summed for Adler-32 checksums so far: each entry's transaction
+    /// bytes, and after damage the search for the next intact entry, which sums each byte of
+    /// the file once plus at most 32 bytes per candidate position (so at most 33 times the
+    /// file's size, whatever it holds).
+    pub fn bytes_checksummed(&self) -> u64 {
+        self.summed
     }
 
     fn read_entry(&mut self) -> LogItem {
@@ -174,7 +189,7 @@ impl<'a> TxnLogReader<'a> {
         };
         if len + 1 > left - ENTRY_HEAD {
             let present = left - ENTRY_HEAD;
-            if self.resync(p + 1).is_none() {
+            let Some(next) = self.resync(p + 1) else {
                 // Nothing valid follows: the server stopped while writing this entry.
                 self.done = true;
                 return LogItem::Corrupt {
@@ -185,11 +200,16 @@ impl<'a> TxnLogReader<'a> {
                     ),
                     over_limit: false,
                 };
-            }
-            return self.corrupt(
-                p,
-                format!("entry length {len} does not fit the file ({present} bytes left)"),
-            );
+            };
+            self.pos = next;
+            return LogItem::Corrupt {
+                offset: p,
+                message: format!(
+                    "entry length {len} does not fit the file ({present} bytes left); resuming \
+                     at the next valid entry, at offset {next}"
+                ),
+                over_limit: false,
+            };
         }
         let data = &bytes[data_start..data_start + len];
         let eor = bytes[data_start + len];
@@ -205,6 +225,7 @@ impl<'a> TxnLogReader<'a> {
         }
         let next = data_start + len + 1;
         let computed = adler32(data);
+        self.summed += data.len() as u64;
         if checksum != i64::from(computed) {
             self.pos = next;
             return LogItem::Corrupt {
@@ -288,9 +309,14 @@ impl<'a> TxnLogReader<'a> {
 
     /// The first offset at or after `from` where a complete entry with a matching checksum
     /// starts. A false match needs a 32-bit checksum collision at a position that also has a
-    /// plausible length and the end-of-record byte.
-    fn resync(&self, from: usize) -> Option<usize> {
+    /// plausible length and the end-of-record byte. Each candidate's checksum comes from
+    /// [`RangeAdler`] in bounded time, so a search costs time linear in the bytes it passes.
+    fn resync(&mut self, from: usize) -> Option<usize> {
         let bytes = self.bytes;
+        let content = &bytes[..self.content_end];
+        let ranges = self
+            .ranges
+            .get_or_insert_with(|| RangeAdler::new(content, &mut self.summed));
         let last = self
             .content_end
             .min(bytes.len().saturating_sub(ENTRY_HEAD + 1));
@@ -304,11 +330,12 @@ impl<'a> TxnLogReader<'a> {
                 return false;
             };
             let end = q + ENTRY_HEAD + len;
+            // The end-of-record byte is not zero, so `end < content_end`.
             len > 0
-                && end < bytes.len()
-                && bytes[end] == END_OF_RECORD
+                && end < content.len()
+                && content[end] == END_OF_RECORD
                 && i64::from_be_bytes(array(&bytes[q..q + 8]))
-                    == i64::from(adler32(&bytes[q + ENTRY_HEAD..end]))
+                    == i64::from(ranges.adler32(content, q + ENTRY_HEAD, end, &mut self.summed))
         })
     }
 }
