@@ -408,6 +408,28 @@ fn snappy_snapshots_are_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("at byte 20"), "{stderr}");
 
+    // A broken length of the second chunk: the nodes of the first chunk are printed, then an
+    // error naming the offset in the compressed file.
+    let second = 20 + first_chunk;
+    let mut broken = original.clone();
+    broken[second..second + 4].copy_from_slice(&(-5i32).to_be_bytes());
+    let out = run("second-chunk", &broken);
+    assert!(!out.status.success());
+    let lines = json_lines(&out);
+    assert!(
+        lines.iter().any(|l| l["kind"] == "node"),
+        "the first chunk's nodes are printed"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["kind"], "error", "{last}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("cannot decompress snappy data: at byte {second}")),
+        "{last}"
+    );
+
     // Below the decompressed size limit: refused before decoding, with the flag to raise it.
     let path = dir.join("small-limit.snappy");
     std::fs::write(&path, &original).unwrap();

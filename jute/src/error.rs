@@ -148,6 +148,15 @@ impl Error {
         self.inner.offset
     }
 
+    /// The same error with its offset moved `by` bytes later: for input decoded from a slice
+    /// that starts `by` bytes into a larger stream, so that the offset counts from the
+    /// stream's start.
+    #[cold]
+    pub fn shifted(mut self, by: usize) -> Self {
+        self.inner.offset = self.inner.offset.saturating_add(by);
+        self
+    }
+
     /// The path from the outermost record to the failing item, outermost first.
     pub fn path(&self) -> impl Iterator<Item = &PathSegment> {
         self.inner.path.iter().rev()

@@ -34,6 +34,18 @@ pub enum ZkFileError {
     /// Snappy decompression failed (the error names the byte offset in the file).
     #[error("cannot decompress snappy data: {0}")]
     Snappy(#[source] super::snappy::SnappyError),
+    /// gzip decompression failed.
+    #[error("cannot decompress gzip data (compressed input read up to byte {offset}): {source}")]
+    Gzip {
+        /// Bytes of the compressed file the decoder had consumed.
+        offset: u64,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Read(#[source] std::io::Error),
     /// The decompressed file would be larger than the limit.
     #[error("the decompressed file is larger than the limit of {limit} bytes")]
     TooLarge {

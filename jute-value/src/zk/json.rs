@@ -195,7 +195,9 @@ impl SnapItem {
                 ("offset".into(), Json::Int(*offset as i64)),
                 ("trailing".into(), Json::Int(*trailing as i64)),
             ],
-            SnapItem::Error { offset, message } => vec![
+            SnapItem::Error {
+                offset, message, ..
+            } => vec![
                 kind("error"),
                 ("offset".into(), Json::Int(*offset as i64)),
                 ("error".into(), Json::String(message.clone())),

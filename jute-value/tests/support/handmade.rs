@@ -58,3 +58,65 @@ pub fn set_data(path: &str, data: &[u8]) -> Vec<u8> {
     b.extend_from_slice(&1i32.to_be_bytes());
     b
 }
+
+/// A snapshot's header, one session, one ACL cache entry (`world:anyone`, all permissions),
+/// the root and `nodes` (path, data), and the tree's end (`"/"`), before its seal.
+pub fn snapshot_tree(nodes: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = b"ZKSN\0\0\0\x02\xff\xff\xff\xff\xff\xff\xff\xff".to_vec();
+    b.extend(1i32.to_be_bytes()); // sessions
+    b.extend(0x1234i64.to_be_bytes());
+    b.extend(30_000i32.to_be_bytes());
+    b.extend(1i32.to_be_bytes()); // ACL cache
+    b.extend(1i64.to_be_bytes());
+    b.extend(1i32.to_be_bytes());
+    b.extend(31i32.to_be_bytes());
+    b.extend(string("world"));
+    b.extend(string("anyone"));
+    let root: (&str, &[u8]) = ("", b"");
+    for (path, data) in std::iter::once(&root).chain(nodes) {
+        b.extend(string(path));
+        b.extend((data.len() as i32).to_be_bytes());
+        b.extend_from_slice(data);
+        b.extend(1i64.to_be_bytes()); // ACL id
+        b.extend(stat_persisted());
+    }
+    b.extend(string("/"));
+    b
+}
+
+/// A `StatPersisted`: czxid, mzxid, ctime, mtime, version, cversion, aversion,
+/// ephemeralOwner, pzxid.
+pub fn stat_persisted() -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [2i64, 3, 1_700_000_000_000, 1_700_000_000_001] {
+        b.extend(v.to_be_bytes());
+    }
+    for v in [1i32, 0, 0] {
+        b.extend(v.to_be_bytes());
+    }
+    for v in [0i64, 2] {
+        b.extend(v.to_be_bytes());
+    }
+    b
+}
+
+/// Appends a seal: the Adler-32 of everything before it, then `"/"`.
+pub fn seal(b: &mut Vec<u8>) {
+    let sum = i64::from(adler32(b));
+    b.extend(sum.to_be_bytes());
+    b.extend(string("/"));
+}
+
+/// Appends a `ZxidDigest` (digest version 2) and its seal.
+pub fn digest_section(b: &mut Vec<u8>, zxid: i64, digest: i64) {
+    b.extend(zxid.to_be_bytes());
+    b.extend(2i32.to_be_bytes());
+    b.extend(digest.to_be_bytes());
+    seal(b);
+}
+
+/// Appends ZooKeeper 3.9's `lastProcessedZxid` and its seal.
+pub fn last_zxid_section(b: &mut Vec<u8>, zxid: i64) {
+    b.extend(zxid.to_be_bytes());
+    seal(b);
+}

@@ -1,0 +1,140 @@
+//! The snapshot reader on minimal hand-made snapshots: streamed decompression (damage after
+//! a prefix, a gzip bomb), and the sections after the tree.
+
+#[path = "support/handmade.rs"]
+mod handmade;
+
+use std::io::Write as _;
+
+use handmade::{digest_section, seal, snapshot_tree};
+use jute::Limits;
+use jute_value::zk::{schema, LimitReached, SnapItem, SnapshotReader};
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn read(bytes: &[u8], max_decompressed: u64) -> (Vec<SnapItem>, usize) {
+    let schema = schema().unwrap();
+    let mut reader =
+        SnapshotReader::from_reader(&schema, bytes, Limits::default(), max_decompressed).unwrap();
+    let items: Vec<SnapItem> = reader.by_ref().collect();
+    (items, reader.peak_buffered())
+}
+
+fn nodes(items: &[SnapItem]) -> usize {
+    items
+        .iter()
+        .filter(|i| matches!(i, SnapItem::Node(_)))
+        .count()
+}
+
+/// `count` nodes with 100 bytes of data each.
+fn many_nodes(count: usize) -> Vec<u8> {
+    let paths: Vec<String> = (0..count).map(|i| format!("/n{i:06}")).collect();
+    let data: Vec<Vec<u8>> = (0..count)
+        .map(|i| (0..100).map(|j| ((i * 31 + j * 7) % 251) as u8).collect())
+        .collect();
+    let nodes: Vec<(&str, &[u8])> = paths
+        .iter()
+        .zip(&data)
+        .map(|(p, d)| (p.as_str(), d.as_slice()))
+        .collect();
+    let mut snap = snapshot_tree(&nodes);
+    seal(&mut snap);
+    digest_section(&mut snap, 5, 77);
+    snap
+}
+
+#[test]
+fn damaged_gzip_prints_what_came_before_and_names_the_offsets() {
+    let snap = many_nodes(20_000);
+    let mut gz = gzip(&snap);
+    let (items, _) = read(&gz, u64::MAX);
+    assert_eq!(nodes(&items), 20_001);
+    assert!(matches!(
+        items.last(),
+        Some(SnapItem::End { trailing: 0, .. })
+    ));
+
+    // Cut in the middle: the decompressor's error, after every node before the cut.
+    let (items, _) = read(&gz[..gz.len() / 2], u64::MAX);
+    let before = nodes(&items);
+    assert!(
+        before > 1000 && before < 20_001,
+        "{before} nodes before the damage"
+    );
+    match items.last() {
+        Some(SnapItem::Error {
+            offset,
+            message,
+            limit: None,
+        }) => {
+            assert!(*offset > 0 && *offset < snap.len(), "{offset}");
+            assert!(
+                message.contains("cannot decompress gzip data (compressed input read up to byte"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Flipped bytes: deflate may decode them into other bytes (the CRC at the member's end
+    // comes too late), then the parse fails; either way the nodes before are read.
+    let middle = gz.len() / 2;
+    for b in &mut gz[middle..middle + 64] {
+        *b ^= 0x5a;
+    }
+    let (items, _) = read(&gz, u64::MAX);
+    let before = nodes(&items);
+    assert!(
+        before > 1000 && before < 20_001,
+        "{before} nodes before the damage"
+    );
+    match items.last() {
+        Some(SnapItem::Error { offset, .. }) => assert!(*offset < snap.len(), "{offset}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_at_the_limit_with_bounded_memory() {
+    // A valid start, then 64 gzip members of 1 MiB of zeros each: zeros read as nodes with
+    // an empty path, empty data and a zero stat, so only the size limit stops them.
+    let mut snap = snapshot_tree(&[]);
+    snap.truncate(snap.len() - 5); // no end of the tree
+    let mut file = gzip(&snap);
+    let member = gzip(&vec![0; 1 << 20]);
+    for _ in 0..64 {
+        file.extend_from_slice(&member);
+    }
+    assert!(file.len() < 200_000, "{} bytes", file.len());
+    let (items, peak) = read(&file, 16 << 20);
+    assert!(nodes(&items) > 100_000);
+    assert!(
+        matches!(
+            items.last(),
+            Some(SnapItem::Error {
+                limit: Some(LimitReached::DecompressedSize),
+                ..
+            })
+        ),
+        "{:?}",
+        items.last()
+    );
+    assert!(peak <= 1 << 20, "{peak} bytes buffered at once");
+}
+
+#[test]
+fn a_large_plain_snapshot_is_read_through_a_small_window() {
+    let snap = many_nodes(50_000);
+    assert!(snap.len() > 8 << 20);
+    let (items, peak) = read(&snap, u64::MAX);
+    assert_eq!(nodes(&items), 50_001);
+    assert!(peak <= 1 << 20, "{peak} bytes buffered at once");
+    assert!(items.iter().any(
+        |i| matches!(i, SnapItem::Seal { stored, computed, .. } if *stored == i64::from(*computed))
+    ));
+}
