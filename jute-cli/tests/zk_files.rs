@@ -335,6 +335,32 @@ fn log_and_snapshot_of_a_real_server() {
     check_log(&txns, &ids);
     check_snapshot(&server, &ids, "");
     corrupt_logs(&server, &txns);
+    snapshot_with_trailing_bytes(&server);
+}
+
+/// A real snapshot with 3 bytes appended: trailing bytes after the end, not a damaged digest.
+fn snapshot_with_trailing_bytes(server: &ZkServer) {
+    let snap = data_files(server, "snapshot.").pop().expect("a snapshot");
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let end = bytes.len();
+    bytes.extend([7, 7, 7]);
+    let path = server.dir().join("trailing-snapshot");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = jute(&["zk-snapshot", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let lines = json_lines(&out);
+    assert!(!lines.iter().any(|l| l["kind"] == "error"), "{lines:#?}");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (&last["kind"], &last["trailing"]),
+        (&J::from("end"), &J::from(3))
+    );
+    assert_eq!(last["offset"], end);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("3 unexpected bytes after the end"),
+        "{stderr}"
+    );
 }
 
 #[test]

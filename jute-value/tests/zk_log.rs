@@ -216,3 +216,20 @@ fn resynchronising_costs_work_linear_in_the_file() {
         file.len()
     );
 }
+
+#[test]
+fn op_names_are_apache_s() {
+    // CreateTTLTxn: path, data, acl (empty), parentCVersion, ttl.
+    let mut body = string("/ttl");
+    body.extend(1i32.to_be_bytes());
+    body.push(b'x');
+    body.extend(0i32.to_be_bytes());
+    body.extend(3i32.to_be_bytes());
+    body.extend(60_000i64.to_be_bytes());
+    let mut file = log_header();
+    file.extend(entry(&txn(1, 1, 21, &body, Some(1))));
+    let items = read(&file);
+    let json = items[0].to_json().to_string();
+    assert!(json.contains(r#""op":"createTtl""#), "{json}");
+    assert!(json.contains(r#""record":"CreateTTLTxn""#), "{json}");
+}

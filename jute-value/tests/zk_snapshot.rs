@@ -138,3 +138,29 @@ fn a_large_plain_snapshot_is_read_through_a_small_window() {
         |i| matches!(i, SnapItem::Seal { stored, computed, .. } if *stored == i64::from(*computed))
     ));
 }
+
+#[test]
+fn bytes_after_a_complete_snapshot_are_trailing_bytes() {
+    // A 3.8 snapshot (tree, seal, digest, seal), then 5 stray bytes: not a truncated section.
+    let mut snap = snapshot_tree(&[("/a", b"x")]);
+    seal(&mut snap);
+    digest_section(&mut snap, 5, 77);
+    let end = snap.len();
+    snap.extend([1, 2, 3, 4, 5]);
+    let (items, _) = read(&snap, u64::MAX);
+    assert!(
+        matches!(items.last(), Some(SnapItem::End { offset, trailing: 5 }) if *offset == end),
+        "{items:?}"
+    );
+    assert!(!items.iter().any(|i| matches!(i, SnapItem::Error { .. })));
+    // The same after the tree's seal alone (digests disabled), with more bytes than a digest.
+    let mut snap = snapshot_tree(&[("/a", b"x")]);
+    seal(&mut snap);
+    let end = snap.len();
+    snap.extend([0xee; 40]);
+    let (items, _) = read(&snap, u64::MAX);
+    assert!(
+        matches!(items.last(), Some(SnapItem::End { offset, trailing: 40 }) if *offset == end),
+        "{items:?}"
+    );
+}

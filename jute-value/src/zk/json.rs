@@ -57,8 +57,9 @@ impl LogItem {
     }
 }
 
+/// The op's name, or `unknown <code>` as Apache's `Request.op2String` prints other codes.
 fn op_json(op_type: i32) -> Json {
-    op_name(op_type).map_or(Json::Null, |n| Json::String(n.into()))
+    Json::String(op_name(op_type).map_or_else(|| format!("unknown {op_type}"), String::from))
 }
 
 impl TxnEntry {

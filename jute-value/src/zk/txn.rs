@@ -8,12 +8,14 @@ use jute_parser::Schema;
 use super::schema::names::{TXN_HEADER, TXN_MODULE};
 use crate::value::Value;
 
-/// The name of a ZooKeeper operation code (`ZooDefs.OpCode`), for the codes that can appear in
-/// a transaction log; `None` for others.
+/// The name of a ZooKeeper operation code (`ZooDefs.OpCode`) as ZooKeeper 3.8's
+/// `Request.op2String` (which `TxnLogToolkit` prints) spells it, for the codes that can appear
+/// in a transaction log; `None` for others (which Apache prints as `unknown <code>`).
 ///
 /// ```
 /// assert_eq!(jute_value::zk::op_name(14), Some("multi"));
 /// assert_eq!(jute_value::zk::op_name(-11), Some("closeSession"));
+/// assert_eq!(jute_value::zk::op_name(21), Some("createTtl"));
 /// ```
 pub fn op_name(code: i32) -> Option<&'static str> {
     Some(match code {
@@ -30,7 +32,7 @@ pub fn op_name(code: i32) -> Option<&'static str> {
         16 => "reconfig",
         19 => "createContainer",
         20 => "deleteContainer",
-        21 => "createTTL",
+        21 => "createTtl",
         _ => return None,
     })
 }
@@ -204,4 +206,36 @@ fn expand_multi(schema: &Schema, multi: &Value) -> Vec<SubTxn> {
             SubTxn { op_type, body }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::op_name;
+
+    #[test]
+    fn names_are_apache_3_8_op2string() {
+        // ZooKeeper 3.8's Request.op2String for every code a log can hold (3.9 spells 21
+        // "createTTL"; the installed 3.8 and its TxnLogToolkit say "createTtl").
+        let apache = [
+            (-11, "closeSession"),
+            (-10, "createSession"),
+            (-1, "error"),
+            (1, "create"),
+            (2, "delete"),
+            (5, "setData"),
+            (7, "setACL"),
+            (13, "check"),
+            (14, "multi"),
+            (15, "create2"),
+            (16, "reconfig"),
+            (19, "createContainer"),
+            (20, "deleteContainer"),
+            (21, "createTtl"),
+        ];
+        for (code, name) in apache {
+            assert_eq!(op_name(code), Some(name), "code {code}");
+        }
+        assert_eq!(op_name(3), None);
+        assert_eq!(op_name(22), None);
+    }
 }
