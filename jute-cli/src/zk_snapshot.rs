@@ -22,7 +22,8 @@ Output: one JSON object per line. The first has \"kind\": \"snapshot\" and the F
 (magic ZKSN, version, dbid) and the compression. Then \"session\" lines (id, hex id, timeout),
 \"acl\" lines (the ACL cache: id and ACL list), one \"node\" line per znode, parents first
 (path, data, acl id, StatPersisted), the \"seal\" (stored and computed Adler-32 and whether
-they match), the \"digest\" where present (3.6+), and \"end\".
+they match), the \"digest\" where present (3.6+), \"lastProcessedZxid\" where present (3.9+),
+and \"end\" (with the count of trailing bytes after the last section, if any).
 
 Compressed snapshots (zookeeper.snapshot.compression.method=gz or snappy, files ending in .gz
 or .snappy) are recognised by their first bytes and decompressed as they are read, up to

@@ -6,7 +6,7 @@ mod handmade;
 
 use std::io::Write as _;
 
-use handmade::{digest_section, seal, snapshot_tree};
+use handmade::{digest_section, last_zxid_section, seal, snapshot_tree};
 use jute::Limits;
 use jute_value::zk::{schema, LimitReached, SnapItem, SnapshotReader};
 
@@ -161,6 +161,99 @@ fn bytes_after_a_complete_snapshot_are_trailing_bytes() {
     let (items, _) = read(&snap, u64::MAX);
     assert!(
         matches!(items.last(), Some(SnapItem::End { offset, trailing: 40 }) if *offset == end),
+        "{items:?}"
+    );
+}
+
+/// What ZooKeeper 3.9 writes after the tree (FileSnap.serialize at branch-3.9): the tree's
+/// seal; with digests enabled (the default) the `ZxidDigest` and a seal; with
+/// `zookeeper.serializeLastProcessedZxid.enabled` (the default) `long lastProcessedZxid` and
+/// a seal. No 3.9 server is installable here (Debian has 3.8), so these files are built by
+/// hand after 3.9's FileSnap, DataTree.serializeLastProcessedZxid and SnapStream.sealStream.
+fn snapshot_3_9(digest: bool, last_zxid: bool) -> Vec<u8> {
+    let mut snap = snapshot_tree(&[("/a", b"x"), ("/a/b", b"")]);
+    seal(&mut snap);
+    if digest {
+        digest_section(&mut snap, 0x1_0000_0005, 77);
+    }
+    if last_zxid {
+        last_zxid_section(&mut snap, 0x1_0000_0007);
+    }
+    snap
+}
+
+fn kinds(items: &[SnapItem]) -> Vec<&'static str> {
+    items
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i,
+                SnapItem::Session { .. } | SnapItem::Acl { .. } | SnapItem::Node(_)
+            )
+        })
+        .map(|i| match i {
+            SnapItem::Seal {
+                stored, computed, ..
+            } => {
+                assert_eq!(*stored, i64::from(*computed), "every seal matches");
+                "seal"
+            }
+            SnapItem::Digest {
+                zxid,
+                version,
+                digest,
+            } => {
+                assert_eq!((*zxid, *version, *digest), (0x1_0000_0005, 2, 77));
+                "digest"
+            }
+            SnapItem::LastProcessedZxid(zxid) => {
+                assert_eq!(*zxid, 0x1_0000_0007);
+                "lastProcessedZxid"
+            }
+            SnapItem::End { trailing: 0, .. } => "end",
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn zookeeper_3_9_snapshots_in_every_configuration_and_compression() {
+    let cases = [
+        (
+            true,
+            true,
+            &["seal", "digest", "seal", "lastProcessedZxid", "seal", "end"][..],
+        ),
+        (
+            false,
+            true,
+            &["seal", "lastProcessedZxid", "seal", "end"][..],
+        ),
+        (true, false, &["seal", "digest", "seal", "end"][..]),
+        (false, false, &["seal", "end"][..]),
+    ];
+    for (digest, last_zxid, want) in cases {
+        let snap = snapshot_3_9(digest, last_zxid);
+        for (name, file) in [
+            ("plain", snap.clone()),
+            ("gz", gzip(&snap)),
+            ("snappy", handmade::snappy_java_literals(&snap)),
+        ] {
+            let (items, _) = read(&file, u64::MAX);
+            assert_eq!(nodes(&items), 3, "{name} {digest} {last_zxid}");
+            assert_eq!(
+                kinds(&items),
+                want,
+                "{name}, digest {digest}, last zxid {last_zxid}"
+            );
+        }
+    }
+    // Bytes after 3.9's last section are trailing bytes.
+    let mut snap = snapshot_3_9(true, true);
+    snap.extend([9; 21]);
+    let (items, _) = read(&snap, u64::MAX);
+    assert!(
+        matches!(items.last(), Some(SnapItem::End { trailing: 21, .. })),
         "{items:?}"
     );
 }

@@ -120,3 +120,25 @@ pub fn last_zxid_section(b: &mut Vec<u8>, zxid: i64) {
     b.extend(zxid.to_be_bytes());
     seal(b);
 }
+
+/// `bytes` as a snappy-java stream (header, then 32 KiB chunks) of literal-only blocks: valid
+/// snappy that any decoder reads, without a compressor.
+pub fn snappy_java_literals(bytes: &[u8]) -> Vec<u8> {
+    let mut s = b"\x82SNAPPY\0\0\0\0\x01\0\0\0\x01".to_vec();
+    for chunk in bytes.chunks(32 << 10) {
+        let mut block = Vec::new();
+        let mut n = chunk.len();
+        while n >= 0x80 {
+            block.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        block.push(n as u8);
+        // Literal tag 61 << 2: two little-endian bytes of (length - 1) follow.
+        block.push(61 << 2);
+        block.extend_from_slice(&((chunk.len() - 1) as u16).to_le_bytes());
+        block.extend_from_slice(chunk);
+        s.extend((block.len() as i32).to_be_bytes());
+        s.extend(block);
+    }
+    s
+}
