@@ -8,7 +8,8 @@
 //! runtime's limits and error paths. The framing around them (checksums, end-of-record
 //! bytes, padding, snapshot seals) is hand-written here, after Apache's `FileTxnLog`,
 //! `SerializeUtils`, `FileSnap`, `SnapStream`, `DataTree` and `ReferenceCountedACLCache`;
-//! snappy-compressed snapshots are decompressed by a small hand-written snappy decoder.
+//! snappy-compressed snapshots are decompressed by the `snap` crate inside a hand-written
+//! reader of snappy-java's stream framing.
 //!
 //! ```
 //! let schema = jute_value::zk::schema()?;

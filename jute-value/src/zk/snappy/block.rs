@@ -1,5 +1,5 @@
-//! Raw snappy blocks (what `Snappy.compress` returns): the block half of the format described
-//! in the parent module.
+//! Raw snappy blocks (what `Snappy.compress` returns), decoded by the `snap` crate after the
+//! checks that bound the memory reserved for them.
 
 use super::SnappyError;
 
@@ -18,20 +18,28 @@ use super::SnappyError;
 /// # Errors
 ///
 /// When the declared length is not a valid varint, exceeds `max_len` or what the block can
-/// encode; when an element is truncated, a copy's offset is 0 or reaches before the block,
-/// an element goes past the declared length, or the elements end short of it.
+/// encode, or the elements are malformed (truncated, a copy reaching before the block's
+/// start, output longer or shorter than declared).
 pub fn decompress_snappy_block(block: &[u8], max_len: u64) -> Result<Vec<u8>, SnappyError> {
     let mut out = Vec::new();
     decode_block_into(&mut out, block, 0, 0, max_len)?;
     Ok(out)
 }
 
-/// Most bytes reserved ahead of writing them; beyond this the output grows as written.
-const RESERVE_AHEAD: usize = 1 << 20;
+/// The uncompressed length a block declares (its leading varint).
+pub(super) fn declared_len(block: &[u8], base: usize) -> Result<usize, SnappyError> {
+    snap::raw::decompress_len(block).map_err(|e| {
+        SnappyError::new(
+            base,
+            "the block's uncompressed length (a varint below 2^32)",
+            e.to_string(),
+        )
+    })
+}
 
 /// Appends the decompression of `block` (found at offset `base` of the whole input) to `out`,
 /// keeping `before` (bytes produced earlier and no longer in `out`) plus `out`'s length at
-/// most `max_total`.
+/// most `max_total`. Errors inside the block name the block's offset.
 pub(super) fn decode_block_into(
     out: &mut Vec<u8>,
     block: &[u8],
@@ -39,10 +47,9 @@ pub(super) fn decode_block_into(
     before: u64,
     max_total: u64,
 ) -> Result<(), SnappyError> {
-    let (declared, varint_len) = read_varint(block, base)?;
-    let body = block.len() - varint_len;
+    let declared = declared_len(block, base)?;
     let so_far = before + out.len() as u64;
-    if so_far.saturating_add(u64::from(declared)) > max_total {
+    if so_far.saturating_add(declared as u64) > max_total {
         return Err(SnappyError {
             over_limit: true,
             ..SnappyError::new(
@@ -52,168 +59,28 @@ pub(super) fn decode_block_into(
             )
         });
     }
-    // Every element yields at most 64 bytes per 3 bytes of input (a 2-byte-offset copy of 64).
-    if u64::from(declared) * 3 > body as u64 * 64 {
+    // Every element yields at most 64 bytes per 3 bytes of input (a 2-byte-offset copy of
+    // 64): checked before the output is reserved.
+    let body = block.len() as u64;
+    if declared as u64 * 3 > body * 64 {
         return Err(SnappyError::new(
             base,
             format!(
-                "an uncompressed length that {body} bytes of elements can encode (at most {})",
-                body as u64 * 64 / 3
+                "an uncompressed length that a {body}-byte block can encode (at most {})",
+                body * 64 / 3
             ),
             declared.to_string(),
         ));
     }
-    // Fits in usize: at most 64/3 times the length of a slice.
-    let declared = declared as usize;
-    out.reserve(declared.min(RESERVE_AHEAD));
     let start = out.len();
-    let end = start + declared;
-    let mut i = varint_len;
-    while i < block.len() {
-        let at = base + i;
-        let tag = block[i];
-        i += 1;
-        let room = end - out.len();
-        match tag & 3 {
-            0 => {
-                // u64: four length bytes hold up to 2^32 - 1, plus one.
-                let mut len = u64::from(tag >> 2) + 1;
-                if len > 60 {
-                    let n = (len - 60) as usize;
-                    let Some(bytes) = block.get(i..i + n) else {
-                        return Err(SnappyError::new(
-                            at,
-                            format!("a literal tag and {n} length bytes ({} bytes)", n + 1),
-                            format!("only {} bytes before the block's end", block.len() - i + 1),
-                        ));
-                    };
-                    len = bytes
-                        .iter()
-                        .rev()
-                        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-                        + 1;
-                    i += n;
-                }
-                if len > room as u64 {
-                    return Err(SnappyError::new(
-                        at,
-                        format!("at most {room} more bytes (the block's declared length)"),
-                        format!("a literal of {len} bytes"),
-                    ));
-                }
-                // At most `room` now, so it fits in usize.
-                let len = len as usize;
-                let Some(bytes) = block.get(i..i + len) else {
-                    return Err(SnappyError::new(
-                        at,
-                        format!("a literal of {len} bytes"),
-                        format!("only {} bytes before the block's end", block.len() - i),
-                    ));
-                };
-                out.extend_from_slice(bytes);
-                i += len;
-            }
-            kind => {
-                let (len, offset_len) = match kind {
-                    1 => (usize::from((tag >> 2) & 7) + 4, 1),
-                    2 => (usize::from(tag >> 2) + 1, 2),
-                    _ => (usize::from(tag >> 2) + 1, 4),
-                };
-                let Some(bytes) = block.get(i..i + offset_len) else {
-                    return Err(SnappyError::new(
-                        at,
-                        format!(
-                            "a copy tag and {offset_len} offset bytes ({} bytes)",
-                            offset_len + 1
-                        ),
-                        format!("only {} bytes before the block's end", block.len() - i + 1),
-                    ));
-                };
-                i += offset_len;
-                let mut offset = bytes
-                    .iter()
-                    .rev()
-                    .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-                if kind == 1 {
-                    offset |= usize::from(tag >> 5) << 8;
-                }
-                let decoded = out.len() - start;
-                if offset == 0 {
-                    return Err(SnappyError::new(
-                        at,
-                        "a copy offset of at least 1",
-                        "offset 0",
-                    ));
-                }
-                if offset > decoded {
-                    return Err(SnappyError::new(
-                        at,
-                        format!(
-                            "a copy offset within the {decoded} bytes decoded so far in the block"
-                        ),
-                        format!("offset {offset}"),
-                    ));
-                }
-                if len > room {
-                    return Err(SnappyError::new(
-                        at,
-                        format!("at most {room} more bytes (the block's declared length)"),
-                        format!("a copy of {len} bytes"),
-                    ));
-                }
-                copy_within(out, offset, len);
-            }
-        }
-    }
-    if out.len() < end {
+    out.resize(start + declared, 0);
+    if let Err(e) = snap::raw::Decoder::new().decompress(block, &mut out[start..]) {
+        out.truncate(start);
         return Err(SnappyError::new(
-            base + block.len(),
-            format!("{declared} bytes (the block's declared length)"),
-            format!("the block's end after {} bytes", out.len() - start),
+            base,
+            "a well-formed snappy block",
+            e.to_string(),
         ));
     }
     Ok(())
-}
-
-/// Appends `len` bytes copied from `offset` bytes back (`1 <= offset <= out.len()`); the
-/// source may overlap what is appended, which then repeats with period `offset`.
-fn copy_within(out: &mut Vec<u8>, offset: usize, len: usize) {
-    let from = out.len() - offset;
-    let mut left = len;
-    while left > 0 {
-        // Everything from `from` to the end is valid source; the window doubles each round.
-        let n = left.min(out.len() - from);
-        out.extend_from_within(from..from + n);
-        left -= n;
-    }
-}
-
-/// Reads the block's uncompressed length; returns it and how many bytes it took.
-fn read_varint(block: &[u8], base: usize) -> Result<(u32, usize), SnappyError> {
-    let mut value = 0u64;
-    for (i, &b) in block.iter().enumerate().take(5) {
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return u32::try_from(value).map(|v| (v, i + 1)).map_err(|_| {
-                SnappyError::new(base, "an uncompressed length below 2^32", value.to_string())
-            });
-        }
-    }
-    if block.len() >= 5 {
-        Err(SnappyError::new(
-            base,
-            "an uncompressed length (a varint of at most 5 bytes)",
-            "a longer varint",
-        ))
-    } else {
-        Err(SnappyError::new(
-            base + block.len(),
-            "the block's uncompressed length (a varint)",
-            if block.is_empty() {
-                "an empty block".to_string()
-            } else {
-                "the block's end inside it".to_string()
-            },
-        ))
-    }
 }

@@ -1,26 +1,19 @@
-//! Snappy decompression, hand-written: the raw block format of Google's snappy and the
-//! stream framing of xerial snappy-java's `SnappyOutputStream`, which ZooKeeper's
-//! `SnapStream` uses for `zookeeper.snapshot.compression.method=snappy`.
+//! Snappy decompression: xerial snappy-java's stream framing (`SnappyOutputStream`, which
+//! ZooKeeper's `SnapStream` uses for `zookeeper.snapshot.compression.method=snappy`),
+//! hand-written here, around raw snappy blocks decoded by the `snap` crate.
 //!
 //! Stream (big-endian ints): a 16-byte header, the magic `\x82SNAPPY\0` then the format
 //! `version` and the oldest reader version able to read it (`compatibleVersion`, both 1 in
 //! every snappy-java release); then chunks, each an `int` compressed length and that many
 //! bytes of one raw block. A chunk length equal to the magic's first four bytes starts a
-//! further header (streams concatenated). Each block decompresses on its own.
+//! further header (streams concatenated). Each block decompresses on its own: a varint
+//! uncompressed length, then literal and copy elements.
 //!
-//! Block: the uncompressed length as a little-endian base-128 varint (at most 32 bits), then
-//! elements, each starting with a tag byte whose low two bits give the kind:
-//! `00` literal (length - 1 in the upper six bits, or values 60..=63 there meaning 1..=4
-//! little-endian length bytes follow), `01` copy with an 11-bit offset (length 4..=11),
-//! `10` copy with a 2-byte offset and `11` copy with a 4-byte offset (length 1..=64, from the
-//! upper six bits). A copy repeats bytes already decoded in the same block, `offset` bytes
-//! back; it may overlap what it writes (offset 1, length 10 repeats one byte ten times).
-//!
-//! Hostile input is bounded: a block's declared length is checked against the caller's limit
-//! on the total output and against the most its compressed bytes can encode (64 bytes per
-//! 3-byte copy) before anything is reserved, the output then grows as it is written, and every
-//! element is checked (offsets of 0 or before the block's start, copies or literals past the
-//! declared length, truncation). Errors name the byte offset in the compressed input.
+//! Hostile input is bounded: a chunk's length and a block's declared length are checked
+//! against the caller's limit on the total output, against the most the block's compressed
+//! bytes can encode (64 bytes per 3-byte copy) and, in a stream, against a per-block cap,
+//! before anything is reserved. Errors name the byte offset in the compressed input: of the
+//! header field or chunk length at fault, or of the block whose elements are malformed.
 
 mod block;
 mod stream;

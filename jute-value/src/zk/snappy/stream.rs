@@ -1,7 +1,7 @@
 //! snappy-java's stream framing (`SnappyOutputStream`): the header, then chunks of one raw
 //! block each, decompressed whole or streamed block by block.
 
-use super::block::decode_block_into;
+use super::block::{declared_len, decode_block_into};
 use super::{hex_bytes, SnappyError, SNAPPY_JAVA_MAGIC};
 
 /// Length of a snappy-java stream header: the magic, then `version` and
@@ -43,6 +43,10 @@ pub fn decompress_snappy_stream(input: &[u8], max_len: u64) -> Result<Vec<u8>, S
 /// uncompressed data) by default, so a longer chunk is damage or a hostile file, and is
 /// refused before it is read into memory.
 pub(crate) const MAX_CHUNK: usize = 64 << 20;
+
+/// Most bytes one block may decompress to in a stream, for the same reason as [`MAX_CHUNK`]:
+/// the block is held whole while it is read.
+pub(crate) const MAX_BLOCK: usize = 64 << 20;
 
 /// A snappy-java stream decompressed one block at a time from any reader: memory holds one
 /// compressed chunk and its block, not the stream.
@@ -132,9 +136,24 @@ impl<R: std::io::Read> SnappyJavaReader<R> {
                     format!("a chunk of {chunk_len} bytes"),
                     format!("only {got} bytes (truncated stream)"),
                 )),
-                Ok(_) => {
-                    decode_block_into(&mut self.block, &chunk, start, self.produced, self.max_len)
-                }
+                Ok(_) => match declared_len(&chunk, start) {
+                    Ok(n) if n > MAX_BLOCK => Err(SnappyError::new(
+                        start,
+                        format!(
+                            "a block of at most {MAX_BLOCK} bytes (snappy-java writes 32 KiB \
+                             blocks)"
+                        ),
+                        format!("a block declaring {n} bytes"),
+                    )),
+                    Ok(_) => decode_block_into(
+                        &mut self.block,
+                        &chunk,
+                        start,
+                        self.produced,
+                        self.max_len,
+                    ),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             self.chunk = chunk;
