@@ -25,7 +25,6 @@ use jute_parser::{Schema, Type};
 
 use crate::encode::type_phrase;
 use crate::error::{EncodeError, EncodeErrorKind};
-use crate::hex;
 use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
@@ -281,9 +280,9 @@ fn convert(
         (Type::Float, _) => Value::Float(json_float(json, "a float")? as f32),
         (Type::Double, _) => Value::Double(json_float(json, "a double")?),
         (Type::UString, J::String(s)) => Value::String(s.clone()),
-        (Type::Buffer, J::String(s)) => Value::Buffer(
-            hex::decode_strict(s).map_err(|e| mismatch(&format!("a hex string ({e})")))?,
-        ),
+        (Type::Buffer, J::String(s)) => {
+            Value::Buffer(hex::decode(s).map_err(|e| mismatch(&format!("a hex string ({e})")))?)
+        }
         (Type::Buffer, _) => return Err(mismatch("a hex string")),
         (Type::Vector(elem), J::Array(items)) => Value::Vector(
             items

@@ -5,7 +5,6 @@ use super::snapshot::{DataFormat, SnapItem};
 use super::time::format_millis;
 use super::txn::{op_name, SubTxn, TxnBody};
 use super::txnlog::{LogItem, TxnEntry};
-use crate::hex;
 use crate::json::Json;
 use crate::value::Value;
 
