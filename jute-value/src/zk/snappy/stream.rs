@@ -28,8 +28,9 @@ const STREAM_VERSION: i32 = 1;
 /// # Errors
 ///
 /// When the header is missing, too short or of an unknown version, a chunk is truncated or
-/// its length negative, a block is malformed (see [`decompress_snappy_block`]), or the
-/// output would exceed `max_len`.
+/// its length negative, a block is malformed (see
+/// [`decompress_snappy_block`](super::decompress_snappy_block)), or the output would exceed
+/// `max_len`.
 pub fn decompress_snappy_stream(input: &[u8], max_len: u64) -> Result<Vec<u8>, SnappyError> {
     let mut reader = SnappyJavaReader::new(input, max_len);
     let mut out = Vec::new();
