@@ -6,19 +6,14 @@
 //! Needs the Debian packages `zookeeper` (server, Java) and `python3-kazoo`:
 //! `apt-get install -y zookeeper python3-kazoo`. Fails (never skips) without them.
 
-#[path = "../../jute-value/tests/support/handmade.rs"]
-mod handmade;
-#[path = "../../zk-client/tests/support/server.rs"]
-#[allow(unreachable_pub)]
-mod server;
+mod zk_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value as J;
-use server::{ServerOptions, ZkServer};
-
-const JUTE: &str = env!("CARGO_BIN_EXE_jute");
+use zk_support::server::ZkServer;
+use zk_support::{all_txns, data_files, json_lines, jute, python, start};
 
 /// The kazoo workload. Prints the session ids as JSON. Leaves the `eph` session open (the
 /// process exits without closing it) so that it is in the snapshot.
@@ -69,16 +64,6 @@ fn big_node_data() -> Vec<u8> {
         .collect()
 }
 
-fn python() -> PathBuf {
-    // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
-    let system = PathBuf::from("/usr/bin/python3");
-    if system.is_file() {
-        system
-    } else {
-        PathBuf::from("python3")
-    }
-}
-
 fn run_workload(server: &ZkServer) -> J {
     let out = Command::new(python())
         .args(["-c", WORKLOAD, &server.connect_string()])
@@ -97,66 +82,8 @@ fn run_workload(server: &ZkServer) -> J {
     serde_json::from_slice(&out.stdout).expect("session ids from the workload")
 }
 
-fn jute(args: &[&str]) -> Output {
-    Command::new(JUTE).args(args).output().expect("run jute")
-}
-
-fn json_lines(out: &Output) -> Vec<J> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-        .collect()
-}
-
-/// Files of `dir/data/version-2` whose name starts with `prefix`, oldest (lowest zxid) first.
-fn data_files(server: &ZkServer, prefix: &str) -> Vec<PathBuf> {
-    let dir = server.dir().join("data/version-2");
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.to_string();
-            let zxid = name.strip_prefix(prefix)?.split('.').next()?;
-            Some((u64::from_str_radix(zxid, 16).ok()?, p))
-        })
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn start(extra: &[&str]) -> ZkServer {
-    let options = ServerOptions {
-        extra_config: extra.iter().map(|s| s.to_string()).collect(),
-        ..ServerOptions::default()
-    };
-    ZkServer::start_with(options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// All transactions of all logs of the server, in order.
-fn all_txns(server: &ZkServer) -> Vec<J> {
-    let logs = data_files(server, "log.");
-    assert!(!logs.is_empty(), "no transaction log written");
-    let mut txns = Vec::new();
-    for log in &logs {
-        let out = jute(&["zk-log", log.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "jute zk-log {} failed: {}",
-            log.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let lines = json_lines(&out);
-        assert_eq!(lines[0]["kind"], "log");
-        assert_eq!(lines[0]["magic"], "ZKLG");
-        assert_eq!(lines[0]["header"]["version"], 2);
-        assert_eq!(lines.last().unwrap()["kind"], "end", "{}", log.display());
-        txns.extend(lines.into_iter().filter(|l| l["kind"] == "txn"));
-    }
-    txns
 }
 
 fn find<'a>(txns: &'a [J], op: &str, path: &str) -> &'a J {
@@ -579,85 +506,4 @@ fn run_on(dir: &Path, name: &str, bytes: &[u8]) -> Output {
     let path = dir.join(format!("damaged-{name}"));
     std::fs::write(&path, bytes).unwrap();
     jute(&["zk-log", path.to_str().unwrap()])
-}
-
-/// Opens and closes one session with kazoo.
-const OPEN_AND_CLOSE: &str = r#"
-import sys
-from kazoo.client import KazooClient
-zk = KazooClient(hosts=sys.argv[1]); zk.start()
-zk.create("/x", b"x", ephemeral=True)
-zk.stop(); zk.close()
-"#;
-
-fn run_python(server: &ZkServer, script: &str) {
-    let out = Command::new(python())
-        .args(["-c", script, &server.connect_string()])
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-#[test]
-fn close_session_without_body_is_read() {
-    // zoo.cfg's unknown keys become `zookeeper.` system properties: the server writes
-    // closeSession as the header and the digest, with no CloseSessionTxn.
-    let mut server = start(&["closeSessionTxn.enabled=false"]);
-    run_python(&server, OPEN_AND_CLOSE);
-    server.restart().unwrap_or_else(|e| panic!("{e}"));
-    let txns = all_txns(&server);
-    let close = txns
-        .iter()
-        .find(|t| t["op"] == "closeSession")
-        .unwrap_or_else(|| panic!("no closeSession in {txns:#?}"));
-    assert_eq!(close["record"], J::Null, "{close}");
-    assert!(close["digest"]["version"].is_i64(), "{close}");
-    assert!(close.get("trailing").is_none(), "{close}");
-}
-
-/// Writes `bytes` to a fresh file named `name` in the temporary directory.
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("jute-zk-files-{}-{name}", std::process::id()));
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-#[test]
-fn zk_log_max_len_reads_entries_of_a_raised_jute_maxbuffer() {
-    // What a server run with -Djute.maxbuffer=4194304 logs: a 3 MiB setData (hand-made: the
-    // test harness starts servers with the default jute.maxbuffer).
-    use handmade::{entry, log_header, set_data, txn};
-    let mut file = log_header();
-    file.extend(entry(&txn(
-        1,
-        1,
-        5,
-        &set_data("/big", &[7; 3 << 20]),
-        Some(1),
-    )));
-    let path = temp_file("big.log", &file);
-    let out = jute(&["zk-log", path.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("entry at offset 16") && stderr.contains("--max-len"),
-        "{stderr}"
-    );
-    let out = jute(&["zk-log", path.to_str().unwrap(), "--max-len", "4194304"]);
-    let _ = std::fs::remove_file(&path);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
-    assert_eq!(lines[1]["op"], "setData");
-    assert_eq!(
-        lines[1]["txn"]["data"].as_str().map(str::len),
-        Some(2 * (3 << 20))
-    );
 }
