@@ -3,6 +3,8 @@
 # the files make-data.sh wrote, one after the other in one run, output to /dev/null:
 # wall time and peak RSS from /usr/bin/time -v. Prints one Markdown table row per run.
 # Usage: run.sh [DIR] [ROUNDS]   (jute from target/release: cargo build --release -p jute-cli)
+# OLD=path/to/an/older/jute adds its rows (snapshots, and the crafted log of crafted-resync.py
+# with 1 MiB, DIR/crafted-1m.log, when present); DIR/crafted-4m.log is timed when present.
 set -eu
 DIR=${1:-/tmp/zk-files-bench}
 ROUNDS=${2:-3}
@@ -27,4 +29,14 @@ for _ in $(seq "$ROUNDS"); do
     measure "SnapshotFormatter -d $SNAP" java -cp "$CP" org.apache.zookeeper.server.SnapshotFormatter -d "$DIR/$SNAP"
     measure "jute zk-snapshot $SNAP.gz" "$JUTE" zk-snapshot "$DIR/$SNAP.gz"
     measure "SnapshotFormatter -d $SNAP.gz" java -cp "$CP" org.apache.zookeeper.server.SnapshotFormatter -d "$DIR/$SNAP.gz"
+    if [ -n "${OLD:-}" ]; then
+        measure "old jute zk-snapshot $SNAP" "$OLD" zk-snapshot "$DIR/$SNAP"
+        measure "old jute zk-snapshot $SNAP.gz" "$OLD" zk-snapshot "$DIR/$SNAP.gz"
+    fi
+    for f in crafted-1m.log crafted-4m.log; do
+        [ -f "$DIR/$f" ] && measure "jute zk-log $f" "$JUTE" zk-log "$DIR/$f"
+    done
+    if [ -n "${OLD:-}" ] && [ -f "$DIR/crafted-1m.log" ]; then
+        measure "old jute zk-log crafted-1m.log" "$OLD" zk-log "$DIR/crafted-1m.log"
+    fi
 done

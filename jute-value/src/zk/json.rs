@@ -5,7 +5,7 @@ use super::snapshot::{DataFormat, SnapItem};
 use super::time::format_millis;
 use super::txn::{op_name, SubTxn, TxnBody};
 use super::txnlog::{LogItem, TxnEntry};
-use crate::json::Json;
+use crate::json::{hex_string, Json};
 use crate::value::Value;
 
 /// `0x`-prefixed hex of an id or zxid, as ZooKeeper prints them.
@@ -100,7 +100,7 @@ impl TxnEntry {
             self.digest.as_ref().map_or(Json::Null, Value::to_json),
         ));
         if !self.trailing.is_empty() {
-            pairs.push(("trailing".into(), Json::String(hex::encode(&self.trailing))));
+            pairs.push(("trailing".into(), Json::String(hex_string(&self.trailing))));
         }
         Json::Object(pairs)
     }
@@ -121,7 +121,7 @@ impl SubTxn {
             }
             Err((message, data)) => {
                 pairs.push(("error".into(), Json::String(message.clone())));
-                pairs.push(("data".into(), Json::String(hex::encode(data))));
+                pairs.push(("data".into(), Json::String(hex_string(data))));
             }
         }
         Json::Object(pairs)
@@ -155,11 +155,11 @@ impl SnapItem {
                 match (&node.data, data) {
                     (None, _) => pairs.push(("data".into(), Json::Null)),
                     (Some(bytes), DataFormat::Hex) => {
-                        pairs.push(("data".into(), Json::String(hex::encode(bytes))));
+                        pairs.push(("data".into(), Json::String(hex_string(bytes))));
                     }
                     (Some(bytes), DataFormat::Utf8) => match std::str::from_utf8(bytes) {
                         Ok(text) => pairs.push(("data".into(), Json::String(text.into()))),
-                        Err(_) => pairs.push(("dataHex".into(), Json::String(hex::encode(bytes)))),
+                        Err(_) => pairs.push(("dataHex".into(), Json::String(hex_string(bytes)))),
                     },
                 }
                 pairs.push(("acl".into(), Json::Int(node.acl)));

@@ -125,8 +125,9 @@ pub(super) struct Window<'a> {
     failure: Option<ZkFileError>,
     /// Most bytes held past `pos`.
     max_ahead: usize,
-    /// Adler-32 of every consumed byte.
+    /// Adler-32 of the bytes consumed before `buf[summed]` (folded in lazily, in large runs).
     checksum: u32,
+    summed: usize,
     /// Most bytes `buf` ever held.
     peak: usize,
 }
@@ -180,6 +181,7 @@ impl<'a> Window<'a> {
             failure: None,
             max_ahead: max_ahead.max(READ_AHEAD),
             checksum: 1,
+            summed: 0,
             peak: 0,
         })
     }
@@ -205,8 +207,15 @@ impl<'a> Window<'a> {
     }
 
     /// Adler-32 of every byte consumed so far.
-    pub(super) fn checksum(&self) -> u32 {
+    pub(super) fn checksum(&mut self) -> u32 {
+        self.fold_checksum();
         self.checksum
+    }
+
+    /// Folds the consumed bytes not yet summed into the checksum.
+    fn fold_checksum(&mut self) {
+        self.checksum = adler32_update(self.checksum, &self.buf[self.summed..self.pos]);
+        self.summed = self.pos;
     }
 
     /// Most decompressed bytes held at once so far.
@@ -226,9 +235,7 @@ impl<'a> Window<'a> {
 
     /// Marks the next `n` available bytes consumed.
     pub(super) fn consume(&mut self, n: usize) {
-        let n = n.min(self.buf.len() - self.pos);
-        self.checksum = adler32_update(self.checksum, &self.buf[self.pos..self.pos + n]);
-        self.pos += n;
+        self.pos += n.min(self.buf.len() - self.pos);
     }
 
     /// Buffers more bytes (at least doubling what is available, within `max_ahead`); false
@@ -238,6 +245,8 @@ impl<'a> Window<'a> {
             return false;
         }
         if self.pos > 0 && self.pos >= self.buf.len() / 2 {
+            self.fold_checksum();
+            self.summed = 0;
             self.buf.drain(..self.pos);
             self.base += self.pos;
             self.pos = 0;
