@@ -235,3 +235,39 @@ fn op_names_are_apache_s() {
     assert!(json.contains(r#""op":"createTtl""#), "{json}");
     assert!(json.contains(r#""record":"CreateTTLTxn""#), "{json}");
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn damaged_logs_never_panic_and_only_go_forward(
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let mut file = log_header();
+            for zxid in 1..6 {
+                file.extend(entry(&txn(1, zxid, 5, &handmade::set_data("/a", b"value"), Some(zxid))));
+            }
+            file.resize(file.len() + 64, 0);
+            for (at, x) in flips {
+                let n = file.len() - 16;
+                file[16 + at % n] ^= x | 1;
+            }
+            file.truncate(16 + cut % (file.len() - 15));
+            let schema = schema().unwrap();
+            let mut reader = TxnLogReader::new(&schema, &file).unwrap();
+            let items: Vec<LogItem> = reader.by_ref().collect();
+            let offsets: Vec<usize> = items
+                .iter()
+                .filter_map(|i| match i {
+                    LogItem::Txn(t) => Some(t.offset),
+                    _ => None,
+                })
+                .collect();
+            prop_assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{:?}", offsets);
+            prop_assert!(reader.bytes_checksummed() <= 34 * file.len() as u64);
+        }
+    }
+}

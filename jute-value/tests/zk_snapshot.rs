@@ -257,3 +257,53 @@ fn zookeeper_3_9_snapshots_in_every_configuration_and_compression() {
         "{items:?}"
     );
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid() -> Vec<u8> {
+        let mut snap = snapshot_tree(&[("/a", b"x"), ("/a/b", b"yy")]);
+        seal(&mut snap);
+        digest_section(&mut snap, 5, 77);
+        last_zxid_section(&mut snap, 6);
+        snap
+    }
+
+    proptest! {
+        #[test]
+        fn damaged_snapshots_never_panic_and_end_once(
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+            wrap in 0..3u8,
+        ) {
+            let mut snap = valid();
+            for (at, x) in flips {
+                let n = snap.len();
+                snap[at % n] ^= x | 1;
+            }
+            snap.truncate(cut % (snap.len() + 1));
+            let file = match wrap {
+                0 => snap,
+                1 => gzip(&snap),
+                _ => handmade::snappy_java_literals(&snap),
+            };
+            let schema = schema().unwrap();
+            let opened =
+                SnapshotReader::from_reader(&schema, &file[..], Limits::default(), 1 << 20);
+            if let Ok(reader) = opened {
+                let items: Vec<SnapItem> = reader.collect();
+                let ends = items
+                    .iter()
+                    .filter(|i| matches!(i, SnapItem::End { .. } | SnapItem::Error { .. }))
+                    .count();
+                prop_assert_eq!(ends, 1);
+                let last_ends = matches!(
+                    items.last(),
+                    Some(SnapItem::End { .. } | SnapItem::Error { .. })
+                );
+                prop_assert!(last_ends, "{:?}", items.last());
+            }
+        }
+    }
+}
