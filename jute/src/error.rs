@@ -333,4 +333,16 @@ mod tests {
             "MultiResponse.stats[2].mzxid: at byte 41: expected long (8 bytes), found end of input (3 bytes left)"
         );
     }
+
+    #[test]
+    fn shifted_moves_the_offset_and_keeps_the_path() {
+        let e = Error::invalid("a node path", "null", 4)
+            .in_field("Znode", "path")
+            .shifted(1000);
+        assert_eq!(e.offset(), 1004);
+        assert_eq!(
+            e.to_string(),
+            "Znode.path: at byte 1004: expected a node path, found null"
+        );
+    }
 }
