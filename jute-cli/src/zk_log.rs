@@ -22,7 +22,8 @@ txn.txns), and the TxnDigest (or null). Checksums (Adler-32) are verified; a cor
 truncated entry gives a \"kind\": \"corrupt\" line with its offset (and a message on stderr),
 and reading goes on at the next valid entry (also after an entry length of 0 that non-zero
 bytes follow: a zeroed sector or a gap, where Java's reader stops). The last line,
-\"kind\": \"end\", is where the preallocated zero padding starts. Exit status 1 if any entry was corrupt.
+\"kind\": \"end\", is where the preallocated zero padding starts. Exit status 1 if any
+entry was corrupt. Op names are those Apache's TxnLogToolkit prints (ZooKeeper 3.8).
 
 An entry holding data longer than --max-len (servers run with a larger jute.maxbuffer write
 such entries) is reported as corrupt, with a message naming --max-len.")]
