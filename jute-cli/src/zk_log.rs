@@ -69,11 +69,11 @@ fn print_log(args: &Args) -> Result<usize, String> {
         if let LogItem::Corrupt {
             offset,
             message,
-            over_limit,
+            limit,
         } = &item
         {
             corrupt += 1;
-            let hint = if *over_limit {
+            let hint = if limit.is_some() {
                 " (raise the limit with --max-len)"
             } else {
                 ""

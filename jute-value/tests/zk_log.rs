@@ -8,7 +8,7 @@
 mod handmade;
 
 use handmade::{entry, log_header, string, txn};
-use jute_value::zk::{schema, LogItem, TxnBody, TxnLogReader};
+use jute_value::zk::{schema, LimitReached, LogItem, TxnBody, TxnLogReader};
 
 fn read(file: &[u8]) -> Vec<LogItem> {
     let schema = schema().unwrap();
@@ -92,7 +92,7 @@ fn entries_over_the_limit_are_flagged_and_read_with_a_larger_limit() {
         LogItem::Corrupt {
             offset: 16,
             message,
-            over_limit: true,
+            limit: Some(LimitReached::ItemLength),
         } => assert!(message.contains("limit"), "{message}"),
         other => panic!("{other:?}"),
     }

@@ -54,6 +54,16 @@ pub enum ZkFileError {
     },
 }
 
+/// A reader limit that an intact file can reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitReached {
+    /// A string or buffer longer than [`jute::Limits::max_len`] (a server run with a larger
+    /// `jute.maxbuffer`), or a snapshot item larger than the reader buffers for that limit.
+    ItemLength,
+    /// More decompressed bytes than the snapshot reader's decompressed-size limit.
+    DecompressedSize,
+}
+
 /// Checks `magic` (the FileHeader's first int) against `expected`.
 pub(crate) fn check_magic(
     kind: &'static str,

@@ -33,15 +33,15 @@ mod txn;
 mod txnlog;
 
 pub use adler32::adler32;
-pub use error::ZkFileError;
+pub use error::{LimitReached, ZkFileError};
 pub use json::file_header_json;
 pub use schema::{schema, ZOOKEEPER_JUTE};
 pub use snappy::{
     decompress_snappy_block, decompress_snappy_stream, SnappyError, SNAPPY_JAVA_MAGIC,
 };
 pub use snapshot::{
-    decompress, decompress_with_limit, Compression, DataFormat, LimitReached, SnapItem,
-    SnapshotReader, Znode, DEFAULT_MAX_DECOMPRESSED,
+    decompress, decompress_with_limit, Compression, DataFormat, SnapItem, SnapshotReader, Znode,
+    DEFAULT_MAX_DECOMPRESSED,
 };
 pub use time::format_millis;
 pub use txn::{op_name, SubTxn, TxnBody};

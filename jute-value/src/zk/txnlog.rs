@@ -11,7 +11,7 @@ use jute::{Decoder, ErrorKind, Limits};
 use jute_parser::Schema;
 
 use super::adler32::adler32;
-use super::error::{check_magic, ZkFileError};
+use super::error::{check_magic, LimitReached, ZkFileError};
 use super::resync::RangeAdler;
 use super::schema::names;
 use super::txn::{decode_body, TxnBody};
@@ -64,10 +64,10 @@ pub enum LogItem {
         offset: usize,
         /// What is wrong, and where reading resumes.
         message: String,
-        /// The entry is intact but holds a string or buffer longer than
-        /// [`Limits::max_len`]: a server run with a larger `jute.maxbuffer` writes such
-        /// entries, and a reader with a larger limit reads them.
-        over_limit: bool,
+        /// [`LimitReached::ItemLength`] when the entry is intact but holds a string or buffer
+        /// longer than [`Limits::max_len`]: a server run with a larger `jute.maxbuffer` writes
+        /// such entries, and a reader with a larger limit reads them.
+        limit: Option<LimitReached>,
     },
     /// The end of the log: the zero padding (or the end of the file).
     End {
@@ -165,7 +165,7 @@ impl<'a> TxnLogReader<'a> {
                     "truncated entry: {left} bytes left, an entry needs at least {}",
                     ENTRY_HEAD + 1
                 ),
-                over_limit: false,
+                limit: None,
             };
         }
         let checksum = i64::from_be_bytes(array(&bytes[p..p + 8]));
@@ -198,7 +198,7 @@ impl<'a> TxnLogReader<'a> {
                         "truncated entry: {len} transaction bytes and the end-of-record byte \
                          announced, {present} bytes left in the file"
                     ),
-                    over_limit: false,
+                    limit: None,
                 };
             };
             self.pos = next;
@@ -208,7 +208,7 @@ impl<'a> TxnLogReader<'a> {
                     "entry length {len} does not fit the file ({present} bytes left); resuming \
                      at the next valid entry, at offset {next}"
                 ),
-                over_limit: false,
+                limit: None,
             };
         }
         let data = &bytes[data_start..data_start + len];
@@ -234,7 +234,7 @@ impl<'a> TxnLogReader<'a> {
                     "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
                      bytes is {computed:#x}; entry skipped"
                 ),
-                over_limit: false,
+                limit: None,
             };
         }
         self.pos = next;
@@ -246,7 +246,8 @@ impl<'a> TxnLogReader<'a> {
                     "cannot decode the transaction bytes (at file offset {data_start}; offsets \
                      below are relative to them): {e}"
                 ),
-                over_limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. }),
+                limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. })
+                    .then_some(LimitReached::ItemLength),
             },
         }
     }
@@ -303,7 +304,7 @@ impl<'a> TxnLogReader<'a> {
         LogItem::Corrupt {
             offset,
             message,
-            over_limit: false,
+            limit: None,
         }
     }
 

@@ -22,6 +22,8 @@ mod whole;
 
 use crate::value::Value;
 
+use super::error::LimitReached;
+
 pub use reader::SnapshotReader;
 pub use whole::{decompress, decompress_with_limit};
 
@@ -117,14 +119,4 @@ pub enum SnapItem {
         /// Which of the reader's limits was reached, when one was (the data may be intact).
         limit: Option<LimitReached>,
     },
-}
-
-/// A reader limit that an intact snapshot can reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitReached {
-    /// A string or buffer longer than [`jute::Limits::max_len`] (a server run with a larger
-    /// `jute.maxbuffer`), or an item larger than the reader buffers for that limit.
-    ItemLength,
-    /// More decompressed bytes than the reader's decompressed-size limit.
-    DecompressedSize,
 }

@@ -7,9 +7,9 @@ use jute::{Decoder, Error, ErrorKind, Jute, Limits};
 use jute_parser::{Schema, Type};
 
 use super::source::Window;
-use super::{Compression, LimitReached, SnapItem, Znode, DEFAULT_MAX_DECOMPRESSED};
+use super::{Compression, SnapItem, Znode, DEFAULT_MAX_DECOMPRESSED};
 use crate::value::Value;
-use crate::zk::error::{check_magic, ZkFileError};
+use crate::zk::error::{check_magic, LimitReached, ZkFileError};
 use crate::zk::schema::names;
 
 /// A seal: `long` checksum, then the string `"/"` (length 1).
