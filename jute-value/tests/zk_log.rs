@@ -271,3 +271,53 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn zookeeper_3_9_logs() {
+    // Built by hand after branch-3.9's FileTxnLog.append (FileHeader, then checksum, length,
+    // Request.getSerializeData() = Util.marshallTxnEntry(header, txn, digest), 'B') and
+    // FilePadding (zeros): no 3.9 server is installable here (Debian has 3.8).
+    let mut file = log_header();
+    // createSession: CreateSessionTxn { int timeOut }.
+    file.extend(entry(&txn(9, 1, -10, &30_000i32.to_be_bytes(), Some(1))));
+    // multi: MultiTxn { vector<Txn { int type; buffer data }> } holding a setData and a delete.
+    let set = handmade::set_data("/a", b"v");
+    let del = string("/b");
+    let mut multi = 2i32.to_be_bytes().to_vec();
+    for (op, data) in [(5i32, &set), (2, &del)] {
+        multi.extend(op.to_be_bytes());
+        multi.extend((data.len() as i32).to_be_bytes());
+        multi.extend_from_slice(data);
+    }
+    file.extend(entry(&txn(9, 2, 14, &multi, Some(2))));
+    // closeSession: CloseSessionTxn { vector<ustring> paths2Delete } and the digest.
+    let mut close = 1i32.to_be_bytes().to_vec();
+    close.extend(string("/eph"));
+    file.extend(entry(&txn(9, 3, -11, &close, Some(3))));
+    file.resize(file.len() + 4096, 0);
+    let items = read(&file);
+    let t = txns(&items);
+    let ops: Vec<Option<&str>> = t
+        .iter()
+        .map(|t| jute_value::zk::op_name(t.op_type()))
+        .collect();
+    assert_eq!(
+        ops,
+        [Some("createSession"), Some("multi"), Some("closeSession")],
+        "{items:#?}"
+    );
+    match &t[1].body {
+        TxnBody::Multi(subs) => {
+            assert_eq!(subs.len(), 2);
+            assert!(subs.iter().all(|s| s.body.is_ok()), "{subs:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t
+        .iter()
+        .all(|t| t.digest.is_some() && t.trailing.is_empty()));
+    assert!(matches!(
+        items.last(),
+        Some(LogItem::End { padding: 4096, .. })
+    ));
+}
