@@ -49,6 +49,8 @@ enum Inflate<'a> {
         decoder: Box<flate2::bufread::MultiGzDecoder<Counting<BufReader<Input<'a>>>>>,
         produced: u64,
         max: u64,
+        /// A byte beyond `max` was seen: the next read reports it.
+        exceeded: bool,
     },
     Snappy {
         reader: Box<SnappyJavaReader<Input<'a>>>,
@@ -72,7 +74,11 @@ impl Inflate<'_> {
                 decoder,
                 produced,
                 max,
+                exceeded,
             } => {
+                if *exceeded {
+                    return Err(ZkFileError::TooLarge { limit: *max });
+                }
                 // One byte past the limit tells a stream at the limit from one beyond it.
                 let allowed = max.saturating_add(1);
                 let room = (allowed - (*produced).min(allowed)).min(buf.len() as u64) as usize;
@@ -89,10 +95,16 @@ impl Inflate<'_> {
                     }
                 };
                 *produced += n as u64;
-                if *produced > *max {
-                    return Err(ZkFileError::TooLarge { limit: *max });
+                if *produced <= *max {
+                    return Ok(n);
                 }
-                Ok(n)
+                // The bytes up to the limit are given out; the error comes with the next read.
+                *produced = *max;
+                *exceeded = true;
+                match n - 1 {
+                    0 => Err(ZkFileError::TooLarge { limit: *max }),
+                    within => Ok(within),
+                }
             }
             Inflate::Snappy { reader, used } => {
                 while *used == reader.block().len() {
@@ -305,6 +317,7 @@ fn gzip(input: Input<'_>, max: u64) -> Result<Inflate<'_>, ZkFileError> {
         decoder: Box::new(flate2::bufread::MultiGzDecoder::new(counting)),
         produced: 0,
         max,
+        exceeded: false,
     })
 }
 
