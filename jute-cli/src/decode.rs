@@ -55,7 +55,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 fn decode(args: &Args) -> Result<(), String> {
     let (schema, record) = args.schema.load()?;
     let bytes = match &args.hex {
-        Some(text) => jute_value::hex::decode(text).map_err(|e| format!("error: --hex: {e}"))?,
+        Some(text) => decode_hex(text).map_err(|e| format!("error: --hex: {e}"))?,
         None => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -94,4 +94,43 @@ fn decode(args: &Args) -> Result<(), String> {
         json.to_string()
     };
     writeln!(std::io::stdout().lock(), "{text}").map_err(|e| format!("error: writing stdout: {e}"))
+}
+
+/// Decodes `--hex` text (either case) with the `hex` crate; ASCII whitespace between digits is
+/// ignored, so `xxd -p` output and `"00 ab 7f"` are accepted. Errors count characters of the
+/// text as given.
+fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+    let (positions, digits): (Vec<usize>, String) = text
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| !c.is_ascii_whitespace())
+        .unzip();
+    hex::decode(&digits).map_err(|e| match e {
+        hex::FromHexError::InvalidHexCharacter { c, index } => {
+            let at = positions.get(index).copied().unwrap_or(index);
+            format!("invalid hex digit {c:?} at character {at}")
+        }
+        hex::FromHexError::OddLength => {
+            format!("odd number of hex digits ({})", digits.chars().count())
+        }
+        other => other.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex;
+
+    #[test]
+    fn hex_with_whitespace_and_errors_at_the_given_position() {
+        assert_eq!(decode_hex("00AB 7f\n").unwrap(), [0x00, 0xab, 0x7f]);
+        assert_eq!(
+            decode_hex("00 zz").unwrap_err(),
+            "invalid hex digit 'z' at character 3"
+        );
+        assert_eq!(
+            decode_hex("abc").unwrap_err(),
+            "odd number of hex digits (3)"
+        );
+    }
 }

@@ -51,7 +51,7 @@ fn encode(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("error: cannot encode {record}: {e}"))?;
     let mut out = std::io::stdout().lock();
     let written = if args.hex {
-        writeln!(out, "{}", jute_value::hex::encode(&bytes))
+        writeln!(out, "{}", hex::encode(&bytes))
     } else {
         out.write_all(&bytes)
     };

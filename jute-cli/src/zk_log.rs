@@ -4,6 +4,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use jute::Limits;
 use jute_value::zk::{file_header_json, LogItem, TxnLogReader};
 
 /// Arguments of `jute zk-log`.
@@ -19,12 +20,22 @@ and session in hex, time (UTC), op name, the TxnHeader (clientId, cxid, zxid, ti
 the body record's name and value under \"txn\" (a multi's sub-transactions decoded under
 txn.txns), and the TxnDigest (or null). Checksums (Adler-32) are verified; a corrupt or
 truncated entry gives a \"kind\": \"corrupt\" line with its offset (and a message on stderr),
-and reading goes on at the next valid entry. The last line, \"kind\": \"end\", is where the
-preallocated zero padding starts. Exit status 1 if any entry was corrupt.")]
+and reading goes on at the next valid entry (also after an entry length of 0 that non-zero
+bytes follow: a zeroed sector or a gap, where Java's reader stops). The last line,
+\"kind\": \"end\", is where the preallocated zero padding starts. Exit status 1 if any
+entry was corrupt. Op names are those Apache's TxnLogToolkit prints (ZooKeeper 3.8).
+
+An entry holding data longer than --max-len (servers run with a larger jute.maxbuffer write
+such entries) is reported as corrupt, with a message naming --max-len.")]
 pub(crate) struct Args {
     /// The transaction log file (`version-2/log.<zxid>`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
+
+    /// Largest accepted string or buffer length in a transaction, in bytes (raise it for
+    /// servers run with a larger jute.maxbuffer; the default is Java's default limit).
+    #[arg(long, value_name = "BYTES")]
+    max_len: Option<usize>,
 }
 
 /// Runs `jute zk-log`.
@@ -44,18 +55,32 @@ fn print_log(args: &Args) -> Result<usize, String> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
-    let reader =
-        TxnLogReader::new(&schema, &bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let mut limits = Limits::default();
+    if let Some(max) = args.max_len {
+        limits.max_len = max;
+    }
+    let reader = TxnLogReader::with_limits(&schema, &bytes, limits)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let write_err = |e: std::io::Error| format!("writing stdout: {e}");
     writeln!(out, "{}", file_header_json("log", reader.header())).map_err(write_err)?;
     let mut corrupt = 0;
     for item in reader {
-        if let LogItem::Corrupt { offset, message } = &item {
+        if let LogItem::Corrupt {
+            offset,
+            message,
+            limit,
+        } = &item
+        {
             corrupt += 1;
+            let hint = if limit.is_some() {
+                " (raise the limit with --max-len)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "error: {}: entry at offset {offset}: {message}",
+                "error: {}: entry at offset {offset}: {message}{hint}",
                 args.file.display()
             );
         }

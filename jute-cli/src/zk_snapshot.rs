@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use jute::Limits;
 use jute_value::zk::{
-    decompress_with_limit, file_header_json, Compression, DataFormat, SnapItem, SnapshotReader,
-    ZkFileError, DEFAULT_MAX_DECOMPRESSED,
+    file_header_json, Compression, DataFormat, LimitReached, SnapItem, SnapshotReader, ZkFileError,
+    DEFAULT_MAX_DECOMPRESSED,
 };
 
 /// Arguments of `jute zk-snapshot`.
@@ -22,12 +22,15 @@ Output: one JSON object per line. The first has \"kind\": \"snapshot\" and the F
 (magic ZKSN, version, dbid) and the compression. Then \"session\" lines (id, hex id, timeout),
 \"acl\" lines (the ACL cache: id and ACL list), one \"node\" line per znode, parents first
 (path, data, acl id, StatPersisted), the \"seal\" (stored and computed Adler-32 and whether
-they match), the \"digest\" where present (3.6+), and \"end\".
+they match), the \"digest\" where present (3.6+), \"lastProcessedZxid\" where present (3.9+),
+and \"end\" (with the count of trailing bytes after the last section, if any).
 
 Compressed snapshots (zookeeper.snapshot.compression.method=gz or snappy, files ending in .gz
-or .snappy) are recognised by their first bytes and decompressed in memory, up to --max-size;
-\"compression\" in the first line says which (\"gz\", \"snappy\", or null). A damaged snappy
-file is reported with the byte offset in the file. Exit status 1 if the snapshot is damaged.")]
+or .snappy) are recognised by their first bytes and decompressed as they are read, up to
+--max-size; \"compression\" in the first line says which (\"gz\", \"snappy\", or null).
+Memory holds the item being read, not the file. Damage (in the compressed data too) ends the
+output with an \"error\" line naming the offset, after everything read before it. Exit status
+1 if the snapshot is damaged.")]
 pub(crate) struct Args {
     /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz` or `.snappy`).
     #[arg(value_name = "FILE")]
@@ -72,22 +75,22 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 /// Prints the snapshot; returns whether it was intact.
 fn print_snapshot(args: &Args) -> Result<bool, String> {
     let name = args.file.display();
-    let raw = std::fs::read(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let (bytes, compression) = decompress_with_limit(&raw, args.max_size).map_err(|e| {
-        let hint = match e {
-            ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
-            ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
-            _ => "",
-        };
-        format!("{name}: {e}{hint}")
-    })?;
+    let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
     let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
         limits.max_len = max;
     }
     let reader =
-        SnapshotReader::with_limits(&schema, &bytes, limits).map_err(|e| format!("{name}: {e}"))?;
+        SnapshotReader::from_reader(&schema, file, limits, args.max_size).map_err(|e| {
+            let hint = match e {
+                ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
+                ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
+                _ => "",
+            };
+            format!("{name}: {e}{hint}")
+        })?;
+    let compression = reader.compression();
     let format = match args.data {
         Data::Hex => DataFormat::Hex,
         Data::Utf8 => DataFormat::Utf8,
@@ -114,7 +117,18 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
             } if *stored != i64::from(*computed) => Some(format!(
                 "seal at offset {offset}: stored checksum {stored:#x}, computed {computed:#x}"
             )),
-            SnapItem::Error { offset, message } => Some(format!("at offset {offset}: {message}")),
+            SnapItem::Error {
+                offset,
+                message,
+                limit,
+            } => {
+                let hint = match limit {
+                    Some(LimitReached::ItemLength) => " (raise the limit with --max-len)",
+                    Some(LimitReached::DecompressedSize) => " (raise the limit with --max-size)",
+                    _ => "",
+                };
+                Some(format!("at offset {offset}: {message}{hint}"))
+            }
             SnapItem::End { offset, trailing } if *trailing > 0 => Some(format!(
                 "{trailing} unexpected bytes after the end of the snapshot at offset {offset}"
             )),

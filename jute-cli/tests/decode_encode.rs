@@ -35,7 +35,7 @@ fn decode_hex_and_stdin_and_encode_back() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), ACL_JSON);
 
-    let raw = jute_value::hex::decode(ACL_HEX).unwrap();
+    let raw = hex::decode(ACL_HEX).unwrap();
     let out = run(
         &[
             "decode",

@@ -6,13 +6,14 @@
 //! Needs the Debian packages `zookeeper` (server, Java) and `python3-kazoo`:
 //! `apt-get install -y zookeeper python3-kazoo`. Fails (never skips) without them.
 
-use std::path::{Path, PathBuf};
+mod zk_support;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value as J;
-use zk_testkit::{ServerOptions, ZkServer};
-
-const JUTE: &str = env!("CARGO_BIN_EXE_jute");
+use zk_support::server::ZkServer;
+use zk_support::{all_txns, data_files, json_lines, jute, python, start};
 
 /// The kazoo workload. Prints the session ids as JSON. Leaves the `eph` session open (the
 /// process exits without closing it) so that it is in the snapshot.
@@ -63,16 +64,6 @@ fn big_node_data() -> Vec<u8> {
         .collect()
 }
 
-fn python() -> PathBuf {
-    // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
-    let system = PathBuf::from("/usr/bin/python3");
-    if system.is_file() {
-        system
-    } else {
-        PathBuf::from("python3")
-    }
-}
-
 fn run_workload(server: &ZkServer) -> J {
     let out = Command::new(python())
         .args(["-c", WORKLOAD, &server.connect_string()])
@@ -91,66 +82,8 @@ fn run_workload(server: &ZkServer) -> J {
     serde_json::from_slice(&out.stdout).expect("session ids from the workload")
 }
 
-fn jute(args: &[&str]) -> Output {
-    Command::new(JUTE).args(args).output().expect("run jute")
-}
-
-fn json_lines(out: &Output) -> Vec<J> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-        .collect()
-}
-
-/// Files of `dir/data/version-2` whose name starts with `prefix`, oldest (lowest zxid) first.
-fn data_files(server: &ZkServer, prefix: &str) -> Vec<PathBuf> {
-    let dir = server.dir().join("data/version-2");
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.to_string();
-            let zxid = name.strip_prefix(prefix)?.split('.').next()?;
-            Some((u64::from_str_radix(zxid, 16).ok()?, p))
-        })
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn start(extra: &[&str]) -> ZkServer {
-    let options = ServerOptions {
-        extra_config: extra.iter().map(|s| s.to_string()).collect(),
-        ..ServerOptions::default()
-    };
-    ZkServer::start_with(options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// All transactions of all logs of the server, in order.
-fn all_txns(server: &ZkServer) -> Vec<J> {
-    let logs = data_files(server, "log.");
-    assert!(!logs.is_empty(), "no transaction log written");
-    let mut txns = Vec::new();
-    for log in &logs {
-        let out = jute(&["zk-log", log.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "jute zk-log {} failed: {}",
-            log.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let lines = json_lines(&out);
-        assert_eq!(lines[0]["kind"], "log");
-        assert_eq!(lines[0]["magic"], "ZKLG");
-        assert_eq!(lines[0]["header"]["version"], 2);
-        assert_eq!(lines.last().unwrap()["kind"], "end", "{}", log.display());
-        txns.extend(lines.into_iter().filter(|l| l["kind"] == "txn"));
-    }
-    txns
 }
 
 fn find<'a>(txns: &'a [J], op: &str, path: &str) -> &'a J {
@@ -329,6 +262,32 @@ fn log_and_snapshot_of_a_real_server() {
     check_log(&txns, &ids);
     check_snapshot(&server, &ids, "");
     corrupt_logs(&server, &txns);
+    snapshot_with_trailing_bytes(&server);
+}
+
+/// A real snapshot with 3 bytes appended: trailing bytes after the end, not a damaged digest.
+fn snapshot_with_trailing_bytes(server: &ZkServer) {
+    let snap = data_files(server, "snapshot.").pop().expect("a snapshot");
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let end = bytes.len();
+    bytes.extend([7, 7, 7]);
+    let path = server.dir().join("trailing-snapshot");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = jute(&["zk-snapshot", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let lines = json_lines(&out);
+    assert!(!lines.iter().any(|l| l["kind"] == "error"), "{lines:#?}");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (&last["kind"], &last["trailing"]),
+        (&J::from("end"), &J::from(3))
+    );
+    assert_eq!(last["offset"], end);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("3 unexpected bytes after the end"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -402,6 +361,28 @@ fn snappy_snapshots_are_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("at byte 20"), "{stderr}");
 
+    // A broken length of the second chunk: the nodes of the first chunk are printed, then an
+    // error naming the offset in the compressed file.
+    let second = 20 + first_chunk;
+    let mut broken = original.clone();
+    broken[second..second + 4].copy_from_slice(&(-5i32).to_be_bytes());
+    let out = run("second-chunk", &broken);
+    assert!(!out.status.success());
+    let lines = json_lines(&out);
+    assert!(
+        lines.iter().any(|l| l["kind"] == "node"),
+        "the first chunk's nodes are printed"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["kind"], "error", "{last}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("cannot decompress snappy data: at byte {second}")),
+        "{last}"
+    );
+
     // Below the decompressed size limit: refused before decoding, with the flag to raise it.
     let path = dir.join("small-limit.snappy");
     std::fs::write(&path, &original).unwrap();
@@ -474,6 +455,29 @@ fn corrupt_logs(server: &ZkServer, txns: &[J]) {
         lines.iter().filter(|l| l["kind"] == "txn").count(),
         entries.len() - 1
     );
+
+    // A zeroed sector inserted before the third entry: reported, then every entry is read.
+    let mut gapped = original[..third].to_vec();
+    gapped.extend([0; 512]);
+    gapped.extend(&original[third..]);
+    let out = run_on(dir, "gapped", &gapped);
+    assert!(!out.status.success(), "a gap is damage: exit status 1");
+    let lines = json_lines(&out);
+    let bad: Vec<&J> = lines.iter().filter(|l| l["kind"] == "corrupt").collect();
+    assert_eq!(bad.len(), 1, "{lines:#?}");
+    assert_eq!(bad[0]["offset"], third);
+    assert!(
+        bad[0]["error"].as_str().unwrap().contains(&format!(
+            "resuming at the next valid entry, at offset {}",
+            third + 512
+        )),
+        "{bad:?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l["kind"] == "txn").count(),
+        entries.len()
+    );
+    assert_eq!(lines.last().unwrap()["kind"], "end");
 
     // Cut off in the middle of the third entry: two entries, then the truncation.
     let out = run_on(dir, "truncated", &original[..third + 15]);

@@ -25,7 +25,6 @@ use jute_parser::{Schema, Type};
 
 use crate::encode::type_phrase;
 use crate::error::{EncodeError, EncodeErrorKind};
-use crate::hex;
 use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
@@ -169,7 +168,7 @@ impl Value {
             Value::Float(x) => float_json(f64::from(*x), shortest_f32(*x)),
             Value::Double(x) => float_json(*x, *x),
             Value::String(s) => Json::String(s.clone()),
-            Value::Buffer(b) => Json::String(hex::encode(b)),
+            Value::Buffer(b) => Json::String(hex_string(b)),
             Value::Vector(items) => Json::Array(items.iter().map(Value::to_json).collect()),
             Value::Map(entries) => Json::Array(
                 entries
@@ -281,9 +280,9 @@ fn convert(
         (Type::Float, _) => Value::Float(json_float(json, "a float")? as f32),
         (Type::Double, _) => Value::Double(json_float(json, "a double")?),
         (Type::UString, J::String(s)) => Value::String(s.clone()),
-        (Type::Buffer, J::String(s)) => Value::Buffer(
-            hex::decode_strict(s).map_err(|e| mismatch(&format!("a hex string ({e})")))?,
-        ),
+        (Type::Buffer, J::String(s)) => {
+            Value::Buffer(hex::decode(s).map_err(|e| mismatch(&format!("a hex string ({e})")))?)
+        }
         (Type::Buffer, _) => return Err(mismatch("a hex string")),
         (Type::Vector(elem), J::Array(items)) => Value::Vector(
             items
@@ -405,5 +404,15 @@ fn json_phrase(json: &serde_json::Value) -> String {
             if a.len() == 1 { "" } else { "s" }
         ),
         J::Object(_) => "an object".into(),
+    }
+}
+/// Lowercase hex of `bytes`, by `hex::encode_to_slice` into a buffer sized once (the
+/// iterator behind `hex::encode` costs several times more on large node data).
+pub(crate) fn hex_string(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    match hex::encode_to_slice(bytes, &mut out).map(|()| String::from_utf8(out)) {
+        Ok(Ok(text)) => text,
+        // Not reached: the buffer has the right length and hex digits are ASCII.
+        _ => hex::encode(bytes),
     }
 }

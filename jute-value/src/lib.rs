@@ -25,7 +25,7 @@
 //! )?;
 //! let record = jute_value::find_record(&schema, "ACL")?.qualified_name();
 //!
-//! let bytes = jute_value::hex::decode("0000001f00000005776f726c6400000006616e796f6e65")?;
+//! let bytes = hex::decode("0000001f00000005776f726c6400000006616e796f6e65")?;
 //! let value = jute_value::decode(&schema, &record, &mut Decoder::new(&bytes[..]))?;
 //! assert_eq!(value.to_json().to_string(), r#"{"perms":31,"id":{"scheme":"world","id":"anyone"}}"#);
 //!
@@ -53,7 +53,6 @@
 mod decode;
 mod encode;
 mod error;
-pub mod hex;
 pub mod json;
 mod lookup;
 mod options;

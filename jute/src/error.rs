@@ -148,6 +148,15 @@ impl Error {
         self.inner.offset
     }
 
+    /// The same error with its offset moved `by` bytes later: for input decoded from a slice
+    /// that starts `by` bytes into a larger stream, so that the offset counts from the
+    /// stream's start.
+    #[cold]
+    pub fn shifted(mut self, by: usize) -> Self {
+        self.inner.offset = self.inner.offset.saturating_add(by);
+        self
+    }
+
     /// The path from the outermost record to the failing item, outermost first.
     pub fn path(&self) -> impl Iterator<Item = &PathSegment> {
         self.inner.path.iter().rev()
@@ -322,6 +331,18 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "MultiResponse.stats[2].mzxid: at byte 41: expected long (8 bytes), found end of input (3 bytes left)"
+        );
+    }
+
+    #[test]
+    fn shifted_moves_the_offset_and_keeps_the_path() {
+        let e = Error::invalid("a node path", "null", 4)
+            .in_field("Znode", "path")
+            .shifted(1000);
+        assert_eq!(e.offset(), 1004);
+        assert_eq!(
+            e.to_string(),
+            "Znode.path: at byte 1004: expected a node path, found null"
         );
     }
 }

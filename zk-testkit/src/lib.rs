@@ -40,6 +40,7 @@
 //! ZooKeeper can depend on it by git or path.
 
 mod ensemble;
+pub mod files;
 mod java;
 mod process;
 mod proxy;

@@ -1,4 +1,8 @@
-//! Adler-32, the checksum of ZooKeeper's log entries and snapshots (`java.util.zip.Adler32`).
+//! Adler-32, the checksum of ZooKeeper's log entries and snapshots (`java.util.zip.Adler32`),
+//! computed by the `adler2` crate.
+
+/// Adler-32's modulus, the largest prime below 2^16 (for the range sums of `resync.rs`).
+pub(crate) const MOD: u32 = 65_521;
 
 /// The Adler-32 checksum of `bytes` (RFC 1950), as `java.util.zip.Adler32` computes it.
 ///
@@ -12,19 +16,9 @@ pub fn adler32(bytes: &[u8]) -> u32 {
 
 /// Continues an Adler-32 checksum `state` over more bytes.
 pub(crate) fn adler32_update(state: u32, bytes: &[u8]) -> u32 {
-    const MOD: u32 = 65_521;
-    // 5552 is the largest n such that 255n(n+1)/2 + (n+1)(MOD-1) fits in a u32.
-    const CHUNK: usize = 5552;
-    let (mut a, mut b) = (state & 0xffff, state >> 16);
-    for chunk in bytes.chunks(CHUNK) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
-    }
-    (b << 16) | a
+    let mut adler = adler2::Adler32::from_checksum(state);
+    adler.write_slice(bytes);
+    adler.checksum()
 }
 
 #[cfg(test)]

@@ -34,12 +34,34 @@ pub enum ZkFileError {
     /// Snappy decompression failed (the error names the byte offset in the file).
     #[error("cannot decompress snappy data: {0}")]
     Snappy(#[source] super::snappy::SnappyError),
+    /// gzip decompression failed.
+    #[error("cannot decompress gzip data (compressed input read up to byte {offset}): {source}")]
+    Gzip {
+        /// Bytes of the compressed file the decoder had consumed.
+        offset: u64,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Read(#[source] std::io::Error),
     /// The decompressed file would be larger than the limit.
     #[error("the decompressed file is larger than the limit of {limit} bytes")]
     TooLarge {
         /// The limit, in bytes.
         limit: u64,
     },
+}
+
+/// A reader limit that an intact file can reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitReached {
+    /// A string or buffer longer than [`jute::Limits::max_len`] (a server run with a larger
+    /// `jute.maxbuffer`), or a snapshot item larger than the reader buffers for that limit.
+    ItemLength,
+    /// More decompressed bytes than the snapshot reader's decompressed-size limit.
+    DecompressedSize,
 }
 
 /// Checks `magic` (the FileHeader's first int) against `expected`.

@@ -5,8 +5,7 @@ use super::snapshot::{DataFormat, SnapItem};
 use super::time::format_millis;
 use super::txn::{op_name, SubTxn, TxnBody};
 use super::txnlog::{LogItem, TxnEntry};
-use crate::hex;
-use crate::json::Json;
+use crate::json::{hex_string, Json};
 use crate::value::Value;
 
 /// `0x`-prefixed hex of an id or zxid, as ZooKeeper prints them.
@@ -41,7 +40,9 @@ impl LogItem {
     pub fn to_json(&self) -> Json {
         match self {
             LogItem::Txn(entry) => entry.to_json(),
-            LogItem::Corrupt { offset, message } => Json::object([
+            LogItem::Corrupt {
+                offset, message, ..
+            } => Json::object([
                 ("kind", Json::String("corrupt".into())),
                 ("offset", Json::Int(*offset as i64)),
                 ("error", Json::String(message.clone())),
@@ -55,8 +56,9 @@ impl LogItem {
     }
 }
 
+/// The op's name, or `unknown <code>` as Apache's `Request.op2String` prints other codes.
 fn op_json(op_type: i32) -> Json {
-    op_name(op_type).map_or(Json::Null, |n| Json::String(n.into()))
+    Json::String(op_name(op_type).map_or_else(|| format!("unknown {op_type}"), String::from))
 }
 
 impl TxnEntry {
@@ -98,7 +100,7 @@ impl TxnEntry {
             self.digest.as_ref().map_or(Json::Null, Value::to_json),
         ));
         if !self.trailing.is_empty() {
-            pairs.push(("trailing".into(), Json::String(hex::encode(&self.trailing))));
+            pairs.push(("trailing".into(), Json::String(hex_string(&self.trailing))));
         }
         Json::Object(pairs)
     }
@@ -119,7 +121,7 @@ impl SubTxn {
             }
             Err((message, data)) => {
                 pairs.push(("error".into(), Json::String(message.clone())));
-                pairs.push(("data".into(), Json::String(hex::encode(data))));
+                pairs.push(("data".into(), Json::String(hex_string(data))));
             }
         }
         Json::Object(pairs)
@@ -153,11 +155,11 @@ impl SnapItem {
                 match (&node.data, data) {
                     (None, _) => pairs.push(("data".into(), Json::Null)),
                     (Some(bytes), DataFormat::Hex) => {
-                        pairs.push(("data".into(), Json::String(hex::encode(bytes))));
+                        pairs.push(("data".into(), Json::String(hex_string(bytes))));
                     }
                     (Some(bytes), DataFormat::Utf8) => match std::str::from_utf8(bytes) {
                         Ok(text) => pairs.push(("data".into(), Json::String(text.into()))),
-                        Err(_) => pairs.push(("dataHex".into(), Json::String(hex::encode(bytes)))),
+                        Err(_) => pairs.push(("dataHex".into(), Json::String(hex_string(bytes)))),
                     },
                 }
                 pairs.push(("acl".into(), Json::Int(node.acl)));
@@ -193,7 +195,9 @@ impl SnapItem {
                 ("offset".into(), Json::Int(*offset as i64)),
                 ("trailing".into(), Json::Int(*trailing as i64)),
             ],
-            SnapItem::Error { offset, message } => vec![
+            SnapItem::Error {
+                offset, message, ..
+            } => vec![
                 kind("error"),
                 ("offset".into(), Json::Int(*offset as i64)),
                 ("error".into(), Json::String(message.clone())),

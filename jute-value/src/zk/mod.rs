@@ -8,7 +8,8 @@
 //! runtime's limits and error paths. The framing around them (checksums, end-of-record
 //! bytes, padding, snapshot seals) is hand-written here, after Apache's `FileTxnLog`,
 //! `SerializeUtils`, `FileSnap`, `SnapStream`, `DataTree` and `ReferenceCountedACLCache`;
-//! snappy-compressed snapshots are decompressed by a small hand-written snappy decoder.
+//! snappy-compressed snapshots are decompressed by the `snap` crate inside a hand-written
+//! reader of snappy-java's stream framing.
 //!
 //! ```
 //! let schema = jute_value::zk::schema()?;
@@ -23,6 +24,7 @@
 mod adler32;
 mod error;
 mod json;
+mod resync;
 mod schema;
 mod snappy;
 mod snapshot;
@@ -31,7 +33,7 @@ mod txn;
 mod txnlog;
 
 pub use adler32::adler32;
-pub use error::ZkFileError;
+pub use error::{LimitReached, ZkFileError};
 pub use json::file_header_json;
 pub use schema::{schema, ZOOKEEPER_JUTE};
 pub use snappy::{

@@ -8,12 +8,14 @@ use jute_parser::Schema;
 use super::schema::names::{TXN_HEADER, TXN_MODULE};
 use crate::value::Value;
 
-/// The name of a ZooKeeper operation code (`ZooDefs.OpCode`), for the codes that can appear in
-/// a transaction log; `None` for others.
+/// The name of a ZooKeeper operation code (`ZooDefs.OpCode`) as ZooKeeper 3.8's
+/// `Request.op2String` (which `TxnLogToolkit` prints) spells it, for the codes that can appear
+/// in a transaction log; `None` for others (which Apache prints as `unknown <code>`).
 ///
 /// ```
 /// assert_eq!(jute_value::zk::op_name(14), Some("multi"));
 /// assert_eq!(jute_value::zk::op_name(-11), Some("closeSession"));
+/// assert_eq!(jute_value::zk::op_name(21), Some("createTtl"));
 /// ```
 pub fn op_name(code: i32) -> Option<&'static str> {
     Some(match code {
@@ -30,7 +32,7 @@ pub fn op_name(code: i32) -> Option<&'static str> {
         16 => "reconfig",
         19 => "createContainer",
         20 => "deleteContainer",
-        21 => "createTTL",
+        21 => "createTtl",
         _ => return None,
     })
 }
@@ -38,7 +40,8 @@ pub fn op_name(code: i32) -> Option<&'static str> {
 /// The decoded body of a transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxnBody {
-    /// No body: a `closeSession` written before `CloseSessionTxn` existed.
+    /// No body: a `closeSession` written before `CloseSessionTxn` existed, or by a server run
+    /// with `zookeeper.closeSessionTxn.enabled=false`.
     None,
     /// One record; `record` is its simple name (e.g. `CreateTxn`, or `CreateTxnV0` for a
     /// create written before `parentCVersion` existed).
@@ -116,6 +119,9 @@ pub(crate) fn decode_body<'b>(
         ));
     };
     let start = d.offset();
+    if op_type == -11 && d.remaining() == TXN_DIGEST_LEN {
+        return Ok(close_session_or_digest(schema, bytes, d));
+    }
     match crate::decode(schema, &qualified(record), d) {
         Ok(value) if op_type == 14 => Ok(TxnBody::Multi(expand_multi(schema, &value))),
         Ok(value) => Ok(TxnBody::Record { record, value }),
@@ -135,6 +141,35 @@ pub(crate) fn decode_body<'b>(
         Err(e) if op_type == -11 && d.offset() == start && is_eof(&e) => Ok(TxnBody::None),
         Err(e) => Err(e),
     }
+}
+
+/// The encoded size of a `TxnDigest` (`int version`, `long treeDigest`).
+const TXN_DIGEST_LEN: usize = 12;
+
+/// A `closeSession` whose body and digest together are exactly a digest's size: either a
+/// `CloseSessionTxn` of that size without a digest, or (a server run with
+/// `zookeeper.closeSessionTxn.enabled=false`, which `SerializeUtils.deserializeTxn` then reads
+/// with no body) no body and a digest. The body is taken only when it decodes to exactly the
+/// remaining bytes; a digest read as a `CloseSessionTxn` never does unless both halves of its
+/// tree digest are zero.
+fn close_session_or_digest<'b>(
+    schema: &Schema,
+    bytes: &'b [u8],
+    d: &mut Decoder<&'b [u8]>,
+) -> TxnBody {
+    let mut trial = Decoder::with_limits(&bytes[d.offset()..], d.limits());
+    let whole = crate::decode(schema, &qualified("CloseSessionTxn"), &mut trial)
+        .is_ok_and(|_| trial.remaining() == 0);
+    if whole {
+        // Decoded again from `d` so that it ends up past the body.
+        if let Ok(value) = crate::decode(schema, &qualified("CloseSessionTxn"), d) {
+            return TxnBody::Record {
+                record: "CloseSessionTxn",
+                value,
+            };
+        }
+    }
+    TxnBody::None
 }
 
 fn is_eof(e: &Error) -> bool {
@@ -171,4 +206,36 @@ fn expand_multi(schema: &Schema, multi: &Value) -> Vec<SubTxn> {
             SubTxn { op_type, body }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::op_name;
+
+    #[test]
+    fn names_are_apache_3_8_op2string() {
+        // ZooKeeper 3.8's Request.op2String for every code a log can hold (3.9 spells 21
+        // "createTTL"; the installed 3.8 and its TxnLogToolkit say "createTtl").
+        let apache = [
+            (-11, "closeSession"),
+            (-10, "createSession"),
+            (-1, "error"),
+            (1, "create"),
+            (2, "delete"),
+            (5, "setData"),
+            (7, "setACL"),
+            (13, "check"),
+            (14, "multi"),
+            (15, "create2"),
+            (16, "reconfig"),
+            (19, "createContainer"),
+            (20, "deleteContainer"),
+            (21, "createTtl"),
+        ];
+        for (code, name) in apache {
+            assert_eq!(op_name(code), Some(name), "code {code}");
+        }
+        assert_eq!(op_name(3), None);
+        assert_eq!(op_name(22), None);
+    }
 }

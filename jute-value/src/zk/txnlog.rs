@@ -4,13 +4,15 @@
 //! Layout: a `FileHeader` (magic `ZKLG`, version 2, dbid), then entries of
 //! `long checksum` (Adler-32 of the transaction bytes), `buffer` transaction bytes
 //! (`TxnHeader`, body, and since 3.6 an optional `TxnDigest`), and the end-of-record byte
-//! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log.
+//! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log when only
+//! zeros follow it, and is damage (reported, then skipped) when anything else does.
 
-use jute::Decoder;
+use jute::{Decoder, ErrorKind, Limits};
 use jute_parser::Schema;
 
 use super::adler32::adler32;
-use super::error::{check_magic, ZkFileError};
+use super::error::{check_magic, LimitReached, ZkFileError};
+use super::resync::RangeAdler;
 use super::schema::names;
 use super::txn::{decode_body, TxnBody};
 use crate::value::Value;
@@ -62,6 +64,10 @@ pub enum LogItem {
         offset: usize,
         /// What is wrong, and where reading resumes.
         message: String,
+        /// [`LimitReached::ItemLength`] when the entry is intact but holds a string or buffer
+        /// longer than [`Limits::max_len`]: a server run with a larger `jute.maxbuffer` writes
+        /// such entries, and a reader with a larger limit reads them.
+        limit: Option<LimitReached>,
     },
     /// The end of the log: the zero padding (or the end of the file).
     End {
@@ -78,10 +84,15 @@ pub struct TxnLogReader<'a> {
     schema: &'a Schema,
     bytes: &'a [u8],
     header: Value,
+    limits: Limits,
     pos: usize,
     /// One past the last non-zero byte: beyond it there is only padding.
     content_end: usize,
     done: bool,
+    /// Range checksums for resynchronising, built at the first damage.
+    ranges: Option<RangeAdler>,
+    /// Bytes fed to Adler-32 so far.
+    summed: u64,
 }
 
 impl<'a> TxnLogReader<'a> {
@@ -91,6 +102,20 @@ impl<'a> TxnLogReader<'a> {
     ///
     /// When the header cannot be decoded or its magic is not `ZKLG`.
     pub fn new(schema: &'a Schema, bytes: &'a [u8]) -> Result<Self, ZkFileError> {
+        Self::with_limits(schema, bytes, Limits::default())
+    }
+
+    /// Like [`TxnLogReader::new`], with explicit limits for the transactions (raise `max_len`
+    /// for logs of servers run with a larger `jute.maxbuffer`).
+    ///
+    /// # Errors
+    ///
+    /// As [`TxnLogReader::new`].
+    pub fn with_limits(
+        schema: &'a Schema,
+        bytes: &'a [u8],
+        limits: Limits,
+    ) -> Result<Self, ZkFileError> {
         if schema.record(names::FILE_HEADER).is_none() {
             return Err(ZkFileError::MissingRecord(names::FILE_HEADER));
         }
@@ -104,15 +129,26 @@ impl<'a> TxnLogReader<'a> {
             schema,
             bytes,
             header,
+            limits,
             pos: d.offset(),
             content_end,
             done: false,
+            ranges: None,
+            summed: 0,
         })
     }
 
     /// The `FileHeader` record (`magic`, `version`, `dbid`).
     pub fn header(&self) -> &Value {
         &self.header
+    }
+
+    /// Bytes the reader has summed for Adler-32 checksums so far: each entry's transaction
+    /// bytes, and after damage the search for the next intact entry, which sums each byte of
+    /// the file once plus at most 32 bytes per candidate position (so at most 33 times the
+    /// file's size, whatever it holds).
+    pub fn bytes_checksummed(&self) -> u64 {
+        self.summed
     }
 
     fn read_entry(&mut self) -> LogItem {
@@ -129,13 +165,23 @@ impl<'a> TxnLogReader<'a> {
                     "truncated entry: {left} bytes left, an entry needs at least {}",
                     ENTRY_HEAD + 1
                 ),
+                limit: None,
             };
         }
         let checksum = i64::from_be_bytes(array(&bytes[p..p + 8]));
         let len = i32::from_be_bytes(array(&bytes[p + 8..p + 12]));
         if len == 0 {
             // Java's reader: "Since we preallocate, we define EOF to be an empty transaction".
-            return self.end(p);
+            // Here non-zero bytes follow (`p < content_end`): a zeroed sector or an inserted
+            // gap, with entries after it that Java's reader never reaches.
+            return self.corrupt(
+                p,
+                format!(
+                    "an entry length of 0 (the end of the log for Java's reader), but the \
+                     file holds non-zero bytes up to offset {}",
+                    self.content_end
+                ),
+            );
         }
         let data_start = p + ENTRY_HEAD;
         let Ok(len) = usize::try_from(len) else {
@@ -143,7 +189,7 @@ impl<'a> TxnLogReader<'a> {
         };
         if len + 1 > left - ENTRY_HEAD {
             let present = left - ENTRY_HEAD;
-            if self.resync(p + 1).is_none() {
+            let Some(next) = self.resync(p + 1) else {
                 // Nothing valid follows: the server stopped while writing this entry.
                 self.done = true;
                 return LogItem::Corrupt {
@@ -152,12 +198,18 @@ impl<'a> TxnLogReader<'a> {
                         "truncated entry: {len} transaction bytes and the end-of-record byte \
                          announced, {present} bytes left in the file"
                     ),
+                    limit: None,
                 };
-            }
-            return self.corrupt(
-                p,
-                format!("entry length {len} does not fit the file ({present} bytes left)"),
-            );
+            };
+            self.pos = next;
+            return LogItem::Corrupt {
+                offset: p,
+                message: format!(
+                    "entry length {len} does not fit the file ({present} bytes left); resuming \
+                     at the next valid entry, at offset {next}"
+                ),
+                limit: None,
+            };
         }
         let data = &bytes[data_start..data_start + len];
         let eor = bytes[data_start + len];
@@ -173,6 +225,7 @@ impl<'a> TxnLogReader<'a> {
         }
         let next = data_start + len + 1;
         let computed = adler32(data);
+        self.summed += data.len() as u64;
         if checksum != i64::from(computed) {
             self.pos = next;
             return LogItem::Corrupt {
@@ -181,6 +234,7 @@ impl<'a> TxnLogReader<'a> {
                     "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
                      bytes is {computed:#x}; entry skipped"
                 ),
+                limit: None,
             };
         }
         self.pos = next;
@@ -192,6 +246,8 @@ impl<'a> TxnLogReader<'a> {
                     "cannot decode the transaction bytes (at file offset {data_start}; offsets \
                      below are relative to them): {e}"
                 ),
+                limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. })
+                    .then_some(LimitReached::ItemLength),
             },
         }
     }
@@ -202,7 +258,7 @@ impl<'a> TxnLogReader<'a> {
         checksum: i64,
         data: &[u8],
     ) -> Result<TxnEntry, jute::Error> {
-        let mut d = Decoder::new(data);
+        let mut d = Decoder::with_limits(data, self.limits);
         let header = crate::decode(self.schema, names::TXN_HEADER, &mut d)?;
         let op_type = header
             .field("type")
@@ -245,14 +301,23 @@ impl<'a> TxnLogReader<'a> {
                 format!("{what}; no valid entry follows")
             }
         };
-        LogItem::Corrupt { offset, message }
+        LogItem::Corrupt {
+            offset,
+            message,
+            limit: None,
+        }
     }
 
     /// The first offset at or after `from` where a complete entry with a matching checksum
     /// starts. A false match needs a 32-bit checksum collision at a position that also has a
-    /// plausible length and the end-of-record byte.
-    fn resync(&self, from: usize) -> Option<usize> {
+    /// plausible length and the end-of-record byte. Each candidate's checksum comes from
+    /// [`RangeAdler`] in bounded time, so a search costs time linear in the bytes it passes.
+    fn resync(&mut self, from: usize) -> Option<usize> {
         let bytes = self.bytes;
+        let content = &bytes[..self.content_end];
+        let ranges = self
+            .ranges
+            .get_or_insert_with(|| RangeAdler::new(content, &mut self.summed));
         let last = self
             .content_end
             .min(bytes.len().saturating_sub(ENTRY_HEAD + 1));
@@ -266,11 +331,12 @@ impl<'a> TxnLogReader<'a> {
                 return false;
             };
             let end = q + ENTRY_HEAD + len;
+            // The end-of-record byte is not zero, so `end < content_end`.
             len > 0
-                && end < bytes.len()
-                && bytes[end] == END_OF_RECORD
+                && end < content.len()
+                && content[end] == END_OF_RECORD
                 && i64::from_be_bytes(array(&bytes[q..q + 8]))
-                    == i64::from(adler32(&bytes[q + ENTRY_HEAD..end]))
+                    == i64::from(ranges.adler32(content, q + ENTRY_HEAD, end, &mut self.summed))
         })
     }
 }
