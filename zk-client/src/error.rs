@@ -183,16 +183,40 @@ pub enum ConnectFailure {
     #[error("timed out")]
     TimedOut,
     /// The server accepted the connection and closed it without answering the handshake: how
-    /// ZooKeeper refuses a session (it has not seen the client's last zxid, or it is not
-    /// serving requests).
-    #[error("the server closed the connection without answering the handshake")]
-    SessionRefused,
+    /// ZooKeeper refuses a session. Why, as far as the server's `srvr` four-letter word tells.
+    #[error("the server refused the session: {0}")]
+    SessionRefused(RefusalReason),
     /// The peer answered with something that is not a ZooKeeper handshake.
     #[error("not ZooKeeper: {0}")]
     NotZooKeeper(String),
     /// Another I/O failure.
     #[error("{0}")]
     Io(String),
+}
+
+/// Why a server refused a session (closed the connection without answering the handshake), as
+/// its `srvr` four-letter word tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// The server has not seen the client's last zxid: its data were lost (or it lags behind).
+    #[error("it is behind the client (its zxid {server_zxid:#x}, the client has seen {last_zxid_seen:#x})")]
+    Behind {
+        /// The server's last zxid.
+        server_zxid: i64,
+        /// The client's.
+        last_zxid_seen: i64,
+    },
+    /// The server is not serving requests: it lost its quorum (or is still starting).
+    #[error("it is not serving requests (no quorum)")]
+    NotServing,
+    /// The server is read-only (cut off from its quorum) and the client does not accept
+    /// read-only servers.
+    #[error("it is read-only")]
+    ReadOnly,
+    /// The server did not say (`srvr` is not whitelisted, did not answer, or explains nothing).
+    #[error("reason unknown")]
+    Unknown,
 }
 
 /// `: a: reason; b: reason` for an error message (empty without failures).

@@ -91,11 +91,16 @@
 //! application restore its ephemeral nodes and watches.
 //!
 //! A server whose data were wiped (or that lags behind) refuses a client that has seen a
-//! higher zxid by closing the connection without an answer. After `max(3, number of hosts)`
-//! such refusals in a row the client reports [`SessionEvent::ServerBehind`]; when the session
-//! then expires (4/3 of the timeout after the last contact) the cause is
-//! [`ExpiryCause::ServerBehind`], and a re-created session starts from zxid 0 so that the
-//! servers accept it. Without re-creation the client ends in `Expired` instead of looping.
+//! higher zxid by closing the connection without an answer; so does a server that lost its
+//! quorum. The client asks the refusing server why (the `srvr` four-letter word, whitelisted
+//! by default) and reports each attempt as [`SessionEvent::AttemptFailed`] with a
+//! [`RefusalReason`]: behind, not serving, read-only, or unknown when the server does not say.
+//! After `max(3, number of hosts)` refusals in a row by servers confirmed to be behind, the
+//! client reports [`SessionEvent::ServerBehind`]; when the session then expires (4/3 of the
+//! timeout after the last contact) the cause is [`ExpiryCause::ServerBehind`], and a
+//! re-created session starts from zxid 0 so that the servers accept it. Refusals by servers
+//! that are not serving end, at expiry, with [`ExpiryCause::NotServing`], and the last zxid
+//! seen is kept. Without re-creation the client ends in `Expired` instead of looping.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -118,7 +123,7 @@ pub use client::{
     MAX_TTL_MS,
 };
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
-pub use error::{ConnectFailure, Error};
+pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};

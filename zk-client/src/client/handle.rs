@@ -92,7 +92,7 @@ impl Client {
     }
 
     /// A handle to the same session whose requests time out after `timeout` (`None`: never),
-    /// overriding [`ClientBuilder::request_timeout`].
+    /// overriding [`crate::ClientBuilder::request_timeout`].
     ///
     /// ```no_run
     /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
@@ -129,7 +129,7 @@ impl Client {
     }
 
     /// Closes the session (ephemeral nodes go away) and waits for the server to confirm, at
-    /// most the close timeout ([`ClientBuilder::close_timeout`], 2 s by default) whatever the
+    /// most the close timeout ([`crate::ClientBuilder::close_timeout`], 2 s by default) whatever the
     /// connection is doing: connected, reconnecting (an attempt under way may finish and
     /// carry the close), server hung or gone. When no server confirms in time the client
     /// closes locally, and the server expires the session at its timeout. Afterwards every

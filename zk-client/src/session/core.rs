@@ -16,6 +16,7 @@ use super::registry::{DeferredRemovals, Registry};
 use super::ro_probe::ReadOnlyState;
 use super::state::{SessionId, SessionState};
 use crate::connect_string::HostPort;
+use crate::error::RefusalReason;
 use crate::message::{CloseWaiter, Command};
 use crate::path::Chroot;
 
@@ -82,6 +83,8 @@ pub(crate) struct Session {
     pub(super) last_heard: Option<Instant>,
     /// Consecutive refused handshakes since the last successful one.
     pub(super) refusals: u32,
+    /// Why the last refused handshake of the current outage was refused.
+    pub(super) last_refusal: Option<RefusalReason>,
     /// `ServerBehind` was reported for the current outage.
     pub(super) behind: bool,
     /// When the current connection's handshake succeeded.
@@ -139,6 +142,7 @@ impl Session {
             close_deadline: None,
             last_heard: None,
             refusals: 0,
+            last_refusal: None,
             behind: false,
             connected_at: None,
             young_drops: 0,

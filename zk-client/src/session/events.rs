@@ -37,6 +37,13 @@ pub enum ExpiryCause {
     /// refused the session: the servers are behind the client (see
     /// [`SessionEvent::ServerBehind`]).
     ServerBehind,
+    /// Like [`ExpiryCause::LocalTimeout`], while the servers that accepted a connection were
+    /// not serving requests (they lost their quorum) or were read-only: the session timed out
+    /// on the ensemble's side, not because of the client.
+    NotServing {
+        /// How long no server was heard from.
+        silent_for: Duration,
+    },
 }
 
 /// Something that happened to the session.
@@ -58,10 +65,11 @@ pub enum SessionEvent {
         /// What ended the connection.
         reason: String,
     },
-    /// Several servers in a row accepted a TCP connection and closed it without answering
-    /// the handshake, while the client has seen a non-zero zxid. That is what a ZooKeeper
-    /// server does when it has not seen the client's last zxid ("Refusing session request
-    /// ... as it has seen zxid ..."): its data were wiped, or it lags behind. Reported once
+    /// Several servers in a row refused the session (closed the connection without answering
+    /// the handshake) and their `srvr` four-letter word shows a zxid older than the client's
+    /// last ("Refusing session request ... as it has seen zxid ..."): their data were wiped,
+    /// or they lag behind. Servers that refuse because they are not serving (no quorum) are
+    /// reported as [`SessionEvent::AttemptFailed`] with their reason instead. Reported once
     /// per outage. What follows depends on the session: see [`ExpiryCause::ServerBehind`] and
     /// [`crate::ClientBuilder::recreate_session_on_expiry`].
     ServerBehind {

@@ -11,7 +11,7 @@ use zk_records::proto::{ConnectRequest, ConnectResponse};
 use super::hosts;
 use super::transport::Transport;
 use crate::connect_string::HostPort;
-use crate::error::ConnectFailure;
+use crate::error::{ConnectFailure, RefusalReason};
 
 /// Why a handshake failed: the typed cause, and the detail for the log.
 pub(super) struct HandshakeError {
@@ -35,7 +35,7 @@ impl HandshakeError {
 
     /// The server closed the connection without answering (it refused the session).
     pub(super) fn refused(&self) -> bool {
-        self.failure == ConnectFailure::SessionRefused
+        matches!(self.failure, ConnectFailure::SessionRefused(_))
     }
 }
 
@@ -153,7 +153,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 
 fn session_refused(addr: SocketAddr, how: &str) -> HandshakeError {
     HandshakeError::new(
-        ConnectFailure::SessionRefused,
+        ConnectFailure::SessionRefused(RefusalReason::Unknown),
         format!("{addr} {how} the connection during the handshake (the session was refused)"),
     )
 }

@@ -11,12 +11,13 @@ use zk_records::KeeperState;
 
 use super::core::{End, Session};
 use super::events::{ExpiryCause, SessionEvent};
+use super::four_letter;
 use super::handshake::{handshake, Connected};
 use super::hosts;
 use super::offline::Offline;
 use super::state::{SessionId, SessionState};
 use crate::connect_string::HostPort;
-use crate::error::Error;
+use crate::error::{ConnectFailure, Error, RefusalReason};
 
 /// Consecutive refused handshakes (at least one per host) that make `ServerBehind`.
 const REFUSALS_FOR_BEHIND: u32 = 3;
@@ -106,6 +107,11 @@ impl Session {
             let silent_for = self.last_heard.map(|t| now - t).unwrap_or_default();
             let cause = if self.behind {
                 ExpiryCause::ServerBehind
+            } else if matches!(
+                self.last_refusal,
+                Some(RefusalReason::NotServing | RefusalReason::ReadOnly)
+            ) {
+                ExpiryCause::NotServing { silent_for }
             } else {
                 ExpiryCause::LocalTimeout { silent_for }
             };
@@ -162,11 +168,23 @@ impl Session {
             // Expiry or close deadline: the top of the loop decides.
             Offline::Deadline => return ControlFlow::Break(None),
         };
-        let e = match result {
+        let mut e = match result {
             Ok(connected) => return ControlFlow::Continue(connected),
             Err(e) => e,
         };
-        tracing::info!(server = %host, reason = %e.detail, "connection attempt failed");
+        let mut reason = None;
+        if e.refused() && self.last_zxid > 0 && !self.closing {
+            // Ask the server why: behind our last zxid, or not serving at all.
+            let probe = four_letter::refusal_reason(host, self.last_zxid);
+            let found = match self.offline(probe, false).await {
+                Offline::Done(found) => found,
+                Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),
+                Offline::Deadline => RefusalReason::Unknown,
+            };
+            e.failure = ConnectFailure::SessionRefused(found);
+            reason = Some(found);
+        }
+        tracing::info!(server = %host, reason = %e.detail, failure = %e.failure, "connection attempt failed");
         self.emit(SessionEvent::AttemptFailed {
             server: host.to_string(),
             failure: e.failure.clone(),
@@ -176,7 +194,7 @@ impl Session {
             return ControlFlow::Break(Some(SessionState::Closed));
         }
         if e.refused() {
-            self.refused();
+            self.refused(reason.unwrap_or(RefusalReason::Unknown));
             // The server is up: retry soon, not after a growing backoff.
             self.hosts.connected();
             let jitter = self.rng.below(REFUSAL_PAUSE.as_millis() as u64 + 1);
@@ -228,6 +246,7 @@ impl Session {
         self.hosts.connected();
         self.refusals = 0;
         self.behind = false;
+        self.last_refusal = None;
         self.session_id = response.session_id;
         self.password = response.passwd.clone();
         self.negotiated = Duration::from_millis(response.time_out as u64);
@@ -274,9 +293,12 @@ impl Session {
     }
 
     /// Counts a handshake the server closed without answering.
-    pub(super) fn refused(&mut self) {
-        if self.last_zxid <= 0 {
-            // A client that has seen nothing cannot be ahead of a server.
+    /// Only refusals by servers confirmed to be behind (their `srvr` zxid is older than the
+    /// last zxid seen) count towards `ServerBehind` and a reset of the last zxid: a server that
+    /// lost its quorum refuses the same way, and restarting from zxid 0 would be wrong there.
+    pub(super) fn refused(&mut self, reason: RefusalReason) {
+        self.last_refusal = Some(reason);
+        if self.last_zxid <= 0 || !matches!(reason, RefusalReason::Behind { .. }) {
             return;
         }
         self.refusals = self.refusals.saturating_add(1);
@@ -288,7 +310,7 @@ impl Session {
         tracing::warn!(
             last_zxid_seen = format_args!("{:#x}", self.last_zxid),
             refusals = self.refusals,
-            "the servers refuse the session: they have not seen our last zxid (data lost?)"
+            "the servers refuse the session: they have not seen our last zxid (data lost)"
         );
         self.emit(SessionEvent::ServerBehind {
             last_zxid_seen: self.last_zxid,

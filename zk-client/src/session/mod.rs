@@ -17,13 +17,14 @@
 //! The files, in the order a session runs through them: `lifecycle` (the connect loop,
 //! expiry, the end), `offline` (waiting without a connection), `handshake`, `connection` (the
 //! driver of one connection), `dispatch` (commands out, frames in). `core` holds the state they
-//! share; `transport` is the stream a connection runs on (the seam for TLS); `pipeline`, `outgoing`, `rewatch`, `ro_probe`, `hosts` and `registry` are the pure
-//! parts they use.
+//! share; `transport` is the stream a connection runs on (the seam for TLS); `pipeline`, `outgoing`, `rewatch`, `ro_probe`, `four_letter`, `hosts` and `registry` are
+//! the pure parts they use.
 
 mod connection;
 mod core;
 mod dispatch;
 pub(crate) mod events;
+mod four_letter;
 mod handshake;
 pub(crate) mod hosts;
 mod lifecycle;

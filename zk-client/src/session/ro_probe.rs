@@ -10,18 +10,13 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-use super::hosts;
+use super::four_letter;
 use crate::connect_string::HostPort;
 
 /// First pause before probing.
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// Longest pause between probe rounds.
 const MAX_INTERVAL: Duration = Duration::from_secs(60);
-/// How long one `isro` exchange may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What the session tracks for read-only mode.
 #[derive(Debug, Clone, Default)]
@@ -80,30 +75,18 @@ async fn seek_rw_server(hosts: Vec<HostPort>) -> HostPort {
     }
 }
 
-/// Whether `host` answers `rw` to the `isro` four-letter word within [`PROBE_TIMEOUT`].
+/// Whether `host` answers `rw` to the `isro` four-letter word in time.
 pub(crate) async fn is_read_write(host: &HostPort) -> bool {
-    let ask = async {
-        for addr in hosts::resolve(host).await.ok()? {
-            let Ok(mut s) = TcpStream::connect(addr).await else {
-                continue;
-            };
-            s.write_all(b"isro").await.ok()?;
-            // The answer is "rw", "ro" or "null" and a newline; read no more than that.
-            let mut answer = Vec::with_capacity(8);
-            (&mut s).take(16).read_to_end(&mut answer).await.ok()?;
-            return Some(answer.trim_ascii() == b"rw");
-        }
-        None
-    };
-    matches!(
-        tokio::time::timeout(PROBE_TIMEOUT, ask).await,
-        Ok(Some(true))
-    )
+    // The answer is "rw", "ro" or "null" and a newline; read no more than that.
+    four_letter::ask(host, b"isro", 16)
+        .await
+        .is_some_and(|answer| answer.trim_ascii() == b"rw")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]
     async fn probe_finds_the_server_answering_rw() {

@@ -10,7 +10,10 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use tokio::time::timeout;
-use zk_client::{Client, CreateOptions, Error, EventType, SessionState};
+use zk_client::{
+    Client, ConnectFailure, CreateOptions, Error, EventType, ExpiryCause, RefusalReason,
+    SessionEvent, SessionState,
+};
 use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
 /// One ensemble at a time.
@@ -355,4 +358,67 @@ fn a_panicking_test_still_stops_every_server() {
     for port in ports {
         assert!(zk_testkit::four_letter_word(port, "ruok").is_err());
     }
+}
+
+/// A member that lost its quorum refuses sessions just as a wiped server does; the client
+/// asks it (`srvr`) and reports it as not serving, never as behind, and does not restart from
+/// zxid 0.
+#[tokio::test]
+async fn a_lost_quorum_is_told_apart_from_a_server_behind() {
+    let _one = ENSEMBLES.lock().await;
+    let mut ens = start(EnsembleOptions::default());
+    let zk = Client::builder()
+        .session_timeout(Duration::from_secs(4))
+        .connect(&ens.connect_string())
+        .await
+        .unwrap();
+    for i in 0..5 {
+        zk.create(&format!("/q{i}"), Vec::new(), &CreateOptions::persistent())
+            .await
+            .unwrap();
+    }
+    let mut events = zk.session_events();
+    let mine = server_of(&ens, &zk).await;
+    let survivor = (1..=3).find(|&id| id != mine).unwrap();
+    for id in (1..=3).filter(|&id| id != survivor) {
+        ens.stop(id);
+    }
+    let mut seen = Vec::new();
+    let cause = loop {
+        let event = timeout(WAIT, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("no expiry within {WAIT:?}: {seen:?}"))
+            .expect("events go on until expiry");
+        if let SessionEvent::Expired { cause, .. } = &event {
+            break cause.clone();
+        }
+        seen.push(event);
+    };
+    let refusals: Vec<_> = seen
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::AttemptFailed {
+                failure: ConnectFailure::SessionRefused(reason),
+                ..
+            } => Some(*reason),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !refusals.is_empty(),
+        "the survivor refused the session: {seen:?}"
+    );
+    assert!(
+        refusals
+            .iter()
+            .all(|r| matches!(r, RefusalReason::NotServing | RefusalReason::ReadOnly)),
+        "{refusals:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, SessionEvent::ServerBehind { .. })),
+        "{seen:?}"
+    );
+    assert!(matches!(cause, ExpiryCause::NotServing { .. }), "{cause:?}");
 }

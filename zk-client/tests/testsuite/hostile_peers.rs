@@ -1,5 +1,6 @@
 //! Peers that break the protocol on purpose, scripted in-process: a server that accepts every
-//! session and drops the connection at once, and a backlog that the peer never reads.
+//! session and drops the connection at once, a backlog that the peer never reads, and servers
+//! that refuse sessions for each reason `srvr` can give.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,9 +8,13 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use zk_client::{Client, Error, SessionEvent, SessionState};
-use zk_records::proto::{ConnectRequest, ConnectResponse, RequestHeader, SetDataRequest};
-use zk_records::OpCode;
+use zk_client::{
+    Client, ConnectFailure, Error, ExpiryCause, RefusalReason, SessionEvent, SessionState,
+};
+use zk_records::proto::{
+    ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader, SetDataRequest,
+};
+use zk_records::{ErrorCode, OpCode};
 
 use crate::support::WAIT;
 
@@ -196,4 +201,176 @@ async fn close_with_megabytes_queued_behind_a_peer_that_stops_reading() {
             received.len()
         );
     }
+}
+
+/// A server that serves one session (answering its first request with zxid 0x50, then
+/// dropping the connection) and then refuses every handshake (closes without an answer), as
+/// ZooKeeper does; to `srvr` it answers `srvr_answer`.
+async fn refusing_server(srvr_answer: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut served = false;
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut word = [0u8; 4];
+            if s.peek(&mut word).await.is_err() {
+                continue;
+            }
+            if &word == b"srvr" {
+                // Read the word first: closing with unread bytes would reset the connection.
+                let _ = s.read_exact(&mut word).await;
+                let _ = s.write_all(srvr_answer.as_bytes()).await;
+                continue;
+            }
+            if served {
+                // Read the request, then close without answering.
+                let mut buf = BytesMut::new();
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(200), s.read_buf(&mut buf)).await;
+                continue;
+            }
+            served = true;
+            handshake(&mut s, 4_000).await.unwrap();
+            let mut buf = BytesMut::new();
+            let frame = loop {
+                if let Some(frame) = jute::frame::split_frame(&mut buf, 1 << 20).unwrap() {
+                    break frame.freeze();
+                }
+                assert!(s.read_buf(&mut buf).await.unwrap() > 0);
+            };
+            let header: RequestHeader = jute::from_bytes(frame.slice(..8)).unwrap();
+            let mut reply = BytesMut::new();
+            jute::frame::encode_frame(
+                &ReplyHeader {
+                    xid: header.xid,
+                    zxid: 0x50,
+                    err: ErrorCode::NoNode.code(),
+                },
+                &mut reply,
+            );
+            s.write_all(&reply).await.unwrap();
+            // Dropped: the client reconnects, and is refused from now on.
+        }
+    });
+    addr
+}
+
+/// Connects to a [`refusing_server`], sees a zxid, and collects session events until the
+/// session expires (4/3 of 4 s without a server).
+async fn refusals_until_expiry(srvr_answer: &'static str) -> Vec<SessionEvent> {
+    let addr = refusing_server(srvr_answer).await;
+    let client = Client::builder()
+        .session_timeout(Duration::from_secs(4))
+        .connect(&addr)
+        .await
+        .unwrap();
+    let mut events = client.session_events();
+    assert_eq!(
+        client.exists("/x").await,
+        Ok(None),
+        "served once, with zxid 0x50"
+    );
+    let mut seen = Vec::new();
+    loop {
+        let event = tokio::time::timeout(WAIT, events.next())
+            .await
+            .expect("the session expires in time")
+            .expect("events go on until expiry");
+        let done = matches!(event, SessionEvent::Expired { .. });
+        seen.push(event);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn refusal_reasons(events: &[SessionEvent]) -> Vec<RefusalReason> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::AttemptFailed {
+                failure: ConnectFailure::SessionRefused(reason),
+                ..
+            } => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
+fn expiry_cause(events: &[SessionEvent]) -> &ExpiryCause {
+    match events.last() {
+        Some(SessionEvent::Expired { cause, .. }) => cause,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_refusing_server_that_is_not_serving_is_not_reported_behind() {
+    let events =
+        refusals_until_expiry("This ZooKeeper instance is not currently serving requests\n").await;
+    let reasons = refusal_reasons(&events);
+    assert!(!reasons.is_empty(), "{events:?}");
+    assert!(
+        reasons.iter().all(|r| *r == RefusalReason::NotServing),
+        "{reasons:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::ServerBehind { .. })),
+        "{events:?}"
+    );
+    assert!(
+        matches!(expiry_cause(&events), ExpiryCause::NotServing { .. }),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_server_behind_the_client_is_reported_behind() {
+    let events = refusals_until_expiry(
+        "Zookeeper version: 3.8.4\nZxid: 0x3\nMode: standalone\nNode count: 5\n",
+    )
+    .await;
+    let reasons = refusal_reasons(&events);
+    assert!(
+        reasons.contains(&RefusalReason::Behind {
+            server_zxid: 3,
+            last_zxid_seen: 0x50
+        }),
+        "{reasons:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            SessionEvent::ServerBehind {
+                last_zxid_seen: 0x50,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert_eq!(expiry_cause(&events), &ExpiryCause::ServerBehind);
+}
+
+#[tokio::test]
+async fn without_srvr_a_refusal_is_honestly_unknown() {
+    let events =
+        refusals_until_expiry("srvr is not executed because it is not in the whitelist.\n").await;
+    let reasons = refusal_reasons(&events);
+    assert!(!reasons.is_empty(), "{events:?}");
+    assert!(
+        reasons.iter().all(|r| *r == RefusalReason::Unknown),
+        "{reasons:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::ServerBehind { .. })),
+        "{events:?}"
+    );
+    assert!(
+        matches!(expiry_cause(&events), ExpiryCause::LocalTimeout { .. }),
+        "{events:?}"
+    );
 }

@@ -1,0 +1,113 @@
+//! The four-letter words the session asks a server on a connection of their own: `isro`
+//! (read-only probing, in `ro_probe`) and `srvr` (why a server refused a session). Both are in
+//! ZooKeeper's default whitelist.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::hosts;
+use crate::connect_string::HostPort;
+use crate::error::RefusalReason;
+
+/// How long one four-letter exchange may take.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Sends `word` to `host` and reads the answer (at most `limit` bytes) until the server closes
+/// the connection; `None` when no address answers within [`TIMEOUT`].
+pub(crate) async fn ask(host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
+    let exchange = async {
+        for addr in hosts::resolve(host).await.ok()? {
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                continue;
+            };
+            s.write_all(word).await.ok()?;
+            let mut answer = Vec::with_capacity(256);
+            (&mut s).take(limit).read_to_end(&mut answer).await.ok()?;
+            return Some(answer);
+        }
+        None
+    };
+    tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
+}
+
+/// Asks `host` with `srvr` why it refused a client that has seen `last_zxid`.
+pub(crate) async fn refusal_reason(host: &HostPort, last_zxid: i64) -> RefusalReason {
+    match ask(host, b"srvr", 4096).await {
+        Some(answer) => classify_srvr(&String::from_utf8_lossy(&answer), last_zxid),
+        None => RefusalReason::Unknown,
+    }
+}
+
+/// Reads a `srvr` answer: a server that is not serving requests (no quorum, or starting), one
+/// whose zxid is behind `last_zxid` (data lost, or lagging), one in read-only mode; otherwise
+/// (the word is not whitelisted, or nothing explains the refusal) the reason is unknown.
+pub(crate) fn classify_srvr(answer: &str, last_zxid: i64) -> RefusalReason {
+    if answer.contains("not currently serving requests") {
+        return RefusalReason::NotServing;
+    }
+    let field = |name: &str| {
+        answer
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    let zxid = field("Zxid:")
+        .and_then(|z| z.strip_prefix("0x"))
+        .and_then(|hex| i64::from_str_radix(hex, 16).ok());
+    if let Some(server_zxid) = zxid {
+        if server_zxid < last_zxid {
+            return RefusalReason::Behind {
+                server_zxid,
+                last_zxid_seen: last_zxid,
+            };
+        }
+    }
+    if field("Mode:") == Some("read-only") {
+        return RefusalReason::ReadOnly;
+    }
+    RefusalReason::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRVR: &str = "Zookeeper version: 3.8.4-1, built on 2024-05-01 00:00 UTC\n\
+        Latency min/avg/max: 0/0.5/3\nReceived: 12\nSent: 11\nConnections: 1\n\
+        Outstanding: 0\nZxid: 0x10000002a\nMode: follower\nNode count: 5\n";
+
+    #[test]
+    fn srvr_answers_are_classified() {
+        assert_eq!(
+            classify_srvr(
+                "This ZooKeeper instance is not currently serving requests\n",
+                5
+            ),
+            RefusalReason::NotServing
+        );
+        assert_eq!(
+            classify_srvr(SRVR, 0x1_0000_0030),
+            RefusalReason::Behind {
+                server_zxid: 0x1_0000_002a,
+                last_zxid_seen: 0x1_0000_0030
+            }
+        );
+        assert_eq!(classify_srvr(SRVR, 0x1_0000_002a), RefusalReason::Unknown);
+        let read_only = SRVR.replace("Mode: follower", "Mode: read-only");
+        assert_eq!(classify_srvr(&read_only, 1), RefusalReason::ReadOnly);
+        assert_eq!(
+            classify_srvr(
+                "srvr is not executed because it is not in the whitelist.\n",
+                7
+            ),
+            RefusalReason::Unknown
+        );
+        assert_eq!(classify_srvr("", 7), RefusalReason::Unknown);
+        assert_eq!(
+            classify_srvr("Zxid: 0xnothex\nMode: standalone\n", 7),
+            RefusalReason::Unknown
+        );
+    }
+}
