@@ -21,7 +21,7 @@ const PYTHON: &str = "/usr/bin/python3";
 
 const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--duration D] \
                      [--warmup D] [--only SCENARIO] [--no-java] [--no-kazoo] [--no-floors] \
-                     [--watches N]";
+                     [--watches N] [--baseline ZK_BENCH_BINARY]";
 
 /// One workload, run by every client with the same flags.
 struct Scenario {
@@ -123,6 +123,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only: Option<String> = None;
     let (mut java, mut kazoo, mut floors) = (true, true, true);
     let mut watches = 100_000usize;
+    // Another build of zk-bench (an earlier commit's) run as client `baseline`, for a before
+    // and after in one run.
+    let mut baseline: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().cloned().ok_or_else(|| USAGE.to_owned());
@@ -141,6 +144,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--no-kazoo" => kazoo = false,
             "--no-floors" => floors = false,
             "--watches" => watches = value()?.parse().map_err(|_| USAGE.to_owned())?,
+            "--baseline" => baseline = Some(PathBuf::from(value()?)),
             _ => return Err(USAGE.into()),
         }
     }
@@ -259,6 +263,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut table = Vec::new();
     for sc in &scenarios {
         let mut results: Vec<(&str, Vec<Row>)> = vec![("zk-client", Vec::new())];
+        if baseline.is_some() {
+            results.push(("baseline", Vec::new()));
+        }
         if java {
             results.push(("java", Vec::new()));
         }
@@ -282,6 +289,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                         output(Command::new(&zk_bench).args(&args).args(["--floor", floor]))?
                     }
                     ("zk-client", None) => output(Command::new(&zk_bench).args(&args))?,
+                    ("baseline", None) => match &baseline {
+                        Some(bin) => output(Command::new(bin).args(&args))?,
+                        None => return Err("no --baseline binary".into()),
+                    },
                     ("java", None) => output(
                         Command::new("java")
                             .args(["-Xmx512m", "-cp", &java_classpath, "JavaBench"])
@@ -298,10 +309,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             }
         }
         // Ratios per round (both clients measured minutes apart at most), then their median.
-        let paired = |label: &str, f: &dyn Fn(&Row) -> f64| -> f64 {
+        let paired_with = |label: &str, reference: &str, f: &dyn Fn(&Row) -> f64| -> f64 {
             let (Some(r), Some(j)) = (
                 results.iter().find(|(l, _)| *l == label),
-                results.iter().find(|(l, _)| *l == "java"),
+                results.iter().find(|(l, _)| *l == reference),
             ) else {
                 return f64::NAN;
             };
@@ -309,6 +320,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             v.sort_by(f64::total_cmp);
             v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
         };
+        let paired = |label: &str, f: &dyn Fn(&Row) -> f64| paired_with(label, "java", f);
+        let against_baseline = [
+            paired_with("zk-client", "baseline", &|r| r.ops_per_s),
+            paired_with("zk-client", "baseline", &|r| r.cpu),
+            paired_with("zk-client", "baseline", &|r| r.p99),
+        ];
         let ratios = [
             paired("zk-client", &|r| r.ops_per_s),
             paired("zk-client", &|r| r.cpu),
@@ -323,7 +340,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .iter_mut()
             .filter_map(|(_, rows)| median_round(rows, sc.flags.iter().any(|f| f == "--rate")))
             .collect();
-        table.push((sc, medians, ratios, floor_ratios));
+        table.push((sc, medians, ratios, floor_ratios, against_baseline));
     }
 
     println!(
@@ -331,7 +348,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          server CPU µs/op | errors |"
     );
     println!("|---|---|--:|--:|--:|--:|--:|--:|--:|");
-    for (sc, rows, _, _) in &table {
+    for (sc, rows, ..) in &table {
         for r in rows {
             println!(
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {} |",
@@ -340,8 +357,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     println!();
-    for (sc, _, [ops, cpu, p99], floor_ratios) in &table {
+    for (sc, _, [ops, cpu, p99], floor_ratios, [b_ops, b_cpu, b_p99]) in &table {
         println!("- {}: {}", sc.name, sc.what);
+        if baseline.is_some() {
+            println!(
+                "  zk-client / baseline, median of the per-round ratios: throughput \
+                 {b_ops:.2}x, client CPU per op {b_cpu:.2}x, p99 {b_p99:.2}x"
+            );
+        }
         if java {
             println!(
                 "  zk-client / Java, median of the per-round ratios: throughput {ops:.2}x, \
@@ -369,31 +392,35 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     );
 
     if watches > 0 {
-        eprintln!("registering {watches} watches...");
-        let out = output(Command::new(&zk_bench).args([
-            "--server",
-            &cs,
-            "--watches",
-            &watches.to_string(),
-        ]))?;
-        let line = out.lines().last().unwrap_or_default();
-        let f: Vec<&str> = line.split('\t').collect();
-        let get = |key: &str| {
-            f.iter()
-                .position(|x| *x == key)
-                .and_then(|i| f.get(i + 1))
-                .copied()
-                .unwrap_or("?")
-        };
-        println!(
-            "\nzk-client with {watches} one-shot data watches registered: RSS {} MiB before, \
-             {} MiB after ({} MiB, {} bytes per watch; registered in {} s).",
-            get("rss_before_mib"),
-            get("rss_after_mib"),
-            get("delta_mib"),
-            get("bytes_per_watch"),
-            get("register_s"),
-        );
+        let mut binaries = vec![("zk-client", zk_bench.clone())];
+        binaries.extend(baseline.iter().map(|bin| ("baseline", bin.clone())));
+        for (label, bin) in binaries {
+            eprintln!("{label}: registering {watches} watches...");
+            let out = output(Command::new(&bin).args([
+                "--server",
+                &cs,
+                "--watches",
+                &watches.to_string(),
+            ]))?;
+            let line = out.lines().last().unwrap_or_default();
+            let f: Vec<&str> = line.split('\t').collect();
+            let get = |key: &str| {
+                f.iter()
+                    .position(|x| *x == key)
+                    .and_then(|i| f.get(i + 1))
+                    .copied()
+                    .unwrap_or("?")
+            };
+            println!(
+                "\n{label} with {watches} one-shot data watches registered: RSS {} MiB before, \
+                 {} MiB after ({} MiB, {} bytes per watch; registered in {} s).",
+                get("rss_before_mib"),
+                get("rss_after_mib"),
+                get("delta_mib"),
+                get("bytes_per_watch"),
+                get("register_s"),
+            );
+        }
     }
     drop(server);
     Ok(())

@@ -9,8 +9,8 @@ use zk_records::proto::{
 };
 use zk_records::{MultiOp, MultiReadRequest, MultiRequest, MultiResult};
 
+use super::create::{create_op, CreateOptions};
 use super::handle::Client;
-use super::ops::{create_op, CreateOptions};
 use crate::error::Error;
 use crate::path::validate_path;
 
