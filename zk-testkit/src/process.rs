@@ -113,6 +113,51 @@ pub(crate) fn signal_group(pgid: u32, signal: &str) {
         .status();
 }
 
+/// Waits (at most `within`) until every thread of every process in group `pgid` is stopped
+/// (state `T`), so that a paused server runs no code at all once `pause` returns.
+pub(crate) fn wait_group_stopped(pgid: u32, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline && !group_stopped(pgid) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether every thread of every process in group `pgid` is stopped (read from `/proc`).
+fn group_stopped(pgid: u32) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    let fields = |stat: &str| -> Option<(char, u32)> {
+        let rest = stat.rsplit_once(')')?.1;
+        let mut f = rest.split_whitespace();
+        let state = f.next()?.chars().next()?;
+        let _ppid = f.next()?;
+        Some((state, f.next()?.parse().ok()?))
+    };
+    for proc in procs.flatten() {
+        let path = proc.path();
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        if fields(&stat).map(|(_, group)| group) != Some(pgid) {
+            continue;
+        }
+        let Ok(tasks) = std::fs::read_dir(path.join("task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let state = std::fs::read_to_string(task.path().join("stat"))
+                .ok()
+                .and_then(|s| fields(&s))
+                .map(|(state, _)| state);
+            if matches!(state, Some(s) if s != 'T' && s != 't' && s != 'Z' && s != 'X') {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Whether process `pid` exists and is not a zombie (read from `/proc`).
 pub fn process_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::java::Installation;
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, signal_group, write,
-    Spawned,
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, signal_group,
+    wait_group_stopped, write, Spawned,
 };
 use crate::Error;
 
@@ -167,6 +167,9 @@ impl ZkServer {
     pub fn pause(&self) {
         if let Some(pid) = self.pid() {
             signal_group(pid, "-STOP");
+            // The signal is sent; return once every thread has stopped, so no request made
+            // after this is answered.
+            wait_group_stopped(pid, Duration::from_secs(5));
         }
     }
 
