@@ -22,6 +22,9 @@ pub(crate) enum Command {
     },
     /// A watcher was dropped.
     DropWatcher(u64),
+    /// A close waits on the closes channel: wakes the session through the commands it is
+    /// already reading (the closes channel is polled only while commands are held back).
+    CloseQueued,
 }
 
 /// A close, on a channel of its own so that it overtakes every queued command: `None` when

@@ -61,6 +61,7 @@ pub(crate) struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         let _ = self.closes.send(None);
+        let _ = self.commands.send(Command::CloseQueued);
     }
 }
 
@@ -142,7 +143,9 @@ impl Client {
     pub async fn close(&self) -> Result<(), Error> {
         self.inner.closed.store(true, Ordering::Release);
         let (tx, rx) = oneshot::channel();
-        if self.inner.closes.send(Some(tx)).is_err() {
+        let queued = self.inner.closes.send(Some(tx));
+        let _ = self.inner.commands.send(Command::CloseQueued);
+        if queued.is_err() {
             // The session has already ended.
             return Ok(());
         }

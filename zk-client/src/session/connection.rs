@@ -18,6 +18,7 @@ use super::pipeline::{self, PendingQueue};
 use super::state::SessionState;
 use crate::connect_string::HostPort;
 use crate::error::Error;
+use crate::message::Command;
 
 /// Stop taking new commands while this many bytes wait to be written.
 const WRITE_HIGH_WATER: usize = 1 << 20;
@@ -161,14 +162,15 @@ impl Session {
     {
         loop {
             let close_before = conn.close_deadline;
-            if !self.closing {
+            let held_back = self.take_commands(cx, conn);
+            // Commands held back are not read, so a close must be seen on its own channel.
+            if held_back && !self.closing {
                 if let Poll::Ready(waiter) = self.closes.poll_recv(cx) {
                     // `None` twice over: every handle is gone.
                     self.close_waiters.extend(waiter.flatten());
                     self.begin_close(conn);
                 }
             }
-            let held_back = self.take_commands(cx, conn);
             self.flush_removals(&mut conn.out, &mut conn.pending);
             if conn.close_deadline != close_before {
                 let at = conn.wake_at();
@@ -221,6 +223,12 @@ impl Session {
                 return false;
             };
             match cmd {
+                Some(Command::CloseQueued) => {
+                    while let Ok(waiter) = self.closes.try_recv() {
+                        self.close_waiters.extend(waiter);
+                    }
+                    self.begin_close(conn);
+                }
                 Some(cmd) => self.command(cmd, &mut conn.out, &mut conn.pending),
                 // Every handle and watcher is gone without a close: close the session.
                 None => self.begin_close(conn),

@@ -64,6 +64,8 @@ impl Session {
                     self.removals.push(unneeded);
                 }
             }
+            // The closes channel is read where a close can act on the connection.
+            Command::CloseQueued => {}
         }
     }
 

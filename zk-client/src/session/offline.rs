@@ -54,6 +54,8 @@ impl Session {
                 }
                 cmd = self.commands.recv() => match cmd {
                     None => return Offline::Stop,
+                    // The closes channel has it (the branch above).
+                    Some(Command::CloseQueued) => {}
                     Some(Command::DropWatcher(id)) => {
                         // Not re-registered on reconnect, so nothing to tell the server.
                         let _ = self.registry.remove(id);
@@ -93,7 +95,7 @@ impl Session {
                     self.auths.push((scheme, auth));
                     let _ = reply.send(Err(err.clone()));
                 }
-                Command::DropWatcher(_) => {}
+                Command::DropWatcher(_) | Command::CloseQueued => {}
             }
         }
     }
