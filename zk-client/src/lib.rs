@@ -115,6 +115,7 @@ mod error;
 mod message;
 mod path;
 mod session;
+mod tls;
 mod watch;
 
 pub use client::{
@@ -127,6 +128,7 @@ pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
+pub use tls::{TlsConfig, TlsFailure};
 pub use watch::WatchedEvent;
 
 pub use jute::Utf8Bytes;

@@ -72,7 +72,7 @@ impl Session {
             close_deadline: None,
         };
         self.prime(&mut conn);
-        let rw_server = self.ro.probe(&self.config.hosts);
+        let rw_server = self.ro.probe(&self.config.connector, &self.config.hosts);
         tokio::pin!(rw_server);
         // One timer for the whole connection (a ping, the read timeout or the close
         // deadline), moved only when it fires (sends and receives only push those deadlines

@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use zk_records::proto::{ConnectRequest, ConnectResponse};
 
 use super::hosts;
-use super::transport::Transport;
+use super::transport::{self, Connector, OpenError, Transport};
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, RefusalReason};
 
@@ -24,10 +24,17 @@ impl HandshakeError {
         HandshakeError { failure, detail }
     }
 
-    /// An I/O failure while `doing` something with `addr`.
+    /// An I/O failure while `doing` something with `addr` (a TLS alert after the TLS
+    /// handshake included).
     fn io(doing: &str, addr: SocketAddr, e: &std::io::Error) -> HandshakeError {
-        let failure = match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+        let failure = match (e.kind(), transport::rustls_error(e)) {
+            (_, Some(tls)) => ConnectFailure::Tls(crate::tls::classify(
+                tls,
+                &addr.ip().to_string(),
+                true,
+                true,
+            )),
+            (std::io::ErrorKind::ConnectionRefused, None) => ConnectFailure::Refused,
             _ => ConnectFailure::Io(e.to_string()),
         };
         HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
@@ -49,6 +56,7 @@ pub(super) struct Connected {
 /// Connects to one server (trying each address it resolves to in turn) and performs the
 /// handshake, each address within `timeout`.
 pub(super) async fn handshake(
+    connector: Connector,
     host: HostPort,
     request: ConnectRequest,
     timeout: Duration,
@@ -66,9 +74,13 @@ pub(super) async fn handshake(
     );
     for addr in addrs {
         let attempt = async {
-            let mut stream = Transport::connect(addr)
-                .await
-                .map_err(|e| HandshakeError::io("connecting to", addr, &e))?;
+            let mut stream = connector.open(&host, addr).await.map_err(|e| match e {
+                OpenError::Io(e) => HandshakeError::io("connecting to", addr, &e),
+                OpenError::Tls(failure, detail) => HandshakeError::new(
+                    ConnectFailure::Tls(failure),
+                    format!("TLS handshake with {addr}: {detail}"),
+                ),
+            })?;
             let (response, rbuf) = exchange(&mut stream, &request, max_frame, addr).await?;
             Ok(Connected {
                 stream,
@@ -132,6 +144,14 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(_) if rbuf.is_empty() => return Err(session_refused(addr, "closed")),
             Err(e) if rbuf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return Err(session_refused(addr, "reset"))
+            }
+            // A TLS server that closes without a close_notify.
+            Err(e)
+                if rbuf.is_empty()
+                    && e.kind() == std::io::ErrorKind::UnexpectedEof
+                    && transport::rustls_error(&e).is_none() =>
+            {
+                return Err(session_refused(addr, "closed"))
             }
             Ok(_) => {
                 return Err(not_zookeeper(format!(
