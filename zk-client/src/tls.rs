@@ -243,8 +243,18 @@ fn load_identity(
     CertifiedKey::from_der(chain, key_der, provider)
         .map(Arc::new)
         .map_err(|e| Error::TlsConfig {
+            reason: match e {
+                rustls::Error::InconsistentKeys(_) => {
+                    format!("does not go with {cert_origin}: {e}")
+                }
+                // ring reads EC keys only with their public key inside (keytool's exports lack
+                // it; `openssl ec` adds it).
+                _ => format!(
+                    "holds a private key that cannot be used ({e}); an EC key must include its \
+                     public key: rewrite it with `openssl ec -in KEY -out KEY`"
+                ),
+            },
             origin: key_origin,
-            reason: format!("does not go with {cert_origin}: {e}"),
         })
 }
 
