@@ -3,6 +3,7 @@
 // A command-line tool: results go to stdout, errors to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ Exit codes:
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
+  12  TLS failure: the server's certificate was refused (unknown issuer, expired, wrong
+      host), the server refused ours or wants one, TLS spoken to a plaintext port or
+      plaintext to a TLS port, or a --tls-* file is unusable
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -45,9 +49,11 @@ Examples:
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
   zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
+  zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
-chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
+chroot. With --tls-ca every server of it is spoken to over TLS (their secureClientPort),
+never plaintext; the certificates are checked against the CA and the host names. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
 which ends when the command exits.";
 
 /// A script-friendly Apache ZooKeeper client.
@@ -79,6 +85,20 @@ pub(crate) struct Global {
     /// more). `RUST_LOG` (e.g. `RUST_LOG=zk_client=debug`) takes precedence.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tls_ca: Vec<PathBuf>,
+    /// Present this client certificate (PEM, chain first to last) for mutual TLS; with
+    /// --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Dangerous: accept a server certificate that does not name the host connected to
+    /// (it must still be signed by the CA and in date).
+    #[arg(long, requires = "tls_ca")]
+    pub(crate) tls_no_hostname_check: bool,
 }
 
 #[derive(Debug, Subcommand)]
