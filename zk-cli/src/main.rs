@@ -52,9 +52,9 @@ Examples:
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
-chroot. With --tls-ca every server of it is spoken to over TLS (their secureClientPort),
-never plaintext; the certificates are checked against the CA and the host names. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
-which ends when the command exits.";
+chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
+which ends when the command exits. With --tls-ca every server is spoken to over TLS (its
+secureClientPort), never plaintext; certificates are checked against the CA and the host.";
 
 /// A script-friendly Apache ZooKeeper client.
 #[derive(Debug, Parser)]
