@@ -327,6 +327,11 @@ impl TlsServer {
         format!("localhost:{}", self.secure_port)
     }
 
+    /// The plaintext port.
+    pub fn plain_port(&self) -> u16 {
+        self.server.port()
+    }
+
     /// `127.0.0.1:PORT`, the plaintext port.
     pub fn plain_connect_string(&self) -> String {
         self.server.connect_string()

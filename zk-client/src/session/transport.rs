@@ -213,3 +213,46 @@ impl AsyncWrite for Transport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::ro_probe::is_read_write;
+    use crate::TlsConfig;
+    use zk_testkit::{ClientAuth, Pki, ServerCert, TlsServer};
+
+    /// The session's side connections to a real TLS server: `isro` (read-only probing) and
+    /// `srvr` go over TLS with a TLS connector, get nothing in plaintext, and the probes tell
+    /// the TLS port from the plaintext one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn four_letter_words_and_probes_on_a_tls_port() {
+        let pki = Pki::generate().unwrap_or_else(|e| panic!("making certificates: {e}"));
+        let server = TlsServer::start(&pki, ServerCert::Good, ClientAuth::Need)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (cert, key) = pki.client_identity();
+        let tls = TlsConfig::new()
+            .ca_file(pki.ca_pem())
+            .identity_files(cert, key)
+            .load()
+            .unwrap();
+        let connector = Connector::new(Some(tls));
+        let host = |port| HostPort {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let secure = host(server.secure_port());
+        assert!(is_read_write(&connector, &secure).await);
+        let srvr = four_letter::ask(&connector, &secure, b"srvr", 4096).await;
+        let srvr = String::from_utf8(srvr.unwrap()).unwrap();
+        assert!(four_letter::is_zookeeper_answer(&srvr), "{srvr}");
+        assert!(!is_read_write(&Connector::default(), &secure).await);
+        assert!(speaks_tls(&secure).await);
+        let plain_port = server.plain_connect_string();
+        let plain_port = plain_port.rsplit_once(':').unwrap().1.parse().unwrap();
+        assert!(!speaks_tls(&host(plain_port)).await);
+        assert_eq!(
+            closed_on_hello(&host(plain_port)).await,
+            TlsFailure::PlaintextPort
+        );
+    }
+}
