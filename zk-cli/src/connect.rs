@@ -26,12 +26,13 @@ pub(crate) fn parse_auth(s: &str) -> Result<(&str, &str), Failure> {
     }
 }
 
-/// The TLS settings of the `--tls-*` options; `None` without `--tls-ca` (plaintext).
+/// The TLS settings of the `--tls-*` options; `None` without `--tls-ca` and
+/// `--tls-platform-roots` (plaintext).
 pub(crate) fn tls_config(global: &Global) -> Option<TlsConfig> {
-    if global.tls_ca.is_empty() {
+    if global.tls_ca.is_empty() && !global.tls_platform_roots {
         return None;
     }
-    let mut tls = TlsConfig::new();
+    let mut tls = TlsConfig::new().platform_roots(global.tls_platform_roots);
     for ca in &global.tls_ca {
         tls = tls.ca_file(ca);
     }

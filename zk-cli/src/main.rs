@@ -53,8 +53,9 @@ Examples:
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
-which ends when the command exits. With --tls-ca every server is spoken to over TLS (its
-secureClientPort), never plaintext; certificates are checked against the CA and the host.";
+which ends when the command exits. With --tls-ca (or --tls-platform-roots) every server is
+spoken to over TLS (its secureClientPort), never plaintext; certificates are checked against
+the CAs and the host.";
 
 /// A script-friendly Apache ZooKeeper client.
 #[derive(Debug, Parser)]
@@ -68,6 +69,7 @@ struct Cli {
 
 /// Options for every command: where to connect and how.
 #[derive(Debug, Args)]
+#[group(id = "tls_roots", multiple = true)]
 pub(crate) struct Global {
     /// Connect string: `host[:port],...[/chroot]`.
     #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
@@ -86,18 +88,22 @@ pub(crate) struct Global {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
     /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", group = "tls_roots")]
     pub(crate) tls_ca: Vec<PathBuf>,
+    /// Speak TLS to every server, trusting the platform's CA certificates (the system's
+    /// bundle; SSL_CERT_FILE or SSL_CERT_DIR override where it is), with any --tls-ca.
+    #[arg(long, group = "tls_roots")]
+    pub(crate) tls_platform_roots: bool,
     /// Present this client certificate (PEM, chain first to last) for mutual TLS; with
     /// --tls-key.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_roots"])]
     pub(crate) tls_cert: Option<PathBuf>,
     /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
     /// Dangerous: accept a server certificate that does not name the host connected to
     /// (it must still be signed by the CA and in date).
-    #[arg(long, requires = "tls_ca")]
+    #[arg(long, requires = "tls_roots")]
     pub(crate) tls_no_hostname_check: bool,
 }
 

@@ -9,10 +9,19 @@ use zk_testkit::{ClientAuth, Pki, ServerCert, TlsServer};
 
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
-/// Runs `zk --server CS ARGS`.
+/// Runs `zk --server CS ARGS` (with the system's CA certificates where OpenSSL finds them).
 fn zk(cs: &str, args: &[&str]) -> Output {
-    Command::new(ZK)
-        .args(["--timeout", "20s", "--server", cs])
+    zk_with_roots(cs, args, None)
+}
+
+/// Runs `zk --server CS ARGS` with `SSL_CERT_FILE` set to `roots`, when given.
+fn zk_with_roots(cs: &str, args: &[&str], roots: Option<&Path>) -> Output {
+    let mut cmd = Command::new(ZK);
+    cmd.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
+    if let Some(roots) = roots {
+        cmd.env("SSL_CERT_FILE", roots);
+    }
+    cmd.args(["--timeout", "20s", "--server", cs])
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running {ZK}: {e}"))
@@ -116,6 +125,28 @@ fn tls_options_end_to_end() {
         &["--tls-ca", "/nonexistent/ca.pem", "ls", "/"],
         12,
         "cannot be read",
+    );
+    // The platform's roots: the test CA through SSL_CERT_FILE; the system's do not know it.
+    let platform = [
+        "--tls-platform-roots",
+        "--tls-cert",
+        path(&cert),
+        "--tls-key",
+        path(&key),
+        "--tls-no-hostname-check",
+        "whoami",
+    ];
+    let out = zk_with_roots(&cs, &platform, Some(&ca));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "platform roots: {stderr}");
+    let out = zk_with_roots(&cs, &platform, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(12), "{stderr}");
+    // No platform bundle at all (a machine without ca-certificates) fails as unusable
+    // roots; with one, the test CA is unknown.
+    assert!(
+        stderr.contains("unknown issuer") || stderr.contains("platform's CA certificates"),
+        "{stderr}"
     );
     // A certificate without its key is a usage error.
     fails(

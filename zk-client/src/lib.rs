@@ -126,7 +126,7 @@
 //! ```
 //!
 //! The servers' certificates must be signed by a CA of the configuration (the platform's
-//! roots are not used), be in date, and name the host of the connect string (a DNS name or
+//! roots only with [`TlsConfig::platform_roots`]), be in date, and name the host of the connect string (a DNS name or
 //! an IP address in their subject alternative names); only the last check can be turned
 //! off, with [`TlsConfig::danger_accept_invalid_hostnames`]. A failed handshake is reported
 //! as [`ConnectFailure::Tls`] in [`SessionEvent::AttemptFailed`] with a [`TlsFailure`] that

@@ -247,12 +247,8 @@ mod tests {
         assert!(four_letter::is_zookeeper_answer(&srvr), "{srvr}");
         assert!(!is_read_write(&Connector::default(), &secure).await);
         assert!(speaks_tls(&secure).await);
-        let plain_port = server.plain_connect_string();
-        let plain_port = plain_port.rsplit_once(':').unwrap().1.parse().unwrap();
-        assert!(!speaks_tls(&host(plain_port)).await);
-        assert_eq!(
-            closed_on_hello(&host(plain_port)).await,
-            TlsFailure::PlaintextPort
-        );
+        let plain = host(server.plain_port());
+        assert!(!speaks_tls(&plain).await);
+        assert_eq!(closed_on_hello(&plain).await, TlsFailure::PlaintextPort);
     }
 }

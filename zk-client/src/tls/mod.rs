@@ -45,6 +45,7 @@ pub struct TlsConfig {
     roots: Vec<Pem>,
     identity: Option<(Pem, Pem)>,
     accept_invalid_hostnames: bool,
+    platform_roots: bool,
 }
 
 /// PEM text, in a file or given.
@@ -91,13 +92,14 @@ impl fmt::Debug for TlsConfig {
                 &self.identity.as_ref().map(|(c, _)| c.origin("certificate")),
             )
             .field("accept_invalid_hostnames", &self.accept_invalid_hostnames)
+            .field("platform_roots", &self.platform_roots)
             .finish()
     }
 }
 
 impl TlsConfig {
     /// No trusted CA yet: add at least one with [`TlsConfig::ca_file`] or
-    /// [`TlsConfig::ca_pem`].
+    /// [`TlsConfig::ca_pem`], or trust the platform's with [`TlsConfig::platform_roots`].
     pub fn new() -> TlsConfig {
         TlsConfig::default()
     }
@@ -112,6 +114,15 @@ impl TlsConfig {
     /// Like [`TlsConfig::ca_file`], for PEM text.
     pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> TlsConfig {
         self.roots.push(Pem::Text(pem.into()));
+        self
+    }
+
+    /// Also trusts the platform's CA certificates (default false): on Linux the system's
+    /// bundle (Debian's `ca-certificates`, found as OpenSSL finds it; the variables
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` override where), on macOS and Windows the system's
+    /// store. Certificates of the bundle that cannot be used are skipped.
+    pub fn platform_roots(mut self, trust: bool) -> TlsConfig {
+        self.platform_roots = trust;
         self
     }
 
@@ -172,10 +183,36 @@ impl TlsConfig {
                 });
             }
         }
+        if self.platform_roots {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                tracing::warn!(%e, "reading the platform's CA certificates");
+            }
+            let (added, skipped) = roots.add_parsable_certificates(found.certs);
+            tracing::debug!(added, skipped, "the platform's CA certificates");
+            if added == 0 && roots.is_empty() {
+                return Err(Error::TlsConfig {
+                    origin: "the platform's CA certificates".into(),
+                    reason: format!(
+                        "hold no usable certificate ({} errors: {}); install the system's \
+                         (Debian: ca-certificates) or set SSL_CERT_FILE",
+                        found.errors.len(),
+                        found
+                            .errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                });
+            }
+        }
         if roots.is_empty() {
             return Err(Error::TlsConfig {
                 origin: "TlsConfig".into(),
-                reason: "trusts no CA: add one with TlsConfig::ca_file or ca_pem".into(),
+                reason: "trusts no CA: add one with TlsConfig::ca_file or ca_pem, or trust the \
+                         platform's with platform_roots"
+                    .into(),
             });
         }
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
