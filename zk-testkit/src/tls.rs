@@ -290,12 +290,25 @@ impl TlsServer {
     /// Starts a server presenting `cert`, asking for client certificates as `client_auth`
     /// says, and waits until it serves requests.
     pub fn start(pki: &Pki, cert: ServerCert, client_auth: ClientAuth) -> Result<TlsServer, Error> {
+        TlsServer::start_with(pki, cert, client_auth, &[])
+    }
+
+    /// Like [`TlsServer::start`], with extra `zoo.cfg` lines (e.g. `ssl.protocol=TLSv1.3`;
+    /// ZooKeeper 3.8 speaks TLS 1.2 unless told otherwise).
+    pub fn start_with(
+        pki: &Pki,
+        cert: ServerCert,
+        client_auth: ClientAuth,
+        extra: &[&str],
+    ) -> Result<TlsServer, Error> {
         let mut last = None;
         // A picked port can be taken before Java binds it: retry with others.
         for _ in 0..3 {
             let secure_port = free_port()?;
+            let mut extra_config = tls_config(pki, cert, client_auth, secure_port);
+            extra_config.extend(extra.iter().map(|line| line.to_string()));
             let options = ServerOptions {
-                extra_config: tls_config(pki, cert, client_auth, secure_port),
+                extra_config,
                 ..ServerOptions::default()
             };
             match ZkServer::start_with(options) {

@@ -6,38 +6,45 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_rustls::rustls;
 use zk_records::proto::{ConnectRequest, ConnectResponse};
 
 use super::hosts;
 use super::transport::{self, Connector, OpenError, Transport};
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, RefusalReason};
+use crate::tls::TlsFailure;
 
 /// Why a handshake failed: the typed cause, and the detail for the log.
 pub(super) struct HandshakeError {
     pub(super) failure: ConnectFailure,
     pub(super) detail: String,
+    /// A TLS error after the TLS handshake (an alert), for the stream to explain.
+    tls: Option<rustls::Error>,
 }
 
 impl HandshakeError {
     fn new(failure: ConnectFailure, detail: String) -> HandshakeError {
-        HandshakeError { failure, detail }
+        HandshakeError {
+            failure,
+            detail,
+            tls: None,
+        }
     }
 
     /// An I/O failure while `doing` something with `addr` (a TLS alert after the TLS
-    /// handshake included).
+    /// handshake included: see [`Transport::explain`]).
     fn io(doing: &str, addr: SocketAddr, e: &std::io::Error) -> HandshakeError {
-        let failure = match (e.kind(), transport::rustls_error(e)) {
-            (_, Some(tls)) => ConnectFailure::Tls(crate::tls::classify(
-                tls,
-                &addr.ip().to_string(),
-                true,
-                true,
-            )),
+        let tls = transport::rustls_error(e).cloned();
+        let failure = match (e.kind(), &tls) {
+            (_, Some(tls)) => ConnectFailure::Tls(TlsFailure::Handshake(tls.to_string())),
             (std::io::ErrorKind::ConnectionRefused, None) => ConnectFailure::Refused,
             _ => ConnectFailure::Io(e.to_string()),
         };
-        HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
+        HandshakeError {
+            tls,
+            ..HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
+        }
     }
 
     /// The server closed the connection without answering (it refused the session).
@@ -81,7 +88,17 @@ pub(super) async fn handshake(
                     format!("TLS handshake with {addr}: {detail}"),
                 ),
             })?;
-            let (response, rbuf) = exchange(&mut stream, &request, max_frame, addr).await?;
+            let (response, rbuf) = match exchange(&mut stream, &request, max_frame, addr).await {
+                Ok(answer) => answer,
+                Err(mut e) => {
+                    // An alert after the TLS handshake (TLS 1.3 refuses client certificates
+                    // then): the stream knows whether a certificate was asked for and sent.
+                    if let Some(failure) = e.tls.as_ref().and_then(|t| stream.explain(t, &host)) {
+                        e.failure = ConnectFailure::Tls(failure);
+                    }
+                    return Err(e);
+                }
+            };
             Ok(Connected {
                 stream,
                 response,

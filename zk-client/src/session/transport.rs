@@ -26,15 +26,31 @@ use tokio_rustls::TlsConnector;
 
 use super::four_letter;
 use crate::connect_string::HostPort;
-use crate::tls::{self, Tls, TlsFailure};
+use crate::tls::{self, ClientCert, Tls, TlsFailure};
 
 /// An open connection to a server.
 #[derive(Debug)]
 pub(crate) enum Transport {
     /// Plaintext TCP.
     Tcp(TcpStream),
-    /// TLS over TCP.
-    Tls(Box<TlsStream<TcpStream>>),
+    /// TLS over TCP, and the connection's client certificate (asked for or not).
+    Tls(Box<TlsStream<TcpStream>>, Arc<ClientCert>),
+}
+
+impl Transport {
+    /// Why a TLS error after the TLS handshake (an alert) happened on this connection with
+    /// `host`; `None` on a plaintext one.
+    pub(crate) fn explain(&self, e: &rustls::Error, host: &HostPort) -> Option<TlsFailure> {
+        match self {
+            Transport::Tcp(_) => None,
+            Transport::Tls(_, cert) => Some(tls::classify(
+                e,
+                &host.host,
+                cert.asked(),
+                cert.has_identity(),
+            )),
+        }
+    }
 }
 
 /// Why a connection could not be opened.
@@ -79,10 +95,10 @@ impl Connector {
         let name = server_name(&host.host);
         let (config, cert) = tls.for_connection();
         match TlsConnector::from(config).connect(name, stream).await {
-            Ok(s) => Ok(Transport::Tls(Box::new(s))),
+            Ok(s) => Ok(Transport::Tls(Box::new(s), cert)),
             Err(e) => {
                 let failure = match rustls_error(&e) {
-                    Some(r) => tls::classify(r, &host.host, cert.asked(), tls.has_identity()),
+                    Some(r) => tls::classify(r, &host.host, cert.asked(), cert.has_identity()),
                     None if e.kind() == io::ErrorKind::UnexpectedEof => closed_on_hello(host).await,
                     None => TlsFailure::Handshake(e.to_string()),
                 };
@@ -164,7 +180,7 @@ impl AsyncRead for Transport {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Transport::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Transport::Tls(s, _) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -177,7 +193,7 @@ impl AsyncWrite for Transport {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Transport::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Transport::Tls(s, _) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -188,28 +204,28 @@ impl AsyncWrite for Transport {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Transport::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Transport::Tls(s, _) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
             Transport::Tcp(s) => s.is_write_vectored(),
-            Transport::Tls(s) => s.is_write_vectored(),
+            Transport::Tls(s, _) => s.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Transport::Tcp(s) => Pin::new(s).poll_flush(cx),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Transport::Tls(s, _) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Transport::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            Transport::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Transport::Tls(s, _) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

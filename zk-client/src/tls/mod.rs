@@ -309,9 +309,4 @@ impl Tls {
         config.client_auth_cert_resolver = cert.clone();
         (Arc::new(config), cert)
     }
-
-    /// Whether a client certificate is configured.
-    pub(crate) fn has_identity(&self) -> bool {
-        self.identity.is_some()
-    }
 }

@@ -33,6 +33,11 @@ impl ClientCert {
         }
     }
 
+    /// Whether a client certificate is configured.
+    pub(crate) fn has_identity(&self) -> bool {
+        self.identity.is_some()
+    }
+
     /// Whether the server asked for a client certificate.
     pub(crate) fn asked(&self) -> bool {
         self.asked.load(Ordering::Relaxed)

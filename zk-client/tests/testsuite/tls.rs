@@ -114,6 +114,39 @@ async fn mutual_tls_names_the_client_and_each_refusal_says_why() {
     );
 }
 
+/// TLS 1.3 refuses a client certificate after the client's handshake is done (the alert comes
+/// on the first read): the causes are the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_1_3_client_certificate_refusals_say_why() {
+    // ZooKeeper 3.8's default cipher suites are TLS 1.2 ones.
+    let tls13 = [
+        "ssl.protocol=TLSv1.3",
+        "ssl.enabledProtocols=TLSv1.3",
+        "ssl.ciphersuites=TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384",
+    ];
+    let server = TlsServer::start_with(pki(), ServerCert::Good, ClientAuth::Need, &tls13)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secure = server.connect_string();
+    let client = connect(Some(mutual()), &secure).await.unwrap();
+    let who = client.who_am_i().await.unwrap();
+    assert!(
+        who.iter().any(|c| c.auth_scheme.as_str() == "x509"),
+        "{who:?}"
+    );
+    client.close().await.unwrap();
+    let failure = tls_failure(Some(trusting()), &secure).await;
+    assert!(
+        matches!(failure, TlsFailure::ClientCertificateRequired(_)),
+        "{failure:?}"
+    );
+    let (cert, key) = pki().stranger_identity();
+    let failure = tls_failure(Some(trusting().identity_files(cert, key)), &secure).await;
+    assert!(
+        matches!(failure, TlsFailure::ClientCertificateRefused(_)),
+        "{failure:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_server_certificate_is_refused() {
     let server = start(ServerCert::Expired, ClientAuth::None);
