@@ -73,6 +73,25 @@ async fn mutual_tls_names_the_client_and_each_refusal_says_why() {
         .await
         .unwrap();
     assert_eq!(&client.get_data("/tls").await.unwrap().0[..], b"secret");
+    // Megabytes each way, pipelined: writes that fill the socket (TLS records the socket
+    // did not take at once must still go out) and replies that span many records.
+    let big = vec![7u8; 512 * 1024];
+    let writes = (0..16).map(|i| {
+        let client = client.clone();
+        let big = big.clone();
+        async move {
+            let path = format!("/tls-big-{i}");
+            client
+                .create(&path, big, &CreateOptions::persistent())
+                .await
+                .unwrap();
+            client.get_data(&path).await.unwrap().0.len()
+        }
+    });
+    let handles: Vec<_> = writes.map(tokio::spawn).collect();
+    for h in handles {
+        assert_eq!(timeout(WAIT, h).await.unwrap().unwrap(), big.len());
+    }
     client.close().await.unwrap();
 
     // By a DNS name the certificate holds.
