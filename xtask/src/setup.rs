@@ -1,6 +1,8 @@
 //! Installs what the project needs from the system on a fresh machine: Debian's `zookeeper`
 //! (the server, Java's runtime and Apache's Jute jar), and for the tests also the JDK's `javac`
-//! (golden tests) and kazoo (ZooKeeper data files written by a Python client).
+//! (golden tests), kazoo (ZooKeeper data files written by a Python client), and for the TLS
+//! tests Netty's jars (`libnetty-java`, which the server's Netty connection factory needs) and
+//! `openssl` (it exports the test certificates' keys; `keytool` comes with Java).
 #![allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
 
 use std::path::Path;
@@ -9,6 +11,10 @@ use std::process::Command;
 /// Apache's Jute classes, which the golden tests compile against (from Debian's `zookeeper`).
 const JUTE_JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 
+/// Netty's codec, which Debian's ZooKeeper jar leaves out of its class path and its TLS
+/// connection factory needs (from `libnetty-java`).
+const NETTY_CODEC_JAR: &str = "/usr/share/java/netty-codec.jar";
+
 /// What the system must provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Needs {
@@ -16,7 +22,7 @@ pub(crate) enum Needs {
     /// (`ZOOKEEPER_CLASSPATH`, `ZOOKEEPER_HOME`, Debian's package), else Debian's package.
     Server,
     /// Everything the whole test suite needs (`cargo xtask test`): the server, Apache's Jute
-    /// jar, `javac` and kazoo.
+    /// jar, `javac`, kazoo, Netty's jars and `openssl`.
     Tests,
 }
 
@@ -34,6 +40,12 @@ pub(crate) fn ensure_system_packages(needs: Needs) -> Result<(), String> {
         }
         if !kazoo_installed() {
             packages.push("python3-kazoo");
+        }
+        if !Path::new(NETTY_CODEC_JAR).exists() {
+            packages.push("libnetty-java");
+        }
+        if !command_exists("openssl") {
+            packages.push("openssl");
         }
     }
     if packages.is_empty() {

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use zk_client::{Client, Error};
+use zk_client::{Client, Error, TlsConfig};
 
 use crate::exit::{self, Failure};
 use crate::Global;
@@ -26,8 +26,25 @@ pub(crate) fn parse_auth(s: &str) -> Result<(&str, &str), Failure> {
     }
 }
 
+/// The TLS settings of the `--tls-*` options; `None` without `--tls-ca` and
+/// `--tls-platform-roots` (plaintext).
+pub(crate) fn tls_config(global: &Global) -> Option<TlsConfig> {
+    if global.tls_ca.is_empty() && !global.tls_platform_roots {
+        return None;
+    }
+    let mut tls = TlsConfig::new().platform_roots(global.tls_platform_roots);
+    for ca in &global.tls_ca {
+        tls = tls.ca_file(ca);
+    }
+    if let (Some(cert), Some(key)) = (&global.tls_cert, &global.tls_key) {
+        tls = tls.identity_files(cert, key);
+    }
+    Some(tls.danger_accept_invalid_hostnames(global.tls_no_hostname_check))
+}
+
 impl Session {
-    /// Connects as `global` says; fails with exit code 10 when no server answers in time.
+    /// Connects as `global` says; fails with exit code 10 when no server answers in time, 12
+    /// when TLS fails.
     pub(crate) async fn open(global: &Global) -> Result<Session, Failure> {
         let mut builder = Client::builder()
             .session_timeout(global.session_timeout)
@@ -38,10 +55,13 @@ impl Session {
             let (scheme, credentials) = parse_auth(auth)?;
             builder = builder.auth(scheme, credentials.as_bytes().to_vec());
         }
+        if let Some(tls) = tls_config(global) {
+            builder = builder.tls(tls);
+        }
         let client = builder.connect(&global.server).await.map_err(|e| match e {
             Error::InvalidConnectString { .. } => Failure::usage(e.to_string()),
             Error::ConnectTimeout { failures } => Failure::Message(
-                exit::CONNECTION,
+                exit::connect_timeout_code(&failures),
                 format!(
                     "could not connect to {} within {:?} (see --timeout){}",
                     global.server,

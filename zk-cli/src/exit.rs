@@ -1,6 +1,6 @@
 //! Exit codes, and the failure type that carries one with its message.
 
-use zk_client::Error;
+use zk_client::{ConnectFailure, Error};
 
 /// Success.
 pub(crate) const OK: u8 = 0;
@@ -23,6 +23,9 @@ pub(crate) const NO_AUTH: u8 = 7;
 pub(crate) const CONNECTION: u8 = 10;
 /// The session expired.
 pub(crate) const EXPIRED: u8 = 11;
+/// TLS failed: a certificate refused (either side's), a port of the other kind (TLS or
+/// plaintext), or an unusable `--tls-*` file.
+pub(crate) const TLS: u8 = 12;
 
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]
@@ -54,11 +57,26 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         | Error::Timeout { .. }
         | Error::Closed => CONNECTION,
         Error::SessionExpired => EXPIRED,
+        Error::Tls { .. } | Error::TlsConfig { .. } => TLS,
         Error::InvalidPath { .. }
         | Error::InvalidConnectString { .. }
         | Error::InvalidArgument(_) => USAGE,
         Error::Multi { source, .. } => code_for(source),
         _ => GENERIC,
+    }
+}
+
+/// The exit code for a connect that timed out with these failures: TLS when every server
+/// failed TLS, a connection failure otherwise.
+pub(crate) fn connect_timeout_code(failures: &[(String, ConnectFailure)]) -> u8 {
+    let all_tls = !failures.is_empty()
+        && failures
+            .iter()
+            .all(|(_, f)| matches!(f, ConnectFailure::Tls(_)));
+    if all_tls {
+        TLS
+    } else {
+        CONNECTION
     }
 }
 
@@ -101,6 +119,29 @@ mod tests {
         };
         assert_eq!(code_for(&slow), CONNECTION);
         assert_eq!(code_for(&Error::SessionExpired), EXPIRED);
+        let tls = Error::Tls {
+            server: "h:2281".into(),
+            failure: zk_client::TlsFailure::UnknownIssuer,
+        };
+        assert_eq!(code_for(&tls), TLS);
+        let files = Error::TlsConfig {
+            origin: "CA file ca.pem".into(),
+            reason: "cannot be read".into(),
+        };
+        assert_eq!(code_for(&files), TLS);
+        let tls_failure = ConnectFailure::Tls(zk_client::TlsFailure::TlsPort);
+        assert_eq!(
+            connect_timeout_code(&[("a:1".into(), tls_failure.clone())]),
+            TLS
+        );
+        assert_eq!(
+            connect_timeout_code(&[
+                ("a:1".into(), tls_failure),
+                ("b:2".into(), ConnectFailure::Refused)
+            ]),
+            CONNECTION
+        );
+        assert_eq!(connect_timeout_code(&[]), CONNECTION);
         assert_eq!(code_for(&Error::InvalidArgument("x".into())), USAGE);
         assert_eq!(code_for(&Error::Protocol("x".into())), GENERIC);
         assert_eq!(OK, 0);

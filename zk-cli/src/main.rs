@@ -3,6 +3,7 @@
 // A command-line tool: results go to stdout, errors to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ Exit codes:
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
+  12  TLS failure: the server's certificate was refused (unknown issuer, expired, wrong
+      host), the server refused ours or wants one, TLS spoken to a plaintext port or
+      plaintext to a TLS port, or a --tls-* file is unusable
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -45,10 +49,13 @@ Examples:
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
   zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
+  zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
-which ends when the command exits.";
+which ends when the command exits. With --tls-ca (or --tls-platform-roots) every server is
+spoken to over TLS (its secureClientPort), never plaintext; certificates are checked against
+the CAs and the host.";
 
 /// A script-friendly Apache ZooKeeper client.
 #[derive(Debug, Parser)]
@@ -62,6 +69,7 @@ struct Cli {
 
 /// Options for every command: where to connect and how.
 #[derive(Debug, Args)]
+#[group(id = "tls_roots", multiple = true)]
 pub(crate) struct Global {
     /// Connect string: `host[:port],...[/chroot]`.
     #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
@@ -79,6 +87,24 @@ pub(crate) struct Global {
     /// more). `RUST_LOG` (e.g. `RUST_LOG=zk_client=debug`) takes precedence.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable).
+    #[arg(long, value_name = "FILE", group = "tls_roots")]
+    pub(crate) tls_ca: Vec<PathBuf>,
+    /// Speak TLS to every server, trusting the platform's CA certificates (the system's
+    /// bundle; SSL_CERT_FILE or SSL_CERT_DIR override where it is), with any --tls-ca.
+    #[arg(long, group = "tls_roots")]
+    pub(crate) tls_platform_roots: bool,
+    /// Present this client certificate (PEM, chain first to last) for mutual TLS; with
+    /// --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_roots"])]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Dangerous: accept a server certificate that does not name the host connected to
+    /// (it must still be signed by the CA and in date).
+    #[arg(long, requires = "tls_roots")]
+    pub(crate) tls_no_hostname_check: bool,
 }
 
 #[derive(Debug, Subcommand)]

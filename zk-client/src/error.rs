@@ -1,6 +1,8 @@
 //! The client's one error type: server error codes with the path they concern, connection and
 //! session failures, and invalid arguments.
 
+use crate::tls::TlsFailure;
+
 /// Everything an operation can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -149,6 +151,24 @@ pub enum Error {
         /// What it answered.
         seen: String,
     },
+    /// Every server of the connect string failed the TLS handshake (or, for a client without
+    /// TLS, expects TLS): reported as soon as the last one did, not after the connect timeout.
+    #[error("TLS with {server} failed: {failure}")]
+    Tls {
+        /// The last server tried.
+        server: String,
+        /// Why.
+        failure: TlsFailure,
+    },
+    /// The TLS configuration ([`crate::TlsConfig`]) could not be loaded: a PEM file that
+    /// cannot be read or holds no usable certificate or key. Nothing was sent.
+    #[error("TLS configuration: {origin} {reason}")]
+    TlsConfig {
+        /// What was being loaded (`CA file /etc/zk/ca.pem`, ...).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `close()` gave up waiting for a server to confirm the close (within
     /// [`crate::ClientBuilder::close_timeout`]): the client is closed, but the session, and its
     /// ephemeral nodes and watches, may live on the server until it expires the session.
@@ -189,6 +209,9 @@ pub enum ConnectFailure {
     /// The peer answered with something that is not a ZooKeeper handshake.
     #[error("not ZooKeeper: {0}")]
     NotZooKeeper(String),
+    /// The TLS handshake failed (or the port expects TLS and the client has none).
+    #[error("{0}")]
+    Tls(TlsFailure),
     /// Another I/O failure.
     #[error("{0}")]
     Io(String),

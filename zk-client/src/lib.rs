@@ -101,6 +101,40 @@
 //! re-created session starts from zxid 0 so that the servers accept it. Refusals by servers
 //! that are not serving end, at expiry, with [`ExpiryCause::NotServing`], and the last zxid
 //! seen is kept. Without re-creation the client ends in `Expired` instead of looping.
+//!
+//! # TLS
+//!
+//! [`ClientBuilder::tls`] with a [`TlsConfig`] makes every connection of the client TLS
+//! (rustls with the `ring` provider, TLS 1.2 and 1.3): all servers of the connect string, the
+//! first connection and every reconnect, and the four-letter words the client asks
+//! (`isro` for read-only probing, `srvr` for refusals), which ZooKeeper answers on its secure
+//! port too. The choice is per client, not per host: a connect string lists the servers'
+//! `secureClientPort`s, or their plaintext ports, never a mix, and a TLS client never falls
+//! back to plaintext.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! use zk_client::{Client, TlsConfig};
+//!
+//! let tls = TlsConfig::new()
+//!     .ca_file("ca.pem")
+//!     // Mutual TLS: with the server's `authProvider.x509`, the session is this certificate's
+//!     // subject (scheme `x509` in `who_am_i`).
+//!     .identity_files("client.pem", "client-key.pem");
+//! let client = Client::builder().tls(tls).connect("zk1:2281,zk2:2281").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The servers' certificates must be signed by a CA of the configuration (the platform's
+//! roots only with [`TlsConfig::platform_roots`]), be in date, and name the host of the connect string (a DNS name or
+//! an IP address in their subject alternative names); only the last check can be turned
+//! off, with [`TlsConfig::danger_accept_invalid_hostnames`]. A failed handshake is reported
+//! as [`ConnectFailure::Tls`] in [`SessionEvent::AttemptFailed`] with a [`TlsFailure`] that
+//! names the cause (unknown issuer, host-name mismatch, expired, a client certificate
+//! required or refused, a plaintext port), and [`ClientBuilder::connect`] fails with
+//! [`Error::Tls`] as soon as every server has failed TLS. A client without TLS whose server
+//! closes the handshake without a word asks that server whether it speaks TLS, and reports
+//! [`TlsFailure::TlsPort`] when it does.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -115,6 +149,7 @@ mod error;
 mod message;
 mod path;
 mod session;
+mod tls;
 mod watch;
 
 pub use client::{
@@ -127,6 +162,7 @@ pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
+pub use tls::{TlsConfig, TlsFailure};
 pub use watch::WatchedEvent;
 
 pub use jute::Utf8Bytes;

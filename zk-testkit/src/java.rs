@@ -2,8 +2,9 @@
 //!
 //! ZooKeeper is looked for in this order: `ZOOKEEPER_CLASSPATH` (a Java class path, used as
 //! given), `ZOOKEEPER_HOME` (an Apache release directory: every `lib/*.jar` goes on the class
-//! path), then Debian's package (`/usr/share/java/zookeeper.jar`, whose manifest brings its
-//! dependencies, plus an SLF4J binding if one is installed). Java is `$JAVA_HOME/bin/java`,
+//! path), then Debian's package (`/usr/share/java/zookeeper.jar`, whose manifest brings most of
+//! its dependencies, plus the Netty jars it leaves out and an SLF4J binding if one is
+//! installed). Java is `$JAVA_HOME/bin/java`,
 //! else the first `java` on `PATH`.
 
 use std::ffi::OsString;
@@ -23,6 +24,15 @@ pub const DEBIAN_JAR: &str = "/usr/share/java/zookeeper.jar";
 const DEBIAN_LOG_BINDINGS: &[&str] = &[
     "/usr/share/java/slf4j-simple.jar",
     "/usr/share/java/slf4j-nop.jar",
+];
+
+/// Netty jars Debian's server jar leaves out of its manifest's class path, which the Netty
+/// connection factory (TLS) needs: without the codec every TLS connection dies with
+/// `NoClassDefFoundError`.
+const DEBIAN_NETTY_EXTRAS: &[&str] = &[
+    "/usr/share/java/netty-codec.jar",
+    "/usr/share/java/netty-resolver.jar",
+    "/usr/share/java/netty-transport-native-unix-common.jar",
 ];
 
 /// What to do when ZooKeeper is not found.
@@ -118,6 +128,13 @@ fn zookeeper_classpath() -> Result<(OsString, Vec<String>, String), Error> {
         )));
     }
     let mut cp = OsString::from(DEBIAN_JAR);
+    for jar in DEBIAN_NETTY_EXTRAS
+        .iter()
+        .filter(|p| Path::new(p).is_file())
+    {
+        cp.push(":");
+        cp.push(jar);
+    }
     if let Some(binding) = DEBIAN_LOG_BINDINGS.iter().find(|p| Path::new(p).is_file()) {
         cp.push(":");
         cp.push(binding);

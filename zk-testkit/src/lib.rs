@@ -1,6 +1,7 @@
 //! Real Apache ZooKeeper servers for tests: a standalone server ([`ZkServer`]) or a
 //! three-server quorum ([`Ensemble`]) on loopback, each on free ports with fresh data
-//! directories, and a fault-injecting TCP [`Proxy`] to put between a client and a server.
+//! directories, a fault-injecting TCP [`Proxy`] to put between a client and a server, and
+//! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]).
 //!
 //! ```no_run
 //! let server = zk_testkit::ZkServer::start()?;
@@ -45,6 +46,7 @@ mod java;
 mod process;
 mod proxy;
 mod server;
+mod tls;
 
 use std::fmt;
 
@@ -53,6 +55,7 @@ pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use process::{four_letter_word, process_alive};
 pub use proxy::{ConnInfo, Fault, Proxy, HOLD_LIMIT};
 pub use server::{start_server, ServerOptions, ZkServer};
+pub use tls::{ClientAuth, Pki, ServerCert, TlsServer, STORE_PASSWORD};
 
 /// Why a server or an ensemble could not be started.
 #[derive(Debug)]

@@ -18,7 +18,8 @@ use crate::connect_string::ConnectString;
 use crate::error::{ConnectFailure, Error};
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
 use crate::session::state::SessionState;
-use crate::session::{Config, Session};
+use crate::session::{Config, Connector, Session};
+use crate::tls::TlsConfig;
 
 type HookFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -57,6 +58,7 @@ pub struct ClientBuilder {
     close_timeout: Duration,
     recreate_on_expiry: bool,
     on_new_session: Option<NewSessionHook>,
+    tls: Option<TlsConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -73,6 +75,7 @@ impl Default for ClientBuilder {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             recreate_on_expiry: false,
             on_new_session: None,
+            tls: None,
         }
     }
 }
@@ -197,6 +200,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Speaks TLS to every server of the connect string (the servers' `secureClientPort`),
+    /// on every connection: handshakes, reconnects, and the four-letter words the client asks
+    /// (read-only probing, refusal reasons). A client with TLS never falls back to plaintext;
+    /// a client without it never speaks TLS. See [`TlsConfig`].
+    pub fn tls(mut self, config: TlsConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// Parses `connect_string`, starts the session and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
@@ -206,6 +218,7 @@ impl ClientBuilder {
 
     /// Like [`ClientBuilder::connect`], for a parsed connect string.
     pub async fn connect_to(self, cs: &ConnectString) -> Result<Client, Error> {
+        let tls = self.tls.as_ref().map(TlsConfig::load).transpose()?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (closes, closes_rx) = mpsc::unbounded_channel();
         let (state_tx, state_rx) = watch::channel(SessionState::Disconnected);
@@ -221,6 +234,7 @@ impl ClientBuilder {
             auth: self.auth,
             recreate_on_expiry: self.recreate_on_expiry,
             close_timeout: self.close_timeout,
+            connector: Connector::new(tls),
         };
         let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
         // Events, not states: a connection that drops right after its handshake still
@@ -267,7 +281,8 @@ impl ClientBuilder {
 /// Waits for the first connection (`Ok`) or the end of the session. With re-creation, a
 /// resumed session found expired is followed by a new one, so expiry does not end the wait.
 /// Records the last failure of each server in `failures`; when each of the `hosts` servers has
-/// answered with something that is not ZooKeeper, there is nothing left to wait for.
+/// answered with something that is not ZooKeeper, or failed TLS, there is nothing left to
+/// wait for.
 async fn first_session(
     mut events: broadcast::Receiver<SessionEvent>,
     recreate: bool,
@@ -286,8 +301,18 @@ async fn first_session(
                     && failures
                         .iter()
                         .all(|(_, f)| matches!(f, ConnectFailure::NotZooKeeper(_)));
-                if let (true, ConnectFailure::NotZooKeeper(seen)) = (all_foreign, failure) {
-                    return Err(Error::NotZooKeeper { server, seen });
+                if let (true, ConnectFailure::NotZooKeeper(seen)) = (all_foreign, &failure) {
+                    return Err(Error::NotZooKeeper {
+                        server,
+                        seen: seen.clone(),
+                    });
+                }
+                let all_tls = failures.len() >= hosts
+                    && failures
+                        .iter()
+                        .all(|(_, f)| matches!(f, ConnectFailure::Tls(_)));
+                if let (true, ConnectFailure::Tls(failure)) = (all_tls, failure) {
+                    return Err(Error::Tls { server, failure });
                 }
             }
             Ok(SessionEvent::Expired { .. }) if !recreate => return Err(Error::SessionExpired),

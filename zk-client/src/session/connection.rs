@@ -73,7 +73,7 @@ impl Session {
             close_deadline: None,
         };
         self.prime(&mut conn);
-        let rw_server = self.ro.probe(&self.config.hosts);
+        let rw_server = self.ro.probe(&self.config.connector, &self.config.hosts);
         tokio::pin!(rw_server);
         // One timer for the whole connection (a ping, the read timeout or the close
         // deadline), moved only when it fires (sends and receives only push those deadlines
@@ -270,12 +270,21 @@ impl Session {
 
 /// Writes what the stream takes. `Ready(Ok(more))` after a write (or with nothing to write),
 /// `more` when bytes are left: write the rest, or register the waker.
+///
+/// With nothing left to write the stream is flushed: a TLS stream may hold records that it
+/// accepted but the socket did not take at once (a no-op for TCP).
 fn poll_write<S: AsyncWrite + Unpin>(
     cx: &mut Context<'_>,
     conn: &mut Conn<S>,
 ) -> Poll<Result<bool, End>> {
     if conn.out.is_empty() {
-        return Poll::Ready(Ok(false));
+        return match Pin::new(&mut conn.stream).poll_flush(cx) {
+            Poll::Ready(Err(e)) => {
+                Poll::Ready(Err(End::Disconnected(format!("write failed: {e}"))))
+            }
+            // Flushed, or the waker is registered for when the socket takes more.
+            Poll::Ready(Ok(())) | Poll::Pending => Poll::Ready(Ok(false)),
+        };
     }
     match std::task::ready!(conn.out.poll_write(cx, &mut conn.stream)) {
         Ok(0) => Poll::Ready(Err(End::Disconnected(

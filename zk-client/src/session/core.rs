@@ -15,6 +15,7 @@ use super::hosts::{self, Hosts};
 use super::registry::{DeferredRemovals, Registry};
 use super::ro_probe::ReadOnlyState;
 use super::state::{SessionId, SessionState};
+use super::transport::Connector;
 use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 use crate::message::{CloseWaiter, Command};
@@ -34,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) recreate_on_expiry: bool,
     /// How long a close may wait for the server.
     pub(crate) close_timeout: Duration,
+    /// Opens every connection: plaintext, or TLS.
+    pub(crate) connector: Connector,
 }
 
 /// Why a connected period ended.

@@ -1,13 +1,15 @@
 //! The four-letter words the session asks a server on a connection of their own: `isro`
 //! (read-only probing, in `ro_probe`) and `srvr` (why a server refused a session). Both are in
-//! ZooKeeper's default whitelist.
+//! ZooKeeper's default whitelist. They go through the session's [`Connector`], so a TLS client
+//! asks them over TLS (ZooKeeper answers four-letter words on its secure port too).
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::hosts;
+use super::transport::Connector;
 use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 
@@ -16,28 +18,73 @@ pub(crate) const TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Sends `word` to `host` and reads the answer (at most `limit` bytes) until the server closes
 /// the connection; `None` when no address answers within [`TIMEOUT`].
-pub(crate) async fn ask(host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
+pub(crate) async fn ask(
+    connector: &Connector,
+    host: &HostPort,
+    word: &[u8; 4],
+    limit: u64,
+) -> Option<Vec<u8>> {
     let exchange = async {
         for addr in hosts::resolve(host).await.ok()? {
-            let Ok(mut s) = TcpStream::connect(addr).await else {
+            let Ok(s) = connector.open(host, addr).await else {
                 continue;
             };
-            s.write_all(word).await.ok()?;
-            let mut answer = Vec::with_capacity(256);
-            (&mut s).take(limit).read_to_end(&mut answer).await.ok()?;
-            return Some(answer);
+            return exchange(s, word, limit).await;
         }
         None
     };
     tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
 }
 
+/// Like [`ask`], always in plaintext (to tell a plaintext port from a TLS one).
+pub(crate) async fn ask_plain(host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
+    let exchange = async {
+        for addr in hosts::resolve(host).await.ok()? {
+            let Ok(s) = TcpStream::connect(addr).await else {
+                continue;
+            };
+            return exchange(s, word, limit).await;
+        }
+        None
+    };
+    tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
+}
+
+/// Sends `word` on `stream` and reads the answer (at most `limit` bytes) until the server
+/// closes the connection.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    word: &[u8; 4],
+    limit: u64,
+) -> Option<Vec<u8>> {
+    stream.write_all(word).await.ok()?;
+    stream.flush().await.ok()?;
+    let mut answer = Vec::with_capacity(256);
+    let read = (&mut stream).take(limit).read_to_end(&mut answer).await;
+    // A TLS server may close without a close_notify: the answer read counts.
+    if read.is_err() && answer.is_empty() {
+        return None;
+    }
+    Some(answer)
+}
+
 /// Asks `host` with `srvr` why it refused a client that has seen `last_zxid`.
-pub(crate) async fn refusal_reason(host: &HostPort, last_zxid: i64) -> RefusalReason {
-    match ask(host, b"srvr", 4096).await {
+pub(crate) async fn refusal_reason(
+    connector: &Connector,
+    host: &HostPort,
+    last_zxid: i64,
+) -> RefusalReason {
+    match ask(connector, host, b"srvr", 4096).await {
         Some(answer) => classify_srvr(&String::from_utf8_lossy(&answer), last_zxid),
         None => RefusalReason::Unknown,
     }
+}
+
+/// Whether a `srvr` answer comes from ZooKeeper (serving, not serving, or with `srvr` off).
+pub(crate) fn is_zookeeper_answer(answer: &str) -> bool {
+    answer.starts_with("Zookeeper version:")
+        || answer.contains("not currently serving requests")
+        || answer.contains("is not executed because it is not in the whitelist")
 }
 
 /// Reads a `srvr` answer: a server that is not serving requests (no quorum, or starting), one
@@ -105,6 +152,8 @@ mod tests {
             RefusalReason::Unknown
         );
         assert_eq!(classify_srvr("", 7), RefusalReason::Unknown);
+        assert!(is_zookeeper_answer(SRVR));
+        assert!(!is_zookeeper_answer("HTTP/1.1 400 Bad Request\r\n"));
         assert_eq!(
             classify_srvr("Zxid: 0xnothex\nMode: standalone\n", 7),
             RefusalReason::Unknown

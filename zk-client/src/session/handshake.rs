@@ -6,31 +6,45 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_rustls::rustls;
 use zk_records::proto::{ConnectRequest, ConnectResponse};
 
 use super::hosts;
-use super::transport::Transport;
+use super::transport::{self, Connector, OpenError, Transport};
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, RefusalReason};
+use crate::tls::TlsFailure;
 
 /// Why a handshake failed: the typed cause, and the detail for the log.
 pub(super) struct HandshakeError {
     pub(super) failure: ConnectFailure,
     pub(super) detail: String,
+    /// A TLS error after the TLS handshake (an alert), for the stream to explain.
+    tls: Option<rustls::Error>,
 }
 
 impl HandshakeError {
     fn new(failure: ConnectFailure, detail: String) -> HandshakeError {
-        HandshakeError { failure, detail }
+        HandshakeError {
+            failure,
+            detail,
+            tls: None,
+        }
     }
 
-    /// An I/O failure while `doing` something with `addr`.
+    /// An I/O failure while `doing` something with `addr` (a TLS alert after the TLS
+    /// handshake included: see [`Transport::explain`]).
     fn io(doing: &str, addr: SocketAddr, e: &std::io::Error) -> HandshakeError {
-        let failure = match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+        let tls = transport::rustls_error(e).cloned();
+        let failure = match (e.kind(), &tls) {
+            (_, Some(tls)) => ConnectFailure::Tls(TlsFailure::Handshake(tls.to_string())),
+            (std::io::ErrorKind::ConnectionRefused, None) => ConnectFailure::Refused,
             _ => ConnectFailure::Io(e.to_string()),
         };
-        HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
+        HandshakeError {
+            tls,
+            ..HandshakeError::new(failure, format!("{doing} {addr}: {e}"))
+        }
     }
 
     /// The server closed the connection without answering (it refused the session).
@@ -49,6 +63,7 @@ pub(super) struct Connected {
 /// Connects to one server (trying each address it resolves to in turn) and performs the
 /// handshake, each address within `timeout`.
 pub(super) async fn handshake(
+    connector: Connector,
     host: HostPort,
     request: ConnectRequest,
     timeout: Duration,
@@ -66,10 +81,24 @@ pub(super) async fn handshake(
     );
     for addr in addrs {
         let attempt = async {
-            let mut stream = Transport::connect(addr)
-                .await
-                .map_err(|e| HandshakeError::io("connecting to", addr, &e))?;
-            let (response, rbuf) = exchange(&mut stream, &request, max_frame, addr).await?;
+            let mut stream = connector.open(&host, addr).await.map_err(|e| match e {
+                OpenError::Io(e) => HandshakeError::io("connecting to", addr, &e),
+                OpenError::Tls(failure, detail) => HandshakeError::new(
+                    ConnectFailure::Tls(failure),
+                    format!("TLS handshake with {addr}: {detail}"),
+                ),
+            })?;
+            let (response, rbuf) = match exchange(&mut stream, &request, max_frame, addr).await {
+                Ok(answer) => answer,
+                Err(mut e) => {
+                    // An alert after the TLS handshake (TLS 1.3 refuses client certificates
+                    // then): the stream knows whether a certificate was asked for and sent.
+                    if let Some(failure) = e.tls.as_ref().and_then(|t| stream.explain(t, &host)) {
+                        e.failure = ConnectFailure::Tls(failure);
+                    }
+                    return Err(e);
+                }
+            };
             Ok(Connected {
                 stream,
                 response,
@@ -132,6 +161,14 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(_) if rbuf.is_empty() => return Err(session_refused(addr, "closed")),
             Err(e) if rbuf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return Err(session_refused(addr, "reset"))
+            }
+            // A TLS server that closes without a close_notify.
+            Err(e)
+                if rbuf.is_empty()
+                    && e.kind() == std::io::ErrorKind::UnexpectedEof
+                    && transport::rustls_error(&e).is_none() =>
+            {
+                return Err(session_refused(addr, "closed"))
             }
             Ok(_) => {
                 return Err(not_zookeeper(format!(

@@ -16,8 +16,10 @@ use super::handshake::{handshake, Connected};
 use super::hosts;
 use super::offline::Offline;
 use super::state::{SessionId, SessionState};
+use super::transport;
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, Error, RefusalReason};
+use crate::tls::TlsFailure;
 
 /// Consecutive refused handshakes (at least one per host) that make `ServerBehind`.
 const REFUSALS_FOR_BEHIND: u32 = 3;
@@ -161,7 +163,14 @@ impl Session {
         let attempt_timeout = self.attempt_timeout();
         tracing::debug!(server = %host, timeout = ?attempt_timeout, "connecting");
         let max_frame = self.config.max_frame_len;
-        let connecting = handshake(host.clone(), request, attempt_timeout, max_frame);
+        let connector = self.config.connector.clone();
+        let connecting = handshake(
+            connector.clone(),
+            host.clone(),
+            request,
+            attempt_timeout,
+            max_frame,
+        );
         let result = match self.offline(connecting, false).await {
             Offline::Done(result) => result,
             Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),
@@ -172,10 +181,19 @@ impl Session {
             Ok(connected) => return ControlFlow::Continue(connected),
             Err(e) => e,
         };
+        if e.refused() && !connector.is_tls() && !self.closing {
+            // Closed without a word: a TLS port does that to plaintext. Ask it in TLS.
+            let probe = transport::speaks_tls(host);
+            match self.offline(probe, false).await {
+                Offline::Done(true) => e.failure = ConnectFailure::Tls(TlsFailure::TlsPort),
+                Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),
+                Offline::Done(false) | Offline::Deadline => {}
+            }
+        }
         let mut reason = None;
         if e.refused() && self.last_zxid > 0 && !self.closing {
             // Ask the server why: behind our last zxid, or not serving at all.
-            let probe = four_letter::refusal_reason(host, self.last_zxid);
+            let probe = four_letter::refusal_reason(&connector, host, self.last_zxid);
             let found = match self.offline(probe, false).await {
                 Offline::Done(found) => found,
                 Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),

@@ -17,8 +17,9 @@
 //! The files, in the order a session runs through them: `lifecycle` (the connect loop,
 //! expiry, the end), `offline` (waiting without a connection), `handshake`, `connection` (the
 //! driver of one connection), `dispatch` (commands out, frames in). `core` holds the state they
-//! share; `transport` is the stream a connection runs on (the seam for TLS); `pipeline`, `outgoing`, `rewatch`, `ro_probe`, `four_letter`, `hosts` and `registry` are
-//! the pure parts they use.
+//! share; `transport` opens the streams a connection runs on (plaintext TCP or TLS) and
+//! explains failed TLS handshakes; `pipeline`, `outgoing`, `rewatch`, `ro_probe`,
+//! `four_letter`, `hosts` and `registry` are the pure parts they use.
 
 mod connection;
 mod core;
@@ -38,3 +39,4 @@ pub(crate) mod state;
 mod transport;
 
 pub(crate) use self::core::{Config, Session};
+pub(crate) use self::transport::Connector;

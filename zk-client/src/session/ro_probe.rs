@@ -11,6 +11,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::four_letter;
+use super::transport::Connector;
 use crate::connect_string::HostPort;
 
 /// First pause before probing.
@@ -43,21 +44,26 @@ impl ReadOnlyState {
         self.found = Some(host);
     }
 
-    /// A future that, on a read-only connection, probes `hosts` until one serves reads and
-    /// writes and returns it; on a read-write connection it never completes.
-    pub(crate) fn probe(&self, hosts: &[HostPort]) -> impl Future<Output = HostPort> + 'static {
+    /// A future that, on a read-only connection, probes `hosts` (through `connector`: over
+    /// TLS for a TLS client) until one serves reads and writes and returns it; on a
+    /// read-write connection it never completes.
+    pub(crate) fn probe(
+        &self,
+        connector: &Connector,
+        hosts: &[HostPort],
+    ) -> impl Future<Output = HostPort> + 'static {
         let hosts = if self.read_only {
             hosts.to_vec()
         } else {
             Vec::new()
         };
-        seek_rw_server(hosts)
+        seek_rw_server(connector.clone(), hosts)
     }
 }
 
 /// Probes `hosts` in rounds, with a doubling pause between rounds, until one answers `rw`
 /// to `isro`. Never completes for an empty list.
-async fn seek_rw_server(hosts: Vec<HostPort>) -> HostPort {
+async fn seek_rw_server(connector: Connector, hosts: Vec<HostPort>) -> HostPort {
     if hosts.is_empty() {
         return std::future::pending().await;
     }
@@ -66,7 +72,7 @@ async fn seek_rw_server(hosts: Vec<HostPort>) -> HostPort {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_INTERVAL);
         for host in &hosts {
-            if is_read_write(host).await {
+            if is_read_write(&connector, host).await {
                 tracing::info!(server = %host, "found a read-write server");
                 return host.clone();
             }
@@ -76,9 +82,9 @@ async fn seek_rw_server(hosts: Vec<HostPort>) -> HostPort {
 }
 
 /// Whether `host` answers `rw` to the `isro` four-letter word in time.
-pub(crate) async fn is_read_write(host: &HostPort) -> bool {
+pub(crate) async fn is_read_write(connector: &Connector, host: &HostPort) -> bool {
     // The answer is "rw", "ro" or "null" and a newline; read no more than that.
-    four_letter::ask(host, b"isro", 16)
+    four_letter::ask(connector, host, b"isro", 16)
         .await
         .is_some_and(|answer| answer.trim_ascii() == b"rw")
 }
@@ -108,18 +114,22 @@ mod tests {
         };
         let ro = listen(b"ro\n").await;
         let rw = listen(b"rw\n").await;
-        assert!(!is_read_write(&ro).await);
-        assert!(is_read_write(&rw).await);
+        let plain = Connector::default();
+        assert!(!is_read_write(&plain, &ro).await);
+        assert!(is_read_write(&plain, &rw).await);
         let mut state = ReadOnlyState::default();
         state.connected(false);
-        let never = state.probe(std::slice::from_ref(&rw));
+        let never = state.probe(&plain, std::slice::from_ref(&rw));
         assert!(tokio::time::timeout(Duration::from_millis(300), never)
             .await
             .is_err());
         state.connected(true);
-        let found = tokio::time::timeout(Duration::from_secs(5), state.probe(&[ro, rw.clone()]))
-            .await
-            .unwrap();
+        let found = tokio::time::timeout(
+            Duration::from_secs(5),
+            state.probe(&plain, &[ro, rw.clone()]),
+        )
+        .await
+        .unwrap();
         assert_eq!(found, rw);
     }
 }

@@ -19,4 +19,5 @@ mod session_expiry;
 mod session_reconnect;
 mod session_timeouts;
 mod support;
+mod tls;
 mod watches;
