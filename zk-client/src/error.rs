@@ -1,7 +1,7 @@
 //! The client's one error type: server error codes with the path they concern, connection and
 //! session failures, and invalid arguments.
 
-use crate::tls::TlsFailure;
+use crate::tls::failure::TlsFailure;
 
 /// Everything an operation can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,34 +9,15 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::hosts;
-use super::transport::Connector;
 use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 
 /// How long one four-letter exchange may take.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Sends `word` to `host` and reads the answer (at most `limit` bytes) until the server closes
-/// the connection; `None` when no address answers within [`TIMEOUT`].
-pub(crate) async fn ask(
-    connector: &Connector,
-    host: &HostPort,
-    word: &[u8; 4],
-    limit: u64,
-) -> Option<Vec<u8>> {
-    let exchange = async {
-        for addr in hosts::resolve(host).await.ok()? {
-            let Ok(s) = connector.open(host, addr).await else {
-                continue;
-            };
-            return exchange(s, word, limit).await;
-        }
-        None
-    };
-    tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
-}
-
-/// Like [`ask`], always in plaintext (to tell a plaintext port from a TLS one).
+/// Sends `word` to `host` in plaintext and reads the answer (at most `limit` bytes) until the
+/// server closes the connection; `None` when no address answers within [`TIMEOUT`]. (A
+/// session's own words go through its transport: `Connector::ask`.)
 pub(crate) async fn ask_plain(host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
     let exchange = async {
         for addr in hosts::resolve(host).await.ok()? {
@@ -52,7 +33,7 @@ pub(crate) async fn ask_plain(host: &HostPort, word: &[u8; 4], limit: u64) -> Op
 
 /// Sends `word` on `stream` and reads the answer (at most `limit` bytes) until the server
 /// closes the connection.
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     word: &[u8; 4],
     limit: u64,
@@ -68,14 +49,11 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     Some(answer)
 }
 
-/// Asks `host` with `srvr` why it refused a client that has seen `last_zxid`.
-pub(crate) async fn refusal_reason(
-    connector: &Connector,
-    host: &HostPort,
-    last_zxid: i64,
-) -> RefusalReason {
-    match ask(connector, host, b"srvr", 4096).await {
-        Some(answer) => classify_srvr(&String::from_utf8_lossy(&answer), last_zxid),
+/// Why a server refused a client that has seen `last_zxid`, from its `srvr` answer (`None`:
+/// it did not answer).
+pub(crate) fn refusal_reason(srvr: Option<&[u8]>, last_zxid: i64) -> RefusalReason {
+    match srvr {
+        Some(answer) => classify_srvr(&String::from_utf8_lossy(answer), last_zxid),
         None => RefusalReason::Unknown,
     }
 }

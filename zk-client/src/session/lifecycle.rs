@@ -193,9 +193,10 @@ impl Session {
         let mut reason = None;
         if e.refused() && self.last_zxid > 0 && !self.closing {
             // Ask the server why: behind our last zxid, or not serving at all.
-            let probe = four_letter::refusal_reason(&connector, host, self.last_zxid);
+            let last_zxid = self.last_zxid;
+            let probe = async move { connector.ask(host, b"srvr", 4096).await };
             let found = match self.offline(probe, false).await {
-                Offline::Done(found) => found,
+                Offline::Done(answer) => four_letter::refusal_reason(answer.as_deref(), last_zxid),
                 Offline::Stop => return ControlFlow::Break(Some(SessionState::Closed)),
                 Offline::Deadline => RefusalReason::Unknown,
             };

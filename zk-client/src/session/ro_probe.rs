@@ -10,7 +10,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::four_letter;
 use super::transport::Connector;
 use crate::connect_string::HostPort;
 
@@ -84,7 +83,8 @@ async fn seek_rw_server(connector: Connector, hosts: Vec<HostPort>) -> HostPort 
 /// Whether `host` answers `rw` to the `isro` four-letter word in time.
 pub(crate) async fn is_read_write(connector: &Connector, host: &HostPort) -> bool {
     // The answer is "rw", "ro" or "null" and a newline; read no more than that.
-    four_letter::ask(connector, host, b"isro", 16)
+    connector
+        .ask(host, b"isro", 16)
         .await
         .is_some_and(|answer| answer.trim_ascii() == b"rw")
 }

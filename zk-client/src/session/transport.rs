@@ -69,6 +69,25 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
+    /// Sends the four-letter `word` to `host` over this session's transport and reads the
+    /// answer (at most `limit` bytes) until the server closes the connection; `None` when no
+    /// address answers within [`four_letter::TIMEOUT`].
+    pub(crate) async fn ask(&self, host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
+        let exchange = async {
+            for addr in super::hosts::resolve(host).await.ok()? {
+                let Ok(s) = self.open(host, addr).await else {
+                    continue;
+                };
+                return four_letter::exchange(s, word, limit).await;
+            }
+            None
+        };
+        tokio::time::timeout(four_letter::TIMEOUT, exchange)
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// A connector that speaks TLS when `tls` is given, plaintext otherwise.
     pub(crate) fn new(tls: Option<Arc<Tls>>) -> Connector {
         Connector { tls }
@@ -258,7 +277,7 @@ mod tests {
         };
         let secure = host(server.secure_port());
         assert!(is_read_write(&connector, &secure).await);
-        let srvr = four_letter::ask(&connector, &secure, b"srvr", 4096).await;
+        let srvr = connector.ask(&secure, b"srvr", 4096).await;
         let srvr = String::from_utf8(srvr.unwrap()).unwrap();
         assert!(four_letter::is_zookeeper_answer(&srvr), "{srvr}");
         assert!(!is_read_write(&Connector::default(), &secure).await);

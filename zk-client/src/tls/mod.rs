@@ -2,7 +2,7 @@
 //! shared by a session's connections; the typed causes of a failed TLS connection
 //! ([`TlsFailure`]) are in `failure`, the certificate handling of each connection in `verify`.
 
-mod failure;
+pub(crate) mod failure;
 mod verify;
 
 use std::fmt;
