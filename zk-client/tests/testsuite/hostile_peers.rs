@@ -304,25 +304,42 @@ fn expiry_cause(events: &[SessionEvent]) -> &ExpiryCause {
     }
 }
 
-#[tokio::test]
-async fn a_refusing_server_that_is_not_serving_is_not_reported_behind() {
-    let events =
-        refusals_until_expiry("This ZooKeeper instance is not currently serving requests\n").await;
+/// Refusals explained by `srvr_answer`: every one is `expected`, none is reported as the
+/// server being behind; returns how the session expired.
+async fn refused_but_not_behind(srvr_answer: &'static str, expected: RefusalReason) -> ExpiryCause {
+    let events = refusals_until_expiry(srvr_answer).await;
     let reasons = refusal_reasons(&events);
     assert!(!reasons.is_empty(), "{events:?}");
-    assert!(
-        reasons.iter().all(|r| *r == RefusalReason::NotServing),
-        "{reasons:?}"
-    );
+    assert!(reasons.iter().all(|r| *r == expected), "{reasons:?}");
     assert!(
         !events
             .iter()
             .any(|e| matches!(e, SessionEvent::ServerBehind { .. })),
         "{events:?}"
     );
+    expiry_cause(&events).clone()
+}
+
+#[tokio::test]
+async fn a_refusing_server_that_is_not_serving_is_not_reported_behind() {
+    let cause = refused_but_not_behind(
+        "This ZooKeeper instance is not currently serving requests\n",
+        RefusalReason::NotServing,
+    )
+    .await;
+    assert!(matches!(cause, ExpiryCause::NotServing { .. }), "{cause:?}");
+}
+
+#[tokio::test]
+async fn without_srvr_a_refusal_is_honestly_unknown() {
+    let cause = refused_but_not_behind(
+        "srvr is not executed because it is not in the whitelist.\n",
+        RefusalReason::Unknown,
+    )
+    .await;
     assert!(
-        matches!(expiry_cause(&events), ExpiryCause::NotServing { .. }),
-        "{events:?}"
+        matches!(cause, ExpiryCause::LocalTimeout { .. }),
+        "{cause:?}"
     );
 }
 
@@ -351,26 +368,4 @@ async fn a_refusing_server_behind_the_client_is_reported_behind() {
         "{events:?}"
     );
     assert_eq!(expiry_cause(&events), &ExpiryCause::ServerBehind);
-}
-
-#[tokio::test]
-async fn without_srvr_a_refusal_is_honestly_unknown() {
-    let events =
-        refusals_until_expiry("srvr is not executed because it is not in the whitelist.\n").await;
-    let reasons = refusal_reasons(&events);
-    assert!(!reasons.is_empty(), "{events:?}");
-    assert!(
-        reasons.iter().all(|r| *r == RefusalReason::Unknown),
-        "{reasons:?}"
-    );
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, SessionEvent::ServerBehind { .. })),
-        "{events:?}"
-    );
-    assert!(
-        matches!(expiry_cause(&events), ExpiryCause::LocalTimeout { .. }),
-        "{events:?}"
-    );
 }
