@@ -12,7 +12,6 @@ mod connect;
 mod exit;
 mod format;
 mod nodes;
-mod rm;
 mod watch;
 
 use exit::Failure;

@@ -114,9 +114,14 @@ mod connect_string;
 mod error;
 mod message;
 mod path;
+mod retry;
 mod session;
 mod watch;
 
+pub use client::{
+    is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,
+    PROTECTED_PREFIX,
+};
 pub use client::{
     Client, ClientBuilder, CreateOptions, OneshotWatcher, Op, OpResult, PersistentWatcher, ReadOp,
     ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
@@ -125,6 +130,7 @@ pub use client::{
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
+pub use retry::RetryPolicy;
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
 pub use watch::WatchedEvent;
