@@ -1,0 +1,36 @@
+//! ZooKeeper recipes on [`zk_client`], with the node layouts of Apache Curator, so that Rust
+//! and Java (and, where offered, Python kazoo) processes coordinate on the same paths.
+//!
+//! - [`Mutex`]: Curator's `InterProcessMutex`: protected ephemeral-sequential nodes
+//!   `<path>/_c_<uuid>-lock-<sequence>`, each contender watching only its predecessor;
+//!   a cancellable acquisition with a timeout; a guard that releases on drop, carries a
+//!   [`FencingToken`] that grows with every acquisition, and tells at once when the lock may
+//!   have been lost ([`MutexGuard::lost`], under a [`LossPolicy`] as Curator's).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_recipes::Error> {
+//! use zk_recipes::Mutex;
+//!
+//! let client = zk_client::Client::connect("127.0.0.1:2181").await?;
+//! let guard = Mutex::new(client, "/app/locks/report")?.acquire().await?;
+//! println!("holding {} with token {}", guard.node(), guard.fencing_token());
+//! guard.release().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Dependencies point one way: this crate uses `zk-client`'s public API only (protected
+//! creates, parents as containers, the retry helper, session events), and the client knows
+//! nothing of it.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod guard;
+pub mod layout;
+mod mutex;
+
+pub use error::Error;
+pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
+pub use mutex::Mutex;
