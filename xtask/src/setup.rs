@@ -1,6 +1,7 @@
 //! Installs what the project needs from the system on a fresh machine: Debian's `zookeeper`
 //! (the server, Java's runtime and Apache's Jute jar), and for the tests also the JDK's `javac`
-//! (golden tests) and kazoo (ZooKeeper data files written by a Python client).
+//! (golden tests), kazoo (ZooKeeper data files written by a Python client) and Apache Curator
+//! (the Java peer of the recipes' interoperability tests).
 #![allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
 
 use std::path::Path;
@@ -16,7 +17,7 @@ pub(crate) enum Needs {
     /// (`ZOOKEEPER_CLASSPATH`, `ZOOKEEPER_HOME`, Debian's package), else Debian's package.
     Server,
     /// Everything the whole test suite needs (`cargo xtask test`): the server, Apache's Jute
-    /// jar, `javac` and kazoo.
+    /// jar, `javac`, kazoo and Curator.
     Tests,
 }
 
@@ -34,6 +35,10 @@ pub(crate) fn ensure_system_packages(needs: Needs) -> Result<(), String> {
         }
         if !kazoo_installed() {
             packages.push("python3-kazoo");
+        }
+        // Apache Curator, the Java peer of zk-recipes' interoperability tests.
+        if zk_testkit::curator_classpath().is_err() {
+            packages.extend(zk_testkit::CURATOR_PACKAGES);
         }
     }
     if packages.is_empty() {

@@ -39,6 +39,7 @@
 //! `test-support` crate (the proxy's seeded generator). Users testing their own code against
 //! ZooKeeper can depend on it by git or path.
 
+mod curator;
 mod ensemble;
 pub mod files;
 mod java;
@@ -48,6 +49,7 @@ mod server;
 
 use std::fmt;
 
+pub use curator::{curator_classpath, CURATOR_PACKAGES};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use process::{four_letter_word, process_alive};

@@ -1,0 +1,94 @@
+// The Java side of zk-recipes' interoperability tests: Apache Curator's InterProcessMutex on a
+// path, driven by commands. Run in source-file mode (no javac needed):
+//   java -cp <curator and zookeeper jars> CuratorHarness.java CONNECT COMMAND LOCK [ARG]
+// Commands:
+//   contend LOCK N   N times: acquire, run the shared critical section, release; prints DONE
+//   hold LOCK        acquire, print "HELD <node>", wait for a line on stdin, release
+//   try LOCK MS      acquire within MS milliseconds: "ACQUIRED <node>" (then release) or TIMEOUT
+// The critical section (the Rust side runs the same): create the ephemeral /holder (exists
+// already: two holders at once, print OVERLAP and exit 3), add 1 to /counter, append the
+// holder's fencing token (its lock node's czxid) to /log as a sequential node ("java:<czxid>"),
+// delete /holder.
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+public class CuratorHarness {
+    public static void main(String[] args) throws Exception {
+        String connect = args[0], command = args[1], lock = args[2];
+        CuratorFramework client = CuratorFrameworkFactory.newClient(
+                connect, 6000, 15000, new ExponentialBackoffRetry(100, 5));
+        client.start();
+        if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
+            System.out.println("NOT CONNECTED");
+            System.exit(2);
+        }
+        InterProcessMutex mutex = new InterProcessMutex(client, lock);
+        switch (command) {
+            case "contend": {
+                int n = Integer.parseInt(args[3]);
+                for (int i = 0; i < n; i++) {
+                    mutex.acquire();
+                    critical(client, holderNode(client, mutex));
+                    mutex.release();
+                }
+                System.out.println("DONE");
+                break;
+            }
+            case "hold": {
+                mutex.acquire();
+                System.out.println("HELD " + holderNode(client, mutex));
+                System.out.flush();
+                System.in.read();
+                mutex.release();
+                System.out.println("RELEASED");
+                break;
+            }
+            case "try": {
+                if (mutex.acquire(Long.parseLong(args[3]), TimeUnit.MILLISECONDS)) {
+                    System.out.println("ACQUIRED " + holderNode(client, mutex));
+                    mutex.release();
+                } else {
+                    System.out.println("TIMEOUT");
+                }
+                break;
+            }
+            default:
+                System.out.println("unknown command " + command);
+                System.exit(2);
+        }
+        System.out.flush();
+        client.close();
+    }
+
+    /** The holder's node: the first participant (Curator sorts them), ours while we hold. */
+    static String holderNode(CuratorFramework client, InterProcessMutex mutex) throws Exception {
+        return mutex.getParticipantNodes().iterator().next();
+    }
+
+    static void critical(CuratorFramework client, String node) throws Exception {
+        try {
+            client.create().withMode(CreateMode.EPHEMERAL).forPath("/holder");
+        } catch (KeeperException.NodeExistsException e) {
+            System.out.println("OVERLAP");
+            System.out.flush();
+            System.exit(3);
+        }
+        Stat stat = new Stat();
+        byte[] data = client.getData().storingStatIn(stat).forPath("/counter");
+        int count = Integer.parseInt(new String(data, StandardCharsets.UTF_8));
+        Thread.sleep(2);
+        client.setData().withVersion(stat.getVersion())
+                .forPath("/counter", Integer.toString(count + 1).getBytes(StandardCharsets.UTF_8));
+        long token = client.checkExists().forPath(node).getCzxid();
+        client.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                .forPath("/log/t-", ("java:" + token).getBytes(StandardCharsets.UTF_8));
+        client.delete().forPath("/holder");
+    }
+}
