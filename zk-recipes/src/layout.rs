@@ -1,7 +1,83 @@
-//! Lock node layouts: names and sort order as Apache Curator writes them, so that Rust and
-//! Java contenders on one path queue in one line.
+//! Lock node layouts: names and sort order as Apache Curator (or, as an option, Python's
+//! kazoo) writes them, so that Rust and Java (or Python) contenders on one path queue in one
+//! line.
 
-use zk_client::strip_protected;
+use zk_client::{random_uuid, strip_protected, Parents, PROTECTED_PREFIX};
+
+/// Whose node layout a lock uses. All contenders on a path must use the same one: each
+/// layout ignores or mis-sorts the other's nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Apache Curator's `InterProcessMutex`: `<path>/_c_<uuid>-lock-<sequence>`, parents
+    /// created as containers, every child sorted by what follows its last `lock-`.
+    #[default]
+    Curator,
+    /// kazoo's `Lock`: `<path>/<uuid hex>__lock__<sequence>`, parents persistent
+    /// (`ensure_path`), contenders the children ending in `__lock__` and 10 digits, sorted
+    /// by that sequence.
+    Kazoo,
+}
+
+/// The lock name of kazoo's `Lock` (`_NODE_NAME`), between the contender's UUID and the
+/// sequence.
+pub const KAZOO_LOCK_NAME: &str = "__lock__";
+
+impl Layout {
+    /// A new contender's node name before the sequence, and the unique prefix that finds it
+    /// again after a connection loss.
+    pub(crate) fn new_name(self) -> (String, String) {
+        match self {
+            Layout::Curator => {
+                let unique = format!("{PROTECTED_PREFIX}{}-", random_uuid());
+                let name = format!("{unique}{CURATOR_LOCK_NAME}");
+                (unique, name)
+            }
+            Layout::Kazoo => {
+                let unique = format!("{}{KAZOO_LOCK_NAME}", random_uuid().replace('-', ""));
+                (unique.clone(), unique)
+            }
+        }
+    }
+
+    /// How missing parents of the lock path are created.
+    pub(crate) fn parents(self) -> Parents {
+        match self {
+            Layout::Curator => Parents::containers(),
+            Layout::Kazoo => Parents::persistent(),
+        }
+    }
+
+    /// The contenders among a lock path's children, in queue order (the holder first).
+    pub fn contenders(self, mut children: Vec<String>) -> Vec<String> {
+        match self {
+            Layout::Curator => {
+                sort_children(&mut children, CURATOR_LOCK_NAME);
+                children
+            }
+            Layout::Kazoo => {
+                children.retain(|c| kazoo_key(c).is_some());
+                children.sort_by(|a, b| kazoo_key(a).cmp(&kazoo_key(b)));
+                children
+            }
+        }
+    }
+}
+
+/// kazoo's sort key of a contender (what its regex `__lock__(-?\d{10})$` captures), `None`
+/// for a child that is not a contender.
+fn kazoo_key(name: &str) -> Option<&str> {
+    let digits_at = name.len().checked_sub(10)?;
+    let digits = name.get(digits_at..)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let head = &name[..digits_at];
+    let (head, key_at) = match head.strip_suffix('-') {
+        Some(h) => (h, digits_at - 1),
+        None => (head, digits_at),
+    };
+    head.ends_with(KAZOO_LOCK_NAME).then(|| &name[key_at..])
+}
 
 /// The lock name of Curator's `InterProcessMutex` (`LOCK_NAME`): nodes are
 /// `<path>/_c_<uuid>-lock-<sequence>`.
@@ -63,5 +139,32 @@ mod tests {
         );
         assert_eq!(sequence("lock-"), None);
         assert_eq!(sequence("x"), None);
+    }
+
+    #[test]
+    fn kazoo_contenders() {
+        let c: Vec<String> = [
+            "b6f3e0c1d2a94b5c8d7e6f5a4b3c2d1e__lock__0000000004",
+            "00000000000000000000000000000000__lock__0000000002",
+            "ffffffffffffffffffffffffffffffff__rlock__0000000001",
+            "not-a-contender",
+            "x__lock__-000000001",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            Layout::Kazoo.contenders(c),
+            [
+                "x__lock__-000000001",
+                "00000000000000000000000000000000__lock__0000000002",
+                "b6f3e0c1d2a94b5c8d7e6f5a4b3c2d1e__lock__0000000004",
+            ]
+        );
+        let (unique, name) = Layout::Kazoo.new_name();
+        assert_eq!(unique.len(), 32 + KAZOO_LOCK_NAME.len());
+        assert_eq!(unique, name);
+        let (unique, name) = Layout::Curator.new_name();
+        assert!(zk_client::is_protected(&format!("{name}0000000001")));
+        assert!(name.starts_with(&unique) && name.ends_with("-lock-"));
     }
 }

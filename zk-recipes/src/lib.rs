@@ -33,4 +33,5 @@ mod mutex;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
+pub use layout::Layout;
 pub use mutex::Mutex;

@@ -1,14 +1,15 @@
-//! The distributed mutex: Curator's `InterProcessMutex` protocol and node layout, so Rust
-//! and Java contenders on one path exclude each other.
+//! The distributed mutex: Curator's `InterProcessMutex` protocol and node layout (or kazoo's
+//! `Lock` layout, as an option), so Rust and Java (or Python) contenders on one path exclude
+//! each other.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_client::{Client, CreateMode, CreateOptions, Parents, RetryPolicy, Stat};
+use zk_client::{Client, CreateMode, CreateOptions, RetryPolicy, Stat};
 
 use crate::error::Error;
 use crate::guard::{delete_node, FencingToken, LossPolicy, MutexGuard};
-use crate::layout::{sort_children, CURATOR_LOCK_NAME};
+use crate::layout::Layout;
 
 /// How many times an acquisition starts over when its node vanishes while it waits (the
 /// session expired and was re-created, someone deleted the node).
@@ -18,6 +19,7 @@ const VANISHED_ATTEMPTS: usize = 3;
 /// creates a protected ephemeral-sequential node `<path>/_c_<uuid>-lock-<sequence>` (the
 /// parents created as containers if missing), the lowest sequence holds the lock, and every
 /// other contender watches only the node just before its own (no herd when it goes).
+/// [`Mutex::with_layout`] switches to kazoo's layout for locks shared with Python services.
 ///
 /// Acquiring returns a [`MutexGuard`] with a [`FencingToken`] and a [`MutexGuard::lost`]
 /// future that resolves as soon as the lock may have been lost (see [`LossPolicy`]).
@@ -52,6 +54,7 @@ pub struct Mutex {
     path: String,
     data: Bytes,
     policy: LossPolicy,
+    layout: Layout,
 }
 
 impl Mutex {
@@ -70,12 +73,20 @@ impl Mutex {
             path: path.to_owned(),
             data: Bytes::new(),
             policy: LossPolicy::default(),
+            layout: Layout::default(),
         })
     }
 
     /// Sets when a holder counts the lock as lost (default: on suspension).
     pub fn with_loss_policy(mut self, policy: LossPolicy) -> Mutex {
         self.policy = policy;
+        self
+    }
+
+    /// Sets the node layout (default: Curator's). Every contender on the path must use the
+    /// same: [`Layout::Kazoo`] for a lock shared with Python services using kazoo's `Lock`.
+    pub fn with_layout(mut self, layout: Layout) -> Mutex {
+        self.layout = layout;
         self
     }
 
@@ -130,27 +141,23 @@ impl Mutex {
                 }
             })
             .await;
-        let mut children: Vec<String> = children?;
-        sort_children(&mut children, CURATOR_LOCK_NAME);
-        Ok(children)
+        Ok(self.layout.contenders(children?))
     }
 
     /// One acquisition: create our node, then wait our turn. `None` when the node vanished
     /// while we waited.
     async fn attempt(&self) -> Result<Option<MutexGuard>, Error> {
-        let base = if self.path.ends_with('/') {
-            format!("{}{CURATOR_LOCK_NAME}", self.path)
-        } else {
-            format!("{}/{CURATOR_LOCK_NAME}", self.path)
-        };
+        let (unique, name) = self.layout.new_name();
+        let base = format!("{}/{name}", self.path.trim_end_matches('/'));
         let options = CreateOptions::new(CreateMode::EphemeralSequential);
         let (node, stat) = self
             .client
-            .create_protected(
+            .create_with_unique_prefix(
                 &base,
+                &unique,
                 self.data.clone(),
                 &options,
-                Some(&Parents::containers()),
+                Some(&self.layout.parents()),
             )
             .await?;
         // Withdraws our node if this future is dropped or fails before the guard takes it.
@@ -173,7 +180,7 @@ impl Mutex {
             // Subscribed before the check that grants us the lock: a suspension right after
             // it reaches the guard.
             let events = self.client.session_events();
-            let mut children: Vec<String> = retry
+            let children: Vec<String> = retry
                 .retry_idempotent(|| async {
                     Ok(self
                         .client
@@ -184,7 +191,7 @@ impl Mutex {
                         .collect())
                 })
                 .await?;
-            sort_children(&mut children, CURATOR_LOCK_NAME);
+            let children = self.layout.contenders(children);
             let Some(ours) = children.iter().position(|c| c == name) else {
                 tracing::info!(%node, "our lock node vanished while waiting; starting over");
                 return Ok(None);

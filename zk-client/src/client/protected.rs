@@ -119,6 +119,13 @@ impl Drop for Cleanup {
     }
 }
 
+fn root_error(path: &str) -> Error {
+    Error::InvalidPath {
+        path: path.to_owned(),
+        reason: "the root cannot be created".into(),
+    }
+}
+
 impl Client {
     /// Creates a node whose name gets a unique protected prefix, `_c_<uuid>-` as Apache
     /// Curator writes it (so Curator recognises it): `/locks/lock-` in ephemeral-sequential
@@ -158,39 +165,60 @@ impl Client {
         parents: Option<&Parents>,
     ) -> Result<(String, Stat), Error> {
         validate_path(path, options.mode.is_sequential())?;
-        let (parent, name) = match (parent_of(path), path.rsplit_once('/')) {
-            (Some(parent), Some((_, name))) => (parent, name),
-            _ => {
-                return Err(Error::InvalidPath {
-                    path: path.to_owned(),
-                    reason: "the root cannot be created".into(),
-                })
-            }
+        let Some((parent, name)) = path.rsplit_once('/') else {
+            return Err(root_error(path));
         };
         let prefix = format!("{PROTECTED_PREFIX}{}-", random_uuid());
+        let parent = if parent.is_empty() { "/" } else { parent };
         let protected = child_path(parent, &format!("{prefix}{name}"));
+        self.create_with_unique_prefix(&protected, &prefix, data, options, parents)
+            .await
+    }
+
+    /// [`Client::create_protected`] with a unique name prefix of the caller's choosing, for
+    /// layouts other than Curator's (kazoo's lock nodes start with `<uuid hex>__lock__`):
+    /// `path`'s last segment must start with `unique`, which no other create may use. After
+    /// a connection loss the node is looked for by that prefix, as `create_protected` does.
+    pub async fn create_with_unique_prefix(
+        &self,
+        path: &str,
+        unique: &str,
+        data: impl Into<Bytes>,
+        options: &CreateOptions,
+        parents: Option<&Parents>,
+    ) -> Result<(String, Stat), Error> {
+        validate_path(path, options.mode.is_sequential())?;
+        let (parent, name) = match (parent_of(path), path.rsplit_once('/')) {
+            (Some(parent), Some((_, name))) => (parent, name),
+            _ => return Err(root_error(path)),
+        };
+        if unique.is_empty() || !name.starts_with(unique) {
+            return Err(Error::InvalidArgument(format!(
+                "the name of {path} must start with the unique prefix {unique:?}"
+            )));
+        }
         let data = data.into();
         let ephemeral = options.mode.is_ephemeral();
         let mut cleanup = Cleanup {
             client: self.clone(),
             parent: parent.to_owned(),
-            prefix: prefix.clone(),
+            prefix: unique.to_owned(),
             armed: true,
         };
         let mut first = true;
         let result = PROTECTED_RETRY
             .retry_idempotent(|| {
                 let again = !std::mem::replace(&mut first, false);
-                let (protected, prefix, data) = (&protected, &prefix, data.clone());
+                let data = data.clone();
                 async move {
                     if again {
-                        if let Some(found) = self.find_protected(parent, prefix, ephemeral).await? {
+                        if let Some(found) = self.find_protected(parent, unique, ephemeral).await? {
                             return Ok(found);
                         }
                     }
                     match parents {
-                        Some(p) => self.create_with_parents(protected, data, options, p).await,
-                        None => self.create2(protected, data, options).await,
+                        Some(p) => self.create_with_parents(path, data, options, p).await,
+                        None => self.create2(path, data, options).await,
                     }
                 }
             })

@@ -265,6 +265,17 @@ async fn protected_create_after_connection_loss_finds_its_node() {
     assert_eq!(stat.ephemeral_owner, session);
     let (data, _) = observer.get_data(&path).await.unwrap();
     assert_eq!(&data[..], b"me");
+    // A prefix of one's own (kazoo's layout) must start the node's name.
+    assert!(matches!(
+        zk.create_with_unique_prefix("/locks/abc__lock__", "xyz", Vec::new(), &mode, None)
+            .await,
+        Err(Error::InvalidArgument(_))
+    ));
+    let (kazoo, _) = zk
+        .create_with_unique_prefix("/locks/abc__lock__", "abc__lock__", Vec::new(), &mode, None)
+        .await
+        .unwrap();
+    assert!(kazoo.starts_with("/locks/abc__lock__"), "{kazoo}");
 }
 
 #[tokio::test]

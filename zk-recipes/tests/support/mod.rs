@@ -1,7 +1,9 @@
 //! Helpers shared by zk-recipes' integration tests: a server, clients, and generous bounds.
-#![allow(dead_code)] // each test binary uses a part
+#![allow(dead_code, unused_imports)] // each test binary uses a part
 
 use std::time::Duration;
+
+pub mod peer;
 
 pub use zk_testkit::start_server;
 
