@@ -2,6 +2,7 @@
 //! so that after a `ConnectionLoss` the client finds the node it may have created instead of
 //! leaving a ghost (an ephemeral node nobody knows it owns) or creating a duplicate.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -206,26 +207,32 @@ impl Client {
             armed: true,
         };
         let mut first = true;
+        // Whether a create may have run without our knowing its outcome.
+        let maybe_created = AtomicBool::new(false);
         let result = PROTECTED_RETRY
             .retry_idempotent(|| {
                 let again = !std::mem::replace(&mut first, false);
-                let data = data.clone();
+                let (data, maybe_created) = (data.clone(), &maybe_created);
                 async move {
                     if again {
                         if let Some(found) = self.find_protected(parent, unique, ephemeral).await? {
                             return Ok(found);
                         }
                     }
-                    match parents {
+                    let created = match parents {
                         Some(p) => self.create_with_parents(path, data, options, p).await,
                         None => self.create2(path, data, options).await,
+                    };
+                    if created.as_ref().is_err_and(Error::may_have_run) {
+                        maybe_created.store(true, Ordering::Relaxed);
                     }
+                    created
                 }
             })
             .await;
-        if result.is_ok() {
-            cleanup.armed = false;
-        }
+        // Kept armed (the node is looked for and deleted) only when a create may have run
+        // unseen; a future dropped midway never gets here and stays armed.
+        cleanup.armed = result.is_err() && maybe_created.load(Ordering::Relaxed);
         result
     }
 
