@@ -148,14 +148,15 @@ mod tests {
             "00000000000000000000000000000000__lock__0000000002",
             "ffffffffffffffffffffffffffffffff__rlock__0000000001",
             "not-a-contender",
-            "x__lock__-000000001",
+            "y__lock__-000000001",
+            "x__lock__-0000000001",
         ]
         .map(String::from)
         .to_vec();
         assert_eq!(
             Layout::Kazoo.contenders(c),
             [
-                "x__lock__-000000001",
+                "x__lock__-0000000001",
                 "00000000000000000000000000000000__lock__0000000002",
                 "b6f3e0c1d2a94b5c8d7e6f5a4b3c2d1e__lock__0000000004",
             ]

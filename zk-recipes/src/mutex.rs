@@ -105,17 +105,22 @@ impl Mutex {
     pub async fn acquire(&self) -> Result<MutexGuard, Error> {
         let mut vanished = 0;
         loop {
-            match self.attempt().await? {
-                Some(guard) => return Ok(guard),
-                None => {
-                    vanished += 1;
-                    if vanished >= VANISHED_ATTEMPTS {
-                        return Err(Error::NodeVanished {
-                            path: self.path.clone(),
-                            times: vanished,
-                        });
-                    }
-                }
+            match self.attempt().await {
+                Ok(Some(guard)) => return Ok(guard),
+                // Our node went with the session; a client that re-creates sessions queues
+                // again in the new one.
+                Ok(None) => {}
+                Err(Error::Client(zk_client::Error::SessionExpired))
+                    if vanished + 1 < VANISHED_ATTEMPTS
+                        && session_recreated(&self.client).await => {}
+                Err(e) => return Err(e),
+            }
+            vanished += 1;
+            if vanished >= VANISHED_ATTEMPTS {
+                return Err(Error::NodeVanished {
+                    path: self.path.clone(),
+                    times: vanished,
+                });
             }
         }
     }
@@ -227,6 +232,16 @@ impl Mutex {
             }
         }
     }
+}
+
+/// After [`zk_client::Error::SessionExpired`]: waits for the client's new session when it
+/// re-creates sessions (`true`), or for the end of the client when it does not (`false`).
+async fn session_recreated(client: &Client) -> bool {
+    client
+        .state_watcher()
+        .wait_for(|s| s.is_connected())
+        .await
+        .is_some()
 }
 
 /// A lock node not yet handed to a guard: deleted in the background if dropped armed.

@@ -146,3 +146,34 @@ async fn an_expired_waiter_re_enters_the_queue_cleanly() {
     assert_eq!(guard.state(), LockState::Lost(LossReason::SessionExpired));
     proxy.heal();
 }
+
+#[tokio::test]
+async fn a_waiter_whose_session_ends_for_good_gets_the_error() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let holder = Mutex::new(zk.clone(), "/locks/x")
+        .unwrap()
+        .acquire()
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    let waiter_zk = connect_with_timeout(&proxy.connect_string(), Duration::from_secs(4)).await;
+    let waiter = Mutex::new(waiter_zk, "/locks/x").unwrap();
+    let pending = tokio::spawn(async move { waiter.acquire().await.map(|g| g.fencing_token()) });
+    wait_children(&zk, "/locks/x", "the waiter queued", |c| c.len() == 2).await;
+    proxy.partition();
+    let result = timeout(WAIT, pending)
+        .await
+        .expect("the waiter hangs after its session expired")
+        .unwrap();
+    assert_eq!(
+        result,
+        Err(zk_recipes::Error::Client(zk_client::Error::SessionExpired))
+    );
+    wait_children(&zk, "/locks/x", "the expired waiter's node gone", |c| {
+        c.len() == 1
+    })
+    .await;
+    holder.release().await.unwrap();
+    proxy.heal();
+}
