@@ -70,9 +70,10 @@ impl RetryPolicy {
     /// which repeating can succeed: [`Error::ConnectionLoss`], [`Error::Timeout`] (the
     /// request may have run) and [`Error::NotReadOnly`] (it did not). Use it for reads and
     /// for writes whose repetition is harmless (an unconditional `set_data` of the same
-    /// data, [`crate::Client::ensure_path`], [`crate::Client::delete_all`],
-    /// [`crate::Client::create_protected`]); never for a plain sequential create, a
-    /// versioned update or anything whose second run differs from the first.
+    /// data, [`crate::Client::ensure_path`], [`crate::Client::delete_all`]); never for a
+    /// plain sequential create, a versioned update or anything whose second run differs from
+    /// the first. ([`crate::Client::create_protected`] retries on its own, looking for the
+    /// node it may have created before creating again.)
     pub async fn retry_idempotent<T, F, Fut>(&self, op: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
