@@ -24,17 +24,17 @@ pub const KAZOO_LOCK_NAME: &str = "__lock__";
 
 impl Layout {
     /// A new contender's node name before the sequence, and the unique prefix that finds it
-    /// again after a connection loss.
-    pub(crate) fn new_name(self) -> (String, String) {
-        match self {
-            Layout::Curator => {
-                let unique = format!("{PROTECTED_PREFIX}{}-", random_uuid());
-                let name = format!("{unique}{CURATOR_LOCK_NAME}");
-                (unique, name)
-            }
-            Layout::Kazoo => {
+    /// again after a connection loss. kazoo's layout has exclusive locks only.
+    pub(crate) fn new_name(self, kind: Kind) -> (String, String) {
+        match (self, kind) {
+            (Layout::Kazoo, Kind::Exclusive) => {
                 let unique = format!("{}{KAZOO_LOCK_NAME}", random_uuid().replace('-', ""));
                 (unique.clone(), unique)
+            }
+            _ => {
+                let unique = format!("{PROTECTED_PREFIX}{}-", random_uuid());
+                let name = format!("{unique}{}", kind.curator_name());
+                (unique, name)
             }
         }
     }
@@ -47,20 +47,84 @@ impl Layout {
         }
     }
 
-    /// The contenders among a lock path's children, in queue order (the holder first).
-    pub fn contenders(self, mut children: Vec<String>) -> Vec<String> {
-        match self {
-            Layout::Curator => {
-                sort_children(&mut children, CURATOR_LOCK_NAME);
-                children
-            }
-            Layout::Kazoo => {
+    /// The contenders among a lock path's children, in queue order (the holder first), for
+    /// an exclusive lock.
+    pub fn contenders(self, children: Vec<String>) -> Vec<String> {
+        self.contenders_of(children, Kind::Exclusive)
+    }
+
+    /// The contenders of a lock of `kind`, in queue order.
+    pub(crate) fn contenders_of(self, mut children: Vec<String>, kind: Kind) -> Vec<String> {
+        match (self, kind) {
+            (Layout::Kazoo, Kind::Exclusive) => {
                 children.retain(|c| kazoo_key(c).is_some());
                 children.sort_by(|a, b| kazoo_key(a).cmp(&kazoo_key(b)));
                 children
             }
+            (_, Kind::Exclusive) => {
+                sort_children(&mut children, CURATOR_LOCK_NAME);
+                children
+            }
+            // Curator's SortingLockInternalsDriver: the key after `__READ__`, then after
+            // `__WRIT__`.
+            _ => {
+                children.sort_by(|a, b| rw_key(a).cmp(rw_key(b)));
+                children
+            }
         }
     }
+}
+
+/// What a lock node stands for: an exclusive lock, or a side of a read-write lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A mutex (`lock-`).
+    Exclusive,
+    /// A reader of Curator's `InterProcessReadWriteLock` (`__READ__`).
+    Read,
+    /// A writer of Curator's `InterProcessReadWriteLock` (`__WRIT__`).
+    Write,
+}
+
+/// The lock name of the readers of Curator's `InterProcessReadWriteLock`.
+pub const CURATOR_READ_NAME: &str = "__READ__";
+/// The lock name of the writers of Curator's `InterProcessReadWriteLock`.
+pub const CURATOR_WRITE_NAME: &str = "__WRIT__";
+
+impl Kind {
+    fn curator_name(self) -> &'static str {
+        match self {
+            Kind::Exclusive => CURATOR_LOCK_NAME,
+            Kind::Read => CURATOR_READ_NAME,
+            Kind::Write => CURATOR_WRITE_NAME,
+        }
+    }
+
+    /// Whether the contender at `ours` in the queue `sorted` holds the lock (`None`), or the
+    /// index of the node it waits for: the one just before it for an exclusive lock or a
+    /// writer, the first writer before it for a reader (Curator's drivers).
+    pub(crate) fn turn(self, sorted: &[String], ours: usize) -> Option<usize> {
+        match self {
+            Kind::Exclusive | Kind::Write => ours.checked_sub(1),
+            Kind::Read => sorted[..ours.min(sorted.len())]
+                .iter()
+                .position(|n| n.contains(CURATOR_WRITE_NAME)),
+        }
+    }
+
+    /// Whether a node of the queue belongs to this side (Curator's `getParticipantNodes` of
+    /// a read or write lock lists its own side only).
+    pub(crate) fn owns(self, name: &str) -> bool {
+        match self {
+            Kind::Exclusive => true,
+            Kind::Read | Kind::Write => name.contains(self.curator_name()),
+        }
+    }
+}
+
+/// The sort key of a read-write lock node (Curator's `SortingLockInternalsDriver`).
+fn rw_key(name: &str) -> &str {
+    sort_key(sort_key(name, CURATOR_READ_NAME), CURATOR_WRITE_NAME)
 }
 
 /// kazoo's sort key of a contender (what its regex `__lock__(-?\d{10})$` captures), `None`
@@ -161,11 +225,32 @@ mod tests {
                 "b6f3e0c1d2a94b5c8d7e6f5a4b3c2d1e__lock__0000000004",
             ]
         );
-        let (unique, name) = Layout::Kazoo.new_name();
+        let (unique, name) = Layout::Kazoo.new_name(Kind::Exclusive);
         assert_eq!(unique.len(), 32 + KAZOO_LOCK_NAME.len());
         assert_eq!(unique, name);
-        let (unique, name) = Layout::Curator.new_name();
+        let (unique, name) = Layout::Curator.new_name(Kind::Exclusive);
         assert!(zk_client::is_protected(&format!("{name}0000000001")));
         assert!(name.starts_with(&unique) && name.ends_with("-lock-"));
+    }
+
+    #[test]
+    fn read_write_turns_as_curator() {
+        let w = |n: u32| format!("_c_00000000-0000-4000-8000-000000000000-__WRIT__{n:010}");
+        let r = |n: u32| format!("_c_ffffffff-0000-4000-8000-000000000000-__READ__{n:010}");
+        let q = Layout::Curator.contenders_of(vec![w(3), r(1), r(4), r(2), w(5)], Kind::Read);
+        assert_eq!(q, [r(1), r(2), w(3), r(4), w(5)]);
+        // Readers before the first writer hold together; a reader after it waits for it.
+        assert_eq!(Kind::Read.turn(&q, 0), None);
+        assert_eq!(Kind::Read.turn(&q, 1), None);
+        assert_eq!(Kind::Read.turn(&q, 3), Some(2));
+        // A writer waits for whoever is just before it.
+        assert_eq!(Kind::Write.turn(&q, 2), Some(1));
+        assert_eq!(Kind::Write.turn(&q, 4), Some(3));
+        assert!(Kind::Read.owns(&r(1)) && !Kind::Read.owns(&w(3)));
+        let (_, name) = Layout::Kazoo.new_name(Kind::Write);
+        assert!(
+            name.ends_with("-__WRIT__"),
+            "read-write locks are Curator's: {name}"
+        );
     }
 }

@@ -5,7 +5,10 @@
 //!   `<path>/_c_<uuid>-lock-<sequence>`, each contender watching only its predecessor;
 //!   a cancellable acquisition with a timeout; a guard that releases on drop, carries a
 //!   [`FencingToken`] that grows with every acquisition, and tells at once when the lock may
-//!   have been lost ([`MutexGuard::lost`], under a [`LossPolicy`] as Curator's).
+//!   have been lost ([`MutexGuard::lost`], under a [`LossPolicy`] as Curator's). kazoo's
+//!   `Lock` layout as an option ([`Layout::Kazoo`]).
+//! - [`ReadWriteLock`]: Curator's `InterProcessReadWriteLock` (`__READ__` / `__WRIT__`
+//!   nodes in one queue): readers share, writers exclude everyone.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -30,8 +33,10 @@ mod error;
 mod guard;
 pub mod layout;
 mod mutex;
+mod rwlock;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
 pub use layout::Layout;
 pub use mutex::Mutex;
+pub use rwlock::ReadWriteLock;

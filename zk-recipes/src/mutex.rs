@@ -9,7 +9,7 @@ use zk_client::{Client, CreateMode, CreateOptions, RetryPolicy, Stat};
 
 use crate::error::Error;
 use crate::guard::{delete_node, FencingToken, LossPolicy, MutexGuard};
-use crate::layout::Layout;
+use crate::layout::{Kind, Layout};
 
 /// How many times an acquisition starts over when its node vanishes while it waits (the
 /// session expired and was re-created, someone deleted the node).
@@ -55,6 +55,7 @@ pub struct Mutex {
     data: Bytes,
     policy: LossPolicy,
     layout: Layout,
+    kind: Kind,
 }
 
 impl Mutex {
@@ -74,6 +75,7 @@ impl Mutex {
             data: Bytes::new(),
             policy: LossPolicy::default(),
             layout: Layout::default(),
+            kind: Kind::Exclusive,
         })
     }
 
@@ -85,8 +87,15 @@ impl Mutex {
 
     /// Sets the node layout (default: Curator's). Every contender on the path must use the
     /// same: [`Layout::Kazoo`] for a lock shared with Python services using kazoo's `Lock`.
+    /// The read and write locks of a [`crate::ReadWriteLock`] have Curator's layout only.
     pub fn with_layout(mut self, layout: Layout) -> Mutex {
         self.layout = layout;
+        self
+    }
+
+    /// This lock as one side of a read-write lock.
+    pub(crate) fn with_kind(mut self, kind: Kind) -> Mutex {
+        self.kind = kind;
         self
     }
 
@@ -146,13 +155,15 @@ impl Mutex {
                 }
             })
             .await;
-        Ok(self.layout.contenders(children?))
+        let mut queue = self.layout.contenders_of(children?, self.kind);
+        queue.retain(|n| self.kind.owns(n));
+        Ok(queue)
     }
 
     /// One acquisition: create our node, then wait our turn. `None` when the node vanished
     /// while we waited.
     async fn attempt(&self) -> Result<Option<MutexGuard>, Error> {
-        let (unique, name) = self.layout.new_name();
+        let (unique, name) = self.layout.new_name(self.kind);
         let base = format!("{}/{name}", self.path.trim_end_matches('/'));
         let options = CreateOptions::new(CreateMode::EphemeralSequential);
         let (node, stat) = self
@@ -196,12 +207,12 @@ impl Mutex {
                         .collect())
                 })
                 .await?;
-            let children = self.layout.contenders(children);
+            let children = self.layout.contenders_of(children, self.kind);
             let Some(ours) = children.iter().position(|c| c == name) else {
                 tracing::info!(%node, "our lock node vanished while waiting; starting over");
                 return Ok(None);
             };
-            if ours == 0 {
+            let Some(wait_for) = self.kind.turn(&children, ours) else {
                 let session = self.client.session().map(|s| s.id).unwrap_or_default();
                 if stat.ephemeral_owner != session {
                     // The session changed between the create and now: the node is not ours.
@@ -215,8 +226,8 @@ impl Mutex {
                     self.policy,
                     events,
                 )));
-            }
-            let predecessor = format!("{}/{}", self.path.trim_end_matches('/'), children[ours - 1]);
+            };
+            let predecessor = format!("{}/{}", self.path.trim_end_matches('/'), children[wait_for]);
             // getData, not exists: no watch is left behind on a node that is already gone.
             match retry
                 .retry_idempotent(|| self.client.get_data_and_watch(&predecessor))

@@ -5,6 +5,8 @@
 //   contend LOCK N   N times: acquire, run the shared critical section, release; prints DONE
 //   hold LOCK        acquire, print "HELD <node>", wait for a line on stdin, release
 //   try LOCK MS      acquire within MS milliseconds: "ACQUIRED <node>" (then release) or TIMEOUT
+//   hold-read LOCK, hold-write LOCK, try-read LOCK MS, try-write LOCK MS: the same with a side
+//                    of Curator's InterProcessReadWriteLock on LOCK
 // The critical section (the Rust side runs the same): create the ephemeral /holder (exists
 // already: two holders at once, print OVERLAP and exit 3), add 1 to /counter, append the
 // holder's fencing token (its lock node's czxid) to /log as a sequential node ("java:<czxid>"),
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -29,7 +32,16 @@ public class CuratorHarness {
             System.out.println("NOT CONNECTED");
             System.exit(2);
         }
-        InterProcessMutex mutex = new InterProcessMutex(client, lock);
+        InterProcessMutex mutex;
+        if (command.endsWith("-read")) {
+            mutex = new InterProcessReadWriteLock(client, lock).readLock();
+            command = command.substring(0, command.length() - 5);
+        } else if (command.endsWith("-write")) {
+            mutex = new InterProcessReadWriteLock(client, lock).writeLock();
+            command = command.substring(0, command.length() - 6);
+        } else {
+            mutex = new InterProcessMutex(client, lock);
+        }
         switch (command) {
             case "contend": {
                 int n = Integer.parseInt(args[3]);
@@ -67,9 +79,18 @@ public class CuratorHarness {
         client.close();
     }
 
-    /** The holder's node: the first participant (Curator sorts them), ours while we hold. */
+    /** Our lock node: the first participant while we hold a mutex or a write lock; for a
+     *  reader, the participant whose node is ours (Curator does not say which: the one
+     *  owned by our session). */
     static String holderNode(CuratorFramework client, InterProcessMutex mutex) throws Exception {
-        return mutex.getParticipantNodes().iterator().next();
+        long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+        for (String node : mutex.getParticipantNodes()) {
+            Stat stat = client.checkExists().forPath(node);
+            if (stat != null && stat.getEphemeralOwner() == session) {
+                return node;
+            }
+        }
+        throw new IllegalStateException("no participant node of ours");
     }
 
     static void critical(CuratorFramework client, String node) throws Exception {
