@@ -9,6 +9,9 @@
 //!   `Lock` layout as an option ([`Layout::Kazoo`]).
 //! - [`ReadWriteLock`]: Curator's `InterProcessReadWriteLock` (`__READ__` / `__WRIT__`
 //!   nodes in one queue): readers share, writers exclude everyone.
+//! - [`LeaderLatch`]: Curator's `LeaderLatch` (`_c_<uuid>-latch-<sequence>` nodes holding
+//!   the participants' ids): `is_leader`, waiting for leadership, a watch of gained/lost,
+//!   the participants and the current leader.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -31,12 +34,14 @@
 
 mod error;
 mod guard;
+mod latch;
 pub mod layout;
 mod mutex;
 mod rwlock;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
+pub use latch::{Latch, LeaderLatch, Participant, CURATOR_LATCH_NAME};
 pub use layout::Layout;
 pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;

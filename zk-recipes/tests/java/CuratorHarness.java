@@ -7,6 +7,8 @@
 //   try LOCK MS      acquire within MS milliseconds: "ACQUIRED <node>" (then release) or TIMEOUT
 //   hold-read LOCK, hold-write LOCK, try-read LOCK MS, try-write LOCK MS: the same with a side
 //                    of Curator's InterProcessReadWriteLock on LOCK
+//   latch PATH ID    join a LeaderLatch election as ID: prints STARTED, then LEADER / NOT_LEADER
+//                    as leadership changes; leaves (prints CLOSED) on a line on stdin
 // The critical section (the Rust side runs the same): create the ephemeral /holder (exists
 // already: two holders at once, print OVERLAP and exit 3), add 1 to /counter, append the
 // holder's fencing token (its lock node's czxid) to /log as a sequential node ("java:<czxid>"),
@@ -15,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -31,6 +35,29 @@ public class CuratorHarness {
         if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
             System.out.println("NOT CONNECTED");
             System.exit(2);
+        }
+        if (command.equals("latch")) {
+            LeaderLatch latch = new LeaderLatch(client, lock, args[3]);
+            latch.addListener(new LeaderLatchListener() {
+                public void isLeader() {
+                    System.out.println("LEADER");
+                    System.out.flush();
+                }
+
+                public void notLeader() {
+                    System.out.println("NOT_LEADER");
+                    System.out.flush();
+                }
+            });
+            latch.start();
+            System.out.println("STARTED");
+            System.out.flush();
+            System.in.read();
+            latch.close();
+            System.out.println("CLOSED");
+            System.out.flush();
+            client.close();
+            return;
         }
         InterProcessMutex mutex;
         if (command.endsWith("-read")) {
