@@ -14,6 +14,17 @@ use crate::layout::sort_key;
 /// The lock name of Curator's `LeaderLatch`: nodes are `<path>/_c_<uuid>-latch-<sequence>`.
 pub const CURATOR_LATCH_NAME: &str = "latch-";
 
+/// This participant's leadership: whether it leads, and which term it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Leadership {
+    /// Whether it leads now.
+    pub is_leader: bool,
+    /// How many times it has gained leadership (0 before the first time). A leader that
+    /// sees a later term than the one it started in has lost leadership meanwhile, however
+    /// briefly, even if it leads again.
+    pub term: u64,
+}
+
 /// A participant of an election, as its node tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
@@ -37,8 +48,9 @@ pub struct Participant {
 ///     .await?;
 /// latch.wait_leadership().await?;
 /// let mut leadership = latch.leadership();
-/// // ... lead, until `leadership` changes to false ...
-/// # let _ = leadership.changed().await;
+/// let term = leadership.borrow().term;
+/// // ... lead, until leadership is lost (or a later term shows it was, briefly) ...
+/// let _ = leadership.wait_for(|l| !l.is_leader || l.term != term).await;
 /// latch.close().await?;
 /// # Ok(()) }
 /// ```
@@ -72,7 +84,7 @@ impl LeaderLatch {
     /// as containers) and follows the election in a background task until closed.
     pub async fn start(self) -> Result<Latch, Error> {
         let node = self.join().await?;
-        let (leader_tx, leader) = watch::channel(false);
+        let (leader_tx, leader) = watch::channel(Leadership::default());
         let (node_tx, node_rx) = watch::channel(node.clone());
         let task = tokio::spawn(run(self.clone(), node, leader_tx, node_tx));
         Ok(Latch {
@@ -126,7 +138,7 @@ impl LeaderLatch {
 #[derive(Debug)]
 pub struct Latch {
     latch: LeaderLatch,
-    leader: watch::Receiver<bool>,
+    leader: watch::Receiver<Leadership>,
     node: watch::Receiver<String>,
     task: JoinHandle<()>,
 }
@@ -135,11 +147,11 @@ impl Latch {
     /// Whether this participant leads now (under the latch's [`LossPolicy`]: not while the
     /// connection is suspended, by default).
     pub fn is_leader(&self) -> bool {
-        *self.leader.borrow()
+        self.leader.borrow().is_leader
     }
 
-    /// Leadership as it changes: `true` when gained, `false` when lost.
-    pub fn leadership(&self) -> watch::Receiver<bool> {
+    /// Leadership as it changes (gained: `is_leader` true in a new term; lost: false).
+    pub fn leadership(&self) -> watch::Receiver<Leadership> {
         self.leader.clone()
     }
 
@@ -147,7 +159,7 @@ impl Latch {
     /// client closed, or its session expired for good).
     pub async fn wait_leadership(&self) -> Result<(), Error> {
         let mut rx = self.leader.clone();
-        let led = rx.wait_for(|l| *l).await.is_ok();
+        let led = rx.wait_for(|l| l.is_leader).await.is_ok();
         if led {
             Ok(())
         } else {
@@ -224,11 +236,20 @@ enum Next {
 async fn run(
     latch: LeaderLatch,
     mut node: String,
-    leader: watch::Sender<bool>,
+    leader: watch::Sender<Leadership>,
     node_tx: watch::Sender<String>,
 ) {
     let set = |v: bool| {
-        leader.send_if_modified(|old| std::mem::replace(old, v) != v);
+        leader.send_if_modified(|old| {
+            if old.is_leader == v {
+                return false;
+            }
+            old.is_leader = v;
+            if v {
+                old.term += 1;
+            }
+            true
+        });
     };
     loop {
         let next = match round(&latch, &node, &set).await {

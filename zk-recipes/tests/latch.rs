@@ -45,7 +45,7 @@ async fn one_leader_and_the_next_takes_over() {
     let mut b_leads = latches[1].leadership();
     let a = latches.remove(0);
     a.close().await.unwrap();
-    timeout(WAIT, b_leads.wait_for(|l| *l))
+    timeout(WAIT, b_leads.wait_for(|l| l.is_leader))
         .await
         .expect("b never led")
         .unwrap();
@@ -80,11 +80,12 @@ async fn leadership_is_lost_at_once_on_suspension() {
     // Silently cut off: told at 2/3 of the session timeout, before the server expires the
     // session and the other participant leads.
     proxy.set_fault(Fault::BlackHole);
-    timeout(WAIT, mine.wait_for(|l| !*l))
+    timeout(WAIT, mine.wait_for(|l| !l.is_leader))
         .await
         .expect("never told")
         .unwrap();
     assert!(!other.is_leader(), "the other led before this one was told");
+    assert_eq!(mine.borrow().term, 1);
     timeout(WAIT, other.wait_leadership())
         .await
         .unwrap()
