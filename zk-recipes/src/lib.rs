@@ -12,6 +12,8 @@
 //! - [`LeaderLatch`]: Curator's `LeaderLatch` (`_c_<uuid>-latch-<sequence>` nodes holding
 //!   the participants' ids): `is_leader`, waiting for leadership, a watch of gained/lost,
 //!   the participants and the current leader.
+//! - [`LeaderSelector`]: Curator's `LeaderSelector` (a mutex whose holder leads): runs a
+//!   task while leading and cancels it as soon as leadership may be lost.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -38,6 +40,7 @@ mod latch;
 pub mod layout;
 mod mutex;
 mod rwlock;
+mod selector;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
@@ -45,3 +48,4 @@ pub use latch::{Latch, LeaderLatch, Participant, CURATOR_LATCH_NAME};
 pub use layout::Layout;
 pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;
+pub use selector::{LeaderSelector, Term};

@@ -110,6 +110,11 @@ impl Mutex {
         &self.path
     }
 
+    /// The client it works through.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Waits for the lock as long as it takes (cancel by dropping the future).
     pub async fn acquire(&self) -> Result<MutexGuard, Error> {
         let mut vanished = 0;
