@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 mod connect;
 mod exit;
 mod format;
+mod lock;
 mod nodes;
 mod watch;
 
@@ -29,6 +30,10 @@ Exit codes:
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
+  12  `lock --wait`: the lock was not acquired in time
+  13  `lock`: the lock may have been lost while held (the command got SIGTERM)
+ 126, 127  `lock`: the command could not be run, or was not found
+  `lock -- COMMAND` otherwise exits with the command's code (128 + N if killed by signal N)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -40,6 +45,7 @@ Examples:
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
+  zk --server 127.0.0.1:2181 lock --wait 30s /app/locks/backup -- ./backup.sh
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
@@ -102,10 +108,13 @@ enum Command {
     Acl(nodes::PathArg),
     /// Print the identities of this session as JSON.
     Whoami,
+    /// Take a lock (Curator's InterProcessMutex layout, or kazoo's) and run a command while
+    /// holding it; without a command, print the lock node and hold it until interrupted.
+    Lock(lock::LockArgs),
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
         (n, 0.001)
@@ -188,6 +197,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Watch(a) => watch::run(&session, &a).await,
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
         Command::Whoami => nodes::whoami(&session).await,
+        Command::Lock(a) => lock::run(&session, &a).await,
     };
     session.close().await;
     result
