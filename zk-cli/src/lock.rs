@@ -2,10 +2,11 @@
 //! a command while holding it, like `etcdctl lock`; the command is stopped with SIGTERM if the
 //! lock may have been lost.
 
+use std::future::Future;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use zk_recipes::{Layout, LossPolicy, Mutex, MutexGuard};
+use zk_recipes::{Layout, LossPolicy, Mutex};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
@@ -41,18 +42,12 @@ enum LayoutArg {
     Kazoo,
 }
 
-fn recipe_failure(e: zk_recipes::Error) -> Failure {
+/// The exit code and message for a recipe's error.
+pub(crate) fn recipe_failure(e: zk_recipes::Error) -> Failure {
     match e {
         zk_recipes::Error::Client(e) => e.into(),
         other => Failure::Message(exit::GENERIC, other.to_string()),
     }
-}
-
-fn lost(state: zk_recipes::LockState) -> Failure {
-    Failure::Message(
-        exit::LOCK_LOST,
-        format!("the lock may have been lost ({state:?})"),
-    )
 }
 
 /// Runs `lock`.
@@ -83,27 +78,35 @@ pub(crate) async fn run(s: &Session, a: &LockArgs) -> Result<u8, Failure> {
             })?,
         None => mutex.acquire().await.map_err(recipe_failure)?,
     };
-    match a.command.split_first() {
-        None => hold(guard).await,
-        Some((program, args)) => run_command(guard, program, args).await,
-    }
+    let lost = guard.lost();
+    let code = run_while(&a.command, guard.node(), async move {
+        format!("lock ({:?})", lost.await)
+    })
+    .await?;
+    guard.release().await.map_err(recipe_failure)?;
+    Ok(code)
 }
 
-/// No command: prints the lock node and holds the lock until interrupted.
-async fn hold(guard: MutexGuard) -> Result<u8, Failure> {
-    crate::format::line(guard.node())?;
-    tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => {
-            interrupted.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for Ctrl-C: {e}")))?;
-            guard.release().await.map_err(recipe_failure)?;
-            Ok(exit::OK)
-        }
-        state = guard.lost() => Err(lost(state)),
-    }
-}
-
-/// Runs the command while holding the lock; SIGTERM to it when the lock may be lost.
-async fn run_command(guard: MutexGuard, program: &str, args: &[String]) -> Result<u8, Failure> {
+/// Runs `command` (or, when empty, prints `node` and waits for SIGINT) until it ends or
+/// `lost` resolves with what was lost; then the command gets SIGTERM, and the exit code is
+/// [`exit::LOCK_LOST`].
+pub(crate) async fn run_while(
+    command: &[String],
+    node: &str,
+    lost: impl Future<Output = String>,
+) -> Result<u8, Failure> {
+    let lost_failure =
+        |what: String| Failure::Message(exit::LOCK_LOST, format!("the {what} may have been lost"));
+    let Some((program, args)) = command.split_first() else {
+        crate::format::line(node)?;
+        return tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => {
+                interrupted.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for Ctrl-C: {e}")))?;
+                Ok(exit::OK)
+            }
+            what = lost => Err(lost_failure(what)),
+        };
+    };
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .kill_on_drop(true)
@@ -119,17 +122,16 @@ async fn run_command(guard: MutexGuard, program: &str, args: &[String]) -> Resul
     tokio::select! {
         status = child.wait() => {
             let status = status.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for {program}: {e}")))?;
-            guard.release().await.map_err(recipe_failure)?;
             Ok(exit_code(status))
         }
-        state = guard.lost() => {
+        what = lost => {
             if let Some(pid) = child.id() {
                 // SIGTERM (not tokio's SIGKILL), so the command can stop cleanly; kill(1)
                 // keeps this crate free of unsafe code.
                 let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
             }
             let _ = child.wait().await;
-            Err(lost(state))
+            Err(lost_failure(what))
         }
     }
 }

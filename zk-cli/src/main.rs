@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod connect;
+mod elect;
 mod exit;
 mod format;
 mod lock;
@@ -31,9 +32,10 @@ Exit codes:
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
   12  `lock --wait`: the lock was not acquired in time
-  13  `lock`: the lock may have been lost while held (the command got SIGTERM)
- 126, 127  `lock`: the command could not be run, or was not found
-  `lock -- COMMAND` otherwise exits with the command's code (128 + N if killed by signal N)
+  13  `lock`, `elect`: the lock or leadership may have been lost (the command got SIGTERM)
+ 126, 127  `lock`, `elect`: the command could not be run, or was not found
+  `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
+  signal N)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -46,6 +48,8 @@ Examples:
   zk --server 127.0.0.1:2181 rm -r /app
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
   zk --server 127.0.0.1:2181 lock --wait 30s /app/locks/backup -- ./backup.sh
+  zk --server 127.0.0.1:2181 elect /app/scheduler node-3 -- ./scheduler
+  zk --server 127.0.0.1:2181 elect --listen /app/scheduler
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
@@ -111,6 +115,9 @@ enum Command {
     /// Take a lock (Curator's InterProcessMutex layout, or kazoo's) and run a command while
     /// holding it; without a command, print the lock node and hold it until interrupted.
     Lock(lock::LockArgs),
+    /// Join a leader election (Curator's LeaderLatch layout) and run a command while leading;
+    /// --listen prints each change of leader as a JSON line.
+    Elect(elect::ElectArgs),
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
@@ -198,6 +205,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
         Command::Whoami => nodes::whoami(&session).await,
         Command::Lock(a) => lock::run(&session, &a).await,
+        Command::Elect(a) => elect::run(&session, &a).await,
     };
     session.close().await;
     result

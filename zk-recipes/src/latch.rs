@@ -95,6 +95,25 @@ impl LeaderLatch {
         })
     }
 
+    /// The participants of the election on the path, leader first, whether or not this one
+    /// has joined (Curator's `getParticipants`).
+    pub async fn participants(&self) -> Result<Vec<Participant>, Error> {
+        let mut out = Vec::new();
+        for name in self.queue().await? {
+            let node = self.child(&name);
+            match self.client.get_data(&node).await {
+                Ok((data, _)) => out.push(Participant {
+                    id: String::from_utf8_lossy(&data).into_owned(),
+                    is_leader: out.is_empty(),
+                    node,
+                }),
+                Err(zk_client::Error::NoNode { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
+    }
+
     /// Creates our node; its path.
     async fn join(&self) -> Result<String, Error> {
         let path = format!("{}/{CURATOR_LATCH_NAME}", self.path.trim_end_matches('/'));
@@ -174,20 +193,7 @@ impl Latch {
 
     /// The participants, leader first (Curator's `getParticipants`).
     pub async fn participants(&self) -> Result<Vec<Participant>, Error> {
-        let mut out = Vec::new();
-        for name in self.latch.queue().await? {
-            let node = self.latch.child(&name);
-            match self.latch.client.get_data(&node).await {
-                Ok((data, _)) => out.push(Participant {
-                    id: String::from_utf8_lossy(&data).into_owned(),
-                    is_leader: out.is_empty(),
-                    node,
-                }),
-                Err(zk_client::Error::NoNode { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
+        self.latch.participants().await
     }
 
     /// The current leader, if any (Curator's `getLeader`).

@@ -44,7 +44,7 @@ mod selector;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
-pub use latch::{Latch, LeaderLatch, Participant, CURATOR_LATCH_NAME};
+pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
 pub use layout::Layout;
 pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;
