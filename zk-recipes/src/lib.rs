@@ -14,6 +14,8 @@
 //!   the participants and the current leader.
 //! - [`LeaderSelector`]: Curator's `LeaderSelector` (a mutex whose holder leads): runs a
 //!   task while leading and cancels it as soon as leadership may be lost.
+//! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
+//!   path): at most N lease holders at once.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -41,6 +43,7 @@ pub mod layout;
 mod mutex;
 mod rwlock;
 mod selector;
+mod semaphore;
 
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
@@ -49,3 +52,4 @@ pub use layout::Layout;
 pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
+pub use semaphore::Semaphore;

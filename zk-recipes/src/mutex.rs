@@ -261,9 +261,9 @@ async fn session_recreated(client: &Client) -> bool {
 }
 
 /// A lock node not yet handed to a guard: deleted in the background if dropped armed.
-struct PendingNode {
-    client: Client,
-    node: Option<String>,
+pub(crate) struct PendingNode {
+    pub(crate) client: Client,
+    pub(crate) node: Option<String>,
 }
 
 impl Drop for PendingNode {

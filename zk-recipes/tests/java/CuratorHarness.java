@@ -7,6 +7,10 @@
 //   try LOCK MS      acquire within MS milliseconds: "ACQUIRED <node>" (then release) or TIMEOUT
 //   hold-read LOCK, hold-write LOCK, try-read LOCK MS, try-write LOCK MS: the same with a side
 //                    of Curator's InterProcessReadWriteLock on LOCK
+//   sem-hold PATH MAX  take a lease of InterProcessSemaphoreV2(PATH, MAX): "HELD <lease node>",
+//                    return it on a line on stdin
+//   sem-try PATH MAX MS  a lease within MS milliseconds: "ACQUIRED <lease node>" (then
+//                    returned) or TIMEOUT
 //   latch PATH ID    join a LeaderLatch election as ID: prints STARTED, then LEADER / NOT_LEADER
 //                    as leadership changes; leaves (prints CLOSED) on a line on stdin
 // The critical section (the Rust side runs the same): create the ephemeral /holder (exists
@@ -21,6 +25,8 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -35,6 +41,31 @@ public class CuratorHarness {
         if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
             System.out.println("NOT CONNECTED");
             System.exit(2);
+        }
+        if (command.equals("sem-hold")) {
+            InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, lock, Integer.parseInt(args[3]));
+            Lease lease = sem.acquire();
+            System.out.println("HELD " + lease.getNodeName());
+            System.out.flush();
+            System.in.read();
+            sem.returnLease(lease);
+            System.out.println("RELEASED");
+            System.out.flush();
+            client.close();
+            return;
+        }
+        if (command.equals("sem-try")) {
+            InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, lock, Integer.parseInt(args[3]));
+            Lease lease = sem.acquire(Long.parseLong(args[4]), TimeUnit.MILLISECONDS);
+            if (lease == null) {
+                System.out.println("TIMEOUT");
+            } else {
+                System.out.println("ACQUIRED " + lease.getNodeName());
+                sem.returnLease(lease);
+            }
+            System.out.flush();
+            client.close();
+            return;
         }
         if (command.equals("latch")) {
             LeaderLatch latch = new LeaderLatch(client, lock, args[3]);
