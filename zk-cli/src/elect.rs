@@ -4,12 +4,12 @@
 
 use clap::Args;
 use tokio::sync::watch;
-use zk_recipes::{LeaderLatch, Leadership, LossPolicy};
+use zk_recipes::{Layout, LeaderLatch, LeaderSelector, Leadership, LossPolicy, Mutex, Participant};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
 use crate::format;
-use crate::lock::{recipe_failure, run_while};
+use crate::lock::{recipe_failure, run_while, LayoutArg};
 
 /// `elect`.
 #[derive(Debug, Args)]
@@ -18,6 +18,10 @@ pub(crate) struct ElectArgs {
     /// changes, without taking part.
     #[arg(long, conflicts_with_all = ["proposal", "command"])]
     listen: bool,
+    /// The election's node layout: Curator's LeaderLatch, or kazoo's Election (a kazoo Lock
+    /// holding the id).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Curator)]
+    layout: LayoutArg,
     /// Count leadership as lost only when the session expires, not as soon as the
     /// connection is suspended.
     #[arg(long)]
@@ -43,11 +47,35 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
     } else {
         LossPolicy::OnSuspension
     };
+    if a.layout == LayoutArg::Kazoo {
+        let election = Election::Kazoo(
+            LeaderSelector::new(s.client.clone(), &a.path, &id).map_err(recipe_failure)?,
+        );
+        if a.listen {
+            return listen(s, &election, &a.path).await;
+        }
+        // kazoo's Election: a kazoo Lock whose node holds the id.
+        let guard = Mutex::new(s.client.clone(), &a.path)
+            .map_err(recipe_failure)?
+            .with_layout(Layout::Kazoo)
+            .with_loss_policy(policy)
+            .with_data(id.into_bytes())
+            .acquire()
+            .await
+            .map_err(recipe_failure)?;
+        let lost = guard.lost();
+        let code = run_while(&a.command, guard.node(), async move {
+            format!("leadership ({:?})", lost.await)
+        })
+        .await?;
+        guard.release().await.map_err(recipe_failure)?;
+        return Ok(code);
+    }
     let latch = LeaderLatch::new(s.client.clone(), &a.path, &id)
         .map_err(recipe_failure)?
         .with_loss_policy(policy);
     if a.listen {
-        return listen(s, &latch, &a.path).await;
+        return listen(s, &Election::Curator(latch), &a.path).await;
     }
     let latch = latch.start().await.map_err(recipe_failure)?;
     latch.wait_leadership().await.map_err(recipe_failure)?;
@@ -56,6 +84,21 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
     let result = run_while(&a.command, &latch.node(), lost(leadership, term)).await;
     latch.close().await.map_err(recipe_failure)?;
     result
+}
+
+/// Whose election `--listen` follows.
+enum Election {
+    Curator(LeaderLatch),
+    Kazoo(LeaderSelector),
+}
+
+impl Election {
+    async fn participants(&self) -> Result<Vec<Participant>, zk_recipes::Error> {
+        match self {
+            Election::Curator(latch) => latch.participants().await,
+            Election::Kazoo(selector) => selector.participants().await,
+        }
+    }
 }
 
 /// Resolves when the leadership of `term` ends.
@@ -67,7 +110,7 @@ async fn lost(mut leadership: watch::Receiver<Leadership>, term: u64) -> String 
 }
 
 /// `--listen`: a JSON line per change of leader.
-async fn listen(s: &Session, latch: &LeaderLatch, path: &str) -> Result<u8, Failure> {
+async fn listen(s: &Session, election: &Election, path: &str) -> Result<u8, Failure> {
     let mut last: Option<Option<(String, String)>> = None;
     loop {
         // Watch the path (it may not exist yet), then read the participants.
@@ -76,7 +119,7 @@ async fn listen(s: &Session, latch: &LeaderLatch, path: &str) -> Result<u8, Fail
             Err(zk_client::Error::NoNode { .. }) => s.client.exists_and_watch(path).await?.1,
             Err(e) => return Err(e.into()),
         };
-        let leader = latch
+        let leader = election
             .participants()
             .await
             .map_err(recipe_failure)?

@@ -35,7 +35,7 @@ pub(crate) struct LockArgs {
 
 /// `--layout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LayoutArg {
+pub(crate) enum LayoutArg {
     /// Apache Curator's InterProcessMutex (`_c_<uuid>-lock-<seq>`).
     Curator,
     /// kazoo's Lock (`<uuid hex>__lock__<seq>`).

@@ -124,3 +124,85 @@ async fn listen_prints_each_change_of_leader() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kazoo_layout_takes_turns_with_a_kazoo_layout_selector() {
+    use zk_recipes::{Layout, LeaderSelector};
+
+    let server = start_server();
+    let cs = server.connect_string();
+    let lib = LeaderSelector::new(connect(&cs).await, "/ke", "lib")
+        .unwrap()
+        .with_layout(Layout::Kazoo);
+    let (release_tx, release) = tokio::sync::oneshot::channel::<()>();
+    let (led_tx, led) = tokio::sync::oneshot::channel::<()>();
+    let mut once = Some((release, led_tx));
+    let leading = {
+        let lib = lib.clone();
+        tokio::spawn(async move {
+            lib.lead(move |_| {
+                let once = once.take();
+                async move {
+                    if let Some((release, led_tx)) = once {
+                        let _ = led_tx.send(());
+                        let _ = release.await;
+                    }
+                }
+            })
+            .await
+        })
+    };
+    tokio::time::timeout(WAIT, led).await.unwrap().unwrap();
+    let listen = Command::new(ZK)
+        .args([
+            "--server", &cs, "elect", "--layout", "kazoo", "--listen", "/ke",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Command::new(ZK)
+        .args([
+            "--server", &cs, "elect", "--layout", "kazoo", "/ke", "cli", "--", "true",
+        ])
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(WAIT, async {
+        while lib.participants().await.unwrap().len() != 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("zk never joined: {:?}", child.try_wait()));
+    let ids: Vec<_> = lib
+        .participants()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["lib", "cli"]);
+    assert!(child.try_wait().unwrap().is_none(), "ran while not leading");
+    release_tx.send(()).unwrap();
+    tokio::time::timeout(WAIT, leading)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success());
+    let mut listen = listen;
+    let stdout = listen.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(v["leader"] == "lib" || v["leader"].is_null(), "{first}");
+    let _ = listen.kill();
+    let _ = listen.wait();
+}

@@ -59,6 +59,14 @@ impl LeaderSelector {
         self
     }
 
+    /// Sets the node layout (default: Curator's). [`crate::Layout::Kazoo`] makes this
+    /// kazoo's `Election` (a kazoo `Lock` whose node data is the participant's id), for
+    /// elections shared with Python services.
+    pub fn with_layout(mut self, layout: crate::Layout) -> LeaderSelector {
+        self.mutex = self.mutex.with_layout(layout);
+        self
+    }
+
     /// Queue again after each term, forever (until an error), instead of returning after
     /// the first.
     pub fn auto_requeue(mut self, requeue: bool) -> LeaderSelector {

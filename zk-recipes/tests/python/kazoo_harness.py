@@ -6,6 +6,8 @@ Commands (as the Curator harness):
     contend LOCK N   N times: acquire, run the shared critical section, release; prints DONE
     hold LOCK        acquire, print "HELD <node>", wait for a line on stdin, release
     try LOCK MS      acquire within MS milliseconds: "ACQUIRED <node>" (then release) or TIMEOUT
+    elect PATH ID    kazoo's Election as ID: prints LEADER while leading, until a line on
+                     stdin, then RELEASED
 The critical section: create the ephemeral /holder (exists already: print OVERLAP, exit 3),
 add 1 to /counter, log "python:<czxid of our lock node>" under /log, delete /holder.
 """
@@ -34,6 +36,15 @@ def main():
     connect, command, path = sys.argv[1], sys.argv[2], sys.argv[3]
     zk = KazooClient(hosts=connect, timeout=6.0)
     zk.start(timeout=30)
+    if command == "elect":
+        def lead():
+            print("LEADER", flush=True)
+            sys.stdin.readline()
+        zk.Election(path, sys.argv[4]).run(lead)
+        print("RELEASED", flush=True)
+        zk.stop()
+        zk.close()
+        return
     lock = zk.Lock(path)
     if command == "contend":
         for _ in range(int(sys.argv[4])):
