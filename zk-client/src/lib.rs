@@ -75,6 +75,13 @@
 //!   are never written; written ones not answered before the close fail with
 //!   [`Error::ConnectionLoss`].
 //!
+//! [`RetryPolicy`] follows this contract: [`RetryPolicy::retry_idempotent`] repeats what is
+//! safe to repeat after `ConnectionLoss` or `Timeout` (reads, [`Client::ensure_path`],
+//! [`Client::delete_all`]), [`RetryPolicy::retry_unapplied`] only what certainly did not run.
+//! A create that must happen exactly once uses [`Client::create_protected`]: its node's
+//! unique `_c_<uuid>-` prefix (Apache Curator's) lets the client find the node again after a
+//! `ConnectionLoss` instead of leaving a ghost or a duplicate.
+//!
 //! Reconnects are immediate after a connection that lived; after a connection that ends
 //! within a second of its handshake (a server, proxy or load balancer that accepts the
 //! session and drops it) the client waits a jittered, growing pause (up to 10 s) before the
