@@ -1,8 +1,9 @@
 //! Installs what the project needs from the system on a fresh machine: Debian's `zookeeper`
 //! (the server, Java's runtime and Apache's Jute jar), and for the tests also the JDK's `javac`
-//! (golden tests), kazoo (ZooKeeper data files written by a Python client), and for the TLS
-//! tests Netty's jars (`libnetty-java`, which the server's Netty connection factory needs) and
-//! `openssl` (it exports the test certificates' keys; `keytool` comes with Java).
+//! (golden tests), kazoo (ZooKeeper data files written by a Python client), Apache Curator (the
+//! Java peer of the recipes' interoperability tests), and for the TLS tests Netty's jars
+//! (`libnetty-java`, which the server's Netty connection factory needs) and `openssl` (it exports
+//! the test certificates' keys; `keytool` comes with Java).
 #![allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
 
 use std::path::Path;
@@ -22,7 +23,7 @@ pub(crate) enum Needs {
     /// (`ZOOKEEPER_CLASSPATH`, `ZOOKEEPER_HOME`, Debian's package), else Debian's package.
     Server,
     /// Everything the whole test suite needs (`cargo xtask test`): the server, Apache's Jute
-    /// jar, `javac`, kazoo, Netty's jars and `openssl`.
+    /// jar, `javac`, kazoo, Curator, Netty's jars and `openssl`.
     Tests,
 }
 
@@ -46,6 +47,10 @@ pub(crate) fn ensure_system_packages(needs: Needs) -> Result<(), String> {
         }
         if !command_exists("openssl") {
             packages.push("openssl");
+        }
+        // Apache Curator, the Java peer of zk-recipes' interoperability tests.
+        if zk_testkit::curator_classpath().is_err() {
+            packages.extend(zk_testkit::CURATOR_PACKAGES);
         }
     }
     if packages.is_empty() {

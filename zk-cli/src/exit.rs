@@ -26,6 +26,14 @@ pub(crate) const EXPIRED: u8 = 11;
 /// TLS failed: a certificate refused (either side's), a port of the other kind (TLS or
 /// plaintext), or an unusable `--tls-*` file.
 pub(crate) const TLS: u8 = 12;
+/// `lock --wait`: the lock was not acquired in time.
+pub(crate) const NOT_ACQUIRED: u8 = 13;
+/// `lock`: the lock may have been lost while held (the command got SIGTERM).
+pub(crate) const LOCK_LOST: u8 = 14;
+/// `lock`: the command could not be run (shells' 126).
+pub(crate) const COMMAND_NOT_RUN: u8 = 126;
+/// `lock`: the command was not found (shells' 127).
+pub(crate) const COMMAND_NOT_FOUND: u8 = 127;
 
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]

@@ -38,7 +38,7 @@ pub(crate) fn line(text: &str) -> Result<(), Failure> {
 }
 
 /// A JSON string literal.
-fn json_str(s: &str) -> String {
+pub(crate) fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 

@@ -10,10 +10,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod connect;
+mod elect;
 mod exit;
 mod format;
+mod lock;
 mod nodes;
-mod rm;
 mod watch;
 
 use exit::Failure;
@@ -34,6 +35,11 @@ Exit codes:
   12  TLS failure: the server's certificate was refused (unknown issuer, expired, wrong
       host), the server refused ours or wants one, TLS spoken to a plaintext port or
       plaintext to a TLS port, or a --tls-* file is unusable
+  13  `lock --wait`: the lock was not acquired in time
+  14  `lock`, `elect`: the lock or leadership may have been lost (the command got SIGTERM)
+ 126, 127  `lock`, `elect`: the command could not be run, or was not found
+  `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
+  signal N)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -45,6 +51,9 @@ Examples:
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
+  zk --server 127.0.0.1:2181 lock --wait 30s /app/locks/backup -- ./backup.sh
+  zk --server 127.0.0.1:2181 elect /app/scheduler node-3 -- ./scheduler
+  zk --server 127.0.0.1:2181 elect --listen /app/scheduler
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
@@ -129,10 +138,16 @@ enum Command {
     Acl(nodes::PathArg),
     /// Print the identities of this session as JSON.
     Whoami,
+    /// Take a lock (Curator's InterProcessMutex layout, or kazoo's) and run a command while
+    /// holding it; without a command, print the lock node and hold it until interrupted.
+    Lock(lock::LockArgs),
+    /// Join a leader election (Curator's LeaderLatch layout) and run a command while leading;
+    /// --listen prints each change of leader as a JSON line.
+    Elect(elect::ElectArgs),
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
         (n, 0.001)
@@ -215,6 +230,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Watch(a) => watch::run(&session, &a).await,
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
         Command::Whoami => nodes::whoami(&session).await,
+        Command::Lock(a) => lock::run(&session, &a).await,
+        Command::Elect(a) => elect::run(&session, &a).await,
     };
     session.close().await;
     result

@@ -58,7 +58,7 @@ pub(crate) struct SetArgs {
 /// `rm`.
 #[derive(Debug, Args)]
 pub(crate) struct RmArgs {
-    /// Delete the node's descendants first (depth-first).
+    /// Delete the node's descendants first (children before parents, in batched multis).
     #[arg(short, long)]
     recursive: bool,
     /// Only if the node's data version is this one (not with -r).
@@ -172,7 +172,9 @@ pub(crate) async fn rm(s: &Session, a: &RmArgs) -> Result<u8, Failure> {
         return Err(Failure::usage("refusing to delete the root node"));
     }
     if a.recursive {
-        crate::rm::delete_tree(s, &a.path).await?;
+        // Batched `multi` deletes, tolerating concurrent changes; each request is bounded by
+        // the client's request timeout (`--timeout`), not the whole tree.
+        s.client.delete_all(&a.path).await?;
     } else {
         s.call(s.client.delete(&a.path, a.version)).await?;
     }

@@ -136,7 +136,7 @@ fn every_command_and_exit_code() {
     fails(&cs, &["get"], 2);
     fails(&cs, &["--server", "bad:port:x", "get", "/"], 2);
 
-    // rm, and rm -r depth-first.
+    // rm, and rm -r (children before parents).
     ok(&cs, &["rm", "/a/empty", "-v", "0"]);
     for p in ["/a/in/b", "/a/in/b/c", "/a/in/d"] {
         ok(&cs, &["create", p]);

@@ -75,6 +75,13 @@
 //!   are never written; written ones not answered before the close fail with
 //!   [`Error::ConnectionLoss`].
 //!
+//! [`RetryPolicy`] follows this contract: [`RetryPolicy::retry_idempotent`] repeats what is
+//! safe to repeat after `ConnectionLoss` or `Timeout` (reads, [`Client::ensure_path`],
+//! [`Client::delete_all`]), [`RetryPolicy::retry_unapplied`] only what certainly did not run.
+//! A create that must happen exactly once uses [`Client::create_protected`]: its node's
+//! unique `_c_<uuid>-` prefix (Apache Curator's) lets the client find the node again after a
+//! `ConnectionLoss` instead of leaving a ghost or a duplicate.
+//!
 //! Reconnects are immediate after a connection that lived; after a connection that ends
 //! within a second of its handshake (a server, proxy or load balancer that accepts the
 //! session and drops it) the client waits a jittered, growing pause (up to 10 s) before the
@@ -148,10 +155,15 @@ mod connect_string;
 mod error;
 mod message;
 mod path;
+mod retry;
 mod session;
 mod tls;
 mod watch;
 
+pub use client::{
+    is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,
+    PROTECTED_PREFIX,
+};
 pub use client::{
     Client, ClientBuilder, CreateOptions, OneshotWatcher, Op, OpResult, PersistentWatcher, ReadOp,
     ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
@@ -160,6 +172,7 @@ pub use client::{
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
+pub use retry::RetryPolicy;
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
 pub use tls::{TlsConfig, TlsFailure};

@@ -40,6 +40,7 @@
 //! `test-support` crate (the proxy's seeded generator). Users testing their own code against
 //! ZooKeeper can depend on it by git or path.
 
+mod curator;
 mod ensemble;
 pub mod files;
 mod java;
@@ -50,6 +51,7 @@ mod tls;
 
 use std::fmt;
 
+pub use curator::{curator_classpath, CURATOR_PACKAGES};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use process::{four_letter_word, process_alive};

@@ -7,6 +7,8 @@ mod create;
 mod handle;
 mod multi;
 mod ops;
+mod protected;
+mod tree;
 mod watcher;
 
 pub use builder::ClientBuilder;
@@ -14,4 +16,6 @@ pub use create::{CreateOptions, MAX_TTL_MS};
 pub use handle::{Client, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
 pub use ops::CONFIG_NODE;
+pub use protected::{is_protected, protected_id, random_uuid, strip_protected, PROTECTED_PREFIX};
+pub use tree::{Parents, DELETE_BATCH};
 pub use watcher::{OneshotWatcher, PersistentWatcher};

@@ -1,0 +1,147 @@
+//! `lock`: takes a distributed lock (zk-recipes' Mutex, Curator's layout or kazoo's) and runs
+//! a command while holding it, like `etcdctl lock`; the command is stopped with SIGTERM if the
+//! lock may have been lost.
+
+use std::future::Future;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use zk_recipes::{Layout, LossPolicy, Mutex};
+
+use crate::connect::Session;
+use crate::exit::{self, Failure};
+
+/// `lock`.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    /// Give up after waiting this long for the lock (exit code 13). Default: wait as long as
+    /// it takes.
+    #[arg(long, value_parser = crate::parse_duration, value_name = "DURATION")]
+    wait: Option<Duration>,
+    /// The lock's node layout, shared with the other contenders.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Curator)]
+    layout: LayoutArg,
+    /// Count the lock as lost only when the session expires (Curator's
+    /// SessionConnectionStateErrorPolicy), not as soon as the connection is suspended.
+    #[arg(long)]
+    lost_on_expiry: bool,
+    /// The lock's path.
+    path: String,
+    /// The command to run while holding the lock (after `--`). Without one, `zk` prints the
+    /// lock node and holds the lock until interrupted (Ctrl-C, SIGINT).
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+/// `--layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LayoutArg {
+    /// Apache Curator's InterProcessMutex (`_c_<uuid>-lock-<seq>`).
+    Curator,
+    /// kazoo's Lock (`<uuid hex>__lock__<seq>`).
+    Kazoo,
+}
+
+/// The exit code and message for a recipe's error.
+pub(crate) fn recipe_failure(e: zk_recipes::Error) -> Failure {
+    match e {
+        zk_recipes::Error::Client(e) => e.into(),
+        other => Failure::Message(exit::GENERIC, other.to_string()),
+    }
+}
+
+/// Runs `lock`.
+pub(crate) async fn run(s: &Session, a: &LockArgs) -> Result<u8, Failure> {
+    let layout = match a.layout {
+        LayoutArg::Curator => Layout::Curator,
+        LayoutArg::Kazoo => Layout::Kazoo,
+    };
+    let policy = if a.lost_on_expiry {
+        LossPolicy::OnExpiry
+    } else {
+        LossPolicy::OnSuspension
+    };
+    let mutex = Mutex::new(s.client.clone(), &a.path)
+        .map_err(recipe_failure)?
+        .with_layout(layout)
+        .with_loss_policy(policy);
+    let guard = match a.wait {
+        Some(wait) => mutex
+            .acquire_timeout(wait)
+            .await
+            .map_err(recipe_failure)?
+            .ok_or_else(|| {
+                Failure::Message(
+                    exit::NOT_ACQUIRED,
+                    format!("lock {} not acquired within {wait:?}", a.path),
+                )
+            })?,
+        None => mutex.acquire().await.map_err(recipe_failure)?,
+    };
+    let lost = guard.lost();
+    let code = run_while(&a.command, guard.node(), async move {
+        format!("lock ({:?})", lost.await)
+    })
+    .await?;
+    guard.release().await.map_err(recipe_failure)?;
+    Ok(code)
+}
+
+/// Runs `command` (or, when empty, prints `node` and waits for SIGINT) until it ends or
+/// `lost` resolves with what was lost; then the command gets SIGTERM, and the exit code is
+/// [`exit::LOCK_LOST`].
+pub(crate) async fn run_while(
+    command: &[String],
+    node: &str,
+    lost: impl Future<Output = String>,
+) -> Result<u8, Failure> {
+    let lost_failure =
+        |what: String| Failure::Message(exit::LOCK_LOST, format!("the {what} may have been lost"));
+    let Some((program, args)) = command.split_first() else {
+        crate::format::line(node)?;
+        return tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => {
+                interrupted.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for Ctrl-C: {e}")))?;
+                Ok(exit::OK)
+            }
+            what = lost => Err(lost_failure(what)),
+        };
+    };
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                exit::COMMAND_NOT_FOUND
+            } else {
+                exit::COMMAND_NOT_RUN
+            };
+            Failure::Message(code, format!("cannot run {program}: {e}"))
+        })?;
+    tokio::select! {
+        status = child.wait() => {
+            let status = status.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for {program}: {e}")))?;
+            Ok(exit_code(status))
+        }
+        what = lost => {
+            if let Some(pid) = child.id() {
+                // SIGTERM (not tokio's SIGKILL), so the command can stop cleanly; kill(1)
+                // keeps this crate free of unsafe code.
+                let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            }
+            let _ = child.wait().await;
+            Err(lost_failure(what))
+        }
+    }
+}
+
+/// The command's exit code, or 128 + the signal that ended it (as shells report it).
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code & 0xff).unwrap_or(exit::GENERIC),
+        (None, Some(signal)) => u8::try_from((128 + signal) & 0xff).unwrap_or(exit::GENERIC),
+        (None, None) => exit::GENERIC,
+    }
+}

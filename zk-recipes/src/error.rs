@@ -1,0 +1,30 @@
+//! The recipes' error type: the client's errors, and what a recipe itself can run into.
+
+/// Everything a recipe can fail with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A ZooKeeper operation failed (the session expired, the client was closed, a server
+    /// error...).
+    #[error(transparent)]
+    Client(#[from] zk_client::Error),
+    /// Our lock node disappeared while we waited, again and again (someone deletes it, or
+    /// the session keeps expiring and being re-created).
+    #[error("lock {path}: our lock node vanished {times} times while waiting")]
+    NodeVanished {
+        /// The lock's path.
+        path: String,
+        /// How many times.
+        times: usize,
+    },
+}
+
+impl Error {
+    /// The client error, if this is one.
+    pub fn client_error(&self) -> Option<&zk_client::Error> {
+        match self {
+            Error::Client(e) => Some(e),
+            Error::NodeVanished { .. } => None,
+        }
+    }
+}

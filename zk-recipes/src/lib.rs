@@ -1,0 +1,55 @@
+//! ZooKeeper recipes on [`zk_client`], with the node layouts of Apache Curator, so that Rust
+//! and Java (and, where offered, Python kazoo) processes coordinate on the same paths.
+//!
+//! - [`Mutex`]: Curator's `InterProcessMutex`: protected ephemeral-sequential nodes
+//!   `<path>/_c_<uuid>-lock-<sequence>`, each contender watching only its predecessor;
+//!   a cancellable acquisition with a timeout; a guard that releases on drop, carries a
+//!   [`FencingToken`] that grows with every acquisition, and tells at once when the lock may
+//!   have been lost ([`MutexGuard::lost`], under a [`LossPolicy`] as Curator's). kazoo's
+//!   `Lock` layout as an option ([`Layout::Kazoo`]).
+//! - [`ReadWriteLock`]: Curator's `InterProcessReadWriteLock` (`__READ__` / `__WRIT__`
+//!   nodes in one queue): readers share, writers exclude everyone.
+//! - [`LeaderLatch`]: Curator's `LeaderLatch` (`_c_<uuid>-latch-<sequence>` nodes holding
+//!   the participants' ids): `is_leader`, waiting for leadership, a watch of gained/lost,
+//!   the participants and the current leader.
+//! - [`LeaderSelector`]: Curator's `LeaderSelector` (a mutex whose holder leads): runs a
+//!   task while leading and cancels it as soon as leadership may be lost.
+//! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
+//!   path): at most N lease holders at once.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_recipes::Error> {
+//! use zk_recipes::Mutex;
+//!
+//! let client = zk_client::Client::connect("127.0.0.1:2181").await?;
+//! let guard = Mutex::new(client, "/app/locks/report")?.acquire().await?;
+//! println!("holding {} with token {}", guard.node(), guard.fencing_token());
+//! guard.release().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Dependencies point one way: this crate uses `zk-client`'s public API only (protected
+//! creates, parents as containers, the retry helper, session events), and the client knows
+//! nothing of it.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod guard;
+mod latch;
+pub mod layout;
+mod mutex;
+mod rwlock;
+mod selector;
+mod semaphore;
+
+pub use error::Error;
+pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
+pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
+pub use layout::Layout;
+pub use mutex::Mutex;
+pub use rwlock::ReadWriteLock;
+pub use selector::{LeaderSelector, Term};
+pub use semaphore::Semaphore;
