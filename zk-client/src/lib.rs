@@ -148,6 +148,7 @@ mod connect_string;
 mod error;
 mod message;
 mod path;
+mod sasl;
 mod session;
 mod tls;
 mod watch;
