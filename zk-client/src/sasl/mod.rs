@@ -50,6 +50,16 @@ mod tests {
     }
 
     #[test]
+    fn the_builder_hides_the_password() {
+        let builder = crate::Client::builder().sasl_digest_md5("alice", "hunter2");
+        let shown = format!("{builder:?}");
+        assert!(
+            shown.contains("alice") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn cnonces_differ() {
         let (a, b) = (cnonce().unwrap(), cnonce().unwrap());
         assert_eq!(a.len(), 32);
