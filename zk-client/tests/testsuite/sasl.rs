@@ -175,3 +175,164 @@ async fn an_enforce_auth_server_serves_a_sasl_session() {
         })
     );
 }
+
+/// A scripted server: answers the handshake, then hands the connection to `script`.
+mod scripted {
+    use bytes::{BufMut, Bytes, BytesMut};
+    use jute::Jute;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use zk_records::proto::{
+        ConnectResponse, GetSaslRequest, ReplyHeader, RequestHeader, SetSaslResponse,
+    };
+
+    pub(super) struct Conn {
+        pub(super) stream: TcpStream,
+        buf: BytesMut,
+    }
+
+    impl Conn {
+        async fn frame(&mut self) -> Bytes {
+            loop {
+                if let Some(f) = jute::frame::split_frame(&mut self.buf, 1 << 20).unwrap() {
+                    return f.freeze();
+                }
+                assert!(
+                    self.stream.read_buf(&mut self.buf).await.unwrap() > 0,
+                    "client hung up"
+                );
+            }
+        }
+
+        /// Reads a SASL request: its xid and token (any other request fails the test).
+        pub(super) async fn sasl_request(&mut self) -> (i32, Bytes) {
+            let frame = self.frame().await;
+            let header: RequestHeader = jute::from_bytes(frame.slice(..8)).unwrap();
+            assert_eq!(header.r#type, 102, "a request before SASL completed");
+            let body: GetSaslRequest = jute::from_bytes(frame.slice(8..)).unwrap();
+            (header.xid, body.token)
+        }
+
+        /// Answers the SASL request `xid` with `token`.
+        pub(super) async fn sasl_answer(&mut self, xid: i32, token: &[u8]) {
+            let body = SetSaslResponse {
+                token: Some(Bytes::copy_from_slice(token)),
+            };
+            let mut out = BytesMut::new();
+            out.put_i32((16 + body.encoded_len()) as i32);
+            ReplyHeader {
+                xid,
+                zxid: 0,
+                err: 0,
+            }
+            .encode(&mut out);
+            body.encode(&mut out);
+            self.stream.write_all(&out).await.unwrap();
+        }
+    }
+
+    /// Listens on a free loopback port; returns the listener and its connect string.
+    pub(super) async fn listen() -> (TcpListener, String) {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        (l, addr)
+    }
+
+    /// Accepts a connection and answers its handshake with a session.
+    pub(super) async fn accept(l: &TcpListener) -> Conn {
+        let (stream, _) = l.accept().await.unwrap();
+        let mut conn = Conn {
+            stream,
+            buf: BytesMut::new(),
+        };
+        conn.frame().await; // the ConnectRequest
+        let mut out = BytesMut::new();
+        jute::frame::encode_frame(
+            &ConnectResponse {
+                protocol_version: 0,
+                time_out: 4000,
+                session_id: 0x1234,
+                passwd: Bytes::from_static(&[7; 16]),
+                read_only: Some(false),
+            },
+            &mut out,
+        );
+        conn.stream.write_all(&out).await.unwrap();
+        conn
+    }
+}
+
+#[tokio::test]
+async fn a_server_silent_during_sasl_costs_the_attempt_timeout_not_a_hang() {
+    let (l, addr) = scripted::listen().await;
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let mut conn = scripted::accept(&l).await;
+            let (_, token) = conn.sasl_request().await;
+            assert!(token.is_empty(), "DIGEST-MD5 starts with an empty token");
+            held.push(conn); // and never answers
+        }
+    });
+    let connecting = Client::builder()
+        .session_timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_secs(5))
+        .sasl_digest_md5("alice", "secret")
+        .connect(&addr);
+    let result = tokio::time::timeout(GENEROUS, connecting)
+        .await
+        .expect("the client hung on a silent SASL server");
+    match result.map(|_| ()) {
+        Err(Error::ConnectTimeout { failures }) => assert!(
+            failures.iter().all(|(_, f)| *f == ConnectFailure::TimedOut),
+            "{failures:?}"
+        ),
+        other => panic!("expected a connect timeout, found {other:?}"),
+    }
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_know_the_password_is_refused() {
+    let (l, addr) = scripted::listen().await;
+    let server = tokio::spawn(async move {
+        let mut conn = scripted::accept(&l).await;
+        let (xid, _) = conn.sasl_request().await;
+        let challenge = b"realm=\"zk-sasl-md5\",nonce=\"n0nce\",charset=utf-8,algorithm=md5-sess";
+        conn.sasl_answer(xid, challenge).await;
+        let (next, response) = conn.sasl_request().await;
+        assert_ne!(next, xid);
+        let response = String::from_utf8(response.to_vec()).unwrap();
+        for part in [
+            "username=\"alice\"",
+            "realm=\"zk-sasl-md5\"",
+            "digest-uri=\"zookeeper/zk-sasl-md5\"",
+            "qop=auth",
+            "nc=00000001",
+            "nonce=\"n0nce\"",
+        ] {
+            assert!(response.contains(part), "{response:?} lacks {part}");
+        }
+        assert!(
+            !response.contains("secret"),
+            "the password went out: {response}"
+        );
+        // A forged proof: this server cannot know the password.
+        conn.sasl_answer(next, b"rspauth=0123456789abcdef0123456789abcdef")
+            .await;
+        conn
+    });
+    let refused = connect_to_addr(&addr).await;
+    assert_eq!(refused.map(|_| ()), Err(Error::AuthFailed));
+    drop(server.await.unwrap());
+}
+
+async fn connect_to_addr(addr: &str) -> Result<Client, Error> {
+    let connecting = Client::builder()
+        .connect_timeout(GENEROUS * 2)
+        .sasl_digest_md5("alice", "secret")
+        .connect(addr);
+    tokio::time::timeout(GENEROUS, connecting)
+        .await
+        .expect("connecting hung")
+}
