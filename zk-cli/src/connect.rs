@@ -6,6 +6,7 @@ use std::time::Duration;
 use zk_client::{Client, Error, TlsConfig};
 
 use crate::exit::{self, Failure};
+use crate::sasl;
 use crate::Global;
 
 /// A connected session and the time each request may take.
@@ -58,6 +59,12 @@ impl Session {
         if let Some(tls) = tls_config(global) {
             builder = builder.tls(tls);
         }
+        if let Some(spec) = &global.sasl {
+            let env_password = std::env::var(sasl::PASSWORD_VAR).ok();
+            let creds =
+                sasl::credentials(spec, global.sasl_password_file.as_deref(), env_password)?;
+            builder = builder.sasl_digest_md5(&creds.user, &creds.password);
+        }
         let client = builder.connect(&global.server).await.map_err(|e| match e {
             Error::InvalidConnectString { .. } => Failure::usage(e.to_string()),
             Error::ConnectTimeout { failures } => Failure::Message(
@@ -74,7 +81,15 @@ impl Session {
             ),
             Error::AuthFailed => Failure::Message(
                 exit::NO_AUTH,
-                "authentication failed: the server refused the --auth credentials".into(),
+                match &global.sasl {
+                    Some(spec) => format!(
+                        "authentication failed: the server refused the --sasl {spec} credentials \
+                         (unknown user or wrong password; -v shows the server's answer)"
+                    ),
+                    None => {
+                        "authentication failed: the server refused the --auth credentials".into()
+                    }
+                },
             ),
             other => Failure::from(other),
         })?;

@@ -15,6 +15,7 @@ mod exit;
 mod format;
 mod lock;
 mod nodes;
+mod sasl;
 mod watch;
 
 use exit::Failure;
@@ -28,7 +29,8 @@ Exit codes:
    4  the node already exists (NODEEXISTS)
    5  version mismatch (BADVERSION)
    6  the node has children (NOTEMPTY)
-   7  not authorized (NOAUTH), authentication failed, or the server requires it
+   7  not authorized (NOAUTH), authentication failed (--auth, or --sasl credentials the
+      server refused), or the server requires it
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
@@ -59,6 +61,8 @@ Examples:
   ZK_SERVER=127.0.0.1:2181 zk whoami
   zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
+  ZK_SASL_PASSWORD=secret zk --server zk1 --sasl digest-md5:alice whoami
+  zk --server zk1 --sasl digest-md5:alice --sasl-password-file alice.pw ls /
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
@@ -86,6 +90,14 @@ pub(crate) struct Global {
     /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
     #[arg(long, value_name = "SCHEME:CREDENTIALS")]
     pub(crate) auth: Vec<String>,
+    /// Authenticate with SASL: `digest-md5:USER` (the server's JAAS `DigestLoginModule`
+    /// users), on every connection. The password comes from --sasl-password-file or the
+    /// environment variable ZK_SASL_PASSWORD, never from the command line.
+    #[arg(long, value_name = "digest-md5:USER")]
+    pub(crate) sasl: Option<String>,
+    /// The file holding the --sasl password (one trailing line break is ignored).
+    #[arg(long, value_name = "FILE", requires = "sasl")]
+    pub(crate) sasl_password_file: Option<PathBuf>,
     /// How long to wait for a connection, and for each reply: `5s`, `500ms`, `2` (seconds).
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) timeout: Duration,

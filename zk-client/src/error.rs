@@ -212,6 +212,12 @@ pub enum ConnectFailure {
     /// The TLS handshake failed (or the port expects TLS and the client has none).
     #[error("{0}")]
     Tls(TlsFailure),
+    /// SASL authentication failed: the server refused the credentials (an `AUTHFAILED` or
+    /// `SESSIONCLOSEDREQUIRESASLAUTH` answer), or the exchange could not go on (a challenge
+    /// the mechanism cannot answer, a server that does not prove it knows the password).
+    /// Final: the session ends with [`crate::SessionState::AuthFailed`].
+    #[error("SASL authentication failed: {0}")]
+    AuthFailed(String),
     /// Another I/O failure.
     #[error("{0}")]
     Io(String),

@@ -142,6 +142,37 @@
 //! [`Error::Tls`] as soon as every server has failed TLS. A client without TLS whose server
 //! closes the handshake without a word asks that server whether it speaks TLS, and reports
 //! [`TlsFailure::TlsPort`] when it does.
+//!
+//! # SASL
+//!
+//! [`ClientBuilder::sasl_digest_md5`] authenticates the session with SASL DIGEST-MD5
+//! (RFC 2831, `qop=auth`), as ZooKeeper's `DigestLoginModule` expects it: the users are the
+//! `user_<name>="<password>"` entries of the `Server` section of the server's JAAS file, and
+//! the server needs `authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider`.
+//! The exchange (op code 102, `GetSASLRequest`/`SetSASLResponse`) runs on every connection,
+//! the first and every reconnect, right after the handshake and before any other request:
+//! requests made meanwhile wait, as they do while disconnected, and the state becomes
+//! `Connected` only once SASL has succeeded. The client checks the server's `rspauth`, so a
+//! server that does not know the password is refused too. The session's identity is then
+//! `sasl:<user>` (in [`Client::who_am_i`] and in ACLs), and it works with servers that set
+//! `enforce.auth.enabled=true` with `enforce.auth.schemes=sasl`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! use zk_client::Client;
+//!
+//! let client = Client::builder()
+//!     .sasl_digest_md5("alice", "secret")
+//!     .connect("zk1:2181,zk2:2181")
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Refused credentials (an unknown user, a wrong password) end the session at once, on the
+//! first connection or on a reconnect, within the attempt's timeout:
+//! [`ClientBuilder::connect`] and every request fail with [`Error::AuthFailed`], the state is
+//! [`SessionState::AuthFailed`], and the [`SessionEvent::AttemptFailed`] before it carries
+//! [`ConnectFailure::AuthFailed`] with the reason (also logged). The password is never logged.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -156,6 +187,7 @@ mod error;
 mod message;
 mod path;
 mod retry;
+mod sasl;
 mod session;
 mod tls;
 mod watch;

@@ -46,6 +46,7 @@ pub mod files;
 mod java;
 mod process;
 mod proxy;
+mod sasl;
 mod server;
 mod tls;
 
@@ -56,6 +57,7 @@ pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use process::{four_letter_word, process_alive};
 pub use proxy::{ConnInfo, Fault, Proxy, HOLD_LIMIT};
+pub use sasl::{SaslServer, SASL_PROVIDER};
 pub use server::{start_server, ServerOptions, ZkServer};
 pub use tls::{ClientAuth, Pki, ServerCert, TlsServer, STORE_PASSWORD};
 

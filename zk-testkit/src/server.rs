@@ -28,6 +28,9 @@ pub struct ServerOptions {
     pub tick_ms: u32,
     /// Extra `zoo.cfg` lines.
     pub extra_config: Vec<String>,
+    /// Extra JVM system properties, as `name=value` (each passed as `-Dname=value`), e.g. a
+    /// JAAS file for SASL (`java.security.auth.login.config=...`).
+    pub system_properties: Vec<String>,
     /// Leave the server running after this process exits (a server for people, such as
     /// `cargo xtask zk start`): no lifeline wrapper, and drop does not stop it.
     pub detached: bool,
@@ -40,6 +43,7 @@ impl Default for ServerOptions {
             dir: None,
             tick_ms: 500,
             extra_config: Vec::new(),
+            system_properties: Vec::new(),
             detached: false,
         }
     }
@@ -82,10 +86,13 @@ impl ZkServer {
             Some(d) => (d.clone(), false),
             None => (fresh_temp_dir()?, true),
         };
+        // TTL nodes need the extended types.
+        let mut properties = vec!["-Dzookeeper.extendedTypesEnabled=true".to_string()];
+        properties.extend(options.system_properties.iter().map(|p| format!("-D{p}")));
+        let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
         let java_args = installation.command(
             256,
-            // TTL nodes need the extended types.
-            &["-Dzookeeper.extendedTypesEnabled=true"],
+            &properties,
             "org.apache.zookeeper.server.ZooKeeperServerMain",
             &dir.join("zoo.cfg"),
         );

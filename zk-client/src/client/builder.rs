@@ -16,6 +16,7 @@ use super::handle::{
 };
 use crate::connect_string::ConnectString;
 use crate::error::{ConnectFailure, Error};
+use crate::sasl::DigestCredentials;
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
 use crate::session::state::SessionState;
 use crate::session::{Config, Connector, Session};
@@ -59,6 +60,7 @@ pub struct ClientBuilder {
     recreate_on_expiry: bool,
     on_new_session: Option<NewSessionHook>,
     tls: Option<TlsConfig>,
+    sasl: Option<DigestCredentials>,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +78,7 @@ impl Default for ClientBuilder {
             recreate_on_expiry: false,
             on_new_session: None,
             tls: None,
+            sasl: None,
         }
     }
 }
@@ -209,6 +212,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Authenticates with SASL DIGEST-MD5 as `user` with `password` (an entry
+    /// `user_<user>="<password>"` of the `DigestLoginModule` in the server's JAAS `Server`
+    /// section), on every connection before any request is sent: requests made meanwhile wait.
+    /// The session then has the identity `sasl:<user>` (see [`crate::Client::who_am_i`]).
+    ///
+    /// Refused credentials end the session: [`connect`](Self::connect) fails with
+    /// [`Error::AuthFailed`] (the reason is logged and is in the
+    /// [`SessionEvent::AttemptFailed`] before it, as [`ConnectFailure::AuthFailed`]), and so
+    /// does every request after a refusal on a reconnect. The password is never logged.
+    pub fn sasl_digest_md5(mut self, user: &str, password: &str) -> Self {
+        self.sasl = Some(DigestCredentials {
+            user: user.to_string(),
+            password: password.into(),
+        });
+        self
+    }
+
     /// Parses `connect_string`, starts the session and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
@@ -235,6 +255,7 @@ impl ClientBuilder {
             recreate_on_expiry: self.recreate_on_expiry,
             close_timeout: self.close_timeout,
             connector: Connector::new(tls),
+            sasl: self.sasl,
         };
         let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
         // Events, not states: a connection that drops right after its handshake still

@@ -20,6 +20,7 @@ use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 use crate::message::{CloseWaiter, Command};
 use crate::path::Chroot;
+use crate::sasl::DigestCredentials;
 
 /// Settings the session needs.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) close_timeout: Duration,
     /// Opens every connection: plaintext, or TLS.
     pub(crate) connector: Connector,
+    /// SASL credentials, authenticated with on every connection before any request.
+    pub(crate) sasl: Option<DigestCredentials>,
 }
 
 /// Why a connected period ended.

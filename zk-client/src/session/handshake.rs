@@ -10,9 +10,11 @@ use tokio_rustls::rustls;
 use zk_records::proto::{ConnectRequest, ConnectResponse};
 
 use super::hosts;
+use super::sasl::{self, SaslError};
 use super::transport::{self, Connector, OpenError, Transport};
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, RefusalReason};
+use crate::sasl::DigestCredentials;
 use crate::tls::TlsFailure;
 
 /// Why a handshake failed: the typed cause, and the detail for the log.
@@ -51,6 +53,42 @@ impl HandshakeError {
     pub(super) fn refused(&self) -> bool {
         matches!(self.failure, ConnectFailure::SessionRefused(_))
     }
+
+    /// SASL failed for good: the session ends.
+    pub(super) fn auth_failed(&self) -> bool {
+        matches!(self.failure, ConnectFailure::AuthFailed(_))
+    }
+}
+
+/// SASL to run after the handshake: the credentials and one xid per round.
+pub(super) struct SaslLogin {
+    pub(super) credentials: DigestCredentials,
+    pub(super) xids: [i32; sasl::ROUNDS],
+}
+
+/// Runs SASL on a fresh connection, mapping its failures to the handshake's.
+async fn login<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    rbuf: &mut BytesMut,
+    login: &SaslLogin,
+    max_frame: usize,
+    addr: SocketAddr,
+) -> Result<(), HandshakeError> {
+    let done = sasl::authenticate(
+        stream,
+        rbuf,
+        &login.credentials,
+        login.xids,
+        max_frame,
+        addr,
+    );
+    done.await.map_err(|e| match e {
+        SaslError::Io(doing, e) => HandshakeError::io(doing, addr, &e),
+        SaslError::Failed(reason) => HandshakeError::new(
+            ConnectFailure::AuthFailed(reason.clone()),
+            format!("SASL with {addr} failed: {reason}"),
+        ),
+    })
 }
 
 /// A finished handshake: the stream, the server's answer, and any bytes read past it.
@@ -61,11 +99,13 @@ pub(super) struct Connected {
 }
 
 /// Connects to one server (trying each address it resolves to in turn) and performs the
-/// handshake, each address within `timeout`.
+/// handshake, then SASL (`sasl`) when the session was accepted, each address within
+/// `timeout`. A SASL refusal stops at once: other addresses would refuse the same way.
 pub(super) async fn handshake(
     connector: Connector,
     host: HostPort,
     request: ConnectRequest,
+    sasl: Option<SaslLogin>,
     timeout: Duration,
     max_frame: usize,
 ) -> Result<Connected, HandshakeError> {
@@ -88,7 +128,8 @@ pub(super) async fn handshake(
                     format!("TLS handshake with {addr}: {detail}"),
                 ),
             })?;
-            let (response, rbuf) = match exchange(&mut stream, &request, max_frame, addr).await {
+            let (response, mut rbuf) = match exchange(&mut stream, &request, max_frame, addr).await
+            {
                 Ok(answer) => answer,
                 Err(mut e) => {
                     // An alert after the TLS handshake (TLS 1.3 refuses client certificates
@@ -99,6 +140,10 @@ pub(super) async fn handshake(
                     return Err(e);
                 }
             };
+            // An expired session (a zero timeout) is closed by the server: nothing to log into.
+            if let (Some(sasl), true) = (&sasl, response.time_out > 0) {
+                login(&mut stream, &mut rbuf, sasl, max_frame, addr).await?;
+            }
             Ok(Connected {
                 stream,
                 response,
@@ -107,6 +152,7 @@ pub(super) async fn handshake(
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(Ok(ok)) => return Ok(ok),
+            Ok(Err(e)) if e.auth_failed() => return Err(e),
             Ok(Err(e)) => last = e,
             Err(_) => {
                 last = HandshakeError::new(

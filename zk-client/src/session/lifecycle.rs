@@ -12,7 +12,7 @@ use zk_records::KeeperState;
 use super::core::{End, Session};
 use super::events::{ExpiryCause, SessionEvent};
 use super::four_letter;
-use super::handshake::{handshake, Connected};
+use super::handshake::{handshake, Connected, SaslLogin};
 use super::hosts;
 use super::offline::Offline;
 use super::state::{SessionId, SessionState};
@@ -164,10 +164,15 @@ impl Session {
         tracing::debug!(server = %host, timeout = ?attempt_timeout, "connecting");
         let max_frame = self.config.max_frame_len;
         let connector = self.config.connector.clone();
+        let sasl = self.config.sasl.clone().map(|credentials| SaslLogin {
+            credentials,
+            xids: [self.next_xid(), self.next_xid()],
+        });
         let connecting = handshake(
             connector.clone(),
             host.clone(),
             request,
+            sasl,
             attempt_timeout,
             max_frame,
         );
@@ -181,6 +186,14 @@ impl Session {
             Ok(connected) => return ControlFlow::Continue(connected),
             Err(e) => e,
         };
+        if e.auth_failed() {
+            tracing::warn!(server = %host, reason = %e.detail, "SASL authentication failed");
+            self.emit(SessionEvent::AttemptFailed {
+                server: host.to_string(),
+                failure: e.failure.clone(),
+            });
+            return ControlFlow::Break(Some(SessionState::AuthFailed));
+        }
         if e.refused() && !connector.is_tls() && !self.closing {
             // Closed without a word: a TLS port does that to plaintext. Ask it in TLS.
             let probe = transport::speaks_tls(host);

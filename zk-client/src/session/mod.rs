@@ -15,7 +15,8 @@
 //!   servers were behind).
 //!
 //! The files, in the order a session runs through them: `lifecycle` (the connect loop,
-//! expiry, the end), `offline` (waiting without a connection), `handshake`, `connection` (the
+//! expiry, the end), `offline` (waiting without a connection), `handshake` (and `sasl`, which
+//! authenticates a fresh connection before anything else is sent), `connection` (the
 //! driver of one connection), `dispatch` (commands out, frames in). `core` holds the state they
 //! share; `transport` opens the streams a connection runs on (plaintext TCP or TLS) and
 //! explains failed TLS handshakes; `pipeline`, `outgoing`, `rewatch`, `ro_probe`,
@@ -35,6 +36,7 @@ pub(crate) mod pipeline;
 mod registry;
 mod rewatch;
 mod ro_probe;
+mod sasl;
 pub(crate) mod state;
 mod transport;
 

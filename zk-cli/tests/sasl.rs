@@ -1,0 +1,91 @@
+//! The `zk` binary's `--sasl digest-md5:USER` against a real ZooKeeper with a JAAS
+//! `DigestLoginModule` (zk-testkit's `SaslServer`): the password from a file or
+//! `ZK_SASL_PASSWORD`, `whoami` naming the SASL user, and exit code 7 for refused credentials.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use zk_testkit::SaslServer;
+
+const ZK: &str = env!("CARGO_BIN_EXE_zk");
+
+/// Runs `zk --server CS ARGS` with `ZK_SASL_PASSWORD` set to `password` (or unset).
+fn zk(cs: &str, args: &[&str], password: Option<&str>) -> Output {
+    let mut cmd = Command::new(ZK);
+    cmd.env_remove("ZK_SASL_PASSWORD");
+    if let Some(password) = password {
+        cmd.env("ZK_SASL_PASSWORD", password);
+    }
+    cmd.args(["--timeout", "20s", "--server", cs])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {ZK}: {e}"))
+}
+
+fn stdout_of(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_fails(out: &Output, code: i32, says: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(says), "{stderr:?} lacks {says:?}");
+}
+
+#[test]
+fn sasl_end_to_end() {
+    let server = SaslServer::start(&[("alice", "secret")]).unwrap_or_else(|e| panic!("{e}"));
+    let cs = server.connect_string();
+
+    // The password from the environment.
+    let who = zk(
+        &cs,
+        &["--sasl", "digest-md5:alice", "whoami"],
+        Some("secret"),
+    );
+    let who = stdout_of(&who, "whoami with ZK_SASL_PASSWORD");
+    assert!(
+        who.contains("\"sasl\"") && who.contains("\"alice\""),
+        "{who}"
+    );
+
+    // The password from a file (with a line break), which wins over the environment; an
+    // ACL naming the SASL user.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zk-cli-sasl-password");
+    std::fs::write(&file, "secret\n").unwrap();
+    let file = file.to_str().unwrap();
+    let with_file = ["--sasl", "digest-md5:alice", "--sasl-password-file", file];
+    let create = [
+        &with_file[..],
+        &["create", "--acl", "sasl:alice:cdrwa", "/a", "x"],
+    ]
+    .concat();
+    stdout_of(
+        &zk(&cs, &create, Some("wrong")),
+        "create with a password file",
+    );
+    let get = [&with_file[..], &["get", "/a"]].concat();
+    assert_eq!(stdout_of(&zk(&cs, &get, None), "get"), "x");
+    // Without SASL the ACL refuses: NOAUTH, exit code 7 as well.
+    assert_fails(&zk(&cs, &["get", "/a"], None), 7, "not authorized");
+
+    // Refused credentials: exit code 7, promptly (well within --timeout).
+    let wrong = zk(
+        &cs,
+        &["--sasl", "digest-md5:alice", "ls", "/"],
+        Some("wrong"),
+    );
+    assert_fails(&wrong, 7, "--sasl digest-md5:alice");
+
+    // No password at all, or another mechanism: a usage error, nothing sent.
+    let none = zk(&cs, &["--sasl", "digest-md5:alice", "ls", "/"], None);
+    assert_fails(&none, 2, "ZK_SASL_PASSWORD");
+    let gssapi = zk(&cs, &["--sasl", "gssapi:alice", "ls", "/"], Some("secret"));
+    assert_fails(&gssapi, 2, "digest-md5:USER");
+}
