@@ -37,6 +37,9 @@ pub(crate) struct Config {
     pub(crate) close_timeout: Duration,
     /// Opens every connection: plaintext, or TLS.
     pub(crate) connector: Connector,
+    /// Re-register the watches on every new connection (Java's client, unless
+    /// `disableAutoWatchReset`); otherwise a lost connection ends them all.
+    pub(crate) auto_watch_reset: bool,
 }
 
 /// Why a connected period ended.

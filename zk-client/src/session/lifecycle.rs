@@ -87,6 +87,11 @@ impl Session {
                     tracing::info!(server = %host, %reason, "disconnected");
                     self.state.send_replace(SessionState::Disconnected);
                     self.emit(SessionEvent::Disconnected { reason });
+                    if !self.config.auto_watch_reset {
+                        // Not restored on the next connection: each ends now, with the
+                        // state that ended it (Java's `disableAutoWatchReset`).
+                        self.registry.close_all(KeeperState::Disconnected);
+                    }
                     self.reconnect_delay = self.connection_ended();
                 }
             }
