@@ -1,6 +1,7 @@
 //! The client's one error type: server error codes with the path they concern, connection and
 //! session failures, and invalid arguments.
 
+use crate::config::ConfigParseError;
 use crate::tls::failure::TlsFailure;
 
 /// Everything an operation can fail with.
@@ -55,6 +56,9 @@ pub enum Error {
         /// The client path concerned.
         path: String,
     },
+    /// The ensemble configuration the server holds does not parse.
+    #[error(transparent)]
+    EnsembleConfig(#[from] ConfigParseError),
     /// No such watch to remove or check (`NOWATCHER`).
     #[error("no matching watch on {path}")]
     NoWatcher {

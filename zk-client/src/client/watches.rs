@@ -13,6 +13,7 @@ use zk_records::{AddWatchMode, WatcherType};
 
 use super::handle::Client;
 use super::watcher::{OneshotWatcher, PersistentWatcher};
+use crate::config::EnsembleConfig;
 use crate::error::Error;
 use crate::message::{Command, Effect};
 use crate::path::CONFIG_NODE;
@@ -30,9 +31,17 @@ impl Client {
     }
 
     /// The ensemble configuration: the data of [`CONFIG_NODE`], read outside the chroot
-    /// (`server.N=...` lines and `version=...`).
+    /// (parse it with [`EnsembleConfig::parse_bytes`], or call [`Client::ensemble_config`]).
     pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
         self.get_config_inner(None).await
+    }
+
+    /// The ensemble configuration, parsed, and the stat of [`CONFIG_NODE`]. A standalone
+    /// server's configuration has no members. Fails with [`Error::EnsembleConfig`] when the
+    /// data does not parse.
+    pub async fn ensemble_config(&self) -> Result<(EnsembleConfig, Stat), Error> {
+        let (data, stat) = self.get_config().await?;
+        Ok((EnsembleConfig::parse_bytes(&data)?, stat))
     }
 
     /// Like [`Client::get_config`], leaving a one-shot watch that fires when the

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::time::timeout;
 use zk_client::{
-    AddWatchMode, Client, CreateOptions, Error, EventType, KeeperState, SessionState, WatcherType,
-    CONFIG_NODE,
+    AddWatchMode, Client, CreateOptions, EnsembleConfig, Error, EventType, KeeperState,
+    SessionState, WatcherType, CONFIG_NODE,
 };
-use zk_testkit::{ServerOptions, ZkServer};
+use zk_testkit::{Ensemble, EnsembleOptions, ServerOptions, ZkServer};
 
 /// Waits until `zk` reports `state`.
 async fn wait_state(zk: &Client, state: SessionState) {
@@ -179,4 +179,30 @@ async fn get_config_is_watched_through_a_chroot() {
     );
     let (data, _) = zk.get_config().await.unwrap();
     assert_eq!(&data[..], &config[..]);
+}
+
+#[tokio::test]
+async fn an_ensemble_reports_its_members() {
+    let ens = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let zk = support::connect_to(&format!("{}/chrooted", ens.connect_string())).await;
+    let (config, _) = zk.ensemble_config().await.unwrap();
+    let mut ids: Vec<u64> = config.participants().map(|m| m.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2, 3], "{config:?}");
+    // The testkit's servers take their client port from the static `clientPort`, which the
+    // configuration leaves out (ZooKeeper writes `;host:port` only for dynamic ones).
+    for member in &config.members {
+        assert_eq!(member.addresses.len(), 1, "{config:?}");
+        assert_eq!(member.addresses[0].host, "127.0.0.1", "{config:?}");
+        assert_eq!(member.client, None, "{config:?}");
+    }
+    assert!(config.version.is_some(), "{config:?}");
+}
+
+#[tokio::test]
+async fn a_standalone_server_has_no_members() {
+    let server = support::start_server();
+    let zk = support::connect(&server).await;
+    let (config, stat) = zk.ensemble_config().await.unwrap();
+    assert_eq!((config, stat.data_length), (EnsembleConfig::default(), 0));
 }
