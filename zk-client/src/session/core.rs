@@ -105,6 +105,11 @@ pub(crate) struct Session {
     /// Whether a read-write server has served this session: until then (a session a
     /// read-only server created), reconnects ask for a new session, as Java's client does.
     pub(super) seen_rw: bool,
+    /// The server of the current connection.
+    pub(super) connected_to: Option<HostPort>,
+    /// A server-list update asked this client to move: the connection ends (then the
+    /// session connects where the host list says).
+    pub(super) rebalance: bool,
 }
 
 impl Session {
@@ -156,6 +161,8 @@ impl Session {
             replacing: None,
             rng: hosts::Rng::new(),
             seen_rw,
+            connected_to: None,
+            rebalance: false,
         }
     }
 
@@ -191,5 +198,17 @@ impl Session {
         *self
             .close_deadline
             .get_or_insert_with(|| Instant::now() + self.config.close_timeout)
+    }
+}
+
+impl Session {
+    /// Takes a new server list (rebalancing as Java's `StaticHostProvider` does); returns
+    /// whether this client moves, and if connected, marks the connection to end.
+    pub(super) fn update_hosts(&mut self, hosts: Vec<HostPort>) -> bool {
+        let moving = self.hosts.update(hosts.clone(), self.connected_to.as_ref());
+        tracing::info!(servers = hosts.len(), moving, "server list updated");
+        self.config.hosts = hosts;
+        self.rebalance = moving && self.connected_to.is_some();
+        moving
     }
 }

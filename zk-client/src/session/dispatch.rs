@@ -66,6 +66,9 @@ impl Session {
                     self.removals.push(unneeded);
                 }
             }
+            Command::UpdateHosts { hosts, reply } => {
+                let _ = reply.send(self.update_hosts(hosts));
+            }
             Command::RemoveLocal {
                 path,
                 kind,

@@ -16,6 +16,7 @@ mod multi;
 mod ops;
 mod proxy_faults;
 mod quickstart;
+mod rebalance;
 mod session_expiry;
 mod session_reconnect;
 mod session_timeouts;
