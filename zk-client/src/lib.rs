@@ -143,6 +143,7 @@
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
+pub mod admin;
 mod client;
 mod config;
 mod connect_string;

@@ -4,6 +4,7 @@
 //!
 //! `cargo test -p zk-client --test testsuite MODULE::` runs one module, e.g. `ops::`.
 
+mod admin;
 mod api;
 mod close;
 mod enforce_auth;
