@@ -27,6 +27,11 @@ pub(crate) const EXPIRED: u8 = 11;
 /// plaintext), or an unusable `--tls-*` file.
 pub(crate) const TLS: u8 = 12;
 
+/// The server does not allow the four-letter word (`4lw.commands.whitelist`).
+pub(crate) const NOT_ALLOWED: u8 = 13;
+/// The server runs but does not serve requests (no quorum, or starting).
+pub(crate) const NOT_SERVING: u8 = 14;
+
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]
 pub(crate) enum Failure {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod admin;
 mod connect;
 mod exit;
 mod format;
@@ -34,6 +35,8 @@ Exit codes:
   12  TLS failure: the server's certificate was refused (unknown issuer, expired, wrong
       host), the server refused ours or wants one, TLS spoken to a plaintext port or
       plaintext to a TLS port, or a --tls-* file is unusable
+  13  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
+  14  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -48,6 +51,8 @@ Examples:
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
+  zk --server zk1,zk2,zk3 srvr | jq -r '.server + \" \" + .mode'   # who leads
+  zk --server zk1 mntr | jq .zk_znode_count
   zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
 
@@ -129,6 +134,13 @@ enum Command {
     Acl(nodes::PathArg),
     /// Print the identities of this session as JSON.
     Whoami,
+    /// Ask each server `ruok` (no session): prints `SERVER imok` per server.
+    Ruok,
+    /// Ask each server `srvr` (no session): one JSON object per line (version, latencies,
+    /// connections, zxid, mode, nodeCount).
+    Srvr,
+    /// Ask each server `mntr` (no session): one JSON object of metrics per line.
+    Mntr,
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
@@ -203,6 +215,15 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Set(a) => nodes::read_data(Some(&a.data))?,
         _ => Vec::new(),
     };
+    let word = match cli.command {
+        Command::Ruok => Some(admin::Word::Ruok),
+        Command::Srvr => Some(admin::Word::Srvr),
+        Command::Mntr => Some(admin::Word::Mntr),
+        _ => None,
+    };
+    if let Some(word) = word {
+        return admin::run(&cli.global, word).await;
+    }
     let session = connect::Session::open(&cli.global).await?;
     let result = match cli.command {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
@@ -215,6 +236,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Watch(a) => watch::run(&session, &a).await,
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
         Command::Whoami => nodes::whoami(&session).await,
+        // Answered above, without a session.
+        Command::Ruok | Command::Srvr | Command::Mntr => Ok(exit::OK),
     };
     session.close().await;
     result
