@@ -61,6 +61,19 @@ pub(crate) fn stat_json(s: &Stat) -> String {
     )
 }
 
+/// The data and stat of `get -s` as one JSON object: `data` as text when it is UTF-8,
+/// otherwise `dataHex` (lowercase hex), and `stat` as [`stat_json`] writes it.
+pub(crate) fn data_and_stat_json(data: &[u8], stat: &Stat) -> String {
+    let data = match std::str::from_utf8(data) {
+        Ok(text) => format!("\"data\":{}", json_str(text)),
+        Err(_) => {
+            let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("\"dataHex\":\"{hex}\"")
+        }
+    };
+    format!("{{{data},\"stat\":{}}}", stat_json(stat))
+}
+
 /// The session's identities as a JSON array of `{"authScheme", "user"}` (`ClientInfo`).
 pub(crate) fn whoami_json(infos: &[ClientInfo]) -> String {
     let items: Vec<String> = infos

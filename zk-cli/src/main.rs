@@ -116,8 +116,8 @@ pub(crate) struct Global {
 enum Command {
     /// Create a node and print its path (with the sequence number for -s).
     Create(nodes::CreateArgs),
-    /// Print the node's data, raw, to stdout.
-    Get(nodes::PathArg),
+    /// Print the node's data, raw, to stdout (-s: data and stat as JSON).
+    Get(nodes::GetArgs),
     /// Replace the node's data.
     Set(nodes::SetArgs),
     /// List the node's children, one per line (sorted).
@@ -134,6 +134,10 @@ enum Command {
     Acl(nodes::PathArg),
     /// Print the identities of this session as JSON.
     Whoami,
+    /// Wait until the server has caught up with the leader for the path (`sync`).
+    Sync(nodes::PathArg),
+    /// Print the number of the node's descendants, itself not counted.
+    Count(nodes::PathArg),
     /// Ask each server `ruok` (no session): prints `SERVER imok` per server.
     Ruok,
     /// Ask each server `srvr` (no session): one JSON object per line (version, latencies,
@@ -227,7 +231,9 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     let session = connect::Session::open(&cli.global).await?;
     let result = match cli.command {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
-        Command::Get(a) => nodes::get(&session, &a.path).await,
+        Command::Get(a) => nodes::get(&session, &a).await,
+        Command::Sync(a) => nodes::sync(&session, &a.path).await,
+        Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,
         Command::Ls(a) => nodes::ls(&session, &a.path).await,
         Command::Stat(a) => nodes::stat(&session, &a.path).await,
