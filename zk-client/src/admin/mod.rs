@@ -3,6 +3,7 @@
 //! raw text. Each asks one server on a connection of its own, over TLS when configured
 //! (ZooKeeper answers four-letter words on its secure client port too). The server must allow
 //! the word (`4lw.commands.whitelist`; `srvr` and `isro` are allowed by default).
+//! [`AdminServer`] runs the AdminServer's HTTP commands (JSON answers, as text).
 //!
 //! ```no_run
 //! use zk_client::admin::Admin;
@@ -15,10 +16,12 @@
 //! # Ok(()) }
 //! ```
 
+mod http;
 mod parse;
 
 use std::time::Duration;
 
+pub use http::AdminServer;
 pub use parse::{ServerMode, ServerStats, StatAnswer};
 
 use crate::connect_string::{ConnectString, HostPort};

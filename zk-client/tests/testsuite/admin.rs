@@ -1,5 +1,6 @@
 //! The four-letter words through `zk_client::admin` against a real server: each parsed word,
-//! the raw ones, a word the server does not allow, and a server that is not there.
+//! the raw ones, a word the server does not allow, and a server that is not there; and the
+//! AdminServer's HTTP commands.
 use crate::support;
 
 use std::time::Duration;
@@ -81,4 +82,35 @@ async fn refused_and_unreachable_words_are_typed() {
         matches!(err, Error::Admin(AdminError::Unreachable { .. })),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn admin_server_commands_answer_json() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let server = ZkServer::start_with(ServerOptions {
+        extra_config: vec![
+            "admin.enableServer=true".into(),
+            "admin.serverAddress=127.0.0.1".into(),
+            format!("admin.serverPort={port}"),
+        ],
+        ..ServerOptions::default()
+    })
+    .unwrap_or_else(|e| panic!("starting ZooKeeper: {e}"));
+    let http = zk_client::admin::AdminServer::new(&format!("127.0.0.1:{port}")).unwrap();
+    let ruok = http.command("ruok").await.unwrap();
+    assert!(
+        ruok.contains("\"command\" : \"ruok\"") || ruok.contains("\"command\":\"ruok\""),
+        "{ruok}"
+    );
+    let monitor = http.command("monitor").await.unwrap();
+    assert!(monitor.contains("znode_count"), "{monitor}");
+    // An unknown command is answered (status 200) with an `error` member.
+    let unknown = http.command("no_such_command").await.unwrap();
+    assert!(unknown.contains("Unknown command"), "{unknown}");
+    let err = http.command("../etc").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    drop(server);
 }
