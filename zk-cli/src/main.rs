@@ -134,6 +134,13 @@ enum Command {
     Acl(nodes::PathArg),
     /// Print the identities of this session as JSON.
     Whoami,
+    /// Print the ensemble configuration as JSON: version, members (id, role, quorum
+    /// addresses, client address); read outside any chroot.
+    Config {
+        /// Print it as the server holds it (`server.N=...` lines, `version=...`).
+        #[arg(long)]
+        raw: bool,
+    },
     /// Wait until the server has caught up with the leader for the path (`sync`).
     Sync(nodes::PathArg),
     /// Print the number of the node's descendants, itself not counted.
@@ -232,6 +239,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     let result = match cli.command {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
         Command::Get(a) => nodes::get(&session, &a).await,
+        Command::Config { raw } => nodes::config(&session, raw).await,
         Command::Sync(a) => nodes::sync(&session, &a.path).await,
         Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,

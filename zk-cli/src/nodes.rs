@@ -1,4 +1,5 @@
-//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami, sync, count.
+//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami, sync, count,
+//! config.
 
 use std::io::Read;
 use std::time::Duration;
@@ -136,6 +137,18 @@ pub(crate) async fn get(s: &Session, a: &GetArgs) -> Result<u8, Failure> {
         format::line(&format::data_and_stat_json(&data, &stat))?;
     } else {
         format::write_stdout(&data)?;
+    }
+    Ok(exit::OK)
+}
+
+/// `config`: the ensemble configuration as JSON (`--raw`: as the server holds it).
+pub(crate) async fn config(s: &Session, raw: bool) -> Result<u8, Failure> {
+    if raw {
+        let (data, _) = s.call(s.client.get_config()).await?;
+        format::write_stdout(&data)?;
+    } else {
+        let (config, _) = s.call(s.client.ensemble_config()).await?;
+        format::line(&format::config_json(&config))?;
     }
     Ok(exit::OK)
 }
