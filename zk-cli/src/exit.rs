@@ -35,6 +35,11 @@ pub(crate) const COMMAND_NOT_RUN: u8 = 126;
 /// `lock`: the command was not found (shells' 127).
 pub(crate) const COMMAND_NOT_FOUND: u8 = 127;
 
+/// The server does not allow the four-letter word (`4lw.commands.whitelist`).
+pub(crate) const NOT_ALLOWED: u8 = 15;
+/// The server runs but does not serve requests (no quorum, or starting).
+pub(crate) const NOT_SERVING: u8 = 16;
+
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]
 pub(crate) enum Failure {

@@ -61,6 +61,56 @@ pub(crate) fn stat_json(s: &Stat) -> String {
     )
 }
 
+/// The data and stat of `get -s` as one JSON object: `data` as text when it is UTF-8,
+/// otherwise `dataHex` (lowercase hex), and `stat` as [`stat_json`] writes it.
+pub(crate) fn data_and_stat_json(data: &[u8], stat: &Stat) -> String {
+    let data = match std::str::from_utf8(data) {
+        Ok(text) => format!("\"data\":{}", json_str(text)),
+        Err(_) => {
+            let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("\"dataHex\":\"{hex}\"")
+        }
+    };
+    format!("{{{data},\"stat\":{}}}", stat_json(stat))
+}
+
+/// The ensemble configuration as one JSON object: `version` (a number, or null), `members`
+/// (`id`, `role`, `addresses` as `host:quorumPort:electionPort`, `client` and `secureClient`
+/// as `host:port` or null), `other` (`key=value` lines as an object).
+pub(crate) fn config_json(c: &zk_client::EnsembleConfig) -> String {
+    use serde_json::{json, Value};
+    let members: Vec<Value> = c
+        .members
+        .iter()
+        .map(|m| {
+            let addresses: Vec<String> = m
+                .addresses
+                .iter()
+                .map(|a| {
+                    let host = zk_client::HostPort {
+                        host: a.host.clone(),
+                        port: a.quorum_port,
+                    };
+                    format!("{host}:{}", a.election_port)
+                })
+                .collect();
+            json!({
+                "id": m.id,
+                "role": m.role.as_str(),
+                "addresses": addresses,
+                "client": m.client_address().map(|a| a.to_string()),
+                "secureClient": m.secure_client.as_ref().map(ToString::to_string),
+            })
+        })
+        .collect();
+    let other: serde_json::Map<String, Value> = c
+        .other
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({"version": c.version, "members": members, "other": other}).to_string()
+}
+
 /// The session's identities as a JSON array of `{"authScheme", "user"}` (`ClientInfo`).
 pub(crate) fn whoami_json(infos: &[ClientInfo]) -> String {
     let items: Vec<String> = infos

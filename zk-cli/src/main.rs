@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod admin;
 mod connect;
 mod elect;
 mod exit;
@@ -42,6 +43,8 @@ Exit codes:
  126, 127  `lock`, `elect`: the command could not be run, or was not found
   `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
   signal N)
+  15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
+  16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -59,6 +62,8 @@ Examples:
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
+  zk --server zk1,zk2,zk3 srvr | jq -r '.server + \" \" + .mode'   # who leads
+  zk --server zk1 mntr | jq .zk_znode_count
   zk -v --server zk1,zk2 ls /          # log each connection attempt on stderr
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
   ZK_SASL_PASSWORD=secret zk --server zk1 --sasl digest-md5:alice whoami
@@ -132,8 +137,8 @@ pub(crate) struct Global {
 enum Command {
     /// Create a node and print its path (with the sequence number for -s).
     Create(nodes::CreateArgs),
-    /// Print the node's data, raw, to stdout.
-    Get(nodes::PathArg),
+    /// Print the node's data, raw, to stdout (-s: data and stat as JSON).
+    Get(nodes::GetArgs),
     /// Replace the node's data.
     Set(nodes::SetArgs),
     /// List the node's children, one per line (sorted).
@@ -156,6 +161,24 @@ enum Command {
     /// Join a leader election (Curator's LeaderLatch layout) and run a command while leading;
     /// --listen prints each change of leader as a JSON line.
     Elect(elect::ElectArgs),
+    /// Print the ensemble configuration as JSON: version, members (id, role, quorum
+    /// addresses, client address); read outside any chroot.
+    Config {
+        /// Print it as the server holds it (`server.N=...` lines, `version=...`).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Wait until the server has caught up with the leader for the path (`sync`).
+    Sync(nodes::PathArg),
+    /// Print the number of the node's descendants, itself not counted.
+    Count(nodes::PathArg),
+    /// Ask each server `ruok` (no session): prints `SERVER imok` per server.
+    Ruok,
+    /// Ask each server `srvr` (no session): one JSON object per line (version, latencies,
+    /// connections, zxid, mode, nodeCount).
+    Srvr,
+    /// Ask each server `mntr` (no session): one JSON object of metrics per line.
+    Mntr,
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
@@ -230,10 +253,22 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Set(a) => nodes::read_data(Some(&a.data))?,
         _ => Vec::new(),
     };
+    let word = match cli.command {
+        Command::Ruok => Some(admin::Word::Ruok),
+        Command::Srvr => Some(admin::Word::Srvr),
+        Command::Mntr => Some(admin::Word::Mntr),
+        _ => None,
+    };
+    if let Some(word) = word {
+        return admin::run(&cli.global, word).await;
+    }
     let session = connect::Session::open(&cli.global).await?;
     let result = match cli.command {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
-        Command::Get(a) => nodes::get(&session, &a.path).await,
+        Command::Get(a) => nodes::get(&session, &a).await,
+        Command::Config { raw } => nodes::config(&session, raw).await,
+        Command::Sync(a) => nodes::sync(&session, &a.path).await,
+        Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,
         Command::Ls(a) => nodes::ls(&session, &a.path).await,
         Command::Stat(a) => nodes::stat(&session, &a.path).await,
@@ -244,6 +279,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Whoami => nodes::whoami(&session).await,
         Command::Lock(a) => lock::run(&session, &a).await,
         Command::Elect(a) => elect::run(&session, &a).await,
+        // Answered above, without a session.
+        Command::Ruok | Command::Srvr | Command::Mntr => Ok(exit::OK),
     };
     session.close().await;
     result

@@ -1,4 +1,5 @@
-//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami.
+//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami, sync, count,
+//! config.
 
 use std::io::Read;
 use std::time::Duration;
@@ -15,6 +16,17 @@ use crate::format;
 pub(crate) struct PathArg {
     /// The node's path (relative to the chroot).
     pub(crate) path: String,
+}
+
+/// `get`.
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// Print one JSON object with the data and the stat instead of the raw data:
+    /// `{"data": TEXT, "stat": {...}}` (`dataHex` instead of `data` when not UTF-8).
+    #[arg(short, long)]
+    stat: bool,
+    /// The node's path.
+    path: String,
 }
 
 /// `create`.
@@ -118,10 +130,39 @@ pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result
     Ok(exit::OK)
 }
 
-/// `get`: the raw data, nothing added.
-pub(crate) async fn get(s: &Session, path: &str) -> Result<u8, Failure> {
-    let (data, _) = s.call(s.client.get_data(path)).await?;
-    format::write_stdout(&data)?;
+/// `get`: the raw data, nothing added; with `-s`, data and stat as JSON.
+pub(crate) async fn get(s: &Session, a: &GetArgs) -> Result<u8, Failure> {
+    let (data, stat) = s.call(s.client.get_data(&a.path)).await?;
+    if a.stat {
+        format::line(&format::data_and_stat_json(&data, &stat))?;
+    } else {
+        format::write_stdout(&data)?;
+    }
+    Ok(exit::OK)
+}
+
+/// `config`: the ensemble configuration as JSON (`--raw`: as the server holds it).
+pub(crate) async fn config(s: &Session, raw: bool) -> Result<u8, Failure> {
+    if raw {
+        let (data, _) = s.call(s.client.get_config()).await?;
+        format::write_stdout(&data)?;
+    } else {
+        let (config, _) = s.call(s.client.ensemble_config()).await?;
+        format::line(&format::config_json(&config))?;
+    }
+    Ok(exit::OK)
+}
+
+/// `sync`: waits until the server has caught up with the leader for the path.
+pub(crate) async fn sync(s: &Session, path: &str) -> Result<u8, Failure> {
+    s.call(s.client.sync(path)).await?;
+    Ok(exit::OK)
+}
+
+/// `count`: the number of descendants (`getAllChildrenNumber`).
+pub(crate) async fn count(s: &Session, path: &str) -> Result<u8, Failure> {
+    let n = s.call(s.client.get_all_children_number(path)).await?;
+    format::line(&n.to_string())?;
     Ok(exit::OK)
 }
 

@@ -434,3 +434,28 @@ fn verbose_logs_each_failed_attempt_and_the_error_says_why() {
     assert!(verbose.contains("connection attempt failed"), "{verbose}");
     assert!(verbose.contains(&cs), "{verbose}");
 }
+
+#[test]
+fn sync_count_and_get_with_stat() {
+    let server = start_server();
+    let cs = server.connect_string();
+    ok(&cs, &["create", "/t", "top"]);
+    ok(&cs, &["create", "/t/a"]);
+    ok(&cs, &["create", "/t/a/b"]);
+    zk(&cs, &["create", "/t/bin", "-"], &[0xff, 0x00]);
+    assert_eq!(ok(&cs, &["count", "/t"]), "3\n");
+    assert_eq!(ok(&cs, &["count", "/t/a/b"]), "0\n");
+    assert_eq!(ok(&cs, &["sync", "/t"]), "");
+    fails(&cs, &["count", "/missing"], 3);
+    fails(&cs, &["sync", "bad"], 2);
+
+    let got: serde_json::Value = serde_json::from_str(&ok(&cs, &["get", "-s", "/t"])).unwrap();
+    assert_eq!(got["data"], "top");
+    assert_eq!(got["stat"]["numChildren"], 2);
+    assert_eq!(got["stat"]["dataLength"], 3);
+    let bin: serde_json::Value =
+        serde_json::from_str(&ok(&cs, &["get", "--stat", "/t/bin"])).unwrap();
+    assert_eq!(bin["dataHex"], "ff00");
+    assert!(bin.get("data").is_none(), "{bin}");
+    fails(&cs, &["get", "-s", "/missing"], 3);
+}

@@ -181,7 +181,9 @@
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
+pub mod admin;
 mod client;
+mod config;
 mod connect_string;
 mod error;
 mod message;
@@ -201,6 +203,7 @@ pub use client::{
     ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
     MAX_TTL_MS,
 };
+pub use config::{ConfigParseError, EnsembleConfig, Member, QuorumAddress, Role};
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::{ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};

@@ -22,6 +22,21 @@ pub(crate) enum Command {
     },
     /// A watcher was dropped.
     DropWatcher(u64),
+    /// A new server list (`updateServerList`); the reply says whether this client moves to
+    /// another server to even the load.
+    UpdateHosts {
+        hosts: Vec<crate::connect_string::HostPort>,
+        reply: oneshot::Sender<bool>,
+    },
+    /// `removeWatches` with Java's `local` flag, where the server could not be asked (or
+    /// refused): remove the local watchers of `kind` on `path` now, connected or not. The reply
+    /// says whether any was removed.
+    RemoveLocal {
+        path: String,
+        kind: zk_records::WatcherType,
+        client_path: String,
+        reply: oneshot::Sender<bool>,
+    },
     /// A close waits on the closes channel: wakes the session through the commands it is
     /// already reading (the closes channel is polled only while commands are held back).
     CloseQueued,

@@ -4,6 +4,10 @@ use std::borrow::Cow;
 
 use crate::error::Error;
 
+/// The node holding the ensemble configuration: outside every chroot, so read and watched at
+/// this path whatever the client's chroot.
+pub const CONFIG_NODE: &str = "/zookeeper/config";
+
 /// Checks `path` against ZooKeeper's rules for node paths.
 ///
 /// A path is absolute (`/` first), has no empty, `.` or `..` component, does not end with `/`

@@ -35,6 +35,22 @@ const DEBIAN_NETTY_EXTRAS: &[&str] = &[
     "/usr/share/java/netty-transport-native-unix-common.jar",
 ];
 
+/// Jetty, the servlet API and Jackson, which the AdminServer (`admin.enableServer=true`)
+/// needs and Debian's server jar leaves out of its class path (Debian's `zookeeper` package
+/// installs them).
+const DEBIAN_ADMIN_SERVER_EXTRAS: &[&str] = &[
+    "/usr/share/java/jetty9-server.jar",
+    "/usr/share/java/jetty9-servlet.jar",
+    "/usr/share/java/jetty9-security.jar",
+    "/usr/share/java/jetty9-http.jar",
+    "/usr/share/java/jetty9-io.jar",
+    "/usr/share/java/jetty9-util.jar",
+    "/usr/share/java/servlet-api.jar",
+    "/usr/share/java/jackson-annotations.jar",
+    "/usr/share/java/jackson-core.jar",
+    "/usr/share/java/jackson-databind.jar",
+];
+
 /// What to do when ZooKeeper is not found.
 pub(crate) const INSTALL_HINT: &str =
     "To get it, install Debian's package (`apt-get install -y zookeeper`, \
@@ -130,6 +146,7 @@ fn zookeeper_classpath() -> Result<(OsString, Vec<String>, String), Error> {
     let mut cp = OsString::from(DEBIAN_JAR);
     for jar in DEBIAN_NETTY_EXTRAS
         .iter()
+        .chain(DEBIAN_ADMIN_SERVER_EXTRAS)
         .filter(|p| Path::new(p).is_file())
     {
         cp.push(":");

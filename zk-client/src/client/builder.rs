@@ -61,6 +61,7 @@ pub struct ClientBuilder {
     on_new_session: Option<NewSessionHook>,
     tls: Option<TlsConfig>,
     sasl: Option<DigestCredentials>,
+    auto_watch_reset: bool,
 }
 
 impl Default for ClientBuilder {
@@ -79,6 +80,7 @@ impl Default for ClientBuilder {
             on_new_session: None,
             tls: None,
             sasl: None,
+            auto_watch_reset: true,
         }
     }
 }
@@ -229,6 +231,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether watches survive a lost connection (default true): the session re-registers
+    /// them on the next connection, and the server fires those whose nodes changed meanwhile.
+    /// With `false` (Java's `disableAutoWatchReset`), a lost connection ends every watch,
+    /// one-shot and persistent, with an event of type `None` and state `Disconnected`; the
+    /// application sets again the ones it still wants.
+    pub fn auto_watch_reset(mut self, reset: bool) -> Self {
+        self.auto_watch_reset = reset;
+        self
+    }
+
     /// Parses `connect_string`, starts the session and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
@@ -256,6 +268,7 @@ impl ClientBuilder {
             close_timeout: self.close_timeout,
             connector: Connector::new(tls),
             sasl: self.sasl,
+            auto_watch_reset: self.auto_watch_reset,
         };
         let hook_events = self.on_new_session.as_ref().map(|_| events_tx.subscribe());
         // Events, not states: a connection that drops right after its handshake still

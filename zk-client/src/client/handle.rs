@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use zk_records::{OpCode, Request};
 
+use crate::connect_string::ConnectString;
 use crate::error::Error;
 use crate::message::{Body, Call, CloseWaiter, Command, Effect, Reply, SmallBody};
 use crate::path::Chroot;
@@ -183,6 +184,44 @@ impl Client {
             return Err(self.gone());
         }
         rx.await.map_err(|_| self.gone())?
+    }
+
+    /// Gives the session a new server list (a connect string; its chroot, if any, must be
+    /// this client's own) and rebalances as Java's `ZooKeeper.updateServerList` does: the
+    /// client moves to another server only with the probability that spreads all clients
+    /// evenly over the new list, so adding servers does not make every client reconnect at
+    /// once. Returns whether this client moves; if it does, its connection is dropped
+    /// (requests in flight on it fail with [`Error::ConnectionLoss`]) and the session
+    /// reconnects, keeping its watches. While disconnected, the next attempts use the new
+    /// list.
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// // Two servers joined the ensemble: about 2 in 5 clients move to them.
+    /// let moved = zk.update_server_list("zk1:2181,zk2:2181,zk3:2181,zk4:2181,zk5:2181").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_server_list(&self, connect_string: &str) -> Result<bool, Error> {
+        let cs = ConnectString::parse(connect_string)?;
+        if cs.chroot().as_str().is_some() && cs.chroot() != &self.inner.chroot {
+            return Err(Error::InvalidArgument(format!(
+                "the connect string's chroot {:?} differs from the client's {:?}",
+                cs.chroot().as_str().unwrap_or("/"),
+                self.inner.chroot.as_str().unwrap_or("/"),
+            )));
+        }
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::UpdateHosts {
+            hosts: cs.hosts().to_vec(),
+            reply,
+        };
+        if self.inner.commands.send(cmd).is_err() {
+            return Err(self.gone());
+        }
+        rx.await.map_err(|_| self.gone())
     }
 
     pub(crate) fn next_watch_id(&self) -> u64 {

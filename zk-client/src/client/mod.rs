@@ -10,12 +10,13 @@ mod ops;
 mod protected;
 mod tree;
 mod watcher;
+mod watches;
 
+pub use crate::path::CONFIG_NODE;
 pub use builder::ClientBuilder;
 pub use create::{CreateOptions, MAX_TTL_MS};
 pub use handle::{Client, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
-pub use ops::CONFIG_NODE;
 pub use protected::{is_protected, protected_id, random_uuid, strip_protected, PROTECTED_PREFIX};
 pub use tree::{Parents, DELETE_BATCH};
 pub use watcher::{OneshotWatcher, PersistentWatcher};

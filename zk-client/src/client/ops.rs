@@ -5,28 +5,22 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use jute::Utf8Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
-    AddWatchRequest, CheckWatchesRequest, DeleteRequest, ExistsRequestView, GetAclRequest,
-    GetAllChildrenNumberRequest, GetChildren2RequestView, GetChildrenRequestView,
-    GetDataRequestView, GetEphemeralsRequest, RemoveWatchesRequest, SetAclRequest, SetDataRequest,
-    SyncRequest,
+    DeleteRequest, ExistsRequestView, GetAclRequest, GetAllChildrenNumberRequest,
+    GetChildren2RequestView, GetChildrenRequestView, GetDataRequestView, GetEphemeralsRequest,
+    SetAclRequest, SetDataRequest, SyncRequest,
 };
-use zk_records::{
-    AddWatchMode, Create2Request, CreateContainerRequest, WatcherType, WhoAmIRequest,
-};
+use zk_records::{Create2Request, CreateContainerRequest, WhoAmIRequest};
 
 use super::create::{create_op, CreateOp, CreateOptions};
 use super::handle::Client;
-use super::watcher::{OneshotWatcher, PersistentWatcher};
+use super::watcher::OneshotWatcher;
 use crate::error::Error;
 use crate::message::Effect;
 use crate::path::validate_path;
 use crate::watch::{Registration, Sink, WatchKind};
-
-/// The node holding the ensemble configuration (never chrooted).
-pub const CONFIG_NODE: &str = "/zookeeper/config";
 
 /// A version to check, or any version.
 fn version(v: Option<i32>) -> i32 {
@@ -34,14 +28,14 @@ fn version(v: Option<i32>) -> i32 {
 }
 
 impl Client {
-    fn server_path(&self, path: &str) -> Result<Utf8Bytes, Error> {
+    pub(super) fn server_path(&self, path: &str) -> Result<Utf8Bytes, Error> {
         self.server_path_view(path).map(Utf8Bytes::from)
     }
 
     /// The validated server-side path, borrowed from `path` when there is no chroot: for the
     /// requests sent as borrowed views (`GetDataRequestView`, ...), whose encoding copies it
     /// straight into the request, with no allocation of its own.
-    fn server_path_view<'a>(&self, path: &'a str) -> Result<Cow<'a, str>, Error> {
+    pub(super) fn server_path_view<'a>(&self, path: &'a str) -> Result<Cow<'a, str>, Error> {
         validate_path(path, false)?;
         Ok(self.inner.chroot.prepend(path))
     }
@@ -217,14 +211,34 @@ impl Client {
         Ok((children, watcher))
     }
 
-    /// The children's names and the node's stat (`getChildren2`).
-    pub async fn get_children2(&self, path: &str) -> Result<(Vec<Utf8Bytes>, Stat), Error> {
+    async fn children2_inner(
+        &self,
+        path: &str,
+        watch: Option<Registration>,
+    ) -> Result<(Vec<Utf8Bytes>, Stat), Error> {
         let request = GetChildren2RequestView {
             path: self.server_path_view(path)?,
-            watch: false,
+            watch: watch.is_some(),
         };
-        let r = self.request(&request, path).await?;
+        let effect = Effect::watch(watch, false);
+        let r = self.request_with(&request, effect, path).await?;
         Ok((r.children, r.stat))
+    }
+
+    /// The children's names and the node's stat (`getChildren2`).
+    pub async fn get_children2(&self, path: &str) -> Result<(Vec<Utf8Bytes>, Stat), Error> {
+        self.children2_inner(path, None).await
+    }
+
+    /// Like [`Client::get_children2`], leaving a one-shot watch for a change of the child list
+    /// or deletion of the node.
+    pub async fn get_children2_and_watch(
+        &self,
+        path: &str,
+    ) -> Result<(Vec<Utf8Bytes>, Stat, OneshotWatcher), Error> {
+        let (registration, watcher) = self.oneshot(path, WatchKind::Child)?;
+        let (children, stat) = self.children2_inner(path, Some(registration)).await?;
+        Ok((children, stat, watcher))
     }
 
     /// The number of descendants of the node (not counting itself).
@@ -298,79 +312,8 @@ impl Client {
         Ok(self.request(&WhoAmIRequest, "").await?.client_info)
     }
 
-    /// The ensemble configuration (the data of `/zookeeper/config`, read outside the chroot).
-    pub async fn get_config(&self) -> Result<(Bytes, Stat), Error> {
-        let request = GetDataRequestView {
-            path: Cow::Borrowed(CONFIG_NODE),
-            watch: false,
-        };
-        let r = self.request(&request, CONFIG_NODE).await?;
-        Ok((r.data.unwrap_or_default(), r.stat))
-    }
-
-    /// Adds a persistent watch on `path` (and, for `PersistentRecursive`, all its
-    /// descendants). It stays until the watcher is dropped or removed.
-    pub async fn add_watch(
-        &self,
-        path: &str,
-        mode: AddWatchMode,
-    ) -> Result<PersistentWatcher, Error> {
-        let server_path = self.server_path(path)?;
-        let id = self.next_watch_id();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let kind = match mode {
-            AddWatchMode::Persistent => WatchKind::Persistent,
-            AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
-        };
-        let watcher = PersistentWatcher::new(id, rx, self.commands());
-        let request = AddWatchRequest {
-            path: server_path.clone(),
-            mode: mode.code(),
-        };
-        let effect = Effect::Register {
-            registration: Registration {
-                id,
-                path: server_path.to_string(),
-                kind,
-                sink: Sink::Stream(tx),
-            },
-            exists: false,
-        };
-        self.request_with(&request, effect, path).await?;
-        Ok(watcher)
-    }
-
-    /// Removes every watch of `kind` on `path`, on the server and in this client; the removed
-    /// watchers receive a `*WatchRemoved` event. Fails with [`Error::NoWatcher`] when there
-    /// is none. `Any` removes every kind, persistent watches included; servers before 3.9
-    /// refuse the `Persistent*` kinds (`MARSHALLINGERROR`): use `Any` there.
-    pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<(), Error> {
-        let server_path = self.server_path(path)?;
-        let request = RemoveWatchesRequest {
-            path: server_path.clone(),
-            r#type: kind.code(),
-        };
-        let effect = Effect::RemoveAll {
-            path: server_path.to_string(),
-            kind,
-            client_path: path.to_owned(),
-        };
-        self.request_with(&request, effect, path).await
-    }
-
-    /// Asks the server whether a watch of `kind` is set on `path` for this session;
-    /// [`Error::NoWatcher`] when not. Servers before 3.9 only know `Data`, `Children` and
-    /// `Any` (a persistent watch counts as both data and child watch there).
-    pub async fn check_watches(&self, path: &str, kind: WatcherType) -> Result<(), Error> {
-        let request = CheckWatchesRequest {
-            path: self.server_path(path)?,
-            r#type: kind.code(),
-        };
-        self.request(&request, path).await
-    }
-
     /// A one-shot watcher and its registration.
-    fn oneshot(
+    pub(super) fn oneshot(
         &self,
         path: &str,
         kind: WatchKind,

@@ -171,6 +171,11 @@ impl Session {
                     self.begin_close(conn);
                 }
             }
+            if std::mem::take(&mut self.rebalance) && !self.closing {
+                return Poll::Ready(End::Disconnected(
+                    "moving to another server (server list updated)".into(),
+                ));
+            }
             self.flush_removals(&mut conn.out, &mut conn.pending);
             if conn.close_deadline != close_before {
                 let at = conn.wake_at();

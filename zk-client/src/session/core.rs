@@ -40,6 +40,9 @@ pub(crate) struct Config {
     pub(crate) connector: Connector,
     /// SASL credentials, authenticated with on every connection before any request.
     pub(crate) sasl: Option<DigestCredentials>,
+    /// Re-register the watches on every new connection (Java's client, unless
+    /// `disableAutoWatchReset`); otherwise a lost connection ends them all.
+    pub(crate) auto_watch_reset: bool,
 }
 
 /// Why a connected period ended.
@@ -105,6 +108,11 @@ pub(crate) struct Session {
     /// Whether a read-write server has served this session: until then (a session a
     /// read-only server created), reconnects ask for a new session, as Java's client does.
     pub(super) seen_rw: bool,
+    /// The server of the current connection.
+    pub(super) connected_to: Option<HostPort>,
+    /// A server-list update asked this client to move: the connection ends (then the
+    /// session connects where the host list says).
+    pub(super) rebalance: bool,
 }
 
 impl Session {
@@ -156,6 +164,8 @@ impl Session {
             replacing: None,
             rng: hosts::Rng::new(),
             seen_rw,
+            connected_to: None,
+            rebalance: false,
         }
     }
 
@@ -191,5 +201,17 @@ impl Session {
         *self
             .close_deadline
             .get_or_insert_with(|| Instant::now() + self.config.close_timeout)
+    }
+}
+
+impl Session {
+    /// Takes a new server list (rebalancing as Java's `StaticHostProvider` does); returns
+    /// whether this client moves, and if connected, marks the connection to end.
+    pub(super) fn update_hosts(&mut self, hosts: Vec<HostPort>) -> bool {
+        let moving = self.hosts.update(hosts.clone(), self.connected_to.as_ref());
+        tracing::info!(servers = hosts.len(), moving, "server list updated");
+        self.config.hosts = hosts;
+        self.rebalance = moving && self.connected_to.is_some();
+        moving
     }
 }

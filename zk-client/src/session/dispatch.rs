@@ -10,10 +10,12 @@ use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
 use super::pipeline::{self, Incoming, Pending, PendingQueue};
+use super::registry::Unneeded;
 use super::rewatch;
 use super::state::SessionState;
 use crate::error::Error;
 use crate::message::{Command, Effect};
+use crate::path::CONFIG_NODE;
 use crate::watch::{WatchKind, WatchedEvent};
 
 /// Most `removeWatches` for dropped watchers in flight at once: the rest wait (see
@@ -63,6 +65,23 @@ impl Session {
                 if let Some(unneeded) = self.registry.remove(id) {
                     self.removals.push(unneeded);
                 }
+            }
+            Command::UpdateHosts { hosts, reply } => {
+                let _ = reply.send(self.update_hosts(hosts));
+            }
+            Command::RemoveLocal {
+                path,
+                kind,
+                client_path,
+                reply,
+            } => {
+                let removed = self.registry.remove_all(&path, kind, &client_path);
+                if removed {
+                    // The server may hold the watch again (a reconnect re-registered it
+                    // before this came): ask for its removal too, like a dropped watcher's.
+                    self.removals.push(Unneeded { path, kind });
+                }
+                let _ = reply.send(removed);
             }
             // The closes channel is read where a close can act on the connection.
             Command::CloseQueued => {}
@@ -187,7 +206,18 @@ impl Session {
                 };
                 let state =
                     KeeperState::try_from(event.state).unwrap_or(KeeperState::SyncConnected);
-                let client_path = self.config.chroot.strip(&event.path).into_owned();
+                // The configuration node is outside every chroot: its events keep its path.
+                let client_path = if event.path.as_str() == CONFIG_NODE
+                    && self
+                        .config
+                        .chroot
+                        .as_str()
+                        .is_some_and(|root| !is_under(&event.path, root))
+                {
+                    event.path.to_string()
+                } else {
+                    self.config.chroot.strip(&event.path).into_owned()
+                };
                 tracing::debug!(?event_type, path = %client_path, "watch event");
                 self.registry.dispatch(
                     &event.path,
@@ -308,4 +338,10 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether `path` is `root` or below it.
+fn is_under(path: &str, root: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

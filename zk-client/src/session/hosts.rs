@@ -1,5 +1,7 @@
 //! The server list: shuffled once, tried round-robin, names resolved again on every attempt,
-//! with jittered exponential backoff after each full cycle of failures.
+//! with jittered exponential backoff after each full cycle of failures; and a new list
+//! taken with Java's `StaticHostProvider` rebalancing (ZOOKEEPER-1355): a client moves only
+//! with the probability that evens the load over the new list.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -45,6 +47,12 @@ impl Rng {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
+    /// A number in `[0, 1)`.
+    pub(crate) fn unit(&mut self) -> f64 {
+        // 53 random bits: every value exactly representable.
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Fisher-Yates shuffle.
     pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -62,6 +70,20 @@ pub(crate) struct Hosts {
     tried_in_cycle: usize,
     failed_cycles: u32,
     rng: Rng,
+    /// Set by an update that moves this client: where the next attempts go.
+    migration: Option<Migration>,
+}
+
+/// A move after a server-list update: the next attempts go to a new server (one not in the
+/// previous list) with probability `p_new`, else to a server of both lists, each list tried
+/// in its shuffled order; once both are tried, round-robin resumes.
+#[derive(Debug)]
+struct Migration {
+    old: Vec<HostPort>,
+    new: Vec<HostPort>,
+    old_tried: usize,
+    new_tried: usize,
+    p_new: f64,
 }
 
 impl Hosts {
@@ -74,6 +96,7 @@ impl Hosts {
             tried_in_cycle: 0,
             failed_cycles: 0,
             rng,
+            migration: None,
         }
     }
 
@@ -88,6 +111,15 @@ impl Hosts {
     pub(crate) fn next(&mut self) -> Option<(HostPort, Duration)> {
         if self.hosts.is_empty() {
             return None;
+        }
+        if let Some(host) = self.next_migrating() {
+            self.next = self
+                .hosts
+                .iter()
+                .position(|h| *h == host)
+                .map_or(0, |i| i + 1);
+            self.next %= self.hosts.len();
+            return Some((host, Duration::ZERO));
         }
         let mut delay = Duration::ZERO;
         if self.tried_in_cycle >= self.hosts.len() {
@@ -106,6 +138,96 @@ impl Hosts {
     pub(crate) fn connected(&mut self) {
         self.tried_in_cycle = 0;
         self.failed_cycles = 0;
+        self.migration = None;
+    }
+
+    /// The next host of a migration, if one is under way; ends it (as a full cycle of
+    /// failures, so that the backoff applies) once every host was tried.
+    fn next_migrating(&mut self) -> Option<HostPort> {
+        let m = self.migration.as_mut()?;
+        let take_new = self.rng.unit() < m.p_new;
+        let new_left = m.new_tried < m.new.len();
+        let old_left = m.old_tried < m.old.len();
+        if new_left && (take_new || !old_left) {
+            m.new_tried += 1;
+            return Some(m.new[m.new_tried - 1].clone());
+        }
+        if old_left {
+            m.old_tried += 1;
+            return Some(m.old[m.old_tried - 1].clone());
+        }
+        self.migration = None;
+        self.tried_in_cycle = self.hosts.len();
+        None
+    }
+
+    /// Takes a new server list; returns whether this client should move (drop its
+    /// connection and connect where [`Hosts::next`] says), as Java's
+    /// `StaticHostProvider.updateServerList` decides. `current` is the server of the current
+    /// connection (hosts compare by name and port, unresolved); without one, the host tried
+    /// last stands for it.
+    ///
+    /// With `n` servers before and `m` after: when the list grows and the current server
+    /// stays, the client moves to one of the new servers with probability `1 - n/m` (each
+    /// server then expects `1/m` of the clients); when the current server is gone, it always
+    /// moves: to a new server if the list grew, otherwise to a new one with probability
+    /// `1 - p_old`, where `p_old = old * (n - m) / (m * (n - old))` and `old` counts the
+    /// servers of both lists. A client whose server stays in a list that does not grow stays.
+    pub(crate) fn update(&mut self, list: Vec<HostPort>, current: Option<&HostPort>) -> bool {
+        if list.is_empty() {
+            return false;
+        }
+        let mut list = list;
+        self.rng.shuffle(&mut list);
+        let me = match self.migration.is_some() {
+            true => self.next_migrating(),
+            false => current.cloned(),
+        }
+        .or_else(|| self.last_tried());
+        let me_stays = me.as_ref().is_some_and(|me| list.contains(me));
+        let (old, new): (Vec<HostPort>, Vec<HostPort>) =
+            list.iter().cloned().partition(|h| self.hosts.contains(h));
+        let before = self.hosts.len() as f64;
+        let after = list.len() as f64;
+        let p_new = if after > before {
+            // Growing: each old server sheds `1 - before/after` of its clients.
+            if !me_stays || self.rng.unit() < 1.0 - before / after {
+                Some(1.0)
+            } else {
+                None
+            }
+        } else if me_stays {
+            None
+        } else {
+            let old_n = old.len() as f64;
+            let denominator = after * (before - old_n);
+            let p_old = if denominator > 0.0 {
+                old_n * (before - after) / denominator
+            } else {
+                1.0
+            };
+            Some(1.0 - p_old)
+        };
+        self.next = match (&p_new, &me) {
+            (None, Some(me)) => list.iter().position(|h| h == me).map_or(0, |i| i + 1),
+            _ => 0,
+        } % list.len();
+        self.hosts = list;
+        self.tried_in_cycle = 0;
+        self.migration = p_new.map(|p_new| Migration {
+            old,
+            new,
+            old_tried: 0,
+            new_tried: 0,
+            p_new,
+        });
+        self.migration.is_some()
+    }
+
+    /// The host [`Hosts::next`] returned last.
+    fn last_tried(&self) -> Option<HostPort> {
+        let n = self.hosts.len();
+        (n > 0).then(|| self.hosts[(self.next + n - 1) % n].clone())
     }
 
     /// The pause after `failed_cycles` failed cycles.
@@ -200,6 +322,86 @@ mod tests {
         assert_eq!(h.next().unwrap().1, Duration::ZERO);
         let after = h.next().unwrap().1;
         assert!(after <= BACKOFF_BASE && after >= BACKOFF_BASE / 2);
+    }
+
+    /// `clients` clients spread evenly over `before` servers take the list of `after`
+    /// servers (`keep` of them from the old list); returns how many land on each server.
+    fn rebalance(clients: usize, before: u16, keep: u16, after: u16) -> Vec<usize> {
+        let old = hosts(before);
+        let mut list: Vec<HostPort> = old[..usize::from(keep)].to_vec();
+        list.extend((0..after - keep).map(|i| HostPort {
+            host: format!("new{i}"),
+            port: 3000 + i,
+        }));
+        let mut rng = Rng::seeded(42);
+        let mut load = vec![0usize; list.len()];
+        for c in 0..clients {
+            let mut h = Hosts::new(old.clone(), Rng::seeded(rng.next_u64()));
+            let current = old[c % old.len()].clone();
+            let moves = h.update(list.clone(), Some(&current));
+            let landed = if moves { h.next().unwrap().0 } else { current };
+            let at = list.iter().position(|h| *h == landed);
+            load[at.unwrap_or_else(|| panic!("{landed} is not in the new list"))] += 1;
+        }
+        load
+    }
+
+    fn assert_even(load: &[usize], clients: usize) {
+        let fair = clients as f64 / load.len() as f64;
+        for (i, n) in load.iter().enumerate() {
+            // 10 000 clients: a deviation of 10% is far outside chance.
+            assert!(
+                (*n as f64 - fair).abs() < fair * 0.1,
+                "server {i}: {load:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn growing_moves_just_enough_clients() {
+        let load = rebalance(10_000, 3, 3, 5);
+        assert_even(&load, 10_000);
+        // Clients that stayed: 3/5 of them, not all and not none.
+        let stayed: usize = load[..3].iter().sum();
+        assert!((5_500..6_500).contains(&stayed), "{load:?}");
+    }
+
+    #[test]
+    fn shrinking_and_replacing_spread_the_orphans() {
+        assert_even(&rebalance(10_000, 5, 3, 3), 10_000);
+        assert_even(&rebalance(10_000, 3, 2, 3), 10_000);
+        assert_even(&rebalance(10_000, 4, 2, 3), 10_000);
+    }
+
+    #[test]
+    fn an_unchanged_list_moves_nobody() {
+        let mut h = Hosts::new(hosts(3), Rng::seeded(3));
+        let (current, _) = h.next().unwrap();
+        for _ in 0..100 {
+            assert!(!h.update(hosts(3), Some(&current)));
+        }
+        // Round-robin goes on after the current server.
+        let order = h.order().to_vec();
+        let at = order.iter().position(|h| *h == current).unwrap();
+        assert_eq!(h.next().unwrap().0, order[(at + 1) % 3]);
+    }
+
+    #[test]
+    fn a_migration_tries_every_host_once_then_backs_off() {
+        let mut h = Hosts::new(hosts(2), Rng::seeded(5));
+        let gone = h.next().unwrap().0;
+        let list: Vec<HostPort> = hosts(4)[2..].to_vec();
+        assert!(h.update(list.clone(), Some(&gone)));
+        let mut tried: Vec<HostPort> = (0..2)
+            .map(|_| h.next().unwrap())
+            .map(|(h, d)| {
+                assert_eq!(d, Duration::ZERO);
+                h
+            })
+            .collect();
+        tried.sort_by_key(|h| h.port);
+        assert_eq!(tried, list);
+        assert!(h.next().unwrap().1 > Duration::ZERO, "a full cycle failed");
     }
 
     #[test]

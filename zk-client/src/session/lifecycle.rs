@@ -84,9 +84,15 @@ impl Session {
             match self.serve(stream, rbuf).await {
                 End::Terminal(state) => break state,
                 End::Disconnected(reason) => {
+                    self.connected_to = None;
                     tracing::info!(server = %host, %reason, "disconnected");
                     self.state.send_replace(SessionState::Disconnected);
                     self.emit(SessionEvent::Disconnected { reason });
+                    if !self.config.auto_watch_reset {
+                        // Not restored on the next connection: each ends now, with the
+                        // state that ended it (Java's `disableAutoWatchReset`).
+                        self.registry.close_all(KeeperState::Disconnected);
+                    }
                     self.reconnect_delay = self.connection_ended();
                 }
             }
@@ -276,6 +282,7 @@ impl Session {
     /// new state, and the events that announce it.
     fn established(&mut self, host: &HostPort, response: &ConnectResponse) {
         self.hosts.connected();
+        self.connected_to = Some(host.clone());
         self.refusals = 0;
         self.behind = false;
         self.last_refusal = None;

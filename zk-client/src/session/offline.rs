@@ -60,6 +60,14 @@ impl Session {
                         // Not re-registered on reconnect, so nothing to tell the server.
                         let _ = self.registry.remove(id);
                     }
+                    Some(Command::UpdateHosts { hosts, reply }) => {
+                        // The next attempt goes where the new list says.
+                        let _ = reply.send(self.update_hosts(hosts));
+                    }
+                    Some(Command::RemoveLocal { path, kind, client_path, reply }) => {
+                        // Likewise: the next connection's watches leave it out.
+                        let _ = reply.send(self.registry.remove_all(&path, kind, &client_path));
+                    }
                     Some(cmd) if self.closing => {
                         self.backlog.push_back(cmd);
                         self.fail_backlog(Error::Closed);
@@ -94,6 +102,9 @@ impl Session {
                     // Kept for the next connection, like Java's authInfo.
                     self.auths.push((scheme, auth));
                     let _ = reply.send(Err(err.clone()));
+                }
+                Command::UpdateHosts { reply, .. } | Command::RemoveLocal { reply, .. } => {
+                    let _ = reply.send(false);
                 }
                 Command::DropWatcher(_) | Command::CloseQueued => {}
             }

@@ -91,17 +91,18 @@ impl Registry {
     }
 
     /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
-    /// telling each watcher with an event of type `removed`.
+    /// telling each watcher with an event of type `removed`. Returns whether any was removed.
     pub(crate) fn remove_all(
         &mut self,
         path: &str,
         kind: zk_records::WatcherType,
         client_path: &str,
-    ) {
+    ) -> bool {
         use zk_records::WatcherType as T;
         let Some(entries) = self.by_path.get_mut(path) else {
-            return;
+            return false;
         };
+        let before = entries.len();
         let mut kept = Vec::with_capacity(entries.len());
         for mut e in entries.drain(..) {
             let t = e.kind.server_type();
@@ -128,11 +129,13 @@ impl Registry {
                 kept.push(e);
             }
         }
+        let removed = kept.len() < before;
         if kept.is_empty() {
             self.by_path.remove(path);
         } else {
             *entries = kept;
         }
+        removed
     }
 
     /// Routes a notification for server-side `path`; `event.path` is already the client path.

@@ -4,6 +4,8 @@
 //!
 //! `cargo test -p zk-client --test testsuite MODULE::` runs one module, e.g. `ops::`.
 
+mod admin;
+mod api;
 mod building_blocks;
 mod close;
 mod enforce_auth;
@@ -16,6 +18,7 @@ mod multi;
 mod ops;
 mod proxy_faults;
 mod quickstart;
+mod rebalance;
 mod sasl;
 mod session_expiry;
 mod session_reconnect;

@@ -272,3 +272,20 @@ async fn unusable_pem_files_are_named() {
         }
     }
 }
+
+#[tokio::test]
+async fn four_letter_words_go_over_tls() {
+    let server = start(ServerCert::Good, ClientAuth::Want);
+    let admin = zk_client::admin::Admin::new(&server.connect_string())
+        .unwrap()
+        .tls(&trusting())
+        .unwrap();
+    assert!(admin.ruok().await.unwrap());
+    let srvr = admin.srvr().await.unwrap();
+    assert_eq!(srvr.mode, zk_client::admin::ServerMode::Standalone);
+    // The same word in plaintext on the secure port gets no answer.
+    let plain = zk_client::admin::Admin::new(&server.connect_string())
+        .unwrap()
+        .timeout(Duration::from_secs(2));
+    assert!(plain.srvr().await.is_err());
+}

@@ -1,0 +1,192 @@
+//! The four-letter words as a small typed API: `ruok`, `srvr`, `stat`, `mntr`, `conf`,
+//! `envi` and `isro` parsed (their formats are stable), `cons`, `wchs` and any other word as
+//! raw text. Each asks one server on a connection of its own, over TLS when configured
+//! (ZooKeeper answers four-letter words on its secure client port too). The server must allow
+//! the word (`4lw.commands.whitelist`; `srvr` and `isro` are allowed by default).
+//! [`AdminServer`] runs the AdminServer's HTTP commands (JSON answers, as text).
+//!
+//! ```no_run
+//! use zk_client::admin::Admin;
+//!
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! let admin = Admin::new("127.0.0.1:2181")?;
+//! assert!(admin.ruok().await?);
+//! let stats = admin.srvr().await?;
+//! println!("{} znodes, zxid {:#x}, {}", stats.node_count, stats.zxid, stats.mode.as_str());
+//! # Ok(()) }
+//! ```
+
+mod http;
+mod parse;
+
+use std::time::Duration;
+
+pub use http::AdminServer;
+pub use parse::{ServerMode, ServerStats, StatAnswer};
+
+use crate::connect_string::{ConnectString, HostPort};
+use crate::error::Error;
+use crate::session::{four_letter_exchange, Connector};
+use crate::tls::TlsConfig;
+
+/// The most bytes read of one answer (`cons` and `wchs` of a busy server are long).
+const ANSWER_LIMIT: u64 = 16 << 20;
+
+/// Why a four-letter word got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// No address of the server answered in time.
+    #[error("{server}: no answer to {word} within {timeout:?}")]
+    Unreachable {
+        /// The server asked.
+        server: String,
+        /// The word.
+        word: String,
+        /// How long the exchange could take.
+        timeout: Duration,
+    },
+    /// The server does not allow the word (`4lw.commands.whitelist`).
+    #[error("the server does not allow {word} (add it to 4lw.commands.whitelist)")]
+    NotAllowed {
+        /// The word.
+        word: String,
+    },
+    /// The server runs but does not serve requests (no quorum, or starting).
+    #[error("{word}: the server is not serving requests")]
+    NotServing {
+        /// The word.
+        word: String,
+    },
+    /// The answer does not have the expected form.
+    #[error("{word}: expected {expected}, found {found:?}")]
+    Unexpected {
+        /// The word.
+        word: String,
+        /// What the answer should have had.
+        expected: &'static str,
+        /// What it had (its first 200 characters).
+        found: String,
+    },
+}
+
+/// Asks one server four-letter words.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    server: HostPort,
+    connector: Connector,
+    timeout: Duration,
+}
+
+impl Admin {
+    /// The server at `host:port` (port 2181 when omitted), in plaintext, with a 5 s timeout
+    /// per word.
+    pub fn new(server: &str) -> Result<Admin, Error> {
+        let cs = ConnectString::parse(server)?;
+        let [host] = cs.hosts() else {
+            return Err(Error::InvalidArgument(format!(
+                "expected one server host:port, found {server:?}"
+            )));
+        };
+        Ok(Admin {
+            server: host.clone(),
+            connector: Connector::default(),
+            timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// Speaks TLS to the server (its `secureClientPort`), as [`crate::ClientBuilder::tls`].
+    pub fn tls(mut self, config: &TlsConfig) -> Result<Admin, Error> {
+        self.connector = Connector::new(Some(config.load()?));
+        Ok(self)
+    }
+
+    /// How long one word may take (connecting included). Default 5 s.
+    pub fn timeout(mut self, timeout: Duration) -> Admin {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends any four-letter `word` and returns the answer as text (invalid UTF-8 replaced),
+    /// as it came.
+    pub async fn raw(&self, word: &str) -> Result<String, Error> {
+        let bytes: [u8; 4] = word.as_bytes().try_into().map_err(|_| {
+            Error::InvalidArgument(format!("expected a four-letter word, found {word:?}"))
+        })?;
+        let exchange = async {
+            for addr in crate::session::hosts::resolve(&self.server).await.ok()? {
+                let Ok(stream) = self.connector.open(&self.server, addr).await else {
+                    continue;
+                };
+                return four_letter_exchange(stream, &bytes, ANSWER_LIMIT).await;
+            }
+            None
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Some(answer)) => Ok(String::from_utf8_lossy(&answer).into_owned()),
+            _ => Err(AdminError::Unreachable {
+                server: self.server.to_string(),
+                word: word.to_owned(),
+                timeout: self.timeout,
+            }
+            .into()),
+        }
+    }
+
+    /// The answer to `word`, failing when the server refuses it or does not serve.
+    async fn checked(&self, word: &str) -> Result<String, Error> {
+        let answer = self.raw(word).await?;
+        parse::check_refusals(word, &answer)?;
+        Ok(answer)
+    }
+
+    /// `ruok`: whether the server runs (`imok`); it may still not serve requests (see
+    /// [`Admin::srvr`]).
+    pub async fn ruok(&self) -> Result<bool, Error> {
+        let answer = self.raw("ruok").await?;
+        parse::check_refusals("ruok", &answer)?;
+        Ok(parse::ruok(&answer)?)
+    }
+
+    /// `srvr`: version, latencies, packet counts, connections, zxid, mode, node count.
+    pub async fn srvr(&self) -> Result<ServerStats, Error> {
+        Ok(parse::srvr(&self.checked("srvr").await?)?)
+    }
+
+    /// `stat`: what `srvr` says, and the client connections.
+    pub async fn stat(&self) -> Result<StatAnswer, Error> {
+        Ok(parse::stat(&self.checked("stat").await?)?)
+    }
+
+    /// `mntr`: the metrics, name and value, in the server's order (values as text: some are
+    /// numbers, some not).
+    pub async fn mntr(&self) -> Result<Vec<(String, String)>, Error> {
+        Ok(parse::mntr(&self.checked("mntr").await?)?)
+    }
+
+    /// `conf`: the server's configuration, `key=value`.
+    pub async fn conf(&self) -> Result<Vec<(String, String)>, Error> {
+        Ok(parse::key_values("conf", &self.checked("conf").await?)?)
+    }
+
+    /// `envi`: the server's environment (Java and OS properties), `key=value`.
+    pub async fn envi(&self) -> Result<Vec<(String, String)>, Error> {
+        Ok(parse::key_values("envi", &self.checked("envi").await?)?)
+    }
+
+    /// `isro`: whether the server is read-only.
+    pub async fn isro(&self) -> Result<bool, Error> {
+        Ok(parse::isro(&self.checked("isro").await?)?)
+    }
+
+    /// `cons`: the connections with their statistics, as text (the format varies by
+    /// version).
+    pub async fn cons(&self) -> Result<String, Error> {
+        self.checked("cons").await
+    }
+
+    /// `wchs`: a summary of the server's watches, as text.
+    pub async fn wchs(&self) -> Result<String, Error> {
+        self.checked("wchs").await
+    }
+}
