@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::connect_string::HostPort;
+use crate::error::ConfigParseError;
 
 /// A member's role in the ensemble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,18 +79,6 @@ pub struct EnsembleConfig {
     pub version: Option<u64>,
     /// Other `key=value` lines (`group.N`, `weight.N` of hierarchical quorums), verbatim.
     pub other: Vec<(String, String)>,
-}
-
-/// A configuration line that does not have the expected form.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("ensemble configuration, line {line}: expected {expected}, found {found:?}")]
-pub struct ConfigParseError {
-    /// 1-based line number.
-    pub line: usize,
-    /// What the line should have had.
-    pub expected: &'static str,
-    /// What it had.
-    pub found: String,
 }
 
 impl EnsembleConfig {

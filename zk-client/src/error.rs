@@ -1,8 +1,7 @@
 //! The client's one error type: server error codes with the path they concern, connection and
 //! session failures, and invalid arguments.
 
-use crate::admin::AdminError;
-use crate::config::ConfigParseError;
+use crate::admin::failure::AdminError;
 use crate::tls::failure::TlsFailure;
 
 /// Everything an operation can fail with.
@@ -195,6 +194,18 @@ pub enum Error {
         /// The timeout that passed.
         after: std::time::Duration,
     },
+}
+
+/// A configuration line that does not have the expected form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ensemble configuration, line {line}: expected {expected}, found {found:?}")]
+pub struct ConfigParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What the line should have had.
+    pub expected: &'static str,
+    /// What it had.
+    pub found: String,
 }
 
 /// Why one connection attempt to a server failed.

@@ -203,9 +203,9 @@ pub use client::{
     ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
     MAX_TTL_MS,
 };
-pub use config::{ConfigParseError, EnsembleConfig, Member, QuorumAddress, Role};
+pub use config::{EnsembleConfig, Member, QuorumAddress, Role};
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
-pub use error::{ConnectFailure, Error, RefusalReason};
+pub use error::{ConfigParseError, ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use retry::RetryPolicy;
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::AdminError;
+use super::failure::AdminError;
 use crate::connect_string::{ConnectString, HostPort};
 use crate::error::Error;
 

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod failure;
 mod http;
 mod parse;
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 pub use http::AdminServer;
 pub use parse::{ServerMode, ServerStats, StatAnswer};
 
+pub use self::failure::AdminError;
 use crate::connect_string::{ConnectString, HostPort};
 use crate::error::Error;
 use crate::session::{four_letter_exchange, Connector};
@@ -31,44 +33,6 @@ use crate::tls::TlsConfig;
 
 /// The most bytes read of one answer (`cons` and `wchs` of a busy server are long).
 const ANSWER_LIMIT: u64 = 16 << 20;
-
-/// Why a four-letter word got no usable answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AdminError {
-    /// No address of the server answered in time.
-    #[error("{server}: no answer to {word} within {timeout:?}")]
-    Unreachable {
-        /// The server asked.
-        server: String,
-        /// The word.
-        word: String,
-        /// How long the exchange could take.
-        timeout: Duration,
-    },
-    /// The server does not allow the word (`4lw.commands.whitelist`).
-    #[error("the server does not allow {word} (add it to 4lw.commands.whitelist)")]
-    NotAllowed {
-        /// The word.
-        word: String,
-    },
-    /// The server runs but does not serve requests (no quorum, or starting).
-    #[error("{word}: the server is not serving requests")]
-    NotServing {
-        /// The word.
-        word: String,
-    },
-    /// The answer does not have the expected form.
-    #[error("{word}: expected {expected}, found {found:?}")]
-    Unexpected {
-        /// The word.
-        word: String,
-        /// What the answer should have had.
-        expected: &'static str,
-        /// What it had (its first 200 characters).
-        found: String,
-    },
-}
 
 /// Asks one server four-letter words.
 #[derive(Debug, Clone)]

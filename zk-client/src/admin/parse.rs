@@ -2,7 +2,7 @@
 //! 3.9: `srvr`/`stat` (`Name: value` lines), `mntr` (tab-separated), `conf` and `envi`
 //! (`key=value`), `ruok` and `isro`.
 
-use super::AdminError;
+use super::failure::AdminError;
 
 /// A server's role, as `srvr` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

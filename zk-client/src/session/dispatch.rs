@@ -9,7 +9,7 @@ use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
 
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
-use super::pipeline::{self, Incoming, Pending, PendingQueue};
+use super::pipeline::{self, Incoming, Notification, Pending, PendingQueue};
 use super::registry::Unneeded;
 use super::rewatch;
 use super::state::SessionState;
@@ -200,34 +200,7 @@ impl Session {
     ) -> Option<End> {
         match incoming {
             Incoming::Notification(event) => {
-                let Ok(event_type) = EventType::try_from(event.r#type) else {
-                    tracing::warn!(r#type = event.r#type, "unknown watch event type; ignored");
-                    return None;
-                };
-                let state =
-                    KeeperState::try_from(event.state).unwrap_or(KeeperState::SyncConnected);
-                // The configuration node is outside every chroot: its events keep its path.
-                let client_path = if event.path.as_str() == CONFIG_NODE
-                    && self
-                        .config
-                        .chroot
-                        .as_str()
-                        .is_some_and(|root| !is_under(&event.path, root))
-                {
-                    event.path.to_string()
-                } else {
-                    self.config.chroot.strip(&event.path).into_owned()
-                };
-                tracing::debug!(?event_type, path = %client_path, "watch event");
-                self.registry.dispatch(
-                    &event.path,
-                    &WatchedEvent {
-                        event_type,
-                        state,
-                        path: client_path,
-                        zxid: event.zxid,
-                    },
-                );
+                self.notification(event);
                 None
             }
             Incoming::Ping => None,
@@ -297,6 +270,37 @@ impl Session {
                 None
             }
         }
+    }
+
+    /// Routes a watch notification to the watchers of its path.
+    fn notification(&mut self, event: Notification) {
+        let Ok(event_type) = EventType::try_from(event.r#type) else {
+            tracing::warn!(r#type = event.r#type, "unknown watch event type; ignored");
+            return;
+        };
+        let state = KeeperState::try_from(event.state).unwrap_or(KeeperState::SyncConnected);
+        // The configuration node is outside every chroot: its events keep its path.
+        let client_path = if event.path.as_str() == CONFIG_NODE
+            && self
+                .config
+                .chroot
+                .as_str()
+                .is_some_and(|root| !is_under(&event.path, root))
+        {
+            event.path.to_string()
+        } else {
+            self.config.chroot.strip(&event.path).into_owned()
+        };
+        tracing::debug!(?event_type, path = %client_path, "watch event");
+        self.registry.dispatch(
+            &event.path,
+            &WatchedEvent {
+                event_type,
+                state,
+                path: client_path,
+                zxid: event.zxid,
+            },
+        );
     }
 
     fn apply_effect(

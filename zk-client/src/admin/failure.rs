@@ -1,0 +1,42 @@
+//! [`AdminError`]: why a four-letter word or an AdminServer command got no usable answer. A
+//! leaf module, so that the crate's `Error` can hold it without importing the admin client.
+
+use std::time::Duration;
+
+/// Why a four-letter word got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// No address of the server answered in time.
+    #[error("{server}: no answer to {word} within {timeout:?}")]
+    Unreachable {
+        /// The server asked.
+        server: String,
+        /// The word.
+        word: String,
+        /// How long the exchange could take.
+        timeout: Duration,
+    },
+    /// The server does not allow the word (`4lw.commands.whitelist`).
+    #[error("the server does not allow {word} (add it to 4lw.commands.whitelist)")]
+    NotAllowed {
+        /// The word.
+        word: String,
+    },
+    /// The server runs but does not serve requests (no quorum, or starting).
+    #[error("{word}: the server is not serving requests")]
+    NotServing {
+        /// The word.
+        word: String,
+    },
+    /// The answer does not have the expected form.
+    #[error("{word}: expected {expected}, found {found:?}")]
+    Unexpected {
+        /// The word.
+        word: String,
+        /// What the answer should have had.
+        expected: &'static str,
+        /// What it had (its first 200 characters).
+        found: String,
+    },
+}
