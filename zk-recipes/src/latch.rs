@@ -98,20 +98,8 @@ impl LeaderLatch {
     /// The participants of the election on the path, leader first, whether or not this one
     /// has joined (Curator's `getParticipants`).
     pub async fn participants(&self) -> Result<Vec<Participant>, Error> {
-        let mut out = Vec::new();
-        for name in self.queue().await? {
-            let node = self.child(&name);
-            match self.client.get_data(&node).await {
-                Ok((data, _)) => out.push(Participant {
-                    id: String::from_utf8_lossy(&data).into_owned(),
-                    is_leader: out.is_empty(),
-                    node,
-                }),
-                Err(zk_client::Error::NoNode { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
+        let names = self.queue().await?;
+        read_participants(&self.client, &self.path, names).await
     }
 
     /// Creates our node; its path.
@@ -383,4 +371,27 @@ async fn round(
             },
         }
     }
+}
+
+/// The participants named `names` (queue order, leader first) under `parent`, with the ids
+/// their nodes hold; nodes gone meanwhile are skipped.
+pub(crate) async fn read_participants(
+    client: &Client,
+    parent: &str,
+    names: Vec<String>,
+) -> Result<Vec<Participant>, Error> {
+    let mut out = Vec::new();
+    for name in names {
+        let node = format!("{}/{name}", parent.trim_end_matches('/'));
+        match client.get_data(&node).await {
+            Ok((data, _)) => out.push(Participant {
+                id: String::from_utf8_lossy(&data).into_owned(),
+                is_leader: out.is_empty(),
+                node,
+            }),
+            Err(zk_client::Error::NoNode { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
 }

@@ -7,7 +7,7 @@ use zk_client::Client;
 
 use crate::error::Error;
 use crate::guard::{FencingToken, LockState, LossPolicy};
-use crate::latch::Participant;
+use crate::latch::{read_participants, Participant};
 use crate::mutex::Mutex;
 
 /// How a round of leadership ended.
@@ -103,20 +103,7 @@ impl LeaderSelector {
 
     /// The participants, leader first, with their ids (Curator's `getParticipants`).
     pub async fn participants(&self) -> Result<Vec<Participant>, Error> {
-        let client = self.mutex.client();
-        let mut out = Vec::new();
-        for name in self.mutex.participants().await? {
-            let node = format!("{}/{name}", self.mutex.path().trim_end_matches('/'));
-            match client.get_data(&node).await {
-                Ok((data, _)) => out.push(Participant {
-                    id: String::from_utf8_lossy(&data).into_owned(),
-                    is_leader: out.is_empty(),
-                    node,
-                }),
-                Err(zk_client::Error::NoNode { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
+        let names = self.mutex.participants().await?;
+        read_participants(self.mutex.client(), self.mutex.path(), names).await
     }
 }
