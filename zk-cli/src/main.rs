@@ -40,11 +40,11 @@ Exit codes:
       plaintext to a TLS port, or a --tls-* file is unusable
   13  `lock --wait`: the lock was not acquired in time
   14  `lock`, `elect`: the lock or leadership may have been lost (the command got SIGTERM)
+  15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
+  16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
  126, 127  `lock`, `elect`: the command could not be run, or was not found
   `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
   signal N)
-  15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
-  16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
