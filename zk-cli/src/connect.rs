@@ -51,7 +51,8 @@ impl Session {
             .session_timeout(global.session_timeout)
             .connect_timeout(global.timeout)
             .request_timeout(global.timeout)
-            .close_timeout(global.timeout);
+            .close_timeout(global.timeout)
+            .read_only(global.read_only);
         for auth in &global.auth {
             let (scheme, credentials) = parse_auth(auth)?;
             builder = builder.auth(scheme, credentials.as_bytes().to_vec());

@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod nodes;
 mod sasl;
+mod tree;
 mod watch;
 
 use exit::Failure;
@@ -25,10 +26,10 @@ const AFTER_HELP: &str = "\
 Exit codes:
    0  success
    1  `exists`: the node does not exist; any other error not listed here
-   2  usage: bad arguments, invalid path or connect string
+   2  usage: bad arguments, invalid path, ACL or connect string
    3  no such node (NONODE)
    4  the node already exists (NODEEXISTS)
-   5  version mismatch (BADVERSION)
+   5  version mismatch (BADVERSION; for `setacl -v`, the ACL version)
    6  the node has children (NOTEMPTY)
    7  not authorized (NOAUTH), authentication failed (--auth, or --sasl credentials the
       server refused), or the server requires it
@@ -45,6 +46,7 @@ Exit codes:
   signal N)
   15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
   16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
+  17  --read-only: a write sent to a read-only server (NOTREADONLY)
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'
@@ -52,6 +54,10 @@ Examples:
   echo -n v2 | zk --server zk1,zk2,zk3 set /app/config - -v 4
   zk --server 127.0.0.1:2181 get /app/config > config.json
   zk --server 127.0.0.1:2181 ls /app
+  zk --server 127.0.0.1:2181 ls -R /app              # every path of the tree, sorted
+  zk --server 127.0.0.1:2181 create -p /app/a/b/c x  # with missing parents
+  zk --server 127.0.0.1:2181 setacl -R /app world:anyone:r ip:10.0.0.1:cdrwa
+  zk --server zk1,zk2,zk3 --read-only get /app/config   # also from a server without quorum
   zk --server 127.0.0.1:2181 stat /app | jq .numChildren
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
@@ -127,6 +133,10 @@ pub(crate) struct Global {
     /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
+    /// Accept a read-only server (one cut off from its quorum, `readonlymode.enabled`):
+    /// reads work, writes fail with exit 17.
+    #[arg(long)]
+    pub(crate) read_only: bool,
     /// Dangerous: accept a server certificate that does not name the host connected to
     /// (it must still be signed by the CA and in date).
     #[arg(long, requires = "tls_roots")]
@@ -135,14 +145,15 @@ pub(crate) struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a node and print its path (with the sequence number for -s).
+    /// Create a node and print its path (with the sequence number for -s; -p: parents too).
     Create(nodes::CreateArgs),
     /// Print the node's data, raw, to stdout (-s: data and stat as JSON).
     Get(nodes::GetArgs),
     /// Replace the node's data.
     Set(nodes::SetArgs),
-    /// List the node's children, one per line (sorted).
-    Ls(nodes::PathArg),
+    /// List the node's children, one per line (sorted); -R: the whole tree's paths; -s: the
+    /// children and the stat as JSON.
+    Ls(tree::LsArgs),
     /// Print the node's stat as JSON (Jute field names: czxid, ephemeralOwner, ...).
     Stat(nodes::PathArg),
     /// Delete a node (-r: with all its descendants).
@@ -153,6 +164,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Print the node's ACL, one `PERMS SCHEME:ID` per line (PERMS: letters of `cdrwa`).
     Acl(nodes::PathArg),
+    /// Replace the node's ACL (-R: its descendants' too).
+    Setacl(tree::SetAclArgs),
     /// Print the identities of this session as JSON.
     Whoami,
     /// Take a lock (Curator's InterProcessMutex layout, or kazoo's) and run a command while
@@ -270,12 +283,13 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sync(a) => nodes::sync(&session, &a.path).await,
         Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,
-        Command::Ls(a) => nodes::ls(&session, &a.path).await,
+        Command::Ls(a) => tree::ls(&session, &a).await,
         Command::Stat(a) => nodes::stat(&session, &a.path).await,
         Command::Rm(a) => nodes::rm(&session, &a).await,
         Command::Exists(a) => nodes::exists(&session, &a.path).await,
         Command::Watch(a) => watch::run(&session, &a).await,
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
+        Command::Setacl(a) => tree::setacl(&session, &a).await,
         Command::Whoami => nodes::whoami(&session).await,
         Command::Lock(a) => lock::run(&session, &a).await,
         Command::Elect(a) => elect::run(&session, &a).await,
