@@ -1,5 +1,5 @@
 //! `zk create -p`, `ls -R`, `ls -s`, `setacl [-R] [-v]` and `--read-only` against a real
-//! ZooKeeper server, with their exit codes.
+//! ZooKeeper server, with their exit codes (a read-only server: `read_only.rs`).
 
 use std::process::{Command, Output};
 
