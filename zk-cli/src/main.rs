@@ -26,7 +26,8 @@ const AFTER_HELP: &str = "\
 Exit codes:
    0  success
    1  `exists`: the node does not exist; any other error not listed here
-   2  usage: bad arguments, invalid path, ACL or connect string
+   2  usage: bad arguments (no --server for a command that connects), invalid path, ACL
+      or connect string
    3  no such node (NONODE)
    4  the node already exists (NODEEXISTS)
    5  version mismatch (BADVERSION; for `setacl -v`, the ACL version)
@@ -74,6 +75,7 @@ Examples:
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
   ZK_SASL_PASSWORD=secret zk --server zk1 --sasl digest-md5:alice whoami
   zk --server zk1 --sasl digest-md5:alice --sasl-password-file alice.pw ls /
+  zk completions bash > ~/.local/share/bash-completion/completions/zk
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
@@ -95,9 +97,10 @@ struct Cli {
 #[derive(Debug, Args)]
 #[group(id = "tls_roots", multiple = true)]
 pub(crate) struct Global {
-    /// Connect string: `host[:port],...[/chroot]`.
+    /// Connect string: `host[:port],...[/chroot]` (required by every command but
+    /// `completions`).
     #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
-    pub(crate) server: String,
+    pub(crate) server: Option<String>,
     /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
     #[arg(long, value_name = "SCHEME:CREDENTIALS")]
     pub(crate) auth: Vec<String>,
@@ -192,6 +195,47 @@ enum Command {
     Srvr,
     /// Ask each server `mntr` (no session): one JSON object of metrics per line.
     Mntr,
+    /// Print the shell completion script for `zk` (no server needed), e.g.
+    /// `zk completions bash > /etc/bash_completion.d/zk`.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// The shells `zk completions` writes scripts for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+impl Global {
+    /// The connect string; a usage error without --server or ZK_SERVER.
+    pub(crate) fn server(&self) -> Result<&str, Failure> {
+        self.server
+            .as_deref()
+            .ok_or_else(|| Failure::usage("--server (or ZK_SERVER) is required"))
+    }
+}
+
+/// Writes the completion script for `shell` to stdout.
+fn completions(shell: Shell) -> Result<u8, Failure> {
+    use clap::CommandFactory;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "zk", &mut script);
+    format::write_stdout(&script)?;
+    Ok(exit::OK)
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
@@ -260,6 +304,11 @@ fn main() -> ExitCode {
 
 /// Runs one command; `Ok` carries the exit code (0, or 1 for `exists` on a missing node).
 async fn run(cli: Cli) -> Result<u8, Failure> {
+    if let Command::Completions { shell } = cli.command {
+        return completions(shell);
+    }
+    // Every other command connects: no stdin is read without somewhere to send it.
+    cli.global.server()?;
     // Read stdin before connecting: a slow producer must not eat into the session.
     let stdin_data = match &cli.command {
         Command::Create(a) => nodes::read_data(a.data.as_deref())?,
@@ -294,7 +343,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Lock(a) => lock::run(&session, &a).await,
         Command::Elect(a) => elect::run(&session, &a).await,
         // Answered above, without a session.
-        Command::Ruok | Command::Srvr | Command::Mntr => Ok(exit::OK),
+        Command::Ruok | Command::Srvr | Command::Mntr | Command::Completions { .. } => Ok(exit::OK),
     };
     session.close().await;
     result
