@@ -34,7 +34,7 @@ pub(crate) fn code_for(e: &Error) -> u8 {
 /// Asks every server of `global.server`; prints what each answers, and on stderr why a server
 /// did not. The exit code is the first failure's, 0 when all answered.
 pub(crate) async fn run(global: &Global, word: Word) -> Result<u8, Failure> {
-    let cs = ConnectString::parse(&global.server)?;
+    let cs = ConnectString::parse(global.server()?)?;
     let tls = tls_config(global);
     let mut code = exit::OK;
     for host in cs.hosts() {

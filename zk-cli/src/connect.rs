@@ -51,7 +51,8 @@ impl Session {
             .session_timeout(global.session_timeout)
             .connect_timeout(global.timeout)
             .request_timeout(global.timeout)
-            .close_timeout(global.timeout);
+            .close_timeout(global.timeout)
+            .read_only(global.read_only);
         for auth in &global.auth {
             let (scheme, credentials) = parse_auth(auth)?;
             builder = builder.auth(scheme, credentials.as_bytes().to_vec());
@@ -65,13 +66,14 @@ impl Session {
                 sasl::credentials(spec, global.sasl_password_file.as_deref(), env_password)?;
             builder = builder.sasl_digest_md5(&creds.user, &creds.password);
         }
-        let client = builder.connect(&global.server).await.map_err(|e| match e {
+        let server = global.server()?;
+        let client = builder.connect(server).await.map_err(|e| match e {
             Error::InvalidConnectString { .. } => Failure::usage(e.to_string()),
             Error::ConnectTimeout { failures } => Failure::Message(
                 exit::connect_timeout_code(&failures),
                 format!(
                     "could not connect to {} within {:?} (see --timeout){}",
-                    global.server,
+                    server,
                     global.timeout,
                     failures
                         .iter()

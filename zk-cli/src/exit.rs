@@ -40,6 +40,9 @@ pub(crate) const NOT_ALLOWED: u8 = 15;
 /// The server runs but does not serve requests (no quorum, or starting).
 pub(crate) const NOT_SERVING: u8 = 16;
 
+/// `--read-only`: a write sent to a read-only server (`NOTREADONLY`).
+pub(crate) const NOT_READ_ONLY: u8 = 17;
+
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -71,7 +74,9 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         | Error::Closed => CONNECTION,
         Error::SessionExpired => EXPIRED,
         Error::Tls { .. } | Error::TlsConfig { .. } => TLS,
+        Error::NotReadOnly => NOT_READ_ONLY,
         Error::InvalidPath { .. }
+        | Error::InvalidAcl { .. }
         | Error::InvalidConnectString { .. }
         | Error::InvalidArgument(_) => USAGE,
         Error::Multi { source, .. } => code_for(source),
@@ -156,6 +161,8 @@ mod tests {
         );
         assert_eq!(connect_timeout_code(&[]), CONNECTION);
         assert_eq!(code_for(&Error::InvalidArgument("x".into())), USAGE);
+        assert_eq!(code_for(&Error::InvalidAcl { path: p() }), USAGE);
+        assert_eq!(code_for(&Error::NotReadOnly), NOT_READ_ONLY);
         assert_eq!(code_for(&Error::Protocol("x".into())), GENERIC);
         assert_eq!(OK, 0);
     }

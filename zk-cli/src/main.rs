@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod nodes;
 mod sasl;
+mod tree;
 mod watch;
 
 use exit::Failure;
@@ -25,10 +26,11 @@ const AFTER_HELP: &str = "\
 Exit codes:
    0  success
    1  `exists`: the node does not exist; any other error not listed here
-   2  usage: bad arguments, invalid path or connect string
+   2  usage: bad arguments (no --server for a command that connects), invalid path, ACL
+      or connect string
    3  no such node (NONODE)
    4  the node already exists (NODEEXISTS)
-   5  version mismatch (BADVERSION)
+   5  version mismatch (BADVERSION; for `setacl -v`, the ACL version)
    6  the node has children (NOTEMPTY)
    7  not authorized (NOAUTH), authentication failed (--auth, or --sasl credentials the
       server refused), or the server requires it
@@ -42,6 +44,7 @@ Exit codes:
   14  `lock`, `elect`: the lock or leadership may have been lost (the command got SIGTERM)
   15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
   16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
+  17  --read-only: a write sent to a read-only server (NOTREADONLY)
  126, 127  `lock`, `elect`: the command could not be run, or was not found
   `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
   signal N)
@@ -52,6 +55,10 @@ Examples:
   echo -n v2 | zk --server zk1,zk2,zk3 set /app/config - -v 4
   zk --server 127.0.0.1:2181 get /app/config > config.json
   zk --server 127.0.0.1:2181 ls /app
+  zk --server 127.0.0.1:2181 ls -R /app              # every path of the tree, sorted
+  zk --server 127.0.0.1:2181 create -p /app/a/b/c x  # with missing parents
+  zk --server 127.0.0.1:2181 setacl -R /app world:anyone:r ip:10.0.0.1:cdrwa
+  zk --server zk1,zk2,zk3 --read-only get /app/config   # also from a server without quorum
   zk --server 127.0.0.1:2181 stat /app | jq .numChildren
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
@@ -68,6 +75,7 @@ Examples:
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
   ZK_SASL_PASSWORD=secret zk --server zk1 --sasl digest-md5:alice whoami
   zk --server zk1 --sasl digest-md5:alice --sasl-password-file alice.pw ls /
+  zk completions bash > ~/.local/share/bash-completion/completions/zk
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
@@ -89,9 +97,10 @@ struct Cli {
 #[derive(Debug, Args)]
 #[group(id = "tls_roots", multiple = true)]
 pub(crate) struct Global {
-    /// Connect string: `host[:port],...[/chroot]`.
+    /// Connect string: `host[:port],...[/chroot]` (required by every command but
+    /// `completions`).
     #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
-    pub(crate) server: String,
+    pub(crate) server: Option<String>,
     /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
     #[arg(long, value_name = "SCHEME:CREDENTIALS")]
     pub(crate) auth: Vec<String>,
@@ -127,6 +136,10 @@ pub(crate) struct Global {
     /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
+    /// Accept a read-only server (one cut off from its quorum, `readonlymode.enabled`):
+    /// reads work, writes fail with exit 17.
+    #[arg(long)]
+    pub(crate) read_only: bool,
     /// Dangerous: accept a server certificate that does not name the host connected to
     /// (it must still be signed by the CA and in date).
     #[arg(long, requires = "tls_roots")]
@@ -135,14 +148,15 @@ pub(crate) struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a node and print its path (with the sequence number for -s).
+    /// Create a node and print its path (with the sequence number for -s; -p: parents too).
     Create(nodes::CreateArgs),
     /// Print the node's data, raw, to stdout (-s: data and stat as JSON).
     Get(nodes::GetArgs),
     /// Replace the node's data.
     Set(nodes::SetArgs),
-    /// List the node's children, one per line (sorted).
-    Ls(nodes::PathArg),
+    /// List the node's children, one per line (sorted); -R: the whole tree's paths; -s: the
+    /// children and the stat as JSON.
+    Ls(tree::LsArgs),
     /// Print the node's stat as JSON (Jute field names: czxid, ephemeralOwner, ...).
     Stat(nodes::PathArg),
     /// Delete a node (-r: with all its descendants).
@@ -153,6 +167,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Print the node's ACL, one `PERMS SCHEME:ID` per line (PERMS: letters of `cdrwa`).
     Acl(nodes::PathArg),
+    /// Replace the node's ACL (-R: its descendants' too).
+    Setacl(tree::SetAclArgs),
     /// Print the identities of this session as JSON.
     Whoami,
     /// Take a lock (Curator's InterProcessMutex layout, or kazoo's) and run a command while
@@ -179,6 +195,47 @@ enum Command {
     Srvr,
     /// Ask each server `mntr` (no session): one JSON object of metrics per line.
     Mntr,
+    /// Print the shell completion script for `zk` (no server needed), e.g.
+    /// `zk completions bash > /etc/bash_completion.d/zk`.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// The shells `zk completions` writes scripts for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+impl Global {
+    /// The connect string; a usage error without --server or ZK_SERVER.
+    pub(crate) fn server(&self) -> Result<&str, Failure> {
+        self.server
+            .as_deref()
+            .ok_or_else(|| Failure::usage("--server (or ZK_SERVER) is required"))
+    }
+}
+
+/// Writes the completion script for `shell` to stdout.
+fn completions(shell: Shell) -> Result<u8, Failure> {
+    use clap::CommandFactory;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "zk", &mut script);
+    format::write_stdout(&script)?;
+    Ok(exit::OK)
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds (`1.5`).
@@ -247,6 +304,11 @@ fn main() -> ExitCode {
 
 /// Runs one command; `Ok` carries the exit code (0, or 1 for `exists` on a missing node).
 async fn run(cli: Cli) -> Result<u8, Failure> {
+    if let Command::Completions { shell } = cli.command {
+        return completions(shell);
+    }
+    // Every other command connects: no stdin is read without somewhere to send it.
+    cli.global.server()?;
     // Read stdin before connecting: a slow producer must not eat into the session.
     let stdin_data = match &cli.command {
         Command::Create(a) => nodes::read_data(a.data.as_deref())?,
@@ -270,17 +332,18 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sync(a) => nodes::sync(&session, &a.path).await,
         Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,
-        Command::Ls(a) => nodes::ls(&session, &a.path).await,
+        Command::Ls(a) => tree::ls(&session, &a).await,
         Command::Stat(a) => nodes::stat(&session, &a.path).await,
         Command::Rm(a) => nodes::rm(&session, &a).await,
         Command::Exists(a) => nodes::exists(&session, &a.path).await,
         Command::Watch(a) => watch::run(&session, &a).await,
         Command::Acl(a) => nodes::acl(&session, &a.path).await,
+        Command::Setacl(a) => tree::setacl(&session, &a).await,
         Command::Whoami => nodes::whoami(&session).await,
         Command::Lock(a) => lock::run(&session, &a).await,
         Command::Elect(a) => elect::run(&session, &a).await,
         // Answered above, without a session.
-        Command::Ruok | Command::Srvr | Command::Mntr => Ok(exit::OK),
+        Command::Ruok | Command::Srvr | Command::Mntr | Command::Completions { .. } => Ok(exit::OK),
     };
     session.close().await;
     result

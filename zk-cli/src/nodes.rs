@@ -1,11 +1,11 @@
-//! The node commands: create, get, set, ls, stat, rm, exists, acl, whoami, sync, count,
-//! config.
+//! The node commands: create, get, set, stat, rm, exists, acl, whoami, sync, count, config
+//! (`ls` and `setacl`, which walk trees, are in `tree.rs`).
 
 use std::io::Read;
 use std::time::Duration;
 
 use clap::Args;
-use zk_client::{CreateMode, CreateOptions, Error};
+use zk_client::{CreateMode, CreateOptions, Error, Parents};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
@@ -49,6 +49,10 @@ pub(crate) struct CreateArgs {
     /// `auth::cdrwa` for the --auth identities, `world:anyone:r`.
     #[arg(long = "acl", value_name = "SCHEME:ID:PERMS")]
     acl: Vec<String>,
+    /// Create missing parents first, as persistent nodes with the node's ACL (one that
+    /// another client creates meanwhile is fine).
+    #[arg(short, long)]
+    parents: bool,
     /// The node's path (for -s, the prefix of the name).
     path: String,
     /// The data (`-`: read stdin). Default: empty.
@@ -78,6 +82,15 @@ pub(crate) struct RmArgs {
     version: Option<i32>,
     /// The node's path.
     path: String,
+}
+
+/// Parses `--acl`-style entries (`SCHEME:ID:PERMS`) as a usage error when one is malformed.
+pub(crate) fn parse_acls(entries: &[String]) -> Result<Vec<zk_client::Acl>, Failure> {
+    entries
+        .iter()
+        .map(|s| format::parse_acl(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::usage)
 }
 
 /// The data argument's bytes: the text itself, or stdin for `-`.
@@ -111,21 +124,23 @@ fn create_options(a: &CreateArgs) -> Result<CreateOptions, Failure> {
         options = options.with_ttl(Duration::from_millis(ms));
     }
     if !a.acl.is_empty() {
-        let acl = a
-            .acl
-            .iter()
-            .map(|s| format::parse_acl(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::usage)?;
-        options = options.with_acl(acl);
+        options = options.with_acl(parse_acls(&a.acl)?);
     }
     Ok(options)
 }
 
-/// `create`: prints the created path.
+/// `create [-p]`: prints the created path.
 pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result<u8, Failure> {
     let options = create_options(a)?;
-    let path = s.call(s.client.create(&a.path, data, &options)).await?;
+    let path = if a.parents {
+        let parents = Parents::persistent();
+        let created = s
+            .client
+            .create_with_parents(&a.path, data, &options, &parents);
+        s.call(created).await?.0
+    } else {
+        s.call(s.client.create(&a.path, data, &options)).await?
+    };
     format::line(&path)?;
     Ok(exit::OK)
 }
@@ -169,19 +184,6 @@ pub(crate) async fn count(s: &Session, path: &str) -> Result<u8, Failure> {
 /// `set`.
 pub(crate) async fn set(s: &Session, a: &SetArgs, data: Vec<u8>) -> Result<u8, Failure> {
     s.call(s.client.set_data(&a.path, data, a.version)).await?;
-    Ok(exit::OK)
-}
-
-/// `ls`: children sorted, one per line.
-pub(crate) async fn ls(s: &Session, path: &str) -> Result<u8, Failure> {
-    let mut children = s.call(s.client.get_children(path)).await?;
-    children.sort();
-    let mut out = String::new();
-    for c in &children {
-        out.push_str(c);
-        out.push('\n');
-    }
-    format::write_stdout(out.as_bytes())?;
     Ok(exit::OK)
 }
 
