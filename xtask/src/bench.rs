@@ -1,7 +1,9 @@
 //! `cargo xtask bench codec [--quick] [--only NAME]`: Rust and Apache's Java codec side by side;
 //! `cargo xtask bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO]`: zk-client,
 //! Apache's Java client and kazoo against one local ZooKeeper, side by side (see `client.rs`
-//! below this module).
+//! below this module);
+//! `cargo xtask bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS]`: lock
+//! contention through zk-recipes, Curator and kazoo (see `locks.rs`).
 //!
 //! Builds `codec-bench`'s `codec-table` in release mode and runs it (it writes each record's
 //! bytes to `target/codec-bench/fixtures` and times memcpy, encode and decode), compiles
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod client;
+mod locks;
 
 const JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 
@@ -22,9 +25,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("codec") => codec(&args[1..]),
         Some("client") => client::run(&args[1..]),
+        Some("locks") => locks::run(&args[1..]),
         _ => Err("usage: cargo xtask bench codec [--quick] [--only NAME] | \
                   bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO] \
-                  [--no-kazoo] [--no-java]"
+                  [--no-kazoo] [--no-java] | \
+                  bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS]"
             .to_owned()),
     }
 }
