@@ -34,6 +34,28 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// The workspace's target directory (`CARGO_TARGET_DIR` when set).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Builds `bin` of `package` in release mode; its path.
+#[allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
+pub(crate) fn build_release(package: &str, bin: &str) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("building {bin} (release)...");
+    output(Command::new(&cargo).current_dir(root()).args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        package,
+        "--bin",
+        bin,
+    ]))?;
+    Ok(target_dir().join("release").join(bin))
+}
+
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -102,24 +124,11 @@ fn codec(args: &[String]) -> Result<(), String> {
     };
 
     let root = root();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let work = target.join("codec-bench");
+    let work = target_dir().join("codec-bench");
     let fixtures = work.join("fixtures");
     let classes = work.join("classes");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-
-    eprintln!("building codec-table (release)...");
-    output(Command::new(&cargo).current_dir(&root).args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "codec-bench",
-        "--bin",
-        "codec-table",
-    ]))?;
-    let mut rust_cmd = Command::new(target.join("release").join("codec-table"));
+    let codec_table = build_release("codec-bench", "codec-table")?;
+    let mut rust_cmd = Command::new(codec_table);
     rust_cmd.arg("--out").arg(&fixtures).args([
         "--warm-up-ms",
         warm_up_ms,

@@ -144,8 +144,9 @@ impl Chroot {
         }
     }
 
-    /// The client path for a server-side path. A path outside the chroot (which a correct
-    /// server never sends) is returned unchanged.
+    /// The client path for a server-side path. A path outside the chroot is returned
+    /// unchanged: the ensemble configuration (`/zookeeper/config`, outside every chroot), or
+    /// (logged) one a correct server never sends.
     pub fn strip<'a>(&self, server_path: &'a str) -> Cow<'a, str> {
         let Some(root) = &self.0 else {
             return Cow::Borrowed(server_path);
@@ -153,6 +154,8 @@ impl Chroot {
         match server_path.strip_prefix(root.as_str()) {
             Some("") => Cow::Borrowed("/"),
             Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
+            // The ensemble configuration is outside every chroot, and keeps its path.
+            _ if server_path == CONFIG_NODE => Cow::Borrowed(server_path),
             _ => {
                 tracing::warn!(server_path, chroot = %root, "server path outside the chroot");
                 Cow::Borrowed(server_path)

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{output, root};
+use super::{build_release, output, root, target_dir};
 
 const CLIENT_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// A logging binding for the Java client (silences slf4j's "no binding" warning).
@@ -149,20 +149,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let root = root();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-
-    eprintln!("building zk-bench (release)...");
-    output(Command::new(&cargo).current_dir(&root).args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "zk-bench",
-    ]))?;
-    let zk_bench = target.join("release").join("zk-bench");
-    let classes = target.join("zk-bench").join("classes");
+    let zk_bench = build_release("zk-bench", "zk-bench")?;
+    let classes = target_dir().join("zk-bench").join("classes");
     if java {
         if !Path::new(CLIENT_JAR).exists() {
             return Err(format!(

@@ -9,10 +9,9 @@
 //! Needs `java` and Curator (`apt-get install -y libcurator-recipes-java`) and
 //! `/usr/bin/python3` with kazoo (`apt-get install -y python3-kazoo`).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use super::{output, root};
+use super::{build_release, output, root};
 
 const PYTHON: &str = "/usr/bin/python3";
 const CONTENDERS: [usize; 3] = [2, 8, 32];
@@ -53,20 +52,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let root = root();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("building zk-lock-bench (release)...");
-    output(Command::new(&cargo).current_dir(&root).args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "zk-bench",
-        "--bin",
-        "zk-lock-bench",
-    ]))?;
-    let rust = target.join("release").join("zk-lock-bench");
+    let rust = build_release("zk-bench", "zk-lock-bench")?;
     let java = zk_testkit::java_binary().ok_or("java not found (apt-get install -y zookeeper)")?;
     let classpath = zk_testkit::curator_classpath().map_err(|e| e.to_string())?;
     let java_source = root.join("zk-bench/java/CuratorLockBench.java");

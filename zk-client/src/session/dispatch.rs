@@ -15,7 +15,6 @@ use super::rewatch;
 use super::state::SessionState;
 use crate::error::Error;
 use crate::message::{Command, Effect};
-use crate::path::CONFIG_NODE;
 use crate::watch::{WatchKind, WatchedEvent};
 
 /// Most `removeWatches` for dropped watchers in flight at once: the rest wait (see
@@ -279,18 +278,8 @@ impl Session {
             return;
         };
         let state = KeeperState::try_from(event.state).unwrap_or(KeeperState::SyncConnected);
-        // The configuration node is outside every chroot: its events keep its path.
-        let client_path = if event.path.as_str() == CONFIG_NODE
-            && self
-                .config
-                .chroot
-                .as_str()
-                .is_some_and(|root| !is_under(&event.path, root))
-        {
-            event.path.to_string()
-        } else {
-            self.config.chroot.strip(&event.path).into_owned()
-        };
+        // The configuration node is outside every chroot: `strip` leaves its path as it is.
+        let client_path = self.config.chroot.strip(&event.path).into_owned();
         tracing::debug!(?event_type, path = %client_path, "watch event");
         self.registry.dispatch(
             &event.path,
@@ -342,10 +331,4 @@ impl Session {
             }
         }
     }
-}
-
-/// Whether `path` is `root` or below it.
-fn is_under(path: &str, root: &str) -> bool {
-    path.strip_prefix(root)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
