@@ -2,6 +2,8 @@
 //! command while leading, like `etcdctl elect`; or, with `--listen`, prints each change of
 //! leader as a JSON line.
 
+use std::time::Duration;
+
 use clap::Args;
 use tokio::sync::watch;
 use zk_recipes::{Layout, LeaderLatch, LeaderSelector, Leadership, LossPolicy, Mutex, Participant};
@@ -26,6 +28,16 @@ pub(crate) struct ElectArgs {
     /// connection is suspended.
     #[arg(long)]
     lost_on_expiry: bool,
+    /// Give up after waiting this long for leadership (exit code 13). Default: wait as long
+    /// as it takes. (`zk --timeout`, before the command, bounds each request instead.)
+    #[arg(
+        long = "timeout",
+        visible_alias = "wait",
+        value_parser = crate::parse_duration,
+        value_name = "DURATION",
+        conflicts_with = "listen"
+    )]
+    wait: Option<Duration>,
     /// The election's path.
     path: String,
     /// This participant's id, as the others see it (default: `zk-<pid>`).
@@ -55,14 +67,19 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
             return listen(s, &election, &a.path).await;
         }
         // kazoo's Election: a kazoo Lock whose node holds the id.
-        let guard = Mutex::new(s.client.clone(), &a.path)
+        let mutex = Mutex::new(s.client.clone(), &a.path)
             .map_err(recipe_failure)?
             .with_layout(Layout::Kazoo)
             .with_loss_policy(policy)
-            .with_data(id.into_bytes())
-            .acquire()
-            .await
-            .map_err(recipe_failure)?;
+            .with_data(id.into_bytes());
+        let guard = match a.wait {
+            Some(wait) => mutex
+                .acquire_timeout(wait)
+                .await
+                .map_err(recipe_failure)?
+                .ok_or_else(|| not_leading(&a.path, wait))?,
+            None => mutex.acquire().await.map_err(recipe_failure)?,
+        };
         let lost = guard.lost();
         let code = run_while(&a.command, guard.node(), async move {
             format!("leadership ({:?})", lost.await)
@@ -78,12 +95,29 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
         return listen(s, &Election::Curator(latch), &a.path).await;
     }
     let latch = latch.start().await.map_err(recipe_failure)?;
-    latch.wait_leadership().await.map_err(recipe_failure)?;
+    match a.wait {
+        Some(wait) => match tokio::time::timeout(wait, latch.wait_leadership()).await {
+            Ok(led) => led.map_err(recipe_failure)?,
+            Err(_) => {
+                latch.close().await.map_err(recipe_failure)?;
+                return Err(not_leading(&a.path, wait));
+            }
+        },
+        None => latch.wait_leadership().await.map_err(recipe_failure)?,
+    }
     let leadership = latch.leadership();
     let term = leadership.borrow().term;
     let result = run_while(&a.command, &latch.node(), lost(leadership, term)).await;
     latch.close().await.map_err(recipe_failure)?;
     result
+}
+
+/// `--timeout` ran out before this participant led the election at `path`.
+fn not_leading(path: &str, wait: Duration) -> Failure {
+    Failure::Message(
+        exit::NOT_ACQUIRED,
+        format!("leadership of {path} not acquired within {wait:?}"),
+    )
 }
 
 /// Whose election `--listen` follows.

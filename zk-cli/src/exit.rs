@@ -26,7 +26,7 @@ pub(crate) const EXPIRED: u8 = 11;
 /// TLS failed: a certificate refused (either side's), a port of the other kind (TLS or
 /// plaintext), or an unusable `--tls-*` file.
 pub(crate) const TLS: u8 = 12;
-/// `lock --wait`: the lock was not acquired in time.
+/// `lock --timeout`, `elect --timeout`: the lock or leadership was not acquired in time.
 pub(crate) const NOT_ACQUIRED: u8 = 13;
 /// `lock`: the lock may have been lost while held (the command got SIGTERM).
 pub(crate) const LOCK_LOST: u8 = 14;

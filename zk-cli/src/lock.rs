@@ -15,8 +15,13 @@ use crate::exit::{self, Failure};
 #[derive(Debug, Args)]
 pub(crate) struct LockArgs {
     /// Give up after waiting this long for the lock (exit code 13). Default: wait as long as
-    /// it takes.
-    #[arg(long, value_parser = crate::parse_duration, value_name = "DURATION")]
+    /// it takes. (`zk --timeout`, before the command, bounds each request instead.)
+    #[arg(
+        long = "timeout",
+        visible_alias = "wait",
+        value_parser = crate::parse_duration,
+        value_name = "DURATION"
+    )]
     wait: Option<Duration>,
     /// The lock's node layout, shared with the other contenders.
     #[arg(long, value_enum, default_value_t = LayoutArg::Curator)]

@@ -40,7 +40,7 @@ Exit codes:
   12  TLS failure: the server's certificate was refused (unknown issuer, expired, wrong
       host), the server refused ours or wants one, TLS spoken to a plaintext port or
       plaintext to a TLS port, or a --tls-* file is unusable
-  13  `lock --wait`: the lock was not acquired in time
+  13  `lock --timeout`, `elect --timeout`: the lock or leadership was not acquired in time
   14  `lock`, `elect`: the lock or leadership may have been lost (the command got SIGTERM)
   15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
   16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
@@ -63,7 +63,7 @@ Examples:
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
-  zk --server 127.0.0.1:2181 lock --wait 30s /app/locks/backup -- ./backup.sh
+  zk --server 127.0.0.1:2181 lock --timeout 30s /app/locks/backup -- ./backup.sh
   zk --server 127.0.0.1:2181 elect /app/scheduler node-3 -- ./scheduler
   zk --server 127.0.0.1:2181 elect --listen /app/scheduler
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x

@@ -1,5 +1,6 @@
 //! `zk elect` against a real server: the command runs once leading, waits while another
-//! participant leads, and `--listen` prints each change of leader as a JSON line.
+//! participant leads, `--timeout` gives up with exit code 13, and `--listen` prints each
+//! change of leader as a JSON line.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -75,6 +76,62 @@ async fn runs_the_command_once_leading() {
         .await
         .unwrap();
     assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_gives_up_while_another_leads() {
+    let server = start_server();
+    let cs = server.connect_string();
+    for layout in ["curator", "kazoo"] {
+        let path = format!("/t-{layout}");
+        let holder = Command::new(ZK)
+            .args([
+                "--server", &cs, "elect", "--layout", layout, &path, "holder",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut holder = Killed(holder);
+        let mut line = String::new();
+        BufReader::new(holder.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with(&path), "the holder leads: {line:?}");
+        let out = Command::new(ZK)
+            .args([
+                "--server",
+                &cs,
+                "elect",
+                "--layout",
+                layout,
+                "--timeout",
+                "500ms",
+                &path,
+                "late",
+                "--",
+                "true",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(13), "{layout}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not acquired"));
+        let lib = connect(&cs).await;
+        assert_eq!(
+            lib.get_children(&path).await.unwrap().len(),
+            1,
+            "{layout}: the late participant left"
+        );
+    }
+}
+
+/// Kills the child when dropped, so a failing assertion leaves no `zk` running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

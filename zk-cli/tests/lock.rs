@@ -69,7 +69,7 @@ async fn runs_the_command_under_the_lock() {
     let out = zk(&cs, &["lock", "--layout", "kazoo", "/k", "--", "true"]);
     assert!(out.status.success(), "{out:?}");
 
-    // Held by a library contender: --wait gives up with 12.
+    // Held by a library contender: --timeout (and its alias --wait) gives up with 13.
     let guard = zk_recipes::Mutex::new(lib.clone(), "/l")
         .unwrap()
         .acquire()
@@ -77,12 +77,24 @@ async fn runs_the_command_under_the_lock() {
         .unwrap();
     let out = tokio::task::spawn_blocking({
         let cs = cs.clone();
-        move || zk(&cs, &["lock", "--wait", "500ms", "/l", "--", "true"])
+        move || {
+            [
+                zk(&cs, &["lock", "--timeout", "500ms", "/l", "--", "true"]),
+                zk(&cs, &["lock", "--wait", "500ms", "/l", "--", "true"]),
+            ]
+        }
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(13), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not acquired"));
+    for out in out {
+        assert_eq!(out.status.code(), Some(13), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not acquired"));
+    }
+    assert_eq!(
+        lib.get_children("/l").await.unwrap().len(),
+        1,
+        "no waiter left"
+    );
     guard.release().await.unwrap();
 }
 
