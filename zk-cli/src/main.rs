@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod nodes;
 mod sasl;
+mod stdin;
 mod tree;
 mod watch;
 
@@ -109,7 +110,8 @@ pub(crate) struct Global {
     /// environment variable ZK_SASL_PASSWORD, never from the command line.
     #[arg(long, value_name = "digest-md5:USER")]
     pub(crate) sasl: Option<String>,
-    /// The file holding the --sasl password (one trailing line break is ignored).
+    /// The file holding the --sasl password (one trailing line break is ignored; `-`:
+    /// stdin).
     #[arg(long, value_name = "FILE", requires = "sasl")]
     pub(crate) sasl_password_file: Option<PathBuf>,
     /// How long to wait for a connection, and for each reply: `5s`, `500ms`, `2` (seconds).
@@ -122,7 +124,8 @@ pub(crate) struct Global {
     /// more). `RUST_LOG` (e.g. `RUST_LOG=zk_client=debug`) takes precedence.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
-    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable).
+    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable;
+    /// `-`: stdin).
     #[arg(long, value_name = "FILE", group = "tls_roots")]
     pub(crate) tls_ca: Vec<PathBuf>,
     /// Speak TLS to every server, trusting the platform's CA certificates (the system's
@@ -309,6 +312,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
     // Every other command connects: no stdin is read without somewhere to send it.
     cli.global.server()?;
+    let data_on_stdin = match &cli.command {
+        Command::Create(a) => a.data.as_deref() == Some("-"),
+        Command::Set(a) => a.data == "-",
+        _ => false,
+    };
+    stdin::check_single_use(&cli.global, data_on_stdin)?;
     // Read stdin before connecting: a slow producer must not eat into the session.
     let stdin_data = match &cli.command {
         Command::Create(a) => nodes::read_data(a.data.as_deref())?,
