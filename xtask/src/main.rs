@@ -5,6 +5,8 @@ mod bench;
 mod codegen;
 mod msrv;
 mod quickstart;
+#[cfg(test)]
+mod readme;
 mod setup;
 mod test;
 mod zk;
