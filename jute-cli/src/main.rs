@@ -17,7 +17,13 @@ mod zk_snapshot;
 
 /// Tools for Apache Jute IDL schemas.
 #[derive(Debug, Parser)]
-#[command(name = "jute", version, about)]
+#[command(
+    name = "jute",
+    version,
+    about,
+    after_help = "A file argument `-` is stdin (read once). A reader that closes stdout early \
+                  (`jute zk-log FILE | head`) ends the command quietly with status 0."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

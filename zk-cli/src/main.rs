@@ -79,7 +79,9 @@ Examples:
   zk completions bash > ~/.local/share/bash-completion/completions/zk
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
-chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
+chroot. Data given as `-` is read from stdin, and so is a --sasl-password-file, --tls-ca,
+--tls-cert or --tls-key given as `-` (one per run). A reader that closes stdout early ends
+the command quietly with 0. Ephemeral nodes live as long as the session,
 which ends when the command exits. With --tls-ca (or --tls-platform-roots) every server is
 spoken to over TLS (its secureClientPort), never plaintext; certificates are checked against
 the CAs and the host.";
@@ -133,10 +135,11 @@ pub(crate) struct Global {
     #[arg(long, group = "tls_roots")]
     pub(crate) tls_platform_roots: bool,
     /// Present this client certificate (PEM, chain first to last) for mutual TLS; with
-    /// --tls-key.
+    /// --tls-key (`-`: stdin).
     #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_roots"])]
     pub(crate) tls_cert: Option<PathBuf>,
-    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert
+    /// (`-`: stdin).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
     /// Accept a read-only server (one cut off from its quorum, `readonlymode.enabled`):
