@@ -91,11 +91,12 @@ fn host_triple() -> Result<String, String> {
         .ok_or_else(|| format!("{rustc} -vV printed no `host:` line"))
 }
 
+/// A dependency that needs more than the claim: name, version, its `rust-version`.
+pub(crate) type Need = (String, String, RustVersion);
+
 /// The lowest `rust-version` a workspace member claims, and every other package of the
-/// resolved graph that declares a higher one (name, version, its `rust-version`).
-pub(crate) fn check(
-    metadata: &Value,
-) -> Result<(RustVersion, Vec<(String, String, RustVersion)>), String> {
+/// resolved graph that declares a higher one.
+pub(crate) fn check(metadata: &Value) -> Result<(RustVersion, Vec<Need>), String> {
     let members: Vec<&str> = metadata["workspace_members"]
         .as_array()
         .ok_or("cargo metadata without workspace_members")?
