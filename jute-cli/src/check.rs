@@ -7,7 +7,7 @@ use std::process::ExitCode;
 /// Arguments of `jute check`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Root schema files; their includes are read too.
+    /// Root schema files (`-`: stdin, as the only one); their includes are read too.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 
@@ -19,7 +19,7 @@ pub(crate) struct Args {
 /// Runs the check; exit code 0 if the schema set is valid, 1 otherwise.
 pub(crate) fn run(args: &Args) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
-    match jute_parser::parse_files(&args.files) {
+    match crate::input::parse_schemas(&args.files) {
         Ok(schema) => {
             if !args.quiet {
                 let records = schema.records().count();

@@ -1,10 +1,13 @@
 //! `jute decode`: one record's bytes (stdin or `--hex`) -> one JSON object, driven by a schema.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use jute::{Decoder, Limits};
 
+use crate::input;
+use crate::output::{self, Stop};
 use crate::schema_arg::SchemaArgs;
 
 /// Arguments of `jute decode`.
@@ -12,6 +15,7 @@ use crate::schema_arg::SchemaArgs;
 #[command(after_help = "\
 Examples:
   jute decode --schema zookeeper.jute --type Stat < stat.bin
+  jute decode --schema zookeeper.jute --type Stat stat.bin
   jute decode -s zookeeper.jute -t proto.ConnectRequest --hex 000000000000000000000000000075300000000000000000000000100000000000000000000000000000000000
   jute decode -s zookeeper.jute -t ACL --hex 0000001f00000005776f726c6400000006616e796f6e65 --pretty
 
@@ -22,6 +26,10 @@ vectors arrays, maps arrays of [key, value] pairs in wire order, records objects
 pub(crate) struct Args {
     #[command(flatten)]
     schema: SchemaArgs,
+
+    /// The file holding the record's bytes (default, or `-`: stdin).
+    #[arg(value_name = "FILE", conflicts_with = "hex")]
+    input: Option<PathBuf>,
 
     /// The record's bytes as hex (whitespace allowed) instead of raw bytes on stdin.
     #[arg(long, value_name = "HEX")]
@@ -43,27 +51,16 @@ pub(crate) struct Args {
 
 /// Runs `jute decode`.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    match decode(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "{message}");
-            ExitCode::FAILURE
-        }
-    }
+    output::exit(decode(args).map(|()| ExitCode::SUCCESS))
 }
 
-fn decode(args: &Args) -> Result<(), String> {
+fn decode(args: &Args) -> Result<(), Stop> {
+    let input_on_stdin = args.hex.is_none() && args.input.as_deref().is_none_or(input::is_stdin);
+    input::stdin_once(&args.schema.schemas, input_on_stdin)?;
     let (schema, record) = args.schema.load()?;
     let bytes = match &args.hex {
-        Some(text) => decode_hex(text).map_err(|e| format!("error: --hex: {e}"))?,
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("error: reading stdin: {e}"))?;
-            buf
-        }
+        Some(text) => decode_hex(text).map_err(|e| format!("--hex: {e}"))?,
+        None => input::read_input(args.input.as_deref())?,
     };
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
@@ -71,7 +68,7 @@ fn decode(args: &Args) -> Result<(), String> {
     }
     let mut d = Decoder::with_limits(&bytes[..], limits);
     let value = jute_value::decode_with(&schema, &record, &mut d, &args.schema.options())
-        .map_err(|e| format!("error: cannot decode {record}: {e}"))?;
+        .map_err(|e| format!("cannot decode {record}: {e}"))?;
     let trailing = d.remaining();
     if trailing > 0 {
         let message = format!(
@@ -82,9 +79,9 @@ fn decode(args: &Args) -> Result<(), String> {
         if args.allow_trailing {
             let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
         } else {
-            return Err(format!(
-                "error: {message} (pass --allow-trailing to accept them)"
-            ));
+            return Err(Stop::Failed(format!(
+                "{message} (pass --allow-trailing to accept them)"
+            )));
         }
     }
     let json = value.to_json();
@@ -93,7 +90,7 @@ fn decode(args: &Args) -> Result<(), String> {
     } else {
         json.to_string()
     };
-    writeln!(std::io::stdout().lock(), "{text}").map_err(|e| format!("error: writing stdout: {e}"))
+    output::write_stdout(format!("{text}\n").as_bytes())
 }
 
 /// Decodes `--hex` text (either case) with the `hex` crate; ASCII whitespace between digits is

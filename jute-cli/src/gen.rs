@@ -1,11 +1,13 @@
 //! `jute gen FILE...`: generates Rust records from schema files with `jute_codegen`, printing
 //! the code (one schema) or writing `<out-dir>/<stem>.rs` per schema.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use jute_codegen::{BufferType, Config, StringType};
+
+use crate::input;
+use crate::output::{self, Stop};
 
 /// The Rust type for `buffer` fields.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -28,7 +30,8 @@ pub(crate) enum StringArg {
 /// Arguments of `jute gen`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Root schema files; their includes are read too.
+    /// Root schema files (`-`: stdin, as the only one, printed); their includes are read
+    /// too.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 
@@ -127,32 +130,39 @@ fn config(args: &Args) -> Result<Config, String> {
 
 /// Runs the generator; exit code 0 on success, 1 on any error.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    match generate(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    output::exit(generate(args).map(|()| ExitCode::SUCCESS))
 }
 
-fn generate(args: &Args) -> Result<(), String> {
+fn generate(args: &Args) -> Result<(), Stop> {
     let mut config = config(args)?;
+    let stdin = args.files.iter().any(|f| input::is_stdin(f));
     match &args.out_dir {
+        Some(_) if stdin => Err(Stop::Failed(
+            "a schema on stdin (`-`) is printed: leave out --out-dir".into(),
+        )),
         Some(dir) => {
             config.out_dir(dir);
             config.compile(&args.files).map_err(|e| e.to_string())?;
+            Ok(())
         }
         None => {
             let [file] = args.files.as_slice() else {
-                return Err("several schema files need --out-dir (one output file each)".into());
+                return Err(Stop::Failed(
+                    "several schema files need --out-dir (one output file each)".into(),
+                ));
             };
-            let code = config.generate_file(file).map_err(|e| e.to_string())?;
-            std::io::stdout()
-                .lock()
-                .write_all(code.as_bytes())
-                .map_err(|e| format!("writing to stdout: {e}"))?;
+            let code = if stdin {
+                let schema = input::parse_schemas(&args.files).map_err(|d| {
+                    Stop::Failed(format!(
+                        "{}: invalid Jute schema:\n{d}",
+                        input::STDIN_SCHEMA
+                    ))
+                })?;
+                config.generate(&schema, input::STDIN_SCHEMA)
+            } else {
+                config.generate_file(file)
+            };
+            output::write_stdout(code.map_err(|e| e.to_string())?.as_bytes())
         }
     }
-    Ok(())
 }

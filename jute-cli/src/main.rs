@@ -2,19 +2,28 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 mod check;
 mod decode;
 mod encode;
 mod gen;
+mod input;
+mod output;
 mod schema_arg;
+mod suggest;
 mod zk_log;
 mod zk_snapshot;
 
 /// Tools for Apache Jute IDL schemas.
 #[derive(Debug, Parser)]
-#[command(name = "jute", version, about)]
+#[command(
+    name = "jute",
+    version,
+    about,
+    after_help = "A file argument `-` is stdin (read once). A reader that closes stdout early \
+                  (`jute zk-log FILE | head`) ends the command quietly with status 0."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,6 +45,36 @@ enum Command {
     /// Print a ZooKeeper snapshot (version-2/snapshot.*) as JSON lines.
     #[command(name = "zk-snapshot")]
     ZkSnapshot(zk_snapshot::Args),
+    /// Print the shell completion script for `jute`, e.g.
+    /// `jute completions bash > ~/.local/share/bash-completion/completions/jute`.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// The shells `jute completions` writes scripts for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// Writes the completion script for `shell` to stdout.
+fn completions(shell: Shell) -> ExitCode {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "jute", &mut script);
+    output::exit(output::write_stdout(&script).map(|()| ExitCode::SUCCESS))
 }
 
 fn main() -> ExitCode {
@@ -47,5 +86,17 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode::run(&args),
         Command::ZkLog(args) => zk_log::run(&args),
         Command::ZkSnapshot(args) => zk_snapshot::run(&args),
+        Command::Completions { shell } => completions(shell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -4,12 +4,15 @@ use std::path::PathBuf;
 
 use jute_parser::Schema;
 
+use crate::output::Stop;
+
 /// `--schema FILE... --type NAME`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SchemaArgs {
-    /// A schema file (repeat for several); its includes are read too.
+    /// A schema file (repeat for several; `-`: stdin, as the only one); its includes are
+    /// read too.
     #[arg(long = "schema", short = 's', value_name = "FILE", required = true)]
-    schemas: Vec<PathBuf>,
+    pub(crate) schemas: Vec<PathBuf>,
 
     /// The record type: fully qualified (`org.apache.zookeeper.data.Stat`), or any unambiguous
     /// dotted suffix of it (`data.Stat`, `Stat`).
@@ -35,17 +38,17 @@ impl SchemaArgs {
 
     /// Parses the schema files and resolves the record type to its qualified name.
     ///
-    /// On failure returns the full message to print (the diagnostics, or the lookup error).
-    pub(crate) fn load(&self) -> Result<(Schema, String), String> {
-        let schema = jute_parser::parse_files(&self.schemas).map_err(|d| {
-            format!(
+    /// On failure returns what to print (the diagnostics, or the lookup error).
+    pub(crate) fn load(&self) -> Result<(Schema, String), Stop> {
+        let schema = crate::input::parse_schemas(&self.schemas).map_err(|d| {
+            Stop::Report(format!(
                 "{d}\nerror: could not load the schema ({} error{})",
                 d.error_count(),
                 if d.error_count() == 1 { "" } else { "s" }
-            )
+            ))
         })?;
         let name = jute_value::find_record(&schema, &self.record)
-            .map_err(|e| format!("error: {e}"))?
+            .map_err(|e| Stop::Failed(e.to_string()))?
             .qualified_name();
         Ok((schema, name))
     }

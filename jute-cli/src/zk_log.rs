@@ -4,6 +4,8 @@ use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::{self, Stop};
+
 use jute::Limits;
 use jute_value::zk::{file_header_json, LogItem, TxnLogReader};
 
@@ -43,15 +45,12 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     match print_log(args) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-            ExitCode::FAILURE
-        }
+        Err(stop) => output::exit(Err(stop)),
     }
 }
 
 /// Prints the log; returns the number of corrupt entries.
-fn print_log(args: &Args) -> Result<usize, String> {
+fn print_log(args: &Args) -> Result<usize, Stop> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
@@ -62,7 +61,7 @@ fn print_log(args: &Args) -> Result<usize, String> {
     let reader = TxnLogReader::with_limits(&schema, &bytes, limits)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let write_err = |e: std::io::Error| format!("writing stdout: {e}");
+    let write_err = output::stdout_error;
     writeln!(out, "{}", file_header_json("log", reader.header())).map_err(write_err)?;
     let mut corrupt = 0;
     for item in reader {

@@ -4,6 +4,8 @@ use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::{self, Stop};
+
 use jute::Limits;
 use jute_value::zk::{
     file_header_json, Compression, DataFormat, LimitReached, SnapItem, SnapshotReader, ZkFileError,
@@ -65,15 +67,12 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     match print_snapshot(args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-            ExitCode::FAILURE
-        }
+        Err(stop) => output::exit(Err(stop)),
     }
 }
 
 /// Prints the snapshot; returns whether it was intact.
-fn print_snapshot(args: &Args) -> Result<bool, String> {
+fn print_snapshot(args: &Args) -> Result<bool, Stop> {
     let name = args.file.display();
     let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
     let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
@@ -96,7 +95,7 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
         Data::Utf8 => DataFormat::Utf8,
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let write_err = |e: std::io::Error| format!("writing stdout: {e}");
+    let write_err = output::stdout_error;
     let mut header = file_header_json("snapshot", reader.header());
     if let jute_value::Json::Object(pairs) = &mut header {
         let c = match compression {

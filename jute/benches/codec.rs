@@ -1,6 +1,6 @@
 //! Encode/decode throughput for representative ZooKeeper records (shapes from zookeeper.jute).
 //!
-//! `cargo bench -p jute --bench codec`; figures go to BENCHMARKS.md.
+//! `cargo bench -p jute-runtime --bench codec`; figures go to BENCHMARKS.md.
 #![allow(missing_docs, non_snake_case)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};

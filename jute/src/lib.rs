@@ -365,7 +365,7 @@ pub mod __private {
     }
 }
 
-/// The repository README's Rust examples, compiled and run as doctests.
+/// The crate README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -8,7 +8,7 @@
 //! counterparts.
 //!
 //! The suite runs a bounded number of rounds; for a long run:
-//! `JUTE_FUZZ_SECONDS=600 cargo test --release -p jute --test fuzz_decode -- --nocapture`.
+//! `JUTE_FUZZ_SECONDS=600 cargo test --release -p jute-runtime --test fuzz_decode -- --nocapture`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

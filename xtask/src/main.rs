@@ -3,7 +3,10 @@
 
 mod bench;
 mod codegen;
+mod msrv;
 mod quickstart;
+#[cfg(test)]
+mod readme;
 mod setup;
 mod test;
 mod zk;
@@ -17,11 +20,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(rest),
         Some("codegen") => codegen::run(rest),
+        Some("msrv-check") => msrv::run(rest),
         Some("test") => test::run(rest),
         Some("quickstart") => quickstart::run(rest),
         Some("zk") => zk::run(rest),
         Some(other) => Err(format!("unknown subcommand `{other}`")),
-        None => Err("usage: cargo xtask <codegen|test|zk|quickstart> [args]".to_owned()),
+        None => Err(
+            "usage: cargo xtask <codegen|msrv-check|test|zk|quickstart|bench> [args]".to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,20 +7,16 @@ use std::process::Command;
 use crate::{codegen, setup};
 
 /// Runs the quick start.
+#[allow(clippy::print_stderr)]
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     setup::ensure_system_packages(setup::Needs::Server)?;
     codegen::run(&[])?;
+    // Not `--quiet`: the first run compiles the client and tokio, and cargo's progress
+    // shows that something is happening.
+    eprintln!("building and running the quickstart example (zk-client/examples/quickstart.rs)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "zk-client",
-            "--example",
-            "quickstart",
-            "--",
-        ])
+        .args(["run", "-p", "zk-client", "--example", "quickstart", "--"])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

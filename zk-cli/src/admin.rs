@@ -35,7 +35,7 @@ pub(crate) fn code_for(e: &Error) -> u8 {
 /// did not. The exit code is the first failure's, 0 when all answered.
 pub(crate) async fn run(global: &Global, word: Word) -> Result<u8, Failure> {
     let cs = ConnectString::parse(global.server()?)?;
-    let tls = tls_config(global);
+    let tls = tls_config(global)?;
     let mut code = exit::OK;
     for host in cs.hosts() {
         let server = host.to_string();
@@ -59,7 +59,7 @@ pub(crate) async fn run(global: &Global, word: Word) -> Result<u8, Failure> {
         };
         match answer {
             Ok(line) => {
-                println!("{line}");
+                crate::format::line(&line)?;
                 if line.ends_with("no answer") && code == exit::OK {
                     code = exit::GENERIC;
                 }

@@ -7,6 +7,7 @@ use zk_client::{Client, Error, TlsConfig};
 
 use crate::exit::{self, Failure};
 use crate::sasl;
+use crate::stdin;
 use crate::Global;
 
 /// A connected session and the time each request may take.
@@ -28,19 +29,31 @@ pub(crate) fn parse_auth(s: &str) -> Result<(&str, &str), Failure> {
 }
 
 /// The TLS settings of the `--tls-*` options; `None` without `--tls-ca` and
-/// `--tls-platform-roots` (plaintext).
-pub(crate) fn tls_config(global: &Global) -> Option<TlsConfig> {
+/// `--tls-platform-roots` (plaintext). A file given as `-` is read from stdin.
+pub(crate) fn tls_config(global: &Global) -> Result<Option<TlsConfig>, Failure> {
     if global.tls_ca.is_empty() && !global.tls_platform_roots {
-        return None;
+        return Ok(None);
     }
     let mut tls = TlsConfig::new().platform_roots(global.tls_platform_roots);
     for ca in &global.tls_ca {
-        tls = tls.ca_file(ca);
+        tls = if stdin::is_stdin(ca) {
+            tls.ca_pem(stdin::read()?)
+        } else {
+            tls.ca_file(ca)
+        };
     }
     if let (Some(cert), Some(key)) = (&global.tls_cert, &global.tls_key) {
-        tls = tls.identity_files(cert, key);
+        tls = if stdin::is_stdin(cert) || stdin::is_stdin(key) {
+            let cert = stdin::read_file(cert, "--tls-cert", exit::TLS)?;
+            let key = stdin::read_file(key, "--tls-key", exit::TLS)?;
+            tls.identity_pem(cert, key)
+        } else {
+            tls.identity_files(cert, key)
+        };
     }
-    Some(tls.danger_accept_invalid_hostnames(global.tls_no_hostname_check))
+    Ok(Some(tls.danger_accept_invalid_hostnames(
+        global.tls_no_hostname_check,
+    )))
 }
 
 impl Session {
@@ -57,7 +70,7 @@ impl Session {
             let (scheme, credentials) = parse_auth(auth)?;
             builder = builder.auth(scheme, credentials.as_bytes().to_vec());
         }
-        if let Some(tls) = tls_config(global) {
+        if let Some(tls) = tls_config(global)? {
             builder = builder.tls(tls);
         }
         if let Some(spec) = &global.sasl {

@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod nodes;
 mod sasl;
+mod stdin;
 mod tree;
 mod watch;
 
@@ -78,7 +79,9 @@ Examples:
   zk completions bash > ~/.local/share/bash-completion/completions/zk
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
-chroot. Data given as `-` is read from stdin. Ephemeral nodes live as long as the session,
+chroot. Data given as `-` is read from stdin, and so is a --sasl-password-file, --tls-ca,
+--tls-cert or --tls-key given as `-` (one per run). A reader that closes stdout early ends
+the command quietly with 0. Ephemeral nodes live as long as the session,
 which ends when the command exits. With --tls-ca (or --tls-platform-roots) every server is
 spoken to over TLS (its secureClientPort), never plaintext; certificates are checked against
 the CAs and the host.";
@@ -109,7 +112,8 @@ pub(crate) struct Global {
     /// environment variable ZK_SASL_PASSWORD, never from the command line.
     #[arg(long, value_name = "digest-md5:USER")]
     pub(crate) sasl: Option<String>,
-    /// The file holding the --sasl password (one trailing line break is ignored).
+    /// The file holding the --sasl password (one trailing line break is ignored; `-`:
+    /// stdin).
     #[arg(long, value_name = "FILE", requires = "sasl")]
     pub(crate) sasl_password_file: Option<PathBuf>,
     /// How long to wait for a connection, and for each reply: `5s`, `500ms`, `2` (seconds).
@@ -122,7 +126,8 @@ pub(crate) struct Global {
     /// more). `RUST_LOG` (e.g. `RUST_LOG=zk_client=debug`) takes precedence.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
-    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable).
+    /// Speak TLS to every server, trusting the CA certificates of this PEM file (repeatable;
+    /// `-`: stdin).
     #[arg(long, value_name = "FILE", group = "tls_roots")]
     pub(crate) tls_ca: Vec<PathBuf>,
     /// Speak TLS to every server, trusting the platform's CA certificates (the system's
@@ -130,10 +135,11 @@ pub(crate) struct Global {
     #[arg(long, group = "tls_roots")]
     pub(crate) tls_platform_roots: bool,
     /// Present this client certificate (PEM, chain first to last) for mutual TLS; with
-    /// --tls-key.
+    /// --tls-key (`-`: stdin).
     #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_roots"])]
     pub(crate) tls_cert: Option<PathBuf>,
-    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert
+    /// (`-`: stdin).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
     /// Accept a read-only server (one cut off from its quorum, `readonlymode.enabled`):
@@ -309,6 +315,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
     // Every other command connects: no stdin is read without somewhere to send it.
     cli.global.server()?;
+    let data_on_stdin = match &cli.command {
+        Command::Create(a) => a.data.as_deref() == Some("-"),
+        Command::Set(a) => a.data == "-",
+        _ => false,
+    };
+    stdin::check_single_use(&cli.global, data_on_stdin)?;
     // Read stdin before connecting: a slow producer must not eat into the session.
     let stdin_data = match &cli.command {
         Command::Create(a) => nodes::read_data(a.data.as_deref())?,

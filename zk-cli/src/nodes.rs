@@ -1,7 +1,6 @@
 //! The node commands: create, get, set, stat, rm, exists, acl, whoami, sync, count, config
 //! (`ls` and `setacl`, which walk trees, are in `tree.rs`).
 
-use std::io::Read;
 use std::time::Duration;
 
 use clap::Args;
@@ -97,13 +96,7 @@ pub(crate) fn parse_acls(entries: &[String]) -> Result<Vec<zk_client::Acl>, Fail
 pub(crate) fn read_data(arg: Option<&str>) -> Result<Vec<u8>, Failure> {
     match arg {
         None => Ok(Vec::new()),
-        Some("-") => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Failure::Message(exit::GENERIC, format!("reading stdin: {e}")))?;
-            Ok(buf)
-        }
+        Some("-") => crate::stdin::read(),
         Some(text) => Ok(text.as_bytes().to_vec()),
     }
 }
@@ -139,10 +132,28 @@ pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result
             .create_with_parents(&a.path, data, &options, &parents);
         s.call(created).await?.0
     } else {
-        s.call(s.client.create(&a.path, data, &options)).await?
+        match s.call(s.client.create(&a.path, data, &options)).await {
+            Err(Error::NoNode { .. }) => return Err(missing_parent(&a.path)),
+            created => created?,
+        }
     };
     format::line(&path)?;
     Ok(exit::OK)
+}
+
+/// `create` without `-p` under a node that does not exist: ZooKeeper's NONODE names the
+/// path asked for, the message names the parent that is missing.
+fn missing_parent(path: &str) -> Failure {
+    let parent = match path.rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((parent, _)) => parent,
+    };
+    Failure::Message(
+        exit::NO_NODE,
+        format!(
+            "cannot create {path}: the parent node {parent} does not exist (`create -p` creates missing parents)"
+        ),
+    )
 }
 
 /// `get`: the raw data, nothing added; with `-s`, data and stat as JSON.

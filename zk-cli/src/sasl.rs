@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::exit::Failure;
+use crate::exit::{self, Failure};
 
 /// The environment variable a SASL password may come from.
 pub(crate) const PASSWORD_VAR: &str = "ZK_SASL_PASSWORD";
@@ -33,9 +33,10 @@ pub(crate) fn credentials(
     };
     let password = match (password_file, env_password) {
         (Some(file), _) => {
-            let text = std::fs::read_to_string(file).map_err(|e| {
+            let bytes = crate::stdin::read_file(file, "--sasl-password-file", exit::USAGE)?;
+            let text = String::from_utf8(bytes).map_err(|_| {
                 Failure::usage(format!(
-                    "--sasl-password-file {}: cannot read it: {e}",
+                    "--sasl-password-file {}: expected UTF-8 text, found other bytes",
                     file.display()
                 ))
             })?;

@@ -1,9 +1,10 @@
 //! The `zk` binary's `--sasl digest-md5:USER` against a real ZooKeeper with a JAAS
-//! `DigestLoginModule` (zk-testkit's `SaslServer`): the password from a file or
-//! `ZK_SASL_PASSWORD`, `whoami` naming the SASL user, and exit code 7 for refused credentials.
+//! `DigestLoginModule` (zk-testkit's `SaslServer`): the password from a file, stdin
+//! (`--sasl-password-file -`) or `ZK_SASL_PASSWORD`, `whoami` naming the SASL user, and exit code 7 for refused credentials.
 
+use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use zk_testkit::SaslServer;
 
@@ -72,6 +73,31 @@ fn sasl_end_to_end() {
     );
     let get = [&with_file[..], &["get", "/a"]].concat();
     assert_eq!(stdout_of(&zk(&cs, &get, None), "get"), "x");
+    // The password file `-`: stdin.
+    let mut from_stdin = Command::new(ZK)
+        .env_remove("ZK_SASL_PASSWORD")
+        .args([
+            "--timeout",
+            "20s",
+            "--server",
+            &cs,
+            "--sasl",
+            "digest-md5:alice",
+        ])
+        .args(["--sasl-password-file", "-", "get", "/a"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    from_stdin
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"secret\n")
+        .unwrap();
+    let from_stdin = from_stdin.wait_with_output().unwrap();
+    assert_eq!(stdout_of(&from_stdin, "get, password on stdin"), "x");
     // Without SASL the ACL refuses: NOAUTH, exit code 7 as well.
     assert_fails(&zk(&cs, &["get", "/a"], None), 7, "not authorized");
 

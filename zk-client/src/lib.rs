@@ -216,3 +216,8 @@ pub use watch::WatchedEvent;
 pub use jute::Utf8Bytes;
 pub use zk_records::data::{Acl, ClientInfo, Id, Stat};
 pub use zk_records::{AddWatchMode, CreateMode, EventType, KeeperState, Perms, WatcherType};
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -53,3 +53,8 @@ pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
 pub use semaphore::Semaphore;
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

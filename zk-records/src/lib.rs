@@ -58,3 +58,8 @@ pub use vocab::{
     anyone_id_unsafe, auth_ids, creator_all_acl, open_acl_unsafe, read_acl_unsafe, AddWatchMode,
     CreateMode, ErrorCode, EventType, KeeperState, OpCode, Perms, UnknownCode, WatcherType,
 };
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

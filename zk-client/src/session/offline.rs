@@ -75,7 +75,7 @@ impl Session {
                     Some(cmd) => {
                         self.backlog.push_back(cmd);
                         self.backlog_pushes += 1;
-                        if self.backlog_pushes % BACKLOG_PRUNE_EVERY == 0 {
+                        if self.backlog_pushes.is_multiple_of(BACKLOG_PRUNE_EVERY) {
                             self.backlog.retain(|c| match c {
                                 Command::Call(r) => !r.reply.is_closed(),
                                 _ => true,
