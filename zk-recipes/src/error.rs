@@ -17,6 +17,15 @@ pub enum Error {
         /// How many times.
         times: usize,
     },
+    /// A cache would hold more nodes than its limit ([`crate::TreeCache::max_nodes`]): it
+    /// stops rather than grow without bound.
+    #[error("cache of {path}: expected at most {limit} nodes, found more")]
+    CacheFull {
+        /// The cache's root path.
+        path: String,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl Error {
@@ -24,7 +33,7 @@ impl Error {
     pub fn client_error(&self) -> Option<&zk_client::Error> {
         match self {
             Error::Client(e) => Some(e),
-            Error::NodeVanished { .. } => None,
+            Error::NodeVanished { .. } | Error::CacheFull { .. } => None,
         }
     }
 }

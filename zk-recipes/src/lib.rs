@@ -36,6 +36,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod cache;
 mod error;
 mod guard;
 mod latch;
@@ -45,6 +46,10 @@ mod rwlock;
 mod selector;
 mod semaphore;
 
+pub use cache::{
+    Cache, CacheEvent, CacheEvents, CacheState, CachedNode, Scope, TreeCache,
+    DEFAULT_EVENT_CAPACITY, DEFAULT_MAX_NODES,
+};
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
 pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
