@@ -8,11 +8,14 @@ use std::collections::BTreeSet;
 use zk_client::{Client, CreateOptions};
 use zk_recipes::{CacheState, TreeCache};
 
+use support::connect;
 use support::model::Model;
 use support::peer::Peer;
-use support::connect;
 
-const HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/CuratorCacheHarness.java");
+const HARNESS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/java/CuratorCacheHarness.java"
+);
 
 async fn create(zk: &Client, path: &str, data: &str) {
     zk.create(path, data.as_bytes().to_vec(), &CreateOptions::persistent())
@@ -25,14 +28,21 @@ async fn curator_and_we_see_the_same_events() {
     let server = support::start_server();
     let cs = server.connect_string();
     let zk = connect(&cs).await;
-    for (p, d) in [("/cc", "root"), ("/cc/a", "1"), ("/cc/a/x", "ax"), ("/cc/b", "2")] {
+    for (p, d) in [
+        ("/cc", "root"),
+        ("/cc/a", "1"),
+        ("/cc/a/x", "ax"),
+        ("/cc/b", "2"),
+    ] {
         create(&zk, p, d).await;
     }
     let mut curator = Peer::java(HARNESS, &cs, &["/cc"]);
     let cache = TreeCache::new(connect(&cs).await, "/cc").unwrap().start();
     let mut events = cache.events();
     let mut model = Model::default();
-    model.until(&mut events, "live", |m| m.state == Some(CacheState::Live)).await;
+    model
+        .until(&mut events, "live", |m| m.state == Some(CacheState::Live))
+        .await;
     // The initial contents: the same nodes (Curator reads them in no fixed order).
     let mut initial = BTreeSet::new();
     loop {
@@ -42,7 +52,12 @@ async fn curator_and_we_see_the_same_events() {
         }
         initial.insert(line);
     }
-    let ours: BTreeSet<String> = model.log.iter().filter(|l| l.starts_with('+')).cloned().collect();
+    let ours: BTreeSet<String> = model
+        .log
+        .iter()
+        .filter(|l| l.starts_with('+'))
+        .cloned()
+        .collect();
     assert_eq!(initial, ours);
     // Each change, then the events both report for it.
     type Step = (&'static str, usize);
@@ -70,7 +85,9 @@ async fn curator_and_we_see_the_same_events() {
             "create /cc/a again" => create(&zk, "/cc/a", "new").await,
             _ => zk.delete("/cc/b", None).await.unwrap(),
         }
-        model.until(&mut events, step, |m| m.log.len() >= from + count).await;
+        model
+            .until(&mut events, step, |m| m.log.len() >= from + count)
+            .await;
         let mut theirs = Vec::new();
         for _ in 0..count {
             theirs.push(curator.line().await);

@@ -21,7 +21,12 @@ async fn create(zk: &Client, path: &str, data: &str) {
 
 /// `/f` with a node to keep, one to change and one to delete.
 async fn seed(zk: &Client) {
-    for (p, d) in [("/f", ""), ("/f/keep", "k"), ("/f/change", "c1"), ("/f/gone", "g")] {
+    for (p, d) in [
+        ("/f", ""),
+        ("/f/keep", "k"),
+        ("/f/change", "c1"),
+        ("/f/gone", "g"),
+    ] {
         create(zk, p, d).await;
     }
 }
@@ -60,7 +65,10 @@ async fn wait_event(zk: &Client, what: &str, pred: impl Fn(&SessionEvent) -> boo
 
 /// The missed changes, as events after the resync (deletions first).
 fn missed(log: &[String]) -> Vec<String> {
-    log.iter().filter(|l| l.starts_with(['+', '-', '~'])).cloned().collect()
+    log.iter()
+        .filter(|l| l.starts_with(['+', '-', '~']))
+        .cloned()
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +84,9 @@ async fn changes_made_while_cut_off_across_a_server_restart_come_as_events() {
     cache.wait_live().await.unwrap();
     let mut events = cache.events();
     let mut model = Model::default();
-    model.until(&mut events, "live", |m| m.state == Some(CacheState::Live)).await;
+    model
+        .until(&mut events, "live", |m| m.state == Some(CacheState::Live))
+        .await;
     // Cut off, the server restarted, changes made, then back.
     proxy.set_fault(Fault::Drop);
     wait_state(&cache, CacheState::Resyncing).await;
@@ -87,7 +97,9 @@ async fn changes_made_while_cut_off_across_a_server_restart_come_as_events() {
     let tree = read_tree(&zk, "/f").await;
     let from = model.log.len();
     proxy.set_fault(Fault::Pass);
-    model.until_tree(&mut events, &tree, "the changes after the reconnect").await;
+    model
+        .until_tree(&mut events, &tree, "the changes after the reconnect")
+        .await;
     assert_eq!(cached.session().unwrap().id, session, "the same session");
     assert_eq!(model.log[from], "resyncing");
     assert_eq!(
@@ -99,7 +111,9 @@ async fn changes_made_while_cut_off_across_a_server_restart_come_as_events() {
     // And the watch still works.
     zk.set_data("/f/keep", "k2", None).await.unwrap();
     model
-        .until(&mut events, "a change after the resync", |m| m.nodes["/f/keep"] == b"k2")
+        .until(&mut events, "a change after the resync", |m| {
+            m.nodes["/f/keep"] == b"k2"
+        })
         .await;
 }
 
@@ -120,19 +134,28 @@ async fn changes_made_while_the_session_expires_come_as_events_in_the_new_sessio
     cache.wait_live().await.unwrap();
     let mut events = cache.events();
     let mut model = Model::default();
-    model.until(&mut events, "live", |m| m.state == Some(CacheState::Live)).await;
+    model
+        .until(&mut events, "live", |m| m.state == Some(CacheState::Live))
+        .await;
     let from = model.log.len();
-    let recreated = wait_event(&cached, "re-creation", |e| matches!(e, SessionEvent::Recreated { .. }));
+    let recreated = wait_event(&cached, "re-creation", |e| {
+        matches!(e, SessionEvent::Recreated { .. })
+    });
     let cut = async {
         proxy.partition();
         change(&zk).await;
-        wait_event(&cached, "expiry", |e| matches!(e, SessionEvent::Expired { .. })).await;
+        wait_event(&cached, "expiry", |e| {
+            matches!(e, SessionEvent::Expired { .. })
+        })
+        .await;
         proxy.heal();
     };
     tokio::join!(recreated, cut);
     assert_ne!(cached.session().unwrap().id, old, "a new session");
     let tree = read_tree(&zk, "/f").await;
-    model.until_tree(&mut events, &tree, "the changes in the new session").await;
+    model
+        .until_tree(&mut events, &tree, "the changes in the new session")
+        .await;
     assert_eq!(model.log[from], "resyncing");
     assert_eq!(
         missed(&model.since(from)),
@@ -141,7 +164,9 @@ async fn changes_made_while_the_session_expires_come_as_events_in_the_new_sessio
     // The new session has its own watch.
     zk.delete("/f/new/deeper", None).await.unwrap();
     model
-        .until(&mut events, "a change in the new session", |m| !m.nodes.contains_key("/f/new/deeper"))
+        .until(&mut events, "a change in the new session", |m| {
+            !m.nodes.contains_key("/f/new/deeper")
+        })
         .await;
 }
 
@@ -173,7 +198,8 @@ async fn a_session_that_ends_for_good_closes_the_cache_with_the_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failover_in_an_ensemble_loses_no_change() {
-    let mut ensemble = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut ensemble =
+        Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = ensemble.connect_string();
     let zk = connect_with_timeout(&cs, Duration::from_secs(15)).await;
     seed(&zk).await;
@@ -183,17 +209,30 @@ async fn a_failover_in_an_ensemble_loses_no_change() {
     cache.wait_live().await.unwrap();
     let mut events = cache.events();
     let mut model = Model::default();
-    model.until(&mut events, "live", |m| m.state == Some(CacheState::Live)).await;
-    let server = ensemble.server_of_session(session).expect("the cache's server");
+    model
+        .until(&mut events, "live", |m| m.state == Some(CacheState::Live))
+        .await;
+    let server = ensemble
+        .server_of_session(session)
+        .expect("the cache's server");
     ensemble.stop(server);
     // Writes go on (retried while the writer's own connection fails over).
     for i in 0..20 {
         let path = format!("/f/n{i}");
         timeout(WAIT, async {
             loop {
-                match zk.create(&path, format!("{i}").into_bytes(), &CreateOptions::persistent()).await {
+                match zk
+                    .create(
+                        &path,
+                        format!("{i}").into_bytes(),
+                        &CreateOptions::persistent(),
+                    )
+                    .await
+                {
                     Ok(_) | Err(zk_client::Error::NodeExists { .. }) => return,
-                    Err(e) if e.is_retryable() => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Err(e) if e.is_retryable() => {
+                        tokio::time::sleep(Duration::from_millis(100)).await
+                    }
                     Err(e) => panic!("creating {path}: {e}"),
                 }
             }
@@ -203,8 +242,18 @@ async fn a_failover_in_an_ensemble_loses_no_change() {
     }
     let tree = read_tree(&zk, "/f").await;
     assert_eq!(tree.len(), 24);
-    model.until_tree(&mut events, &tree, "every write after the failover").await;
-    assert_eq!(cached.session().unwrap().id, session, "the session survived");
-    assert!(model.log.contains(&"resyncing".to_owned()), "{:?}", model.log);
+    model
+        .until_tree(&mut events, &tree, "every write after the failover")
+        .await;
+    assert_eq!(
+        cached.session().unwrap().id,
+        session,
+        "the session survived"
+    );
+    assert!(
+        model.log.contains(&"resyncing".to_owned()),
+        "{:?}",
+        model.log
+    );
     assert_eq!(cache_tree(&cache), tree);
 }
