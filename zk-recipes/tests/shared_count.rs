@@ -14,7 +14,10 @@ use zk_testkit::{Fault, Proxy};
 use support::peer::Peer;
 use support::{connect, connect_with_timeout, WAIT};
 
-const HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/CuratorCountHarness.java");
+const HARNESS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/java/CuratorCountHarness.java"
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compare_and_set_and_concurrent_updates() {
@@ -24,20 +27,38 @@ async fn compare_and_set_and_concurrent_updates() {
     let count = SharedCount::new(zk.clone(), "/counts/a", 5).await.unwrap();
     let seen = count.get().await.unwrap();
     assert_eq!(seen.value, 5);
-    assert_eq!(zk.get_data("/counts/a").await.unwrap().0, [0u8, 0, 0, 5][..]);
+    assert_eq!(
+        zk.get_data("/counts/a").await.unwrap().0,
+        [0u8, 0, 0, 5][..]
+    );
     // A second SharedCount on the same path keeps the value (the seed is only a default).
-    let other = SharedCount::new(connect(&cs).await, "/counts/a", 99).await.unwrap();
+    let other = SharedCount::new(connect(&cs).await, "/counts/a", 99)
+        .await
+        .unwrap();
     assert_eq!(other.get().await.unwrap().value, 5);
-    let written = other.try_set(&seen, 6).await.unwrap().expect("not changed meanwhile");
+    let written = other
+        .try_set(&seen, 6)
+        .await
+        .unwrap()
+        .expect("not changed meanwhile");
     assert_eq!(written.value, 6);
-    assert_eq!(count.try_set(&seen, 7).await.unwrap(), None, "stale version");
+    assert_eq!(
+        count.try_set(&seen, 7).await.unwrap(),
+        None,
+        "stale version"
+    );
     assert_eq!(count.get().await.unwrap(), written);
     count.set(-2).await.unwrap();
-    assert_eq!(zk.get_data("/counts/a").await.unwrap().0, [0xffu8, 0xff, 0xff, 0xfe][..]);
+    assert_eq!(
+        zk.get_data("/counts/a").await.unwrap().0,
+        [0xffu8, 0xff, 0xff, 0xfe][..]
+    );
     // Concurrent increments by compare-and-set: none lost.
     let mut tasks = Vec::new();
     for _ in 0..4 {
-        let c = SharedCount::new(connect(&cs).await, "/counts/a", 0).await.unwrap();
+        let c = SharedCount::new(connect(&cs).await, "/counts/a", 0)
+            .await
+            .unwrap();
         tasks.push(tokio::spawn(async move {
             for _ in 0..25 {
                 c.update(|v| v + 1).await.unwrap();
@@ -49,8 +70,12 @@ async fn compare_and_set_and_concurrent_updates() {
     }
     assert_eq!(count.get().await.unwrap().value, 98);
     // A node that holds no count is an error that says so.
-    zk.create("/counts/text", "hello", &CreateOptions::persistent()).await.unwrap();
-    let text = SharedCount::new(zk.clone(), "/counts/text", 0).await.unwrap();
+    zk.create("/counts/text", "hello", &CreateOptions::persistent())
+        .await
+        .unwrap();
+    let text = SharedCount::new(zk.clone(), "/counts/text", 0)
+        .await
+        .unwrap();
     let err = text.get().await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -81,7 +106,11 @@ async fn the_change_stream_catches_up_after_a_cut() {
     let watching = connect_with_timeout(&proxy.connect_string(), Duration::from_secs(30)).await;
     let count = SharedCount::new(watching, "/counts/s", 0).await.unwrap();
     let mut changes = count.changes().await.unwrap();
-    assert_eq!(changes.next().await.unwrap().value, 1, "the value now first");
+    assert_eq!(
+        changes.next().await.unwrap().value,
+        1,
+        "the value now first"
+    );
     writer.set(2).await.unwrap();
     until_value(&mut changes, 2).await;
     proxy.set_fault(Fault::Drop);
@@ -101,7 +130,10 @@ async fn curator_and_we_share_one_count() {
     let mut java = Peer::java(HARNESS, &cs, &["count-set", "/counts/j", "0", "258"]);
     assert_eq!(java.line().await, "SET");
     java.finish().await;
-    assert_eq!(zk.get_data("/counts/j").await.unwrap().0, [0u8, 0, 1, 2][..]);
+    assert_eq!(
+        zk.get_data("/counts/j").await.unwrap().0,
+        [0u8, 0, 1, 2][..]
+    );
     let count = SharedCount::new(zk.clone(), "/counts/j", 0).await.unwrap();
     assert_eq!(count.get().await.unwrap().value, 258);
     // We write, Curator reads (and hears the change).
