@@ -15,7 +15,10 @@ use zk_recipes::TreeCache;
 
 /// Command-line options.
 #[derive(Debug, Parser)]
-#[command(name = "zk-cache-bench", about = "Resident memory of a TreeCache of N nodes")]
+#[command(
+    name = "zk-cache-bench",
+    about = "Resident memory of a TreeCache of N nodes"
+)]
 struct Args {
     /// Connect string of the server (e.g. 127.0.0.1:2181).
     #[arg(long)]
@@ -38,7 +41,8 @@ const IN_FLIGHT: usize = 8;
 
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
 fn status_bytes(field: &str) -> Result<u64, String> {
-    let text = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("/proc/self/status: {e}"))?;
+    let text = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e}"))?;
     text.lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
@@ -59,13 +63,23 @@ async fn populate(client: &Client, args: &Args) -> Result<(), String> {
         let dir = format!("{}/p{parent:04}", args.path);
         let mut ops = vec![Op::create(&dir, Vec::new(), options.clone())];
         for leaf in (parent * FANOUT)..((parent + 1) * FANOUT).min(args.nodes) {
-            ops.push(Op::create(&format!("{dir}/n{leaf:06}"), data.clone(), options.clone()));
+            ops.push(Op::create(
+                &format!("{dir}/n{leaf:06}"),
+                data.clone(),
+                options.clone(),
+            ));
         }
         if batches.len() >= IN_FLIGHT {
             finish_one(&mut batches).await?;
         }
         let client = client.clone();
-        batches.spawn(async move { client.multi(&ops).await.map(drop).map_err(|e| e.to_string()) });
+        batches.spawn(async move {
+            client
+                .multi(&ops)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
     }
     while !batches.is_empty() {
         finish_one(&mut batches).await?;
@@ -83,7 +97,9 @@ async fn finish_one(batches: &mut tokio::task::JoinSet<Result<(), String>>) -> R
 
 async fn run(args: Args) -> Result<(), String> {
     let connect = |cs: String| async move {
-        Client::connect(&cs).await.map_err(|e| format!("connecting to {cs}: {e}"))
+        Client::connect(&cs)
+            .await
+            .map_err(|e| format!("connecting to {cs}: {e}"))
     };
     let writer = connect(args.server.clone()).await?;
     populate(&writer, &args).await?;
@@ -92,7 +108,9 @@ async fn run(args: Args) -> Result<(), String> {
     let client = connect(args.server.clone()).await?;
     let before = status_bytes("VmRSS")?;
     let start = Instant::now();
-    let cache = TreeCache::new(client, &args.path).map_err(|e| e.to_string())?.start();
+    let cache = TreeCache::new(client, &args.path)
+        .map_err(|e| e.to_string())?
+        .start();
     cache.wait_live().await.map_err(|e| e.to_string())?;
     let load = start.elapsed();
     let live = status_bytes("VmRSS")?;
@@ -116,7 +134,10 @@ async fn run(args: Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the tokio runtime: {e}");
