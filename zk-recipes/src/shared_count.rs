@@ -170,8 +170,12 @@ impl Drop for CountChanges {
     }
 }
 
+/// How long the follower waits before trying again a read or a watch that failed while
+/// connected (a request timeout, say).
+const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Follows the count: reads it on every watch event and after every (re)connection, and
-/// sends each value newer than the last sent.
+/// sends each value newer than the last sent; sets the watch again after a new session.
 async fn follow(
     count: SharedCount,
     watcher: PersistentWatcher,
@@ -181,9 +185,17 @@ async fn follow(
     let mut watcher = Some(watcher);
     let mut last = i64::MIN;
     let mut read = true;
+    let mut connected = count.client.state().is_connected();
     loop {
-        if read {
-            // A failed read is retried at the next (re)connection.
+        if connected && watcher.is_none() {
+            watcher = count
+                .client
+                .add_watch(&count.path, AddWatchMode::Persistent)
+                .await
+                .ok();
+            read |= watcher.is_some();
+        }
+        if read && connected {
             if let Ok(value) = count.get().await {
                 read = false;
                 if value.mzxid > last {
@@ -194,6 +206,7 @@ async fn follow(
                 }
             }
         }
+        let retry = connected && (read || watcher.is_none());
         tokio::select! {
             event = next_event(&mut watcher) => match event {
                 Some(e) if e.event_type != EventType::None => read = true,
@@ -202,14 +215,16 @@ async fn follow(
             },
             event = events.next() => match event {
                 Some(SessionEvent::Connected { .. }) => {
+                    connected = true;
                     read = true;
-                    if watcher.is_none() {
-                        watcher = count.client.add_watch(&count.path, AddWatchMode::Persistent).await.ok();
-                    }
+                }
+                Some(SessionEvent::Disconnected { .. } | SessionEvent::Expired { .. }) => {
+                    connected = false;
                 }
                 Some(_) => {}
                 None => return,
             },
+            () = tokio::time::sleep(RETRY), if retry => {}
         }
     }
 }
