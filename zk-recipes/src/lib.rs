@@ -16,6 +16,21 @@
 //!   task while leading and cancels it as soon as leadership may be lost.
 //! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
 //!   path): at most N lease holders at once.
+//! - [`TreeCache`]: Curator's `CuratorCache` (kazoo's `TreeCache`): a local copy of a subtree
+//!   (or of a node's children, or of one node) on a persistent recursive watch, with a
+//!   [`CacheEvents`] stream of created/changed/deleted events; it reads its scope again after
+//!   a reconnect or a new session and reports what it missed, so it is never silently stale;
+//!   its state ([`CacheState`]) says whether it is current; bounded ([`TreeCache::max_nodes`],
+//!   per-stream queues that reset a slow reader).
+//! - [`Barrier`] and [`DoubleBarrier`]: Curator's `DistributedBarrier` (wait while a node
+//!   exists) and `DistributedDoubleBarrier` (`<path>/<uuid>` members, `<path>/ready`).
+//! - [`SharedCount`]: Curator's `SharedCount`, an `i32` as 4 big-endian bytes, with
+//!   versioned compare-and-set and a stream of its values.
+//!
+//! No distributed queue: a ZooKeeper queue (Curator's `DistributedQueue`) either removes an
+//! item before its consumer has processed it (lost if the consumer dies) or after (processed
+//! twice if the consumer dies in between, and ordering is then lost too); choose a system
+//! built for queues instead.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -36,6 +51,9 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod barrier;
+mod cache;
+mod double_barrier;
 mod error;
 mod guard;
 mod latch;
@@ -44,7 +62,14 @@ mod mutex;
 mod rwlock;
 mod selector;
 mod semaphore;
+mod shared_count;
 
+pub use barrier::Barrier;
+pub use cache::{
+    Cache, CacheEvent, CacheEvents, CacheState, CachedNode, Scope, TreeCache,
+    DEFAULT_EVENT_CAPACITY, DEFAULT_MAX_NODES,
+};
+pub use double_barrier::{DoubleBarrier, READY_NODE};
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
 pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
@@ -53,6 +78,7 @@ pub use mutex::Mutex;
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
 pub use semaphore::Semaphore;
+pub use shared_count::{CountChanges, SharedCount, VersionedCount};
 
 /// The crate README's Rust examples, compiled as doctests.
 #[cfg(doctest)]
