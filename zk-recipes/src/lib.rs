@@ -36,11 +36,14 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod discovery;
 mod error;
 mod guard;
 mod latch;
 pub mod layout;
 mod mutex;
+mod node;
+mod node_create;
 mod rwlock;
 mod selector;
 mod semaphore;
@@ -50,6 +53,7 @@ pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Sta
 pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
 pub use layout::Layout;
 pub use mutex::Mutex;
+pub use node::{KeptNode, NodeStatus, PersistentNode};
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
 pub use semaphore::Semaphore;
