@@ -64,12 +64,18 @@ async fn a_deleted_node_comes_back_with_the_latest_data() {
     assert_eq!(path, "/group/a/member");
     assert_eq!(node.status().creations, 1);
     let (data, stat) = observer.get_data(&path).await.unwrap();
-    assert_eq!((&data[..], stat.ephemeral_owner), (&b"v1"[..], zk.session().unwrap().id));
+    assert_eq!(
+        (&data[..], stat.ephemeral_owner),
+        (&b"v1"[..], zk.session().unwrap().id)
+    );
 
     node.set_data("v2").await.unwrap();
     assert_eq!(&observer.get_data(&path).await.unwrap().0[..], b"v2");
     observer.delete(&path, None).await.unwrap();
-    wait_status(&node, "re-created", |s| s.creations == 2 && s.path.is_some()).await;
+    wait_status(&node, "re-created", |s| {
+        s.creations == 2 && s.path.is_some()
+    })
+    .await;
     assert_eq!(&observer.get_data(&path).await.unwrap().0[..], b"v2");
 
     node.close().await.unwrap();
@@ -92,7 +98,10 @@ async fn a_protected_sequential_node_gets_a_new_name_each_time() {
     assert!(zk_client::is_protected(name), "{name}");
     assert!(zk_client::strip_protected(name).starts_with("m-"), "{name}");
     zk.delete(&first, None).await.unwrap();
-    let status = wait_status(&node, "re-created", |s| s.creations == 2 && s.path.is_some()).await;
+    let status = wait_status(&node, "re-created", |s| {
+        s.creations == 2 && s.path.is_some()
+    })
+    .await;
     let second = status.path.unwrap();
     assert_ne!(second, first);
     let children = wait_children(&zk, "/g", "one member", |c| c.len() == 1).await;
@@ -118,17 +127,32 @@ async fn a_new_session_re_creates_the_node_once() {
     seq.wait_created(WAIT).await.unwrap();
 
     expire(&zk, &proxy).await;
-    wait_status(&fixed, "fixed re-created", |s| s.creations == 2 && s.path.is_some()).await;
-    wait_status(&seq, "sequential re-created", |s| s.creations == 2 && s.path.is_some()).await;
+    wait_status(&fixed, "fixed re-created", |s| {
+        s.creations == 2 && s.path.is_some()
+    })
+    .await;
+    wait_status(&seq, "sequential re-created", |s| {
+        s.creations == 2 && s.path.is_some()
+    })
+    .await;
     let new_session = zk.session().unwrap().id;
     assert_ne!(new_session, old_session);
     let children = wait_children(&observer, "/m", "two nodes", |c| c.len() == 2).await;
     for name in &children {
         let path = format!("/m/{name}");
         let stat = observer.exists(&path).await.unwrap().unwrap();
-        assert_eq!(stat.ephemeral_owner, new_session, "{path}: owned by the new session");
+        assert_eq!(
+            stat.ephemeral_owner, new_session,
+            "{path}: owned by the new session"
+        );
     }
-    assert_eq!(seq.path().unwrap(), format!("/m/{}", children.iter().find(|c| c.starts_with("seq-")).unwrap()));
+    assert_eq!(
+        seq.path().unwrap(),
+        format!(
+            "/m/{}",
+            children.iter().find(|c| c.starts_with("seq-")).unwrap()
+        )
+    );
     fixed.close().await.unwrap();
     seq.close().await.unwrap();
     assert!(observer.get_children("/m").await.unwrap().is_empty());
@@ -184,12 +208,19 @@ async fn an_error_that_stays_is_reported_and_the_wait_ends() {
         .start();
     let status = wait_status(&node, "the error reported", |s| s.error.is_some()).await;
     assert!(status.error.unwrap().to_string().contains("/absent"));
-    let err = node.wait_created(Duration::from_millis(300)).await.unwrap_err();
+    let err = node
+        .wait_created(Duration::from_millis(300))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("not created within"), "{err}");
     // The parent appears: the node follows.
-    zk.create("/absent", Vec::new(), &zk_client::CreateOptions::persistent())
-        .await
-        .unwrap();
+    zk.create(
+        "/absent",
+        Vec::new(),
+        &zk_client::CreateOptions::persistent(),
+    )
+    .await
+    .unwrap();
     node.wait_created(WAIT).await.unwrap();
     assert_eq!(node.status().error, None);
     node.close().await.unwrap();
