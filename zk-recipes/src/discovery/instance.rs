@@ -141,7 +141,9 @@ impl ServiceInstance {
 
     /// The JSON Curator's `JsonInstanceSerializer` writes: with `with_enabled` false, as its
     /// default (compatible) mode, without the `enabled` field; with true, as
-    /// `JsonInstanceSerializer(payloadClass, false)`.
+    /// `JsonInstanceSerializer(payloadClass, false)`. A disabled instance carries
+    /// `"enabled":false` either way: Curator's compatible mode drops it, and the instance
+    /// then reads back as enabled.
     pub fn to_json(&self, with_enabled: bool) -> Vec<u8> {
         let wire = Wire {
             name: &self.name,
@@ -153,7 +155,7 @@ impl ServiceInstance {
             registration_time_utc: self.registration_time_utc,
             service_type: self.service_type,
             uri_spec: &self.uri_spec,
-            enabled: with_enabled.then_some(self.enabled),
+            enabled: (with_enabled || !self.enabled).then_some(self.enabled),
         };
         // Plain data with string keys: serialisation cannot fail.
         serde_json::to_vec(&wire).unwrap_or_default()

@@ -52,6 +52,11 @@ fn typed_payloads_and_nulls_as_jackson() {
         String::from_utf8(second.to_json(true)).unwrap(),
         r#"{"name":"svc","id":"id2","address":null,"port":null,"sslPort":8443,"payload":{"@class":"java.util.LinkedHashMap","k":1,"z":[1,"a"]},"registrationTimeUTC":0,"serviceType":"STATIC","uriSpec":null,"enabled":false}"#
     );
+    assert_eq!(
+        second.to_json(true),
+        second.to_json(false),
+        "a disabled instance says so in both modes"
+    );
     assert_eq!(second.payload_class(), Some("java.util.LinkedHashMap"));
     assert_eq!(second.payload_value(), Some(json!({"k": 1, "z": [1, "a"]})));
     let list = ServiceInstance::builder("svc")

@@ -96,8 +96,10 @@ impl ServiceDiscovery {
         })
     }
 
-    /// Writes the `enabled` field (as Curator's `JsonInstanceSerializer(class, false)`).
-    /// Off by default, as Curator's default serializer, which older Curator clients need.
+    /// Writes the `enabled` field of every instance (as Curator's
+    /// `JsonInstanceSerializer(class, false)`). Off by default, as Curator's default
+    /// serializer, whose JSON Curator releases older than CURATOR-275 read; disabled instances carry
+    /// `"enabled":false` either way (see [`ServiceInstance::to_json`]).
     pub fn write_enabled(mut self, yes: bool) -> ServiceDiscovery {
         self.with_enabled = yes;
         self
