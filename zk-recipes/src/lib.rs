@@ -16,6 +16,12 @@
 //!   task while leading and cancels it as soon as leadership may be lost.
 //! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
 //!   path): at most N lease holders at once.
+//! - [`PersistentNode`]: Curator's `PersistentNode` / `GroupMember`: a node kept in place
+//!   (created again, with the latest data, after a delete or a new session) until closed;
+//!   no ghost node after a `ConnectionLoss` during its create.
+//! - [`discovery`]: Curator's x-discovery (`<base>/<service>/<id>`, its `ServiceInstance`
+//!   JSON): registration on kept nodes, queries, a service cache with a change stream,
+//!   providers (random, round-robin, sticky) that skip instances noted as down.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {
