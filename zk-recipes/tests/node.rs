@@ -19,11 +19,11 @@ async fn wait_status(
     pred: impl FnMut(&NodeStatus) -> bool,
 ) -> NodeStatus {
     let mut rx = node.status_watcher();
-    let status = timeout(WAIT, rx.wait_for(pred))
-        .await
-        .unwrap_or_else(|_| panic!("{what}: not within {WAIT:?}; status {:?}", node.status()));
-    let status = status.unwrap().clone();
-    status
+    let waited = timeout(WAIT, rx.wait_for(pred)).await;
+    match waited {
+        Ok(Ok(status)) => status.clone(),
+        _ => panic!("{what}: not within {WAIT:?}; status {:?}", node.status()),
+    }
 }
 
 /// A client behind `proxy` that re-creates its session when it expires.
