@@ -36,7 +36,7 @@ async fn next(events: &mut CacheEvents) -> CacheEvent {
 }
 
 #[tokio::test]
-async fn register_query_update_unregister_close() {
+async fn every_service_type_registers_and_is_found() {
     let server = support::start_server();
     let zk = connect(&server.connect_string()).await;
     let observer = connect(&server.connect_string()).await;
@@ -81,6 +81,36 @@ async fn register_query_update_unregister_close() {
     );
     assert_eq!(other.query_for_instance("api", "zz").await.unwrap(), None);
 
+    discovery.close().await.unwrap();
+    assert!(observer
+        .get_children("/services/api")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(observer
+        .get_children("/services/web")
+        .await
+        .unwrap()
+        .is_empty());
+    // Dynamic registrations are not re-created after the close.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(other.query_for_instances("api").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn update_unregister_and_nodes_that_are_not_instances() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let observer = connect(&server.connect_string()).await;
+    let discovery = ServiceDiscovery::new(zk.clone(), "/services").unwrap();
+    let other = ServiceDiscovery::new(observer.clone(), "/services").unwrap();
+    let fixed = ServiceInstance::builder("api")
+        .id("s1")
+        .service_type(ServiceType::Static)
+        .build()
+        .unwrap();
+    discovery.register(fixed).await.unwrap();
+    discovery.register(instance("api", "a1", 1)).await.unwrap();
     // Update: found by id, the name must stay.
     discovery.update(instance("api", "a1", 2)).await.unwrap();
     let a1 = other
@@ -123,19 +153,6 @@ async fn register_query_update_unregister_close() {
         Err(Error::NotRegistered { .. })
     ));
     discovery.close().await.unwrap();
-    assert!(observer
-        .get_children("/services/api")
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(observer
-        .get_children("/services/web")
-        .await
-        .unwrap()
-        .is_empty());
-    // Dynamic registrations are not re-created after the close.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(other.query_for_instances("api").await.unwrap().is_empty());
 }
 
 #[tokio::test]
