@@ -26,7 +26,8 @@ pub struct NodeStatus {
     pub creations: u64,
     /// The last error that kept the node from being created (no permission, an invalid ACL,
     /// a missing parent without parent creation...), cleared once it is created. The node
-    /// keeps being tried meanwhile.
+    /// keeps being tried meanwhile, unless the client is gone for good (closed, or its
+    /// session expired without re-creation): then the error says so and nothing follows.
     pub error: Option<Error>,
 }
 
@@ -263,7 +264,11 @@ async fn keep(
                 status.send_modify(|s| s.path = None);
             }
             Next::Stop => {
-                status.send_modify(|s| s.path = None);
+                status.send_modify(|s| {
+                    s.path = None;
+                    s.error
+                        .get_or_insert(Error::Client(zk_client::Error::Closed));
+                });
                 return;
             }
         }

@@ -39,6 +39,7 @@ pub(crate) async fn create(
             }
             Err(e) if e.is_terminal() => {
                 if !recreated(&spec.client).await {
+                    status.send_modify(|s| s.error = Some(e.into()));
                     return None;
                 }
             }

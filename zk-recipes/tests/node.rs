@@ -225,3 +225,23 @@ async fn an_error_that_stays_is_reported_and_the_wait_ends() {
     assert_eq!(node.status().error, None);
     node.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_closed_client_ends_the_wait_at_once() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    zk.close().await.unwrap();
+    let node = PersistentNode::new(zk, "/n", CreateMode::Ephemeral, "")
+        .unwrap()
+        .start();
+    let started = std::time::Instant::now();
+    let err = node.wait_created(WAIT).await.unwrap_err();
+    assert!(
+        started.elapsed() < WAIT / 2,
+        "waited {:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(text.contains("closed"), "{text}");
+    assert!(node.status().error.is_some());
+}
