@@ -20,6 +20,7 @@ mod sasl;
 mod services;
 mod tree;
 mod watch;
+mod watch_tree;
 
 use exit::Failure;
 
@@ -64,6 +65,7 @@ Examples:
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
+  zk --server 127.0.0.1:2181 watch --tree /app/config
   zk --server 127.0.0.1:2181 lock --wait 30s /app/locks/backup -- ./backup.sh
   zk --server 127.0.0.1:2181 elect /app/scheduler node-3 -- ./scheduler
   zk --server 127.0.0.1:2181 elect --listen /app/scheduler

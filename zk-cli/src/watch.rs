@@ -10,6 +10,14 @@ use crate::format;
 /// `watch`.
 #[derive(Debug, Args)]
 pub(crate) struct WatchArgs {
+    /// Follow the node and its descendants with a tree cache (zk-recipes' TreeCache): one
+    /// JSON line per node held at the start (`created`), `{"event":"state","state":"live"}`,
+    /// then a line per change; missed changes after a reconnect come as lines too.
+    #[arg(long, conflicts_with_all = ["persistent", "recursive", "children"])]
+    pub(crate) tree: bool,
+    /// With --tree: keep and print stats only, not data.
+    #[arg(long, requires = "tree")]
+    pub(crate) no_data: bool,
     /// A persistent watch on the node (data, children, creation, deletion) instead of a
     /// one-shot data watch.
     #[arg(long, conflicts_with_all = ["recursive", "children"])]
@@ -23,11 +31,12 @@ pub(crate) struct WatchArgs {
     children: bool,
     /// Stop after N events. Default: 1 for one-shot watches (re-armed after each event
     /// when N > 1; changes between an event and the re-arm are not reported), unlimited for
-    /// --persistent / --recursive.
+    /// --persistent / --recursive / --tree (where N counts the changes after the initial
+    /// contents).
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    count: Option<u64>,
+    pub(crate) count: Option<u64>,
     /// The node's path (it need not exist, except with --children).
-    path: String,
+    pub(crate) path: String,
 }
 
 /// What a session event at the end of a watch means for the exit code.
@@ -46,6 +55,9 @@ fn session_end(e: &WatchedEvent) -> Option<Failure> {
 
 /// Runs the watch.
 pub(crate) async fn run(s: &Session, a: &WatchArgs) -> Result<u8, Failure> {
+    if a.tree {
+        return crate::watch_tree::run(s, a).await;
+    }
     let mode = if a.recursive {
         Some(AddWatchMode::PersistentRecursive)
     } else if a.persistent {

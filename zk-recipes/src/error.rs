@@ -17,6 +17,32 @@ pub enum Error {
         /// How many times.
         times: usize,
     },
+    /// A double barrier member's node is gone while leaving (its session expired).
+    #[error(
+        "double barrier: expected our member node {node}, found it gone (the session expired?)"
+    )]
+    MemberVanished {
+        /// The member's node.
+        node: String,
+    },
+    /// A shared count's node does not hold a count (Curator's `SharedCount` writes an int as
+    /// 4 big-endian bytes).
+    #[error("shared count {path}: expected 4 bytes (a big-endian int), found {len}")]
+    NotACount {
+        /// The count's path.
+        path: String,
+        /// How many bytes the node holds.
+        len: usize,
+    },
+    /// A cache would hold more nodes than its limit ([`crate::TreeCache::max_nodes`]): it
+    /// stops rather than grow without bound.
+    #[error("cache of {path}: expected at most {limit} nodes, found more")]
+    CacheFull {
+        /// The cache's root path.
+        path: String,
+        /// The limit.
+        limit: usize,
+    },
     /// A kept node ([`crate::PersistentNode`]) was not in place within the time waited.
     #[error("the node was not created within {waited:?}{}", last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
     NotCreated {

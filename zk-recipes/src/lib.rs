@@ -42,7 +42,10 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod barrier;
+mod cache;
 pub mod discovery;
+mod double_barrier;
 mod error;
 mod guard;
 mod latch;
@@ -53,7 +56,14 @@ mod node_create;
 mod rwlock;
 mod selector;
 mod semaphore;
+mod shared_count;
 
+pub use barrier::Barrier;
+pub use cache::{
+    Cache, CacheEvent, CacheEvents, CacheState, CachedNode, Scope, TreeCache,
+    DEFAULT_EVENT_CAPACITY, DEFAULT_MAX_NODES,
+};
+pub use double_barrier::{DoubleBarrier, READY_NODE};
 pub use error::Error;
 pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Status};
 pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
@@ -63,3 +73,4 @@ pub use node::{KeptNode, NodeStatus, PersistentNode};
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
 pub use semaphore::Semaphore;
+pub use shared_count::{CountChanges, SharedCount, VersionedCount};

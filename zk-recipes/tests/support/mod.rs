@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+pub mod model;
 pub mod peer;
 
 pub use zk_testkit::start_server;

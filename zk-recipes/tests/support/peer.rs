@@ -90,12 +90,18 @@ impl Peer {
     /// source-file mode); fails (never skips) without Java or Curator, saying what to
     /// install.
     pub fn curator(connect: &str, args: &[&str]) -> Peer {
+        Peer::java(CURATOR_HARNESS, connect, args)
+    }
+
+    /// Starts a Java harness file of `tests/java` (`NAME.java CONNECT ARGS...`) with Curator
+    /// on the class path.
+    pub fn java(harness: &str, connect: &str, args: &[&str]) -> Peer {
         let java = zk_testkit::java_binary().unwrap_or_else(|| {
             panic!("java not found (apt-get install -y zookeeper brings Java 17; cargo xtask test does)")
         });
         let classpath = zk_testkit::curator_classpath().unwrap_or_else(|e| panic!("{e}"));
         let mut command = Command::new(java);
-        command.arg("-cp").arg(classpath).arg(CURATOR_HARNESS);
+        command.arg("-cp").arg(classpath).arg(harness);
         Peer::start(command, connect, args)
     }
 

@@ -1,0 +1,299 @@
+//! The cache's contents: nodes by path, and the rules that turn a fresh read of a node (or of
+//! the whole tree) into created/changed/deleted events.
+//!
+//! A node is identified by its path and its `czxid`: a node deleted and created again under
+//! the same path is a different node (a `Deleted` then a `Created`), even when both happen
+//! between two reads. A node changed when its `mzxid` moved. Applying the same read twice
+//! yields no second event, so every path can be re-read as often as needed.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use bytes::Bytes;
+use zk_client::Stat;
+
+use super::{CacheEvent, CachedNode};
+
+/// What the cache keeps of a node (the path is the map's key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) stat: Stat,
+    /// `None` when the cache keeps no data.
+    pub(crate) data: Option<Bytes>,
+}
+
+impl Entry {
+    pub(crate) fn node(&self, path: &str) -> CachedNode {
+        CachedNode {
+            path: path.to_owned(),
+            stat: self.stat.clone(),
+            data: self.data.clone(),
+        }
+    }
+}
+
+/// A tree read fresh, to compare with what the cache holds.
+pub(crate) type Tree = BTreeMap<String, Entry>;
+
+/// Every cached node, by path, at most `limit` of them.
+#[derive(Debug)]
+pub(crate) struct Store {
+    nodes: Tree,
+    limit: usize,
+}
+
+/// The store would exceed its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Full;
+
+impl Store {
+    pub(crate) fn new(limit: usize) -> Store {
+        Store {
+            nodes: Tree::new(),
+            limit,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Option<CachedNode> {
+        self.nodes.get(path).map(|e| e.node(path))
+    }
+
+    /// Every node, in path order (parents before their children).
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = CachedNode> + '_ {
+        self.nodes.iter().map(|(p, e)| e.node(p))
+    }
+
+    /// The names of the cached children of `path`, sorted.
+    pub(crate) fn children(&self, path: &str) -> Vec<String> {
+        let prefix = descendant_prefix(path);
+        self.nodes
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .filter_map(|(p, _)| {
+                let name = &p[prefix.len()..];
+                (!name.contains('/')).then(|| name.to_owned())
+            })
+            .collect()
+    }
+
+    /// Applies a fresh read of `path` (`None`: the node does not exist).
+    pub(crate) fn apply(
+        &mut self,
+        path: &str,
+        read: Option<Entry>,
+        events: &mut Vec<CacheEvent>,
+    ) -> Result<(), Full> {
+        match (self.nodes.get(path), read) {
+            (None, None) => Ok(()),
+            (Some(_), None) => {
+                self.remove_subtree(path, events);
+                Ok(())
+            }
+            (Some(old), Some(new)) if old.stat.czxid != new.stat.czxid => {
+                self.remove_subtree(path, events);
+                self.insert_new(path, new, events)
+            }
+            (Some(_), Some(new)) => {
+                self.update(path, new, events);
+                Ok(())
+            }
+            (None, Some(new)) => self.insert_new(path, new, events),
+        }
+    }
+
+    /// Replaces the contents with `fresh` (a tree read after the cache may have missed
+    /// changes): deletions first, children before their parents, then creations and changes
+    /// in path order, parents before their children.
+    pub(crate) fn replace_all(
+        &mut self,
+        mut fresh: Tree,
+        events: &mut Vec<CacheEvent>,
+    ) -> Result<(), Full> {
+        if fresh.len() > self.limit {
+            return Err(Full);
+        }
+        let gone: Vec<String> = self
+            .nodes
+            .iter()
+            .rev()
+            .filter(|(p, old)| {
+                fresh
+                    .get(*p)
+                    .is_none_or(|new| new.stat.czxid != old.stat.czxid)
+            })
+            .map(|(p, _)| p.clone())
+            .collect();
+        for path in gone {
+            if let Some(old) = self.nodes.remove(&path) {
+                events.push(CacheEvent::Deleted(old.node(&path)));
+            }
+        }
+        let old = std::mem::take(&mut self.nodes);
+        for (path, new) in std::mem::take(&mut fresh) {
+            match old.get(&path) {
+                None => events.push(CacheEvent::Created(new.node(&path))),
+                Some(prev) if prev.stat.mzxid != new.stat.mzxid => {
+                    events.push(CacheEvent::Changed {
+                        old: prev.node(&path),
+                        new: new.node(&path),
+                    })
+                }
+                Some(_) => {}
+            }
+            self.nodes.insert(path, new);
+        }
+        Ok(())
+    }
+
+    /// Removes every node (the cache closed).
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+    }
+
+    fn insert_new(
+        &mut self,
+        path: &str,
+        new: Entry,
+        events: &mut Vec<CacheEvent>,
+    ) -> Result<(), Full> {
+        if self.nodes.len() >= self.limit {
+            return Err(Full);
+        }
+        events.push(CacheEvent::Created(new.node(path)));
+        self.nodes.insert(path.to_owned(), new);
+        Ok(())
+    }
+
+    fn update(&mut self, path: &str, new: Entry, events: &mut Vec<CacheEvent>) {
+        let Some(slot) = self.nodes.get_mut(path) else {
+            return;
+        };
+        if slot.stat.mzxid != new.stat.mzxid {
+            let old = std::mem::replace(slot, new);
+            events.push(CacheEvent::Changed {
+                old: old.node(path),
+                new: slot.node(path),
+            });
+        } else {
+            // Only the child counters moved (a persistent recursive watch reports no child
+            // changes): kept current, without an event.
+            *slot = new;
+        }
+    }
+
+    /// Removes `path` and its cached descendants, children before parents.
+    fn remove_subtree(&mut self, path: &str, events: &mut Vec<CacheEvent>) {
+        let prefix = descendant_prefix(path);
+        let below: Vec<String> = self
+            .nodes
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in below.iter().rev().map(String::as_str).chain([path]) {
+            if let Some(old) = self.nodes.remove(p) {
+                events.push(CacheEvent::Deleted(old.node(p)));
+            }
+        }
+    }
+}
+
+/// `path/` (`/` for the root): what every descendant's path starts with.
+fn descendant_prefix(path: &str) -> String {
+    if path == "/" {
+        "/".to_owned()
+    } else {
+        format!("{path}/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(czxid: i64, mzxid: i64, data: &str) -> Entry {
+        Entry {
+            stat: Stat {
+                czxid,
+                mzxid,
+                ..Stat::default()
+            },
+            data: Some(Bytes::copy_from_slice(data.as_bytes())),
+        }
+    }
+
+    fn kinds(events: &[CacheEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                CacheEvent::Created(n) => format!("+{}", n.path),
+                CacheEvent::Changed { new, .. } => format!("~{}", new.path),
+                CacheEvent::Deleted(n) => format!("-{}", n.path),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_read_creates_changes_and_deletes_once() {
+        let mut s = Store::new(10);
+        let mut ev = Vec::new();
+        s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
+        s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
+        s.apply("/a", Some(entry(1, 2, "y")), &mut ev).unwrap();
+        s.apply("/a", None, &mut ev).unwrap();
+        s.apply("/a", None, &mut ev).unwrap();
+        assert_eq!(kinds(&ev), ["+/a", "~/a", "-/a"]);
+    }
+
+    #[test]
+    fn a_node_created_again_is_deleted_then_created_with_its_descendants() {
+        let mut s = Store::new(10);
+        let mut ev = Vec::new();
+        s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
+        s.apply("/a/b", Some(entry(2, 2, "")), &mut ev).unwrap();
+        s.apply("/a-b", Some(entry(3, 3, "")), &mut ev).unwrap();
+        ev.clear();
+        s.apply("/a", Some(entry(9, 9, "")), &mut ev).unwrap();
+        assert_eq!(kinds(&ev), ["-/a/b", "-/a", "+/a"]);
+        assert_eq!(s.children("/"), ["a", "a-b"]);
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn replacing_the_tree_reports_the_differences_in_order() {
+        let mut s = Store::new(10);
+        let mut ev = Vec::new();
+        for (p, c) in [("/r", 1), ("/r/a", 2), ("/r/a/x", 3), ("/r/b", 4)] {
+            s.apply(p, Some(entry(c, c, "")), &mut ev).unwrap();
+        }
+        ev.clear();
+        let fresh: Tree = [
+            ("/r", entry(1, 1, "")),
+            ("/r/b", entry(4, 7, "")),
+            ("/r/c", entry(8, 8, "")),
+        ]
+        .into_iter()
+        .map(|(p, e)| (p.to_owned(), e))
+        .collect();
+        s.replace_all(fresh, &mut ev).unwrap();
+        assert_eq!(kinds(&ev), ["-/r/a/x", "-/r/a", "~/r/b", "+/r/c"]);
+    }
+
+    #[test]
+    fn the_limit_holds() {
+        let mut s = Store::new(1);
+        let mut ev = Vec::new();
+        s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
+        assert_eq!(s.apply("/b", Some(entry(2, 2, "")), &mut ev), Err(Full));
+        let two: Tree = [("/a", entry(1, 1, "")), ("/b", entry(2, 2, ""))]
+            .into_iter()
+            .map(|(p, e)| (p.to_owned(), e))
+            .collect();
+        assert_eq!(s.replace_all(two, &mut ev), Err(Full));
+    }
+}

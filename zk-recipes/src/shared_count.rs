@@ -1,0 +1,239 @@
+//! A shared counter (Curator's `SharedCount`): an `i32` in a node as 4 big-endian bytes,
+//! changed by versioned compare-and-set, with a stream of its changes.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zk_client::{
+    AddWatchMode, Client, CreateOptions, EventType, Parents, PersistentWatcher, SessionEvent, Stat,
+};
+
+use crate::error::Error;
+
+/// A value of the count and the node version it was read at (Curator's `VersionedValue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VersionedCount {
+    /// The count.
+    pub value: i32,
+    /// The node's data version: what [`SharedCount::try_set`] compares.
+    pub version: i32,
+    /// The zxid of the change that wrote it (orders values in time).
+    pub mzxid: i64,
+}
+
+/// A counter shared by processes, on the node at `path`, as Curator's `SharedCount` keeps it
+/// (4 big-endian bytes), so Rust and Java share one.
+///
+/// ```no_run
+/// # async fn demo(client: zk_client::Client) -> Result<(), zk_recipes::Error> {
+/// let count = zk_recipes::SharedCount::new(client, "/app/epoch", 0).await?;
+/// let seen = count.get().await?;
+/// if count.try_set(&seen, seen.value + 1).await?.is_none() {
+///     println!("someone else changed it first");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SharedCount {
+    client: Client,
+    path: String,
+}
+
+impl SharedCount {
+    /// The count at `path`, created with `seed` (and missing parents, as containers) if there
+    /// is none yet.
+    pub async fn new(client: Client, path: &str, seed: i32) -> Result<SharedCount, Error> {
+        zk_client::validate_path(path, false)?;
+        let created = client
+            .create_with_parents(
+                path,
+                to_bytes(seed),
+                &CreateOptions::persistent(),
+                &Parents::containers(),
+            )
+            .await;
+        match created {
+            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(SharedCount {
+            client,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The count's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Reads the count.
+    pub async fn get(&self) -> Result<VersionedCount, Error> {
+        let (data, stat) = self.client.get_data(&self.path).await?;
+        versioned(&self.path, &data, &stat)
+    }
+
+    /// Sets the count, whatever it was.
+    pub async fn set(&self, value: i32) -> Result<VersionedCount, Error> {
+        let stat = self
+            .client
+            .set_data(&self.path, to_bytes(value), None)
+            .await?;
+        Ok(VersionedCount {
+            value,
+            version: stat.version,
+            mzxid: stat.mzxid,
+        })
+    }
+
+    /// Sets the count to `value` if it is still as `previous` was read (its version):
+    /// the new value, or `None` when someone changed it meanwhile (read it again and retry).
+    pub async fn try_set(
+        &self,
+        previous: &VersionedCount,
+        value: i32,
+    ) -> Result<Option<VersionedCount>, Error> {
+        let set = self
+            .client
+            .set_data(&self.path, to_bytes(value), Some(previous.version))
+            .await;
+        match set {
+            Ok(stat) => Ok(Some(VersionedCount {
+                value,
+                version: stat.version,
+                mzxid: stat.mzxid,
+            })),
+            Err(zk_client::Error::BadVersion { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Changes the count with `f` by compare-and-set, reading again until no one else
+    /// changed it in between: the value written.
+    pub async fn update(&self, mut f: impl FnMut(i32) -> i32) -> Result<VersionedCount, Error> {
+        loop {
+            let seen = self.get().await?;
+            if let Some(done) = self.try_set(&seen, f(seen.value)).await? {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// A stream of the count's values: the value now, then each new value as it is written
+    /// (a reader that falls behind gets the latest, not every one). Values read again after a
+    /// reconnect or a new session are reported if they changed meanwhile.
+    pub async fn changes(&self) -> Result<CountChanges, Error> {
+        let events = self.client.session_events();
+        let watcher = self
+            .client
+            .add_watch(&self.path, AddWatchMode::Persistent)
+            .await?;
+        let (tx, rx) = mpsc::channel(CHANGES_CAPACITY);
+        let task = tokio::spawn(follow(self.clone(), watcher, events, tx));
+        Ok(CountChanges { rx, task })
+    }
+}
+
+/// How many values a [`CountChanges`] reader may fall behind before the count's task waits
+/// (and then reads the latest value).
+const CHANGES_CAPACITY: usize = 16;
+
+/// The values of a [`SharedCount`] as they change ([`SharedCount::changes`]); a
+/// [`futures_core::Stream`]. Ends when the session ends for good.
+#[derive(Debug)]
+pub struct CountChanges {
+    rx: mpsc::Receiver<VersionedCount>,
+    task: JoinHandle<()>,
+}
+
+impl CountChanges {
+    /// The next value; `None` once the session has ended for good.
+    pub async fn next(&mut self) -> Option<VersionedCount> {
+        self.rx.recv().await
+    }
+}
+
+impl Stream for CountChanges {
+    type Item = VersionedCount;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<VersionedCount>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for CountChanges {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Follows the count: reads it on every watch event and after every (re)connection, and
+/// sends each value newer than the last sent.
+async fn follow(
+    count: SharedCount,
+    watcher: PersistentWatcher,
+    mut events: zk_client::SessionEvents,
+    tx: mpsc::Sender<VersionedCount>,
+) {
+    let mut watcher = Some(watcher);
+    let mut last = i64::MIN;
+    let mut read = true;
+    loop {
+        if read {
+            // A failed read is retried at the next (re)connection.
+            if let Ok(value) = count.get().await {
+                read = false;
+                if value.mzxid > last {
+                    last = value.mzxid;
+                    if tx.send(value).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            event = next_event(&mut watcher) => match event {
+                Some(e) if e.event_type != EventType::None => read = true,
+                // The session ended under the watch: set it again once connected.
+                _ => watcher = None,
+            },
+            event = events.next() => match event {
+                Some(SessionEvent::Connected { .. }) => {
+                    read = true;
+                    if watcher.is_none() {
+                        watcher = count.client.add_watch(&count.path, AddWatchMode::Persistent).await.ok();
+                    }
+                }
+                Some(_) => {}
+                None => return,
+            },
+        }
+    }
+}
+
+async fn next_event(watcher: &mut Option<PersistentWatcher>) -> Option<zk_client::WatchedEvent> {
+    match watcher {
+        Some(w) => w.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Curator's encoding: 4 bytes, big-endian.
+fn to_bytes(value: i32) -> Vec<u8> {
+    value.to_be_bytes().to_vec()
+}
+
+fn versioned(path: &str, data: &[u8], stat: &Stat) -> Result<VersionedCount, Error> {
+    let bytes: [u8; 4] = data.try_into().map_err(|_| Error::NotACount {
+        path: path.to_owned(),
+        len: data.len(),
+    })?;
+    Ok(VersionedCount {
+        value: i32::from_be_bytes(bytes),
+        version: stat.version,
+        mzxid: stat.mzxid,
+    })
+}
