@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use zk_client::Client;
 use zk_recipes::discovery::{
-    CacheEvent, CacheEvents, ServiceCache, ServiceDiscovery, ServiceInstance, UriSpec,
+    ServiceCache, ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance, UriSpec,
 };
 
 /// Errors of the example: the server launcher's, the client's, the recipes', I/O.
@@ -53,17 +53,17 @@ async fn register(discovery: &ServiceDiscovery, id: &str, port: i32) -> Result<(
 async fn next_change(
     out: &mut (dyn Write + Send),
     cache: &ServiceCache,
-    events: &mut CacheEvents,
+    events: &mut ServiceEvents,
 ) -> Result<(), BoxError> {
     let event = tokio::time::timeout(EVENT_WAIT, events.next())
         .await
         .map_err(|_| format!("no change within {EVENT_WAIT:?}"))?
         .ok_or("the cache stopped")?;
     let (what, instance) = match event {
-        CacheEvent::Added { instance, .. } => ("added", instance),
-        CacheEvent::Updated { instance, .. } => ("updated", instance),
-        CacheEvent::Removed { instance, .. } => ("removed", instance),
-        CacheEvent::Missed(n) => return Err(format!("missed {n} changes").into()),
+        ServiceEvent::Added { instance, .. } => ("added", instance),
+        ServiceEvent::Updated { instance, .. } => ("updated", instance),
+        ServiceEvent::Removed { instance, .. } => ("removed", instance),
+        ServiceEvent::Missed(n) => return Err(format!("missed {n} changes").into()),
     };
     let uri = instance.build_uri(&Default::default());
     writeln!(out, "{what}: {} at {uri}", instance.id)?;

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::time::timeout;
 use zk_client::CreateOptions;
 use zk_recipes::discovery::{
-    CacheEvent, CacheEvents, DownInstancePolicy, Pick, ServiceDiscovery, ServiceInstance,
+    DownInstancePolicy, Pick, ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance,
     ServiceType, Strategy,
 };
 use zk_recipes::Error;
@@ -28,7 +28,7 @@ fn instance(name: &str, id: &str, port: i32) -> ServiceInstance {
 }
 
 /// The next change on the stream (within [`WAIT`]).
-async fn next(events: &mut CacheEvents) -> CacheEvent {
+async fn next(events: &mut ServiceEvents) -> ServiceEvent {
     timeout(WAIT, events.next())
         .await
         .expect("no cache event in time")
@@ -172,7 +172,7 @@ async fn a_cache_follows_the_service() {
     registrant.register(instance("api", "x", 1)).await.unwrap();
     assert_eq!(
         next(&mut events).await,
-        CacheEvent::Added {
+        ServiceEvent::Added {
             node: "x".into(),
             instance: instance("api", "x", 1)
         }
@@ -180,7 +180,7 @@ async fn a_cache_follows_the_service() {
     registrant.update(instance("api", "x", 2)).await.unwrap();
     assert_eq!(
         next(&mut events).await,
-        CacheEvent::Updated {
+        ServiceEvent::Updated {
             node: "x".into(),
             instance: instance("api", "x", 2)
         }
@@ -190,7 +190,7 @@ async fn a_cache_follows_the_service() {
     registrant.unregister("before").await.unwrap();
     assert_eq!(
         next(&mut events).await,
-        CacheEvent::Removed {
+        ServiceEvent::Removed {
             node: "before".into(),
             instance: instance("api", "before", 1)
         }

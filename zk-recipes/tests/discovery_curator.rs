@@ -8,7 +8,9 @@ mod support;
 use std::collections::HashMap;
 
 use serde_json::json;
-use zk_recipes::discovery::{CacheEvent, ServiceDiscovery, ServiceInstance, ServiceType, UriSpec};
+use zk_recipes::discovery::{
+    ServiceDiscovery, ServiceEvent, ServiceInstance, ServiceType, UriSpec,
+};
 
 use support::peer::Peer;
 use support::{connect, WAIT};
@@ -67,7 +69,7 @@ async fn a_curator_service_is_found_by_ours_field_for_field() {
         .unwrap();
     assert_eq!(
         added,
-        CacheEvent::Added {
+        ServiceEvent::Added {
             node: "java-1".into(),
             instance: found.clone()
         }
@@ -81,7 +83,7 @@ async fn a_curator_service_is_found_by_ours_field_for_field() {
         .unwrap();
     assert_eq!(
         removed,
-        CacheEvent::Removed {
+        ServiceEvent::Removed {
             node: "java-1".into(),
             instance: found
         }

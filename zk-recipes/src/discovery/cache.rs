@@ -1,31 +1,27 @@
-//! A service's instances kept up to date (Curator's `ServiceCache`): a persistent recursive
-//! watch on `<base>/<name>`, a snapshot by node name, and a stream of what changed. After
-//! every reconnect (persistent watches are restored without the changes missed meanwhile)
-//! and every new session, the children are read again and the differences become events.
+//! A service's instances kept up to date (Curator's `ServiceCache`): a [`TreeCache`] of the
+//! service node's children (which reads everything again after a reconnect or a new session,
+//! so missed changes are never lost), each child read as a [`ServiceInstance`], and a stream
+//! of instances added, updated and removed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
-use tokio::task::JoinHandle;
-use zk_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionEvent};
+use zk_client::Client;
 
 use super::instance::ServiceInstance;
-use super::{children, read_instance};
+use crate::cache::{Cache, CacheEvent, CacheEvents, CacheState, CachedNode, Scope, TreeCache};
 use crate::error::Error;
 
-/// How many events a slow reader of [`CacheEvents`] may fall behind before it misses some.
+/// How many events a slow reader of [`ServiceEvents`] may fall behind before it misses some.
 const EVENT_BUFFER: usize = 1024;
-/// The pause before trying a failed read of the service's nodes again.
-const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
 /// The instances by node name.
 pub type Snapshot = Arc<BTreeMap<String, ServiceInstance>>;
 
 /// A change seen by a [`ServiceCache`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum CacheEvent {
+pub enum ServiceEvent {
     /// An instance appeared.
     Added {
         /// Its node's name.
@@ -54,50 +50,58 @@ pub enum CacheEvent {
 
 /// The change stream of a [`ServiceCache`] (from [`ServiceCache::events`]).
 #[derive(Debug)]
-pub struct CacheEvents {
-    rx: broadcast::Receiver<CacheEvent>,
+pub struct ServiceEvents {
+    rx: broadcast::Receiver<ServiceEvent>,
 }
 
-impl CacheEvents {
-    /// The next change; `None` once the cache is closed (or its client is).
-    pub async fn next(&mut self) -> Option<CacheEvent> {
+impl ServiceEvents {
+    /// The next change; `None` once the cache has stopped (closed, dropped, or its client
+    /// gone for good).
+    pub async fn next(&mut self) -> Option<ServiceEvent> {
         match self.rx.recv().await {
             Ok(event) => Some(event),
-            Err(broadcast::error::RecvError::Lagged(n)) => Some(CacheEvent::Missed(n)),
+            Err(broadcast::error::RecvError::Lagged(n)) => Some(ServiceEvent::Missed(n)),
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }
 }
 
-/// The instances of one service, kept up to date in a background task until closed or
-/// dropped.
+/// The instances of one service, kept up to date until closed or dropped.
 #[derive(Debug)]
 pub struct ServiceCache {
+    cache: Cache,
     snapshot: watch::Receiver<Snapshot>,
-    events: broadcast::Sender<CacheEvent>,
-    task: JoinHandle<()>,
+    events: broadcast::WeakSender<ServiceEvent>,
 }
 
 impl ServiceCache {
-    /// Watches `path` (a service's node) and loads its instances.
+    /// Follows the children of `path` (a service's node); returns once they are loaded.
     pub(crate) async fn start(client: Client, path: &str) -> Result<ServiceCache, Error> {
-        let watcher = client
-            .add_watch(path, AddWatchMode::PersistentRecursive)
-            .await?;
-        let loaded = load(&client, path).await?;
-        let (snapshot_tx, snapshot) = watch::channel(Arc::new(loaded));
+        let cache = TreeCache::new(client, path)?.scope(Scope::Children).start();
+        cache.wait_live().await?;
+        // A new stream starts with the contents, then the state.
+        let mut stream = cache.events();
+        let mut initial = BTreeMap::new();
+        loop {
+            match stream.next().await {
+                Some(CacheEvent::Created(node)) => put(&mut initial, &node),
+                Some(CacheEvent::State(_)) => break,
+                Some(_) => {}
+                None => {
+                    let closed = Error::Client(zk_client::Error::Closed);
+                    return Err(cache.failure().unwrap_or(closed));
+                }
+            }
+        }
+        let (snapshot_tx, snapshot) = watch::channel(Arc::new(initial));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let follower = Follower {
-            client,
-            path: path.to_owned(),
-            snapshot: snapshot_tx,
-            events: events.clone(),
-        };
-        let task = tokio::spawn(follower.run(watcher));
+        let weak = events.downgrade();
+        // Ends when the tree cache does (its stream ends), which the handle's drop causes.
+        tokio::spawn(follow(stream, snapshot_tx, events));
         Ok(ServiceCache {
+            cache,
             snapshot,
-            events,
-            task,
+            events: weak,
         })
     }
 
@@ -117,169 +121,127 @@ impl ServiceCache {
     }
 
     /// The changes from now on.
-    pub fn events(&self) -> CacheEvents {
-        CacheEvents {
-            rx: self.events.subscribe(),
+    pub fn events(&self) -> ServiceEvents {
+        let rx = match self.events.upgrade() {
+            Some(tx) => tx.subscribe(),
+            // Stopped: a stream that ends at once.
+            None => broadcast::channel(1).1,
+        };
+        ServiceEvents { rx }
+    }
+
+    /// What the tree cache under it is doing: `Live`, or `Resyncing` while the connection is
+    /// down or a new session reads everything again.
+    pub fn state(&self) -> CacheState {
+        self.cache.state()
+    }
+
+    /// Why it stopped, when something other than a close stopped it (the session expired for
+    /// good, the client closed).
+    pub fn failure(&self) -> Option<Error> {
+        self.cache.failure()
+    }
+
+    /// Stops following the service and removes its watch.
+    pub async fn close(self) {
+        self.cache.close().await;
+    }
+}
+
+/// Reads a cached node as an instance into `map` (a node that is not one is left out).
+fn put(map: &mut BTreeMap<String, ServiceInstance>, node: &CachedNode) {
+    let name = node.path.rsplit('/').next().unwrap_or_default().to_owned();
+    let data = node.data.as_deref().unwrap_or_default();
+    match ServiceInstance::from_json(&node.path, data) {
+        Ok(instance) => {
+            map.insert(name, instance);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "service cache: skipped");
+            map.remove(&name);
         }
     }
-
-    /// Stops following the service and removes its watch (as dropping it does).
-    pub fn close(self) {
-        drop(self);
-    }
 }
 
-impl Drop for ServiceCache {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Reads every instance under `path`.
-async fn load(client: &Client, path: &str) -> Result<BTreeMap<String, ServiceInstance>, Error> {
-    let mut out = BTreeMap::new();
-    for node in children(client, path).await? {
-        match read_instance(client, &format!("{path}/{node}")).await {
-            Ok(Some(instance)) => {
-                out.insert(node, instance);
-            }
-            Ok(None) => {}
-            Err(e @ Error::BadInstance { .. }) => tracing::warn!(error = %e, "skipped"),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
-}
-
-/// The background task's state.
-struct Follower {
-    client: Client,
-    path: String,
+/// Turns the tree cache's node events into instance events until its stream ends.
+async fn follow(
+    mut stream: CacheEvents,
     snapshot: watch::Sender<Snapshot>,
-    events: broadcast::Sender<CacheEvent>,
+    events: broadcast::Sender<ServiceEvent>,
+) {
+    // After a reset of the stream: the contents being collected again, up to the state.
+    let mut collecting: Option<BTreeMap<String, ServiceInstance>> = None;
+    while let Some(event) = stream.next().await {
+        let current = || (**snapshot.borrow()).clone();
+        let next = match event {
+            CacheEvent::Reset => {
+                collecting = Some(BTreeMap::new());
+                continue;
+            }
+            CacheEvent::State(_) => match collecting.take() {
+                Some(map) => map,
+                None => continue,
+            },
+            CacheEvent::Created(node) | CacheEvent::Changed { new: node, .. } => {
+                if let Some(map) = collecting.as_mut() {
+                    put(map, &node);
+                    continue;
+                }
+                let mut map = current();
+                put(&mut map, &node);
+                map
+            }
+            CacheEvent::Deleted(node) => {
+                let name = node.path.rsplit('/').next().unwrap_or_default();
+                if let Some(map) = collecting.as_mut() {
+                    map.remove(name);
+                    continue;
+                }
+                let mut map = current();
+                map.remove(name);
+                map
+            }
+        };
+        publish(&snapshot, &events, next);
+    }
 }
 
-impl Follower {
-    /// Follows the watch and the session until the client is gone.
-    async fn run(self, mut watcher: PersistentWatcher) {
-        let mut session = self.client.session_events();
-        let mut stale = false;
-        loop {
-            if stale {
-                match load(&self.client, &self.path).await {
-                    Ok(fresh) => {
-                        self.replace(fresh);
-                        stale = false;
-                    }
-                    Err(Error::Client(e)) if e.is_terminal() => {}
-                    Err(e) => {
-                        tracing::debug!(path = %self.path, error = %e, "service cache: reading again");
-                    }
-                }
-            }
-            tokio::select! {
-                event = watcher.next() => match event {
-                    Some(event) => self.apply(event.event_type, &event.path).await,
-                    // The session ended (expired, or replaced by a new one): watch again.
-                    None => match self.rewatch().await {
-                        Some(w) => {
-                            watcher = w;
-                            stale = true;
-                        }
-                        None => return,
-                    },
-                },
-                event = session.next() => match event {
-                    Some(SessionEvent::Connected { .. }) => stale = true,
-                    Some(SessionEvent::Closed | SessionEvent::AuthFailed) | None => return,
-                    Some(_) => {}
-                },
-                () = tokio::time::sleep(RETRY_PAUSE), if stale => {}
-            }
+/// Publishes `fresh`, with an event per difference from the snapshot before it.
+fn publish(
+    snapshot: &watch::Sender<Snapshot>,
+    events: &broadcast::Sender<ServiceEvent>,
+    fresh: BTreeMap<String, ServiceInstance>,
+) {
+    let old = snapshot.borrow().clone();
+    let mut changes = Vec::new();
+    for (node, instance) in &*old {
+        if !fresh.contains_key(node) {
+            changes.push(ServiceEvent::Removed {
+                node: node.clone(),
+                instance: instance.clone(),
+            });
         }
     }
-
-    /// A new watch once the client has a session again; `None` when it never will.
-    async fn rewatch(&self) -> Option<PersistentWatcher> {
-        loop {
-            if !crate::node_create::recreated(&self.client).await {
-                return None;
-            }
-            match self
-                .client
-                .add_watch(&self.path, AddWatchMode::PersistentRecursive)
-                .await
-            {
-                Ok(w) => return Some(w),
-                Err(e) if e.is_terminal() => {}
-                Err(_) => tokio::time::sleep(RETRY_PAUSE).await,
-            }
-        }
+    for (node, instance) in &fresh {
+        let change = match old.get(node) {
+            None => ServiceEvent::Added {
+                node: node.clone(),
+                instance: instance.clone(),
+            },
+            Some(before) if before != instance => ServiceEvent::Updated {
+                node: node.clone(),
+                instance: instance.clone(),
+            },
+            Some(_) => continue,
+        };
+        changes.push(change);
     }
-
-    /// One watch event: re-reads (or drops) the child it concerns.
-    async fn apply(&self, kind: EventType, path: &str) {
-        let Some(node) = path
-            .strip_prefix(self.path.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))
-            .filter(|n| !n.is_empty() && !n.contains('/'))
-        else {
-            return;
-        };
-        let instance = match kind {
-            EventType::NodeCreated | EventType::NodeDataChanged => {
-                match read_instance(&self.client, path).await {
-                    Ok(found) => found,
-                    Err(e) => {
-                        // Gone bad or unreadable: the next resync (or event) settles it.
-                        tracing::warn!(error = %e, "service cache: cannot read {path}");
-                        None
-                    }
-                }
-            }
-            EventType::NodeDeleted => None,
-            _ => return,
-        };
-        let mut next = (**self.snapshot.borrow()).clone();
-        match instance {
-            Some(i) => next.insert(node.to_owned(), i),
-            None => next.remove(node),
-        };
-        self.replace(next);
+    if changes.is_empty() {
+        return;
     }
-
-    /// Publishes `fresh`, with an event per difference from the snapshot before it.
-    fn replace(&self, fresh: BTreeMap<String, ServiceInstance>) {
-        let old = self.snapshot.borrow().clone();
-        let mut changes = Vec::new();
-        for (node, instance) in &*old {
-            if !fresh.contains_key(node) {
-                changes.push(CacheEvent::Removed {
-                    node: node.clone(),
-                    instance: instance.clone(),
-                });
-            }
-        }
-        for (node, instance) in &fresh {
-            match old.get(node) {
-                None => changes.push(CacheEvent::Added {
-                    node: node.clone(),
-                    instance: instance.clone(),
-                }),
-                Some(before) if before != instance => changes.push(CacheEvent::Updated {
-                    node: node.clone(),
-                    instance: instance.clone(),
-                }),
-                Some(_) => {}
-            }
-        }
-        if changes.is_empty() {
-            return;
-        }
-        self.snapshot.send_replace(Arc::new(fresh));
-        for change in changes {
-            // No subscriber: nobody to tell.
-            let _ = self.events.send(change);
-        }
+    snapshot.send_replace(Arc::new(fresh));
+    for change in changes {
+        // No subscriber: nobody to tell.
+        let _ = events.send(change);
     }
 }

@@ -6,8 +6,8 @@
 //! - [`ServiceDiscovery`]: register (a `DYNAMIC` instance is a [`crate::PersistentNode`]:
 //!   created again after a new session or a delete), update, unregister; query service
 //!   names and instances.
-//! - [`ServiceCache`]: a service's instances kept up to date by a persistent recursive watch,
-//!   with a change stream.
+//! - [`ServiceCache`]: a service's instances kept up to date by a [`crate::TreeCache`] of its
+//!   children, with a change stream ([`ServiceEvents`]).
 //! - [`ServiceProvider`]: one instance at a time by a [`Strategy`] (random, round-robin,
 //!   sticky), skipping instances noted as failing for a while ([`DownInstancePolicy`]).
 //!
@@ -50,7 +50,7 @@ use zk_client::{Client, RetryPolicy};
 use crate::error::Error;
 use crate::node::KeptNode;
 
-pub use cache::{CacheEvent, CacheEvents, ServiceCache, Snapshot};
+pub use cache::{ServiceCache, ServiceEvent, ServiceEvents, Snapshot};
 pub use instance::{ServiceInstance, ServiceInstanceBuilder, ServiceType, CLASS_KEY};
 pub use provider::{
     DownInstancePolicy, InstanceFilter, Pick, ServiceProvider, ServiceProviderBuilder, Strategy,
@@ -285,10 +285,7 @@ async fn children(client: &Client, path: &str) -> Result<Vec<String>, Error> {
 }
 
 /// The instance in the node at `path`, `None` when there is no node.
-pub(crate) async fn read_instance(
-    client: &Client,
-    path: &str,
-) -> Result<Option<ServiceInstance>, Error> {
+async fn read_instance(client: &Client, path: &str) -> Result<Option<ServiceInstance>, Error> {
     let read = RetryPolicy::default()
         .retry_idempotent(|| client.get_data(path))
         .await;
