@@ -116,7 +116,8 @@ impl PersistentNode {
         self
     }
 
-    /// Starts keeping the node in place, in a background task; the first creation follows
+    /// Starts keeping the node in place, in a background task on the current tokio runtime
+    /// (like `tokio::spawn`, it must be called from within one); the first creation follows
     /// at once ([`KeptNode::wait_created`] waits for it).
     pub fn start(self) -> KeptNode {
         let (data_tx, data_rx) = watch::channel(self.data.clone());
