@@ -3,7 +3,9 @@
 //! Apache's Java client and kazoo against one local ZooKeeper, side by side (see `client.rs`
 //! below this module);
 //! `cargo xtask bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS]`: lock
-//! contention through zk-recipes, Curator and kazoo (see `locks.rs`).
+//! contention through zk-recipes, Curator and kazoo (see `locks.rs`);
+//! `cargo xtask bench cache [--nodes N] [--size BYTES]`: the memory of a tree cache (see
+//! `cache.rs`).
 //!
 //! Builds `codec-bench`'s `codec-table` in release mode and runs it (it writes each record's
 //! bytes to `target/codec-bench/fixtures` and times memcpy, encode and decode), compiles
@@ -16,6 +18,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod cache;
 mod client;
 mod locks;
 
@@ -26,10 +29,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Some("codec") => codec(&args[1..]),
         Some("client") => client::run(&args[1..]),
         Some("locks") => locks::run(&args[1..]),
+        Some("cache") => cache::run(&args[1..]),
         _ => Err("usage: cargo xtask bench codec [--quick] [--only NAME] | \
                   bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO] \
                   [--no-kazoo] [--no-java] | \
-                  bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS]"
+                  bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS] | \
+                  bench cache [--nodes N] [--size BYTES]"
             .to_owned()),
     }
 }

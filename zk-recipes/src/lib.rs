@@ -16,12 +16,27 @@
 //!   task while leading and cancels it as soon as leadership may be lost.
 //! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
 //!   path): at most N lease holders at once.
+//! - [`TreeCache`]: Curator's `CuratorCache` (kazoo's `TreeCache`): a local copy of a subtree
+//!   (or of a node's children, or of one node) on a persistent recursive watch, with a
+//!   [`CacheEvents`] stream of created/changed/deleted events; it reads its scope again after
+//!   a reconnect or a new session and reports what it missed, so it is never silently stale;
+//!   its state ([`CacheState`]) says whether it is current; bounded ([`TreeCache::max_nodes`],
+//!   per-stream queues that reset a slow reader).
+//! - [`Barrier`] and [`DoubleBarrier`]: Curator's `DistributedBarrier` (wait while a node
+//!   exists) and `DistributedDoubleBarrier` (`<path>/<uuid>` members, `<path>/ready`).
+//! - [`SharedCount`]: Curator's `SharedCount`, an `i32` as 4 big-endian bytes, with
+//!   versioned compare-and-set and a stream of its values.
 //! - [`PersistentNode`]: Curator's `PersistentNode` / `GroupMember`: a node kept in place
 //!   (created again, with the latest data, after a delete or a new session) until closed;
 //!   no ghost node after a `ConnectionLoss` during its create.
 //! - [`discovery`]: Curator's x-discovery (`<base>/<service>/<id>`, its `ServiceInstance`
 //!   JSON): registration on kept nodes, queries, a service cache with a change stream,
 //!   providers (random, round-robin, sticky) that skip instances noted as down.
+//!
+//! No distributed queue: a ZooKeeper queue (Curator's `DistributedQueue`) either removes an
+//! item before its consumer has processed it (lost if the consumer dies) or after (processed
+//! twice if the consumer dies in between, and ordering is then lost too); choose a system
+//! built for queues instead.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_recipes::Error> {

@@ -5,11 +5,11 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::events::CacheEvents;
-use super::store::{Full, Store};
+use super::store::{Events, Full, Store};
 use super::{CacheEvent, CacheState, CachedNode, Config};
 use crate::error::Error;
 
@@ -54,12 +54,12 @@ impl Shared {
     /// Changes the store and tells every stream what changed.
     pub(crate) fn publish(
         &self,
-        change: impl FnOnce(&mut Store, &mut Vec<CacheEvent>) -> Result<(), Full>,
+        change: impl FnOnce(&mut Store, &mut Events) -> Result<(), Full>,
     ) -> Result<(), Full> {
         let mut inner = self.lock();
-        let mut events = Vec::new();
+        let mut events = Events::new(!inner.subscribers.is_empty());
         let result = change(&mut inner.store, &mut events);
-        for event in events {
+        for event in events.list {
             send(&mut inner.subscribers, event);
         }
         result
@@ -145,7 +145,6 @@ fn send(subscribers: &mut Vec<Subscriber>, event: CacheEvent) {
 pub struct Cache {
     shared: Arc<Shared>,
     path: String,
-    close: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -160,13 +159,11 @@ impl Cache {
             state: watch::channel(CacheState::Initializing).0,
             capacity: config.event_capacity,
         });
-        let (close, closed) = oneshot::channel();
         let path = config.path.clone();
-        let task = tokio::spawn(super::task::run(config, shared.clone(), closed));
+        let task = tokio::spawn(super::task::run(config, shared.clone()));
         Cache {
             shared,
             path,
-            close: Some(close),
             task: Some(task),
         }
     }
@@ -244,10 +241,9 @@ impl Cache {
 
     /// Stops the cache: removes its watch, drops its contents, ends its streams.
     pub async fn close(mut self) {
-        if let Some(close) = self.close.take() {
-            let _ = close.send(());
-        }
         if let Some(task) = self.task.take() {
+            // Nothing to undo half-way: the task's watcher, dropped with it, removes the watch.
+            task.abort();
             let _ = task.await;
         }
         self.shared.finish(None);

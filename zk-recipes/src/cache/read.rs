@@ -124,21 +124,25 @@ async fn read(client: &Client, path: &str, data: bool, want: Want) -> Result<Opt
     }
 }
 
-/// Data, stat and children: two requests written together, answered in one round trip.
+/// Data, stat and children; the children are asked for only when the stat counts some (a
+/// child created after the read is reported by the watch).
 async fn read_both(client: &Client, path: &str) -> Result<Option<Read>, Error> {
-    let (data, children) = tokio::join!(client.get_data(path), client.get_children(path));
-    let entry = match data {
-        Ok((data, stat)) => entry(stat, Some(data)),
+    let (data, stat) = match client.get_data(path).await {
+        Ok(read) => read,
         Err(zk_client::Error::NoNode { .. }) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let children = match children {
-        Ok(c) => names(c),
-        // Deleted between the two reads: the watch reports it.
-        Err(zk_client::Error::NoNode { .. }) => Vec::new(),
-        Err(e) => return Err(e.into()),
+    let children = if stat.num_children == 0 {
+        Vec::new()
+    } else {
+        match client.get_children(path).await {
+            Ok(c) => names(c),
+            // Deleted between the two reads: the watch reports it.
+            Err(zk_client::Error::NoNode { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        }
     };
-    Ok(Some((Some(entry), children)))
+    Ok(Some((Some(entry(stat, Some(data))), children)))
 }
 
 fn names(children: Vec<zk_client::Utf8Bytes>) -> Vec<String> {

@@ -32,6 +32,29 @@ impl Entry {
     }
 }
 
+/// Where a change's events go: built only when some stream listens (a cache nobody follows
+/// builds none, which matters for the first read of a large tree).
+#[derive(Debug)]
+pub(crate) struct Events {
+    pub(crate) list: Vec<CacheEvent>,
+    wanted: bool,
+}
+
+impl Events {
+    pub(crate) fn new(wanted: bool) -> Events {
+        Events {
+            list: Vec::new(),
+            wanted,
+        }
+    }
+
+    fn push(&mut self, make: impl FnOnce() -> CacheEvent) {
+        if self.wanted {
+            self.list.push(make());
+        }
+    }
+}
+
 /// A tree read fresh, to compare with what the cache holds.
 pub(crate) type Tree = BTreeMap<String, Entry>;
 
@@ -85,7 +108,7 @@ impl Store {
         &mut self,
         path: &str,
         read: Option<Entry>,
-        events: &mut Vec<CacheEvent>,
+        events: &mut Events,
     ) -> Result<(), Full> {
         match (self.nodes.get(path), read) {
             (None, None) => Ok(()),
@@ -108,11 +131,7 @@ impl Store {
     /// Replaces the contents with `fresh` (a tree read after the cache may have missed
     /// changes): deletions first, children before their parents, then creations and changes
     /// in path order, parents before their children.
-    pub(crate) fn replace_all(
-        &mut self,
-        mut fresh: Tree,
-        events: &mut Vec<CacheEvent>,
-    ) -> Result<(), Full> {
+    pub(crate) fn replace_all(&mut self, mut fresh: Tree, events: &mut Events) -> Result<(), Full> {
         if fresh.len() > self.limit {
             return Err(Full);
         }
@@ -129,15 +148,15 @@ impl Store {
             .collect();
         for path in gone {
             if let Some(old) = self.nodes.remove(&path) {
-                events.push(CacheEvent::Deleted(old.node(&path)));
+                events.push(|| CacheEvent::Deleted(old.node(&path)));
             }
         }
         let old = std::mem::take(&mut self.nodes);
         for (path, new) in std::mem::take(&mut fresh) {
             match old.get(&path) {
-                None => events.push(CacheEvent::Created(new.node(&path))),
+                None => events.push(|| CacheEvent::Created(new.node(&path))),
                 Some(prev) if prev.stat.mzxid != new.stat.mzxid => {
-                    events.push(CacheEvent::Changed {
+                    events.push(|| CacheEvent::Changed {
                         old: prev.node(&path),
                         new: new.node(&path),
                     })
@@ -154,27 +173,22 @@ impl Store {
         self.nodes.clear();
     }
 
-    fn insert_new(
-        &mut self,
-        path: &str,
-        new: Entry,
-        events: &mut Vec<CacheEvent>,
-    ) -> Result<(), Full> {
+    fn insert_new(&mut self, path: &str, new: Entry, events: &mut Events) -> Result<(), Full> {
         if self.nodes.len() >= self.limit {
             return Err(Full);
         }
-        events.push(CacheEvent::Created(new.node(path)));
+        events.push(|| CacheEvent::Created(new.node(path)));
         self.nodes.insert(path.to_owned(), new);
         Ok(())
     }
 
-    fn update(&mut self, path: &str, new: Entry, events: &mut Vec<CacheEvent>) {
+    fn update(&mut self, path: &str, new: Entry, events: &mut Events) {
         let Some(slot) = self.nodes.get_mut(path) else {
             return;
         };
         if slot.stat.mzxid != new.stat.mzxid {
             let old = std::mem::replace(slot, new);
-            events.push(CacheEvent::Changed {
+            events.push(|| CacheEvent::Changed {
                 old: old.node(path),
                 new: slot.node(path),
             });
@@ -186,7 +200,7 @@ impl Store {
     }
 
     /// Removes `path` and its cached descendants, children before parents.
-    fn remove_subtree(&mut self, path: &str, events: &mut Vec<CacheEvent>) {
+    fn remove_subtree(&mut self, path: &str, events: &mut Events) {
         let prefix = descendant_prefix(path);
         let below: Vec<String> = self
             .nodes
@@ -196,7 +210,7 @@ impl Store {
             .collect();
         for p in below.iter().rev().map(String::as_str).chain([path]) {
             if let Some(old) = self.nodes.remove(p) {
-                events.push(CacheEvent::Deleted(old.node(p)));
+                events.push(|| CacheEvent::Deleted(old.node(p)));
             }
         }
     }
@@ -241,25 +255,25 @@ mod tests {
     #[test]
     fn a_read_creates_changes_and_deletes_once() {
         let mut s = Store::new(10);
-        let mut ev = Vec::new();
+        let mut ev = Events::new(true);
         s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
         s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
         s.apply("/a", Some(entry(1, 2, "y")), &mut ev).unwrap();
         s.apply("/a", None, &mut ev).unwrap();
         s.apply("/a", None, &mut ev).unwrap();
-        assert_eq!(kinds(&ev), ["+/a", "~/a", "-/a"]);
+        assert_eq!(kinds(&ev.list), ["+/a", "~/a", "-/a"]);
     }
 
     #[test]
     fn a_node_created_again_is_deleted_then_created_with_its_descendants() {
         let mut s = Store::new(10);
-        let mut ev = Vec::new();
+        let mut ev = Events::new(true);
         s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
         s.apply("/a/b", Some(entry(2, 2, "")), &mut ev).unwrap();
         s.apply("/a-b", Some(entry(3, 3, "")), &mut ev).unwrap();
-        ev.clear();
+        ev.list.clear();
         s.apply("/a", Some(entry(9, 9, "")), &mut ev).unwrap();
-        assert_eq!(kinds(&ev), ["-/a/b", "-/a", "+/a"]);
+        assert_eq!(kinds(&ev.list), ["-/a/b", "-/a", "+/a"]);
         assert_eq!(s.children("/"), ["a", "a-b"]);
         assert_eq!(s.len(), 2);
     }
@@ -267,11 +281,11 @@ mod tests {
     #[test]
     fn replacing_the_tree_reports_the_differences_in_order() {
         let mut s = Store::new(10);
-        let mut ev = Vec::new();
+        let mut ev = Events::new(true);
         for (p, c) in [("/r", 1), ("/r/a", 2), ("/r/a/x", 3), ("/r/b", 4)] {
             s.apply(p, Some(entry(c, c, "")), &mut ev).unwrap();
         }
-        ev.clear();
+        ev.list.clear();
         let fresh: Tree = [
             ("/r", entry(1, 1, "")),
             ("/r/b", entry(4, 7, "")),
@@ -281,13 +295,13 @@ mod tests {
         .map(|(p, e)| (p.to_owned(), e))
         .collect();
         s.replace_all(fresh, &mut ev).unwrap();
-        assert_eq!(kinds(&ev), ["-/r/a/x", "-/r/a", "~/r/b", "+/r/c"]);
+        assert_eq!(kinds(&ev.list), ["-/r/a/x", "-/r/a", "~/r/b", "+/r/c"]);
     }
 
     #[test]
     fn the_limit_holds() {
         let mut s = Store::new(1);
-        let mut ev = Vec::new();
+        let mut ev = Events::new(true);
         s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
         assert_eq!(s.apply("/b", Some(entry(2, 2, "")), &mut ev), Err(Full));
         let two: Tree = [("/a", entry(1, 1, "")), ("/b", entry(2, 2, ""))]

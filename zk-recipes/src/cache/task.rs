@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 use zk_client::{AddWatchMode, EventType, PersistentWatcher, SessionEvent, SessionState};
 
@@ -33,8 +32,9 @@ struct Run {
     retry_delay: Duration,
 }
 
-/// Follows the scope until `closed` fires, the session ends for good or the cache overflows.
-pub(crate) async fn run(config: Config, shared: Arc<Shared>, mut closed: oneshot::Receiver<()>) {
+/// Follows the scope until the session ends for good or the cache overflows; closing the
+/// cache aborts it (dropping the watcher removes the watch).
+pub(crate) async fn run(config: Config, shared: Arc<Shared>) {
     // Subscribed before anything is read, so no transition after the first read is missed.
     let mut session = config.client.session_events();
     let connected = config.client.state().is_connected();
@@ -51,7 +51,7 @@ pub(crate) async fn run(config: Config, shared: Arc<Shared>, mut closed: oneshot
         if run.resync && run.connected && Instant::now() >= run.retry_at {
             if let Err(e) = run.sync().await {
                 match run.failed(e) {
-                    Some(fatal) => break Some(fatal),
+                    Some(fatal) => break fatal,
                     None => continue,
                 }
             }
@@ -59,27 +59,24 @@ pub(crate) async fn run(config: Config, shared: Arc<Shared>, mut closed: oneshot
         let retry = run.resync && run.connected;
         tokio::select! {
             biased;
-            _ = &mut closed => break None,
             event = session.next() => {
                 if let Some(fatal) = run.session_event(event) {
-                    break Some(fatal);
+                    break fatal;
                 }
             }
             event = next_watch_event(&mut run.watcher) => {
                 if let Err(e) = run.watch_event(event).await {
                     if let Some(fatal) = run.failed(e) {
-                        break Some(fatal);
+                        break fatal;
                     }
                 }
             }
             () = tokio::time::sleep_until(run.retry_at), if retry => {}
         }
     };
-    if let Some(watcher) = run.watcher.take() {
-        // Dropping the watcher removes the server-side watch when nothing else needs it.
-        drop(watcher);
-    }
-    run.shared.finish(failure);
+    // Dropping the watcher removes the server-side watch when nothing else needs it.
+    drop(run.watcher.take());
+    run.shared.finish(Some(failure));
 }
 
 /// The next event of the watch; pending forever without one.
