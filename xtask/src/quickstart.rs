@@ -1,5 +1,6 @@
 //! `cargo xtask quickstart`: the main job end to end on a fresh machine: install ZooKeeper,
-//! regenerate the records from `zookeeper.jute`, and run the client example against a local
+//! regenerate the records from `zookeeper.jute`, and run the service-discovery example
+//! (zk-recipes' `examples/quickstart.rs`) against a local
 //! ZooKeeper that the example starts (and stops) itself.
 
 use std::process::Command;
@@ -16,7 +17,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     eprintln!("building and running the quickstart example (zk-client/examples/quickstart.rs)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["run", "-p", "zk-client", "--example", "quickstart", "--"])
+        .args(["run", "-p", "zk-recipes", "--example", "quickstart", "--"])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

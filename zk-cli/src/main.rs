@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod nodes;
 mod sasl;
+mod services;
 mod stdin;
 mod tree;
 mod watch;
@@ -69,6 +70,7 @@ Examples:
   zk --server 127.0.0.1:2181 lock --timeout 30s /app/locks/backup -- ./backup.sh
   zk --server 127.0.0.1:2181 elect /app/scheduler node-3 -- ./scheduler
   zk --server 127.0.0.1:2181 elect --listen /app/scheduler
+  zk --server 127.0.0.1:2181 services api | jq -r '.[].address'   # Curator's x-discovery
   zk --server 127.0.0.1:2181 --auth digest:alice:secret create --acl auth::cdrwa /private x
   zk --server 127.0.0.1:2181 --auth digest:alice:secret acl /private
   ZK_SERVER=127.0.0.1:2181 zk whoami
@@ -185,6 +187,9 @@ enum Command {
     /// Join a leader election (Curator's LeaderLatch layout) and run a command while leading;
     /// --listen prints each change of leader as a JSON line.
     Elect(elect::ElectArgs),
+    /// Print the service instances registered in Curator's x-discovery layout
+    /// (`<base>/<service>/<id>`) as JSON: one service's as an array, or all by name.
+    Services(services::ServicesArgs),
     /// Print the ensemble configuration as JSON: version, members (id, role, quorum
     /// addresses, client address); read outside any chroot.
     Config {
@@ -356,6 +361,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Whoami => nodes::whoami(&session).await,
         Command::Lock(a) => lock::run(&session, &a).await,
         Command::Elect(a) => elect::run(&session, &a).await,
+        Command::Services(a) => services::run(&session, &a).await,
         // Answered above, without a session.
         Command::Ruok | Command::Srvr | Command::Mntr | Command::Completions { .. } => Ok(exit::OK),
     };

@@ -19,8 +19,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Service discovery (the README's example; `cargo xtask quickstart` runs a full version): an
-//! ephemeral sequential node per instance, and a persistent recursive watch on the directory.
+//! The pattern under service discovery (`zk-recipes` builds Apache Curator's x-discovery on
+//! it; `cargo xtask quickstart` runs that): an ephemeral sequential node per instance, and a
+//! persistent recursive watch on the directory.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_client::Error> {

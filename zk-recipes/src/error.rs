@@ -43,6 +43,46 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// A kept node ([`crate::PersistentNode`]) was not in place within the time waited.
+    #[error("the node was not created within {waited:?}{}", last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
+    NotCreated {
+        /// How long was waited.
+        waited: std::time::Duration,
+        /// The last error that kept it from being created, if any.
+        last_error: Option<String>,
+    },
+    /// An instance id that is not registered with this discovery.
+    #[error("service instance {id}: not registered here")]
+    NotRegistered {
+        /// The id.
+        id: String,
+    },
+    /// A node of the discovery layout whose data is not a service instance.
+    #[error("{path}: expected a service instance as JSON, found data that is not: {reason}")]
+    BadInstance {
+        /// The node.
+        path: String,
+        /// What is wrong, with the line and column.
+        reason: String,
+    },
+    /// A service instance that cannot be registered or updated as given.
+    #[error("service instance {id}: {reason}")]
+    InvalidInstance {
+        /// The instance's id.
+        id: String,
+        /// What was expected and found.
+        reason: String,
+    },
+    /// A URI template that does not parse.
+    #[error("URI spec {spec:?}: at byte {at}: {reason}")]
+    InvalidUriSpec {
+        /// The template.
+        spec: String,
+        /// The byte offset of the problem.
+        at: usize,
+        /// What was expected and found.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -50,10 +90,7 @@ impl Error {
     pub fn client_error(&self) -> Option<&zk_client::Error> {
         match self {
             Error::Client(e) => Some(e),
-            Error::NodeVanished { .. }
-            | Error::CacheFull { .. }
-            | Error::MemberVanished { .. }
-            | Error::NotACount { .. } => None,
+            _ => None,
         }
     }
 }

@@ -26,6 +26,12 @@
 //!   exists) and `DistributedDoubleBarrier` (`<path>/<uuid>` members, `<path>/ready`).
 //! - [`SharedCount`]: Curator's `SharedCount`, an `i32` as 4 big-endian bytes, with
 //!   versioned compare-and-set and a stream of its values.
+//! - [`PersistentNode`]: Curator's `PersistentNode` / `GroupMember`: a node kept in place
+//!   (created again, with the latest data, after a delete or a new session) until closed;
+//!   no ghost node after a `ConnectionLoss` during its create.
+//! - [`discovery`]: Curator's x-discovery (`<base>/<service>/<id>`, its `ServiceInstance`
+//!   JSON): registration on kept nodes, queries, a service cache with a change stream,
+//!   providers (random, round-robin, sticky) that skip instances noted as down.
 //!
 //! No distributed queue: a ZooKeeper queue (Curator's `DistributedQueue`) either removes an
 //! item before its consumer has processed it (lost if the consumer dies) or after (processed
@@ -53,12 +59,15 @@
 
 mod barrier;
 mod cache;
+pub mod discovery;
 mod double_barrier;
 mod error;
 mod guard;
 mod latch;
 pub mod layout;
 mod mutex;
+mod node;
+mod node_create;
 mod rwlock;
 mod selector;
 mod semaphore;
@@ -75,6 +84,7 @@ pub use guard::{FencingToken, LockState, LossPolicy, LossReason, MutexGuard, Sta
 pub use latch::{Latch, LeaderLatch, Leadership, Participant, CURATOR_LATCH_NAME};
 pub use layout::Layout;
 pub use mutex::Mutex;
+pub use node::{KeptNode, NodeStatus, PersistentNode};
 pub use rwlock::ReadWriteLock;
 pub use selector::{LeaderSelector, Term};
 pub use semaphore::Semaphore;

@@ -5,17 +5,22 @@ use std::path::Path;
 
 use crate::Error;
 
-/// The Debian packages that bring Curator (and, through their dependencies, Guava, SLF4J and
-/// ZooKeeper's client).
-pub const CURATOR_PACKAGES: [&str; 3] = [
+/// The Debian packages that bring Curator (and, through their dependencies, Guava, SLF4J,
+/// Jackson and ZooKeeper's client).
+pub const CURATOR_PACKAGES: [&str; 4] = [
     "libcurator-recipes-java",
     "libcurator-framework-java",
     "libcurator-client-java",
+    "libcurator-discovery-java",
 ];
 
 /// The jars of a Curator harness, as Debian installs them under `/usr/share/java`.
-const JARS: [&str; 8] = [
+const JARS: [&str; 12] = [
     "curator-recipes.jar",
+    "curator-x-discovery.jar",
+    "jackson-databind.jar",
+    "jackson-core.jar",
+    "jackson-annotations.jar",
     "curator-framework.jar",
     "curator-client.jar",
     "guava.jar",

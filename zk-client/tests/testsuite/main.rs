@@ -17,7 +17,6 @@ mod hostile_peers;
 mod multi;
 mod ops;
 mod proxy_faults;
-mod quickstart;
 mod rebalance;
 mod sasl;
 mod session_expiry;

@@ -19,6 +19,10 @@ const CURATOR_HARNESS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/java/CuratorHarness.java"
 );
+const DISCOVERY_HARNESS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/java/DiscoveryHarness.java"
+);
 const KAZOO_HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/kazoo_harness.py");
 /// Debian's Python, which has python3-kazoo (not whatever is first on PATH).
 const PYTHON: &str = "/usr/bin/python3";
@@ -98,6 +102,18 @@ impl Peer {
         let classpath = zk_testkit::curator_classpath().unwrap_or_else(|e| panic!("{e}"));
         let mut command = Command::new(java);
         command.arg("-cp").arg(classpath).arg(harness);
+        Peer::start(command, connect, args)
+    }
+
+    /// Starts the service-discovery harness (`tests/java/DiscoveryHarness.java CONNECT ARGS...`,
+    /// Curator's ServiceDiscovery); fails (never skips) without Java or Curator.
+    pub fn discovery(connect: &str, args: &[&str]) -> Peer {
+        let java = zk_testkit::java_binary().unwrap_or_else(|| {
+            panic!("java not found (apt-get install -y zookeeper brings Java 17; cargo xtask test does)")
+        });
+        let classpath = zk_testkit::curator_classpath().unwrap_or_else(|e| panic!("{e}"));
+        let mut command = Command::new(java);
+        command.arg("-cp").arg(classpath).arg(DISCOVERY_HARNESS);
         Peer::start(command, connect, args)
     }
 

@@ -1,10 +1,10 @@
 //! Runs the quick-start example (`examples/quickstart.rs`) in-process and checks what it prints.
 
-#[path = "../../examples/quickstart.rs"]
+#[path = "../examples/quickstart.rs"]
 mod example;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quickstart_prints_each_step_and_event() {
+async fn quickstart_prints_each_step_and_change() {
     let mut out = Vec::new();
     let started = std::time::Instant::now();
     let result = example::run(&mut out).await;
@@ -18,17 +18,20 @@ async fn quickstart_prints_each_step_and_event() {
         "starting ZooKeeper (standalone, loopback, temporary data directory)",
         "ZooKeeper is serving on 127.0.0.1:",
         "connected: session 0x",
-        "created /services/demo",
-        "watching /services/demo (persistent, recursive)",
-        "registered /services/demo/instance-0000000000",
-        "event: NodeCreated /services/demo/instance-0000000000",
-        "membership changed: [instance-0000000000]",
-        "registered /services/demo/instance-0000000001 (second session)",
-        "event: NodeCreated /services/demo/instance-0000000001",
-        "membership changed: [instance-0000000000, instance-0000000001]",
+        "following /services/demo with a service cache",
+        "registered /services/demo/instance-1",
+        "added: instance-1 at http://127.0.0.1:8080",
+        "instances of demo: [instance-1]",
+        "registered /services/demo/instance-2 (second session)",
+        "added: instance-2 at http://127.0.0.1:8081",
+        "instances of demo: [instance-1, instance-2]",
+        "round-robin provider: http://127.0.0.1:8080, http://127.0.0.1:8081, http://127.0.0.1:8080",
         "closed the second session: its instance goes away",
-        "event: NodeDeleted /services/demo/instance-0000000001",
-        "membership changed: [instance-0000000000]",
+        "removed: instance-2 at http://127.0.0.1:8081",
+        "instances of demo: [instance-1]",
+        "unregistered instance-1",
+        "removed: instance-1 at http://127.0.0.1:8080",
+        "instances of demo: []",
         "closed the session and stopped ZooKeeper",
     ];
     assert_eq!(lines.len(), expected.len(), "{text}");
