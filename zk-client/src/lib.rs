@@ -200,8 +200,8 @@ pub use client::{
 };
 pub use client::{
     Client, ClientBuilder, CreateOptions, OneshotWatcher, Op, OpResult, PersistentWatcher, ReadOp,
-    ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
-    MAX_TTL_MS,
+    ReadResult, Reconfig, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN,
+    DEFAULT_MAX_REQUEST_LEN, MAX_TTL_MS,
 };
 pub use config::{EnsembleConfig, Member, QuorumAddress, Role};
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};

@@ -19,6 +19,7 @@ mod ops;
 mod proxy_faults;
 mod quickstart;
 mod rebalance;
+mod reconfig;
 mod sasl;
 mod session_expiry;
 mod session_reconnect;
