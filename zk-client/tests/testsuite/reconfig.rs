@@ -198,3 +198,66 @@ async fn refusals_are_typed() {
     let err = root.reconfig(&garbage).await.unwrap_err();
     assert!(matches!(err, Error::BadArguments { .. }), "{err:?}");
 }
+
+/// Ends `zk`'s session from the server's side: a second connection resumes it and closes
+/// it; waits until `zk` has a new session (it re-creates sessions) and returns its id.
+async fn expire(ens: &DynamicEnsemble, zk: &Client) -> i64 {
+    let old = zk.session().unwrap();
+    let mut events = zk.session_events();
+    let twin = Client::builder()
+        .session(old.id, old.password.clone())
+        .connect(&ens.connect_string_of(&[1, 2, 3]))
+        .await
+        .unwrap();
+    twin.close().await.unwrap();
+    support::wait_event(&mut events, "a new session", |e| {
+        matches!(e, SessionEvent::Recreated { .. })
+    })
+    .await;
+    let new = zk.session().unwrap().id;
+    assert_ne!(new, old.id);
+    new
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_session_follows_the_ensemble_too() {
+    let ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let root = admin(&ens, &[1, 2, 3]).await;
+    let zk = Client::builder()
+        .session_timeout(Duration::from_secs(20))
+        .follow_ensemble(true)
+        .recreate_session_on_expiry(true)
+        .connect(&ens.connect_string_of(&[1, 2, 3]))
+        .await
+        .unwrap();
+    // The watch of the first session goes with it; the tracker must read the configuration
+    // again in the new one. Expire until the new session is on a follower: removing the
+    // leader would disconnect its clients whatever they follow.
+    let (mut session, mut server) = (0, 0);
+    for _ in 0..6 {
+        session = expire(&ens, &zk).await;
+        let found = || ens.server_of_session(session);
+        eventually("new session on a server", || found().is_some()).await;
+        server = found().unwrap();
+        if Some(server) != ens.leader() {
+            break;
+        }
+    }
+    assert_ne!(
+        Some(server),
+        ens.leader(),
+        "the new session stays on the leader"
+    );
+    let leave = Reconfig::incremental().remove(server.into());
+    let (config, _) = root.reconfig(&leave).await.unwrap();
+    assert!(!ids(&config).contains(&server.into()));
+    // The removed server keeps serving as a non-voting follower: only following the new
+    // configuration moves the client off it.
+    root.set_data("/", b"removed".to_vec(), None).await.unwrap();
+    eventually(
+        "move off the removed server",
+        || matches!(ens.server_of_session(session), Some(id) if id != server),
+    )
+    .await;
+    assert_eq!(zk.session().map(|s| s.id), Some(session));
+}
