@@ -86,10 +86,10 @@ pub(crate) fn change(a: &ReconfigArgs) -> Result<Reconfig, Failure> {
     } else {
         let mut change = Reconfig::incremental();
         for server in entries(&a.add) {
-            change = change.add(server);
+            change = change.join(server);
         }
         for &id in &a.remove {
-            change = change.remove(id);
+            change = change.leave(id);
         }
         change
     };

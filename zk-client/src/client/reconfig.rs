@@ -22,8 +22,8 @@ use crate::path::CONFIG_NODE;
 /// use zk_client::Reconfig;
 ///
 /// let grow = Reconfig::incremental()
-///     .add("server.4=10.0.0.4:2888:3888:participant;2181")
-///     .remove(1);
+///     .join("server.4=10.0.0.4:2888:3888:participant;2181")
+///     .leave(1);
 /// let replace = Reconfig::members([
 ///     "server.1=10.0.0.1:2888:3888;2181",
 ///     "server.2=10.0.0.2:2888:3888;2181",
@@ -41,8 +41,8 @@ pub struct Reconfig {
 }
 
 impl Reconfig {
-    /// An incremental change with nothing in it yet: add [`Reconfig::add`] and
-    /// [`Reconfig::remove`] entries.
+    /// An incremental change with nothing in it yet: add [`Reconfig::join`] and
+    /// [`Reconfig::leave`] entries.
     pub fn incremental() -> Reconfig {
         Reconfig::default()
     }
@@ -58,13 +58,13 @@ impl Reconfig {
 
     /// A server that joins, or changes its ports or role (incremental only): a
     /// `server.N=...` line.
-    pub fn add(mut self, server: impl Into<String>) -> Reconfig {
+    pub fn join(mut self, server: impl Into<String>) -> Reconfig {
         self.joining.push(server.into());
         self
     }
 
     /// A server id that leaves (incremental only).
-    pub fn remove(mut self, id: u64) -> Reconfig {
+    pub fn leave(mut self, id: u64) -> Reconfig {
         self.leaving.push(id);
         self
     }
@@ -91,14 +91,16 @@ impl Reconfig {
         let join = |v: &[String]| (!v.is_empty()).then(|| Utf8Bytes::from(v.join(",")));
         let (joining, leaving, members) = match &self.members {
             Some(members) if !self.joining.is_empty() || !self.leaving.is_empty() => {
-                return bad("a new membership cannot be combined with add or remove".into())
+                return bad(
+                    "a new membership cannot be combined with joining or leaving servers".into(),
+                )
             }
             Some(members) if members.is_empty() => {
                 return bad("the new membership has no server".into())
             }
             Some(members) => (None, None, join(members)),
             None if self.joining.is_empty() && self.leaving.is_empty() => {
-                return bad("nothing to add or remove".into())
+                return bad("no server joins or leaves".into())
             }
             None => {
                 let leaving: Vec<String> = self.leaving.iter().map(u64::to_string).collect();
@@ -131,7 +133,7 @@ impl Client {
     /// use zk_client::Reconfig;
     ///
     /// zk.add_auth("digest", "super:secret").await?;
-    /// let change = Reconfig::incremental().add("server.4=zk4:2888:3888;2181");
+    /// let change = Reconfig::incremental().join("server.4=zk4:2888:3888;2181");
     /// let (config, _stat) = zk.reconfig(&change).await?;
     /// assert!(config.members.iter().any(|m| m.id == 4));
     /// # Ok(()) }
@@ -151,10 +153,10 @@ mod tests {
     #[test]
     fn incremental_changes_join_their_lists_with_commas() {
         let r = Reconfig::incremental()
-            .add("server.4=h:1:2;3")
-            .add("server.5=h:4:5:observer;6")
-            .remove(1)
-            .remove(2)
+            .join("server.4=h:1:2;3")
+            .join("server.5=h:4:5:observer;6")
+            .leave(1)
+            .leave(2)
             .to_request()
             .unwrap();
         assert_eq!(
@@ -163,7 +165,7 @@ mod tests {
         );
         assert_eq!(r.leaving_servers.as_deref(), Some("1,2"));
         assert_eq!((r.new_members, r.cur_config_id), (None, -1));
-        let only_leaving = Reconfig::incremental().remove(3).to_request().unwrap();
+        let only_leaving = Reconfig::incremental().leave(3).to_request().unwrap();
         assert_eq!(only_leaving.joining_servers, None);
     }
 
@@ -187,9 +189,9 @@ mod tests {
         for bad in [
             Reconfig::incremental(),
             Reconfig::members(empty),
-            Reconfig::members(["server.1=h:1:2;3"]).remove(2),
-            Reconfig::incremental().add("server.1=a:1:2;3,server.2=b:1:2;3"),
-            Reconfig::incremental().add(" "),
+            Reconfig::members(["server.1=h:1:2;3"]).leave(2),
+            Reconfig::incremental().join("server.1=a:1:2;3,server.2=b:1:2;3"),
+            Reconfig::incremental().join(" "),
         ] {
             let err = bad.to_request().unwrap_err();
             assert!(

@@ -97,8 +97,8 @@ async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
     let four = ens.start_joiner().unwrap_or_else(|e| panic!("{e}"));
     let five = ens.start_joiner().unwrap_or_else(|e| panic!("{e}"));
     let grow = Reconfig::incremental()
-        .add(ens.spec(four))
-        .add(ens.spec(five));
+        .join(ens.spec(four))
+        .join(ens.spec(five));
     let (grown, stat) = root.reconfig(&grow).await.unwrap();
     assert_eq!(ids(&grown), BTreeSet::from([1, 2, 3, 4, 5]));
     assert!(grown.version > before.version, "{grown:?} after {before:?}");
@@ -106,7 +106,7 @@ async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
     assert_eq!(ens.membership().unwrap(), vec![1, 2, 3, 4, 5]);
     // Conditional on a version that is no longer the last one: refused.
     let stale = Reconfig::incremental()
-        .remove(five.into())
+        .leave(five.into())
         .from_version(before.version.unwrap() as i64);
     let err = root.reconfig(&stale).await.unwrap_err();
     assert!(matches!(err, Error::BadVersion { .. }), "{err:?}");
@@ -180,7 +180,7 @@ async fn refusals_are_typed() {
     // A standalone server does not enable reconfiguration.
     let server = support::start_server();
     let zk = support::connect(&server).await;
-    let change = Reconfig::incremental().remove(1);
+    let change = Reconfig::incremental().leave(1);
     assert_eq!(zk.reconfig(&change).await, Err(Error::ReconfigDisabled));
     drop(server);
 
@@ -194,7 +194,7 @@ async fn refusals_are_typed() {
     assert_eq!(ids(&config), BTreeSet::from([1]));
     let nobody = Reconfig::members(["server.9=127.0.0.1:1:2;3"]);
     assert_eq!(root.reconfig(&nobody).await, Err(Error::NewConfigNoQuorum));
-    let garbage = Reconfig::incremental().add("server.9=nonsense");
+    let garbage = Reconfig::incremental().join("server.9=nonsense");
     let err = root.reconfig(&garbage).await.unwrap_err();
     assert!(matches!(err, Error::BadArguments { .. }), "{err:?}");
 }
@@ -248,7 +248,7 @@ async fn a_new_session_follows_the_ensemble_too() {
         ens.leader(),
         "the new session stays on the leader"
     );
-    let leave = Reconfig::incremental().remove(server.into());
+    let leave = Reconfig::incremental().leave(server.into());
     let (config, _) = root.reconfig(&leave).await.unwrap();
     assert!(!ids(&config).contains(&server.into()));
     // The removed server keeps serving as a non-voting follower: only following the new
