@@ -6,7 +6,7 @@
 //! documents.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use std::time::{Duration, Instant};
 
@@ -66,25 +66,28 @@ fn node<'a>(nodes: &'a [Value], path: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {path} in {nodes:?}"))
 }
 
-#[test]
-fn a_tree_round_trips_between_servers() {
-    let a = start_server();
-    let src = a.connect_string();
-    ok(&src, &["create", "/src", "{\"k\":1}"]);
-    ok_in(&src, &["create", "/src/bin", "-"], &[0xff, 0, 1]);
-    ok(&src, &["create", "-c", "/src/jobs"]);
-    ok(&src, &["create", "/src/jobs/j1", "x"]);
-    ok(&src, &["create", "--ttl", "600000", "/src/t", "ttl"]);
-    let bob = ["--auth", "digest:bob:pw"];
+/// bob's credentials: the hash of his digest ACL entry is shown only to sessions with ADMIN
+/// permission on the node, such as his.
+const BOB: [&str; 2] = ["--auth", "digest:bob:pw"];
+
+/// Builds `/src` (text and binary data, a container, a TTL node, bob's ACL, a sequential
+/// node) and takes a lock under it: the returned process holds an ephemeral node.
+fn source_tree(src: &str) -> Child {
+    ok(src, &["create", "/src", "{\"k\":1}"]);
+    ok_in(src, &["create", "/src/bin", "-"], &[0xff, 0, 1]);
+    ok(src, &["create", "-c", "/src/jobs"]);
+    ok(src, &["create", "/src/jobs/j1", "x"]);
+    ok(src, &["create", "--ttl", "600000", "/src/t", "ttl"]);
+    let bob = BOB;
     let acl = ["--acl", "world:anyone:r", "--acl", "auth::cdrwa"];
     ok(
-        &src,
+        src,
         &[&bob[..], &["create"], &acl, &["/src/locked", "secret"]].concat(),
     );
-    ok(&src, &["create", "-s", "/src/seq-"]);
+    ok(src, &["create", "-s", "/src/seq-"]);
     // A held lock: an ephemeral node, left out of the export.
     let mut lock = Command::new(ZK)
-        .args(["--server", &src, "lock", "/src/lk"])
+        .args(["--server", src, "lock", "/src/lk"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -93,6 +96,15 @@ fn a_tree_round_trips_between_servers() {
         .read_line(&mut held)
         .unwrap();
     assert!(held.starts_with("/src/lk/"), "{held}");
+    lock
+}
+
+#[test]
+fn a_tree_round_trips_between_servers() {
+    let a = start_server();
+    let src = a.connect_string();
+    let bob = BOB;
+    let mut lock = source_tree(&src);
 
     // The server hides digest hashes from sessions without ADMIN permission: such an
     // export would lock everyone out, so it fails.
@@ -150,26 +162,30 @@ fn a_tree_round_trips_between_servers() {
     let chroot = format!("{dst}/dst/copy");
     assert_eq!(ok(&chroot, &[&bob[..], &["export", "/"]].concat()), doc);
 
+    overwrite_only_when_asked(&src, &dst, &doc);
+}
+
+/// Importing `/src`'s export again onto `dst`'s `/dst/copy` (changed meanwhile) is refused,
+/// then with `--overwrite` brings back `doc`.
+fn overwrite_only_when_asked(src: &str, dst: &str, doc: &str) {
+    let bob = BOB;
     // No overwriting unless asked; then data and ACLs come back as exported.
     let file = std::env::temp_dir().join(format!("zk-export-{}.json", std::process::id()));
     let file_arg = file.to_str().unwrap();
-    ok(&src, &[&bob[..], &["export", "/src", file_arg]].concat());
-    ok(&dst, &["set", "/dst/copy/jobs/j1", "changed"]);
-    ok(&dst, &["setacl", "/dst/copy/bin", "world:anyone:rwa"]);
-    let err = fails_in(&dst, &["import", file_arg, "/dst/copy"], b"", 4);
+    ok(src, &[&bob[..], &["export", "/src", file_arg]].concat());
+    ok(dst, &["set", "/dst/copy/jobs/j1", "changed"]);
+    ok(dst, &["setacl", "/dst/copy/bin", "world:anyone:rwa"]);
+    let err = fails_in(dst, &["import", file_arg, "/dst/copy"], b"", 4);
     assert!(
         err.contains("/dst/copy already exists (8 of the document's 8"),
         "{err}"
     );
-    assert_eq!(ok(&dst, &["get", "/dst/copy/jobs/j1"]), "changed");
+    assert_eq!(ok(dst, &["get", "/dst/copy/jobs/j1"]), "changed");
     // /locked is writable by bob only.
     let overwrite = ["import", "--overwrite", file_arg, "/dst/copy"];
-    fails_in(&dst, &overwrite, b"", 7);
-    ok(&dst, &[&bob[..], &overwrite].concat());
-    assert_eq!(
-        ok(&dst, &[&bob[..], &["export", "/dst/copy"]].concat()),
-        doc
-    );
+    fails_in(dst, &overwrite, b"", 7);
+    ok(dst, &[&bob[..], &overwrite].concat());
+    assert_eq!(ok(dst, &[&bob[..], &["export", "/dst/copy"]].concat()), doc);
     let _ = std::fs::remove_file(&file);
 }
 

@@ -74,10 +74,8 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
-    let mut ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    let root = admin(&ens, &[1, 2, 3]).await;
+/// `/app/eph`, `/app/w/c0..` and the [`CLIENTS`] followers.
+async fn followers(ens: &DynamicEnsemble, root: &Client) -> Vec<Follower> {
     let persistent = CreateOptions::persistent();
     for dir in ["/app", "/app/eph", "/app/w"] {
         root.create(dir, Vec::new(), &persistent).await.unwrap();
@@ -88,8 +86,53 @@ async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
     }
     let mut followers = Vec::new();
     for i in 0..CLIENTS {
-        followers.push(follower(&ens, i).await);
+        followers.push(follower(ens, i).await);
     }
+    followers
+}
+
+/// Every follower's session and ephemeral node are still there, and its watch fires.
+async fn everything_is_still_there(root: &Client, followers: Vec<Follower>) {
+    let eph = root.get_children("/app/eph").await.unwrap();
+    assert_eq!(eph.len(), CLIENTS, "{eph:?}");
+    for (i, f) in followers.iter().enumerate() {
+        let stat = root
+            .exists(&format!("/app/eph/c{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stat.ephemeral_owner, f.session);
+        assert_eq!(f.zk.session().map(|s| s.id), Some(f.session));
+        root.set_data(&format!("/app/w/c{i}"), b"x".to_vec(), None)
+            .await
+            .unwrap();
+    }
+    for (i, f) in followers.into_iter().enumerate() {
+        let event = timeout(support::WAIT, f.watch.changed())
+            .await
+            .unwrap_or_else(|_| panic!("watch of client {i} did not fire"))
+            .unwrap();
+        assert_eq!(event.event_type, EventType::NodeDataChanged);
+        assert_eq!(event.path, format!("/w/c{i}"));
+        let mut events = f.events;
+        while let Some(e) = events.try_next() {
+            assert!(
+                !matches!(
+                    e,
+                    SessionEvent::Expired { .. } | SessionEvent::Recreated { .. }
+                ),
+                "client {i}: {e:?}"
+            );
+        }
+        f.zk.close().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
+    let mut ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let root = admin(&ens, &[1, 2, 3]).await;
+    let followers = followers(&ens, &root).await;
     let (before, _) = root.ensemble_config().await.unwrap();
     assert_eq!(ids(&before), BTreeSet::from([1, 2, 3]));
 
@@ -139,40 +182,7 @@ async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
     ens.stop(four);
     ens.stop(five);
 
-    // Every session, ephemeral node and watch is still there.
-    let eph = root.get_children("/app/eph").await.unwrap();
-    assert_eq!(eph.len(), CLIENTS, "{eph:?}");
-    for (i, f) in followers.iter().enumerate() {
-        let stat = root
-            .exists(&format!("/app/eph/c{i}"))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(stat.ephemeral_owner, f.session);
-        assert_eq!(f.zk.session().map(|s| s.id), Some(f.session));
-        root.set_data(&format!("/app/w/c{i}"), b"x".to_vec(), None)
-            .await
-            .unwrap();
-    }
-    for (i, f) in followers.into_iter().enumerate() {
-        let event = timeout(support::WAIT, f.watch.changed())
-            .await
-            .unwrap_or_else(|_| panic!("watch of client {i} did not fire"))
-            .unwrap();
-        assert_eq!(event.event_type, EventType::NodeDataChanged);
-        assert_eq!(event.path, format!("/w/c{i}"));
-        let mut events = f.events;
-        while let Some(e) = events.try_next() {
-            assert!(
-                !matches!(
-                    e,
-                    SessionEvent::Expired { .. } | SessionEvent::Recreated { .. }
-                ),
-                "client {i}: {e:?}"
-            );
-        }
-        f.zk.close().await.unwrap();
-    }
+    everything_is_still_there(&root, followers).await;
 }
 
 #[tokio::test]
