@@ -176,13 +176,6 @@ impl DynamicEnsemble {
             .find(|&id| self.mode(id) == Some(Mode::Leader))
     }
 
-    /// The number of client connections server `id` holds (the lines of `cons` with a
-    /// session id), or `None` when it does not answer.
-    pub fn connections(&self, id: u32) -> Option<usize> {
-        let cons = four_letter_word(self.client_port(id), "cons").ok()?;
-        Some(cons.lines().filter(|l| l.contains("sid=0x")).count())
-    }
-
     /// The server holding a connection of session `session_id` (from `cons`).
     pub fn server_of_session(&self, session_id: i64) -> Option<u32> {
         let needle = format!("sid=0x{session_id:x}");
