@@ -37,7 +37,8 @@ pub(super) async fn follow(inner: Weak<Inner>, tls: bool) {
                 apply(&client, &data, tls, &mut applied).await;
                 watcher
             }
-            Err(e) if e.is_terminal() => return,
+            // A session that ended for good ends the wait for a connection above; an expired
+            // one that is being re-created does not.
             Err(e) => {
                 tracing::debug!(%e, "reading {CONFIG_NODE} failed; trying again");
                 drop(client);
@@ -54,11 +55,15 @@ pub(super) async fn follow(inner: Weak<Inner>, tls: bool) {
     }
 }
 
-/// A handle without a request timeout, while the client lives.
+/// How long a read of the configuration may wait, holding the client: a client dropped
+/// meanwhile closes its session at the latest this long after.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A handle whose requests time out after [`READ_TIMEOUT`], while the client lives.
 fn upgrade(inner: &Weak<Inner>) -> Option<Client> {
     inner.upgrade().map(|inner| Client {
         inner,
-        request_timeout: None,
+        request_timeout: Some(READ_TIMEOUT),
     })
 }
 
