@@ -2,7 +2,8 @@
 //! `DynamicEnsemble`): grow 3 -> 5 and shrink back while clients hold sessions, watches and
 //! ephemeral nodes; the clients that follow the ensemble spread over the new members, and
 //! leave the removed ones; nothing is lost. Plus the refusals: disabled, stale version, no
-//! quorum, no right to write the configuration.
+//! quorum, no right to write the configuration; and a dropped client that followed the
+//! ensemble still closes its session.
 use crate::support;
 
 use std::collections::BTreeSet;
@@ -270,4 +271,36 @@ async fn a_new_session_follows_the_ensemble_too() {
     )
     .await;
     assert_eq!(zk.session().map(|s| s.id), Some(session));
+}
+
+#[tokio::test]
+async fn following_never_keeps_a_dropped_client_alive() {
+    // A standalone server: its configuration is empty, so the list stays as given.
+    let server = support::start_server();
+    let zk = Client::builder()
+        .session_timeout(Duration::from_secs(30))
+        .follow_ensemble(true)
+        .connect(&server.connect_string())
+        .await
+        .unwrap();
+    let eph = CreateOptions::ephemeral();
+    zk.create("/mine", Vec::new(), &eph).await.unwrap();
+    // The tracker's watch is in place: the server lists it among this session's watches.
+    let session = zk.session().unwrap().id;
+    let watching = || {
+        zk_testkit::four_letter_word(server.port(), "wchc")
+            .is_ok_and(|w| w.contains(&format!("0x{session:x}")) && w.contains("/zookeeper/config"))
+    };
+    eventually("watch on /zookeeper/config", watching).await;
+    drop(zk);
+    // Closed by the drop, not expired 30 s later.
+    let observer = support::connect(&server).await;
+    let started = Instant::now();
+    while observer.exists("/mine").await.unwrap().is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the session outlived its client"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
