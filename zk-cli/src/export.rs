@@ -1,5 +1,5 @@
 //! `zk export PATH [FILE]`: a subtree (data, ACLs, modes) as one JSON document (see
-//! `treedoc.rs`), walked breadth first.
+//! `treedoc.rs`), walked breadth first, the requests of each level pipelined.
 //!
 //! Every node is exported as `persistent`: containers and TTL nodes look persistent to
 //! clients (see `treedoc::Mode`). What is left out: ephemeral nodes (they belong to a live session, and an import's
@@ -10,10 +10,8 @@
 //! a tree that changes meanwhile is exported as each node was when read; nodes that vanish
 //! meanwhile are left out.
 
-use std::collections::VecDeque;
-
 use clap::Args;
-use zk_client::Error;
+use zk_client::{Client, Error};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
@@ -46,32 +44,44 @@ pub(crate) async fn run(s: &Session, a: &ExportArgs) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-/// The nodes of the subtree at `root`, paths relative to it.
+/// The nodes of the subtree at `root`, paths relative to it, read level by level with the
+/// requests of a level pipelined ([`Session::pipelined`]).
 pub(crate) async fn collect(s: &Session, root: &str) -> Result<Vec<Node>, Failure> {
     let skip_system = s.client.chroot().as_str().is_none();
-    let mut queue = VecDeque::from([root.to_owned()]);
+    let mut level = vec![root.to_owned()];
     let mut nodes = Vec::new();
-    while let Some(path) = queue.pop_front() {
-        let (node, children) = match read(s, root, &path).await {
-            Ok(read) => read,
-            Err(Error::NoNode { .. }) if path != root => continue,
-            Err(e) => return Err(e.into()),
-        };
-        match node {
-            Some(node) => nodes.push(node),
-            None if path == root => {
-                return Err(Failure::usage(format!(
-                    "{root} is an ephemeral node: it cannot be exported"
-                )))
+    while !level.is_empty() {
+        let base = root.to_owned();
+        let read = s
+            .pipelined(level.clone(), |zk, path| {
+                let base = base.clone();
+                async move { read(&zk, &base, &path).await }
+            })
+            .await;
+        let mut next = Vec::new();
+        for (path, result) in level.iter().zip(read) {
+            let (node, children) = match result {
+                Ok(read) => read,
+                Err(Error::NoNode { .. }) if path != root => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match node {
+                Some(node) => nodes.push(node),
+                None if path == root => {
+                    return Err(Failure::usage(format!(
+                        "{root} is an ephemeral node: it cannot be exported"
+                    )))
+                }
+                None => continue,
             }
-            None => continue,
-        }
-        for child in children {
-            let child = treedoc::join(&path, &format!("/{child}"));
-            if !(skip_system && child == SYSTEM) {
-                queue.push_back(child);
+            for child in children {
+                let child = treedoc::join(path, &format!("/{child}"));
+                if !(skip_system && child == SYSTEM) {
+                    next.push(child);
+                }
             }
         }
+        level = next;
     }
     Ok(nodes)
 }
@@ -83,12 +93,15 @@ fn redacted(acl: &zk_client::Acl) -> bool {
 }
 
 /// One node and its children's names; `None` for an ephemeral node (which has no children).
-async fn read(s: &Session, root: &str, path: &str) -> Result<(Option<Node>, Vec<String>), Error> {
-    let (data, stat) = s.call(s.client.get_data(path)).await?;
+async fn read(zk: &Client, root: &str, path: &str) -> Result<(Option<Node>, Vec<String>), Error> {
+    // The three reads travel together; an ephemeral node's ACL and (no) children go unused.
+    let (data, acl, children) =
+        tokio::join!(zk.get_data(path), zk.get_acl(path), zk.get_children(path));
+    let (data, stat) = data?;
     if stat.ephemeral_owner != 0 {
         return Ok((None, Vec::new()));
     }
-    let (acl, _) = s.call(s.client.get_acl(path)).await?;
+    let (acl, _) = acl?;
     if acl.iter().any(redacted) {
         return Err(Error::NoAuth {
             path: format!(
@@ -98,8 +111,7 @@ async fn read(s: &Session, root: &str, path: &str) -> Result<(Option<Node>, Vec<
             ),
         });
     }
-    let children = s.call(s.client.get_children(path)).await?;
-    let children = children.iter().map(|c| c.to_string()).collect();
+    let children = children?.iter().map(|c| c.to_string()).collect();
     let rel = if path == root {
         "/"
     } else if root == "/" {

@@ -1,6 +1,8 @@
 //! `zk import FILE PATH [--overwrite]`: the document of `zk export` (see `treedoc.rs`)
 //! created under PATH, in `multi` transactions.
 //!
+//! The existence check pipelines its requests ([`Session::pipelined`]).
+//!
 //! How atomic it is: nothing is written unless every node is new (or `--overwrite`); missing
 //! parents of PATH (persistent, open ACL) and the nodes are created parents first in `multi`
 //! batches of at most [`BATCH_OPS`] operations and about [`BATCH_BYTES`] bytes, so a document
@@ -10,6 +12,7 @@
 //! the batch; its ACL, when it differs, right after the batch commits (ZooKeeper's `multi`
 //! cannot carry `setACL`), and its mode stays what it is.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use clap::Args;
@@ -61,10 +64,18 @@ pub(crate) fn read_document(file: &str) -> Result<Vec<Node>, Failure> {
 /// `import`: creates the nodes; prints nothing.
 pub(crate) async fn run(s: &Session, a: &ImportArgs, nodes: Vec<Node>) -> Result<u8, Failure> {
     zk_client::validate_path(&a.path, false).map_err(|e| Failure::usage(e.to_string()))?;
+    let targets: Vec<String> = nodes
+        .iter()
+        .map(|n| treedoc::join(&a.path, &n.path))
+        .collect();
+    let found = s
+        .pipelined(targets.clone(), |zk, target| async move {
+            zk.exists(&target).await
+        })
+        .await;
     let mut existing = Vec::new();
-    for n in &nodes {
-        let target = treedoc::join(&a.path, &n.path);
-        if s.call(s.client.exists(&target)).await?.is_some() {
+    for (target, stat) in targets.into_iter().zip(found) {
+        if stat?.is_some() {
             existing.push(target);
         }
     }
@@ -79,6 +90,7 @@ pub(crate) async fn run(s: &Session, a: &ImportArgs, nodes: Vec<Node>) -> Result
             ),
         ));
     }
+    let existing: HashSet<String> = existing.into_iter().collect();
     let mut plan = missing_parents(s, &a.path).await?;
     for n in nodes {
         let target = treedoc::join(&a.path, &n.path);
@@ -106,7 +118,7 @@ async fn missing_parents(s: &Session, path: &str) -> Result<Vec<Planned>, Failur
         .collect())
 }
 
-fn planned(n: Node, target: String, existing: &[String]) -> Result<Planned, Failure> {
+fn planned(n: Node, target: String, existing: &HashSet<String>) -> Result<Planned, Failure> {
     let size = target.len()
         + n.data.len()
         + n.acl
