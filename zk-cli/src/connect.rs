@@ -1,4 +1,5 @@
-//! Connecting: the client built from the global options, and the per-request timeout.
+//! Connecting: the client built from the global options, the per-request timeout, and
+//! many requests in flight at once for commands that read whole trees.
 
 use std::future::Future;
 use std::time::Duration;
