@@ -357,6 +357,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
         Command::Get(a) => nodes::get(&session, &a).await,
         Command::Config { raw } => nodes::config(&session, raw).await,
+        // The change was built before connecting, for every `reconfig`.
         Command::Reconfig(a) => match &reconfig {
             Some(change) => reconfig::run(&session, &a, change).await,
             None => Ok(exit::OK),
