@@ -60,7 +60,16 @@ fn reconfig_adds_removes_and_replaces_members() {
     let cs = ens.connect_string_of(&[1, 2, 3]);
     let auth = format!("digest:{SUPER_AUTH}");
     let root = |args: &[&str]| -> Vec<String> {
-        let head = ["--auth", auth.as_str(), "reconfig"];
+        // A reconfiguration holds up the requests behind it until it commits: give it time.
+        let head = [
+            "--timeout",
+            "30s",
+            "--session-timeout",
+            "30s",
+            "--auth",
+            auth.as_str(),
+            "reconfig",
+        ];
         head.iter().chain(args).map(|s| s.to_string()).collect()
     };
     let (ids, start) = members(&ok(&cs, &["config"]));

@@ -27,10 +27,16 @@ struct Follower {
     watch: OneshotWatcher,
 }
 
+/// A super user's session. Its long timeout matters: a reconfiguration holds up the requests
+/// behind it, pings included, until it commits, which can take seconds on a loaded machine.
 async fn admin(ens: &DynamicEnsemble, ids: &[u32]) -> Client {
-    let zk = support::connect_to(&ens.connect_string_of(ids)).await;
-    zk.add_auth("digest", SUPER_AUTH).await.unwrap();
-    zk
+    let cs = ens.connect_string_of(ids);
+    Client::builder()
+        .session_timeout(Duration::from_secs(30))
+        .auth("digest", SUPER_AUTH)
+        .connect(&cs)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {cs}: {e}"))
 }
 
 /// A client that follows the ensemble, holding an ephemeral node and a data watch under
