@@ -128,6 +128,11 @@ impl Client {
     /// [`Error::BadArguments`] (a malformed line, too few participants left),
     /// [`Error::NoAuth`], or [`Error::Unimplemented`] (a standalone server).
     ///
+    /// The requests behind a reconfiguration in the server's queue, this session's pings
+    /// included, wait until it commits (seconds on a loaded ensemble): a session with a short
+    /// timeout can see [`Error::ConnectionLoss`] meanwhile. Then read the configuration
+    /// ([`Client::ensemble_config`]) to learn whether the change was applied.
+    ///
     /// ```no_run
     /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
     /// use zk_client::Reconfig;
