@@ -1,4 +1,5 @@
-//! Connecting: the client built from the global options, and the per-request timeout.
+//! Connecting: the client built from the global options, the per-request timeout, and
+//! many requests in flight at once for commands that read whole trees.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,6 +10,9 @@ use crate::exit::{self, Failure};
 use crate::sasl;
 use crate::stdin;
 use crate::Global;
+
+/// How many requests [`Session::pipelined`] keeps in flight.
+pub(crate) const PIPELINE: usize = 128;
 
 /// A connected session and the time each request may take.
 pub(crate) struct Session {
@@ -124,6 +128,40 @@ impl Session {
             Ok(result) => result,
             Err(_) => Err(Error::ConnectionLoss),
         }
+    }
+
+    /// Runs `f` on every item with up to [`PIPELINE`] requests in flight on the session's
+    /// connection (the client pipelines them), and returns the results in the items' order.
+    /// Each request is bounded by the client's request timeout (`--timeout`).
+    pub(crate) async fn pipelined<T, R, F, Fut>(&self, items: Vec<T>, f: F) -> Vec<Result<R, Error>>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(Client, T) -> Fut,
+        Fut: Future<Output = Result<R, Error>> + Send + 'static,
+    {
+        let mut results: Vec<Option<Result<R, Error>>> = items.iter().map(|_| None).collect();
+        let mut set = tokio::task::JoinSet::new();
+        let mut collect = |joined: Option<Result<(usize, Result<R, Error>), _>>| {
+            if let Some(Ok((i, result))) = joined {
+                results[i] = Some(result);
+            }
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            if set.len() >= PIPELINE {
+                collect(set.join_next().await);
+            }
+            let request = f(self.client.clone(), item);
+            set.spawn(async move { (i, request.await) });
+        }
+        while let Some(joined) = set.join_next().await {
+            collect(Some(joined));
+        }
+        // A task that panicked left its slot empty: report it as what it is.
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Protocol("a request task failed".into()))))
+            .collect()
     }
 
     /// Closes the session (its ephemeral nodes go away); the client bounds the wait by the

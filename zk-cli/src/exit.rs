@@ -43,6 +43,12 @@ pub(crate) const NOT_SERVING: u8 = 16;
 /// `--read-only`: a write sent to a read-only server (`NOTREADONLY`).
 pub(crate) const NOT_READ_ONLY: u8 = 17;
 
+/// `reconfig`: refused: reconfiguration disabled on the servers (`RECONFIGDISABLED`), or no
+/// quorum of the new configuration connected and in sync with the leader (`NEWCONFIGNOQUORUM`).
+pub(crate) const RECONFIG_REFUSED: u8 = 20;
+/// `reconfig`: another reconfiguration is in progress (`RECONFIGINPROGRESS`): try again.
+pub(crate) const RECONFIG_IN_PROGRESS: u8 = 21;
+
 /// Why a command failed: an exit code, with a message for stderr or without one.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -75,6 +81,8 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         Error::SessionExpired => EXPIRED,
         Error::Tls { .. } | Error::TlsConfig { .. } => TLS,
         Error::NotReadOnly => NOT_READ_ONLY,
+        Error::ReconfigDisabled | Error::NewConfigNoQuorum => RECONFIG_REFUSED,
+        Error::ReconfigInProgress => RECONFIG_IN_PROGRESS,
         Error::InvalidPath { .. }
         | Error::InvalidAcl { .. }
         | Error::InvalidConnectString { .. }
@@ -163,6 +171,9 @@ mod tests {
         assert_eq!(code_for(&Error::InvalidArgument("x".into())), USAGE);
         assert_eq!(code_for(&Error::InvalidAcl { path: p() }), USAGE);
         assert_eq!(code_for(&Error::NotReadOnly), NOT_READ_ONLY);
+        assert_eq!(code_for(&Error::ReconfigDisabled), RECONFIG_REFUSED);
+        assert_eq!(code_for(&Error::NewConfigNoQuorum), RECONFIG_REFUSED);
+        assert_eq!(code_for(&Error::ReconfigInProgress), RECONFIG_IN_PROGRESS);
         assert_eq!(code_for(&Error::Protocol("x".into())), GENERIC);
         assert_eq!(OK, 0);
     }

@@ -13,13 +13,17 @@ mod admin;
 mod connect;
 mod elect;
 mod exit;
+mod export;
 mod format;
+mod import;
 mod lock;
 mod nodes;
+mod reconfig;
 mod sasl;
 mod services;
 mod stdin;
 mod tree;
+mod treedoc;
 mod watch;
 mod watch_tree;
 
@@ -48,6 +52,9 @@ Exit codes:
   15  `ruok`/`srvr`/`mntr`: the server does not allow the word (4lw.commands.whitelist)
   16  `srvr`/`mntr`: the server runs but does not serve requests (no quorum)
   17  --read-only: a write sent to a read-only server (NOTREADONLY)
+  20  `reconfig`: refused: reconfiguration disabled (reconfigEnabled=false), or no quorum of
+      the new configuration connected and in sync with the leader (NEWCONFIGNOQUORUM)
+  21  `reconfig`: another reconfiguration is in progress (try again)
  126, 127  `lock`, `elect`: the command could not be run, or was not found
   `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
   signal N)
@@ -65,6 +72,10 @@ Examples:
   zk --server 127.0.0.1:2181 stat /app | jq .numChildren
   zk --server 127.0.0.1:2181 exists /app/lock && echo locked
   zk --server 127.0.0.1:2181 rm -r /app
+  zk --server 127.0.0.1:2181 export /app > app.json          # data, ACLs, modes as JSON
+  zk --server zk9:2181 import app.json /app                  # refuses to overwrite
+  zk --server zk1 --auth digest:super:secret reconfig --add 'server.4=zk4:2888:3888;2181'
+  zk --server zk1 --auth digest:super:secret reconfig --remove 4 --from-version 100000003
   zk --server 127.0.0.1:2181 watch --recursive --count 10 /app
   zk --server 127.0.0.1:2181 watch --tree /app/config
   zk --server 127.0.0.1:2181 lock --timeout 30s /app/locks/backup -- ./backup.sh
@@ -197,6 +208,15 @@ enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// Change the ensemble's membership (incremental --add/--remove, or the whole new
+    /// --members/--file) and print the new configuration as `config` does. The session needs
+    /// the right to write /zookeeper/config (e.g. --auth digest:super:PASSWORD).
+    Reconfig(reconfig::ReconfigArgs),
+    /// Write a subtree (data, ACLs, modes; no ephemeral nodes) as one JSON document.
+    Export(export::ExportArgs),
+    /// Create the subtree of an `export` document under PATH, in multi transactions;
+    /// refuses if any node exists unless --overwrite.
+    Import(import::ImportArgs),
     /// Wait until the server has caught up with the leader for the path (`sync`).
     Sync(nodes::PathArg),
     /// Print the number of the node's descendants, itself not counted.
@@ -334,6 +354,14 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Set(a) => nodes::read_data(Some(&a.data))?,
         _ => Vec::new(),
     };
+    let reconfig = match &cli.command {
+        Command::Reconfig(a) => Some(reconfig::change(a)?),
+        _ => None,
+    };
+    let document = match &cli.command {
+        Command::Import(a) => import::read_document(&a.file)?,
+        _ => Vec::new(),
+    };
     let word = match cli.command {
         Command::Ruok => Some(admin::Word::Ruok),
         Command::Srvr => Some(admin::Word::Srvr),
@@ -348,6 +376,13 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Create(a) => nodes::create(&session, &a, stdin_data).await,
         Command::Get(a) => nodes::get(&session, &a).await,
         Command::Config { raw } => nodes::config(&session, raw).await,
+        // The change was built before connecting, for every `reconfig`.
+        Command::Reconfig(a) => match &reconfig {
+            Some(change) => reconfig::run(&session, &a, change).await,
+            None => Ok(exit::OK),
+        },
+        Command::Export(a) => export::run(&session, &a).await,
+        Command::Import(a) => import::run(&session, &a, document).await,
         Command::Sync(a) => nodes::sync(&session, &a.path).await,
         Command::Count(a) => nodes::count(&session, &a.path).await,
         Command::Set(a) => nodes::set(&session, &a, stdin_data).await,

@@ -25,7 +25,9 @@ pub(crate) struct LsArgs {
 /// `setacl`.
 #[derive(Debug, Args)]
 pub(crate) struct SetAclArgs {
-    /// Set it on every descendant too (nodes that vanish meanwhile are skipped).
+    /// Set it on every descendant too, parents first, one request per node (not atomic:
+    /// ZooKeeper's multi cannot carry setACL; a refusal stops it, and the message says how
+    /// many nodes have the new ACL). Nodes that vanish meanwhile are skipped.
     #[arg(short = 'R', long)]
     recursive: bool,
     /// Only if the node's ACL version (`aversion`) is this one (else exit 5; not with -R).
@@ -107,11 +109,23 @@ pub(crate) async fn setacl(s: &Session, a: &SetAclArgs) -> Result<u8, Failure> {
         s.call(s.client.set_acl(&a.path, &acl, a.version)).await?;
         return Ok(exit::OK);
     }
-    for (i, path) in list_tree(s, &a.path).await?.iter().enumerate() {
+    // One request per node: ZooKeeper's `multi` cannot carry `setACL`, so -R is not atomic.
+    let paths = list_tree(s, &a.path).await?;
+    for (i, path) in paths.iter().enumerate() {
         match s.call(s.client.set_acl(path, &acl, None)).await {
             Ok(_) => {}
             Err(Error::NoNode { .. }) if i > 0 => {}
-            Err(e) => return Err(e.into()),
+            Err(e) if i == 0 => return Err(e.into()),
+            Err(e) => {
+                return Err(Failure::Message(
+                    exit::code_for(&e),
+                    format!(
+                        "{e}; setacl -R stopped there: the {i} nodes before it (of {}) have \
+                         the new ACL, the others keep theirs",
+                        paths.len()
+                    ),
+                ))
+            }
         }
     }
     Ok(exit::OK)

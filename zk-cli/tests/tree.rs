@@ -119,6 +119,20 @@ fn create_parents_ls_recursive_and_stat_setacl() {
     fails(&cs, &["setacl", "-R", "-v", "1", "/t", "world:anyone:r"], 2);
     // Without admin permission the ACL stays as it is.
     fails(&cs, &["setacl", "/t/a", "world:anyone:cdrwa"], 7);
+
+    // -R is one request per node (multi cannot carry setACL): a node refused midway stops
+    // it, and the message says how far it got.
+    ok(&cs, &["create", "-p", "/p/q/r"]);
+    ok(&cs, &["setacl", "/p/q/r", "world:anyone:r"]);
+    let err = fails(&cs, &["setacl", "-R", "/p", "world:anyone:cdrw"], 7);
+    assert!(
+        err.contains(
+            "/p/q/r; setacl -R stopped there: the 2 nodes before it (of 3) have the new ACL"
+        ),
+        "{err}"
+    );
+    assert_eq!(ok(&cs, &["acl", "/p/q"]), "cdrw world:anyone\n");
+    assert_eq!(ok(&cs, &["acl", "/p/q/r"]), "r world:anyone\n");
 }
 
 #[test]

@@ -57,16 +57,26 @@ impl Member {
     /// (`0.0.0.0`, `::`) replaced by the member's first quorum host; `None` when the line has
     /// no client address.
     pub fn client_address(&self) -> Option<HostPort> {
-        let client = self.client.as_ref()?;
+        self.client.as_ref().map(|c| self.reachable(c))
+    }
+
+    /// The address a TLS client connects to: the secure client address, with a wildcard
+    /// host replaced as in [`Member::client_address`]; `None` when the line has none.
+    pub fn secure_client_address(&self) -> Option<HostPort> {
+        self.secure_client.as_ref().map(|c| self.reachable(c))
+    }
+
+    /// `client` with a wildcard host replaced by the first quorum host.
+    fn reachable(&self, client: &HostPort) -> HostPort {
         let wildcard = matches!(client.host.as_str(), "0.0.0.0" | "::" | "0:0:0:0:0:0:0:0");
         let host = match self.addresses.first() {
             Some(quorum) if wildcard => quorum.host.clone(),
             _ => client.host.clone(),
         };
-        Some(HostPort {
+        HostPort {
             host,
             port: client.port,
-        })
+        }
     }
 }
 
@@ -153,10 +163,20 @@ impl EnsembleConfig {
     /// A connect string of every member's client address (see [`Member::client_address`]),
     /// in the order of the configuration; members without one are left out.
     pub fn connect_string(&self) -> String {
+        self.join_addresses(Member::client_address)
+    }
+
+    /// Like [`EnsembleConfig::connect_string`], of the TLS client addresses
+    /// ([`Member::secure_client_address`]).
+    pub fn secure_connect_string(&self) -> String {
+        self.join_addresses(Member::secure_client_address)
+    }
+
+    fn join_addresses(&self, address: fn(&Member) -> Option<HostPort>) -> String {
         let addresses: Vec<String> = self
             .members
             .iter()
-            .filter_map(Member::client_address)
+            .filter_map(address)
             .map(|a| a.to_string())
             .collect();
         addresses.join(",")

@@ -78,6 +78,18 @@ pub enum Error {
     /// A write was sent to a read-only server (`NOTREADONLY`).
     #[error("the server is read-only")]
     NotReadOnly,
+    /// `reconfig`: the servers do not allow reconfiguration (`RECONFIGDISABLED`; they need
+    /// `reconfigEnabled=true`).
+    #[error("reconfiguration is disabled on the server (reconfigEnabled=false)")]
+    ReconfigDisabled,
+    /// `reconfig`: another reconfiguration has not finished yet (`RECONFIGINPROGRESS`);
+    /// retry once it has.
+    #[error("another reconfiguration is in progress")]
+    ReconfigInProgress,
+    /// `reconfig`: no quorum of the new configuration is connected to the leader and in sync
+    /// with it (`NEWCONFIGNOQUORUM`): start the joining servers first.
+    #[error("no quorum of the new configuration is connected and in sync with the leader")]
+    NewConfigNoQuorum,
     /// Any other server error code.
     #[error("server error {code} ({name}) for {path}")]
     Server {
@@ -317,6 +329,9 @@ impl Error {
             Ok(C::NoWatcher) => Error::NoWatcher { path },
             Ok(C::Unimplemented) => Error::Unimplemented { path },
             Ok(C::NotReadOnly) => Error::NotReadOnly,
+            Ok(C::ReconfigDisabled) => Error::ReconfigDisabled,
+            Ok(C::ReconfigInProgress) => Error::ReconfigInProgress,
+            Ok(C::NewConfigNoQuorum) => Error::NewConfigNoQuorum,
             Ok(C::ConnectionLoss) => Error::ConnectionLoss,
             Ok(C::SessionExpired) => Error::SessionExpired,
             Ok(C::AuthFailed) => Error::AuthFailed,
@@ -349,6 +364,9 @@ impl Error {
             Error::NoWatcher { .. } => C::NoWatcher.code(),
             Error::Unimplemented { .. } => C::Unimplemented.code(),
             Error::NotReadOnly => C::NotReadOnly.code(),
+            Error::ReconfigDisabled => C::ReconfigDisabled.code(),
+            Error::ReconfigInProgress => C::ReconfigInProgress.code(),
+            Error::NewConfigNoQuorum => C::NewConfigNoQuorum.code(),
             Error::ConnectionLoss => C::ConnectionLoss.code(),
             Error::SessionExpired => C::SessionExpired.code(),
             Error::AuthFailed => C::AuthFailed.code(),

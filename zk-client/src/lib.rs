@@ -110,6 +110,29 @@
 //! that are not serving end, at expiry, with [`ExpiryCause::NotServing`], and the last zxid
 //! seen is kept. Without re-creation the client ends in `Expired` instead of looping.
 //!
+//! # Ensembles that change
+//!
+//! [`Client::reconfig`] changes the membership ([`Reconfig`]: servers joining and leaving,
+//! or a whole new membership, optionally from a given configuration version) and answers
+//! with the new [`EnsembleConfig`]. [`Client::update_server_list`] gives a client a new
+//! server list and moves it only with the probability that evens the load;
+//! [`ClientBuilder::follow_ensemble`] does that by itself on every newer configuration, as
+//! Curator's `EnsembleTracker` does:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! use zk_client::{Client, Reconfig};
+//!
+//! let app = Client::builder().follow_ensemble(true).connect("zk1,zk2,zk3/app").await?;
+//! let admin = Client::builder().auth("digest", "super:secret").connect("zk1").await?;
+//! let (config, _) = admin
+//!     .reconfig(&Reconfig::incremental().join("server.4=zk4:2888:3888;2181"))
+//!     .await?;
+//! // `app` now counts zk4 among its servers, and may move there.
+//! # let _ = (app, config);
+//! # Ok(()) }
+//! ```
+//!
 //! # TLS
 //!
 //! [`ClientBuilder::tls`] with a [`TlsConfig`] makes every connection of the client TLS
@@ -201,8 +224,8 @@ pub use client::{
 };
 pub use client::{
     Client, ClientBuilder, CreateOptions, OneshotWatcher, Op, OpResult, PersistentWatcher, ReadOp,
-    ReadResult, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN, DEFAULT_MAX_REQUEST_LEN,
-    MAX_TTL_MS,
+    ReadResult, Reconfig, CONFIG_NODE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_REPLY_LEN,
+    DEFAULT_MAX_REQUEST_LEN, MAX_TTL_MS,
 };
 pub use config::{EnsembleConfig, Member, QuorumAddress, Role};
 pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};

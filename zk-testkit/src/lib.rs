@@ -1,7 +1,8 @@
 //! Real Apache ZooKeeper servers for tests: a standalone server ([`ZkServer`]) or a
 //! three-server quorum ([`Ensemble`]) on loopback, each on free ports with fresh data
 //! directories, a fault-injecting TCP [`Proxy`] to put between a client and a server, and
-//! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]).
+//! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]), and
+//! reconfigurable ensembles that servers join and leave ([`DynamicEnsemble`]).
 //!
 //! ```no_run
 //! let server = zk_testkit::ZkServer::start()?;
@@ -41,6 +42,7 @@
 //! ZooKeeper can depend on it by git or path.
 
 mod curator;
+mod dynamic;
 mod ensemble;
 pub mod files;
 mod java;
@@ -53,6 +55,7 @@ mod tls;
 use std::fmt;
 
 pub use curator::{curator_classpath, CURATOR_PACKAGES};
+pub use dynamic::{DynamicEnsemble, SUPER_AUTH};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use process::{four_letter_word, process_alive};

@@ -62,6 +62,7 @@ pub struct ClientBuilder {
     tls: Option<TlsConfig>,
     sasl: Option<DigestCredentials>,
     auto_watch_reset: bool,
+    follow_ensemble: bool,
 }
 
 impl Default for ClientBuilder {
@@ -81,6 +82,7 @@ impl Default for ClientBuilder {
             tls: None,
             sasl: None,
             auto_watch_reset: true,
+            follow_ensemble: false,
         }
     }
 }
@@ -241,6 +243,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Follows the ensemble's configuration (default false), as Curator's `EnsembleTracker`
+    /// does: the client watches [`crate::CONFIG_NODE`] and makes each newer configuration's
+    /// client addresses its server list ([`Client::update_server_list`], so clients
+    /// rebalance over servers that join and leave servers that go, a fair share at a time).
+    /// With [`ClientBuilder::tls`] it uses the members' secure client addresses. The
+    /// configuration is read again after a watch ends without a change (a new session, or
+    /// watches not restored after a reconnect), so changes made meanwhile are not missed.
+    ///
+    /// The connect string given to [`ClientBuilder::connect`] is where the client starts; once
+    /// connected, the configuration's addresses replace it (the chroot stays).
+    pub fn follow_ensemble(mut self, follow: bool) -> Self {
+        self.follow_ensemble = follow;
+        self
+    }
+
     /// Parses `connect_string`, starts the session and waits until the session is
     /// established (or fails: expired, authentication failed, timed out).
     pub async fn connect(self, connect_string: &str) -> Result<Client, Error> {
@@ -299,6 +316,10 @@ impl ClientBuilder {
                 events,
                 hook,
             ));
+        }
+        if self.follow_ensemble {
+            let tls = self.tls.is_some();
+            tokio::spawn(super::tracker::follow(Arc::downgrade(&client.inner), tls));
         }
         let timeout = self.connect_timeout.unwrap_or(self.session_timeout);
         let mut failures = Vec::new();

@@ -18,6 +18,7 @@ mod multi;
 mod ops;
 mod proxy_faults;
 mod rebalance;
+mod reconfig;
 mod sasl;
 mod session_expiry;
 mod session_reconnect;
