@@ -193,6 +193,7 @@ mod sasl;
 mod session;
 mod tls;
 mod watch;
+mod watch_path;
 
 pub use client::{
     is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,

@@ -5,6 +5,8 @@
 use tokio::sync::{mpsc, oneshot};
 use zk_records::{EventType, KeeperState};
 
+use crate::watch_path::WatchPath;
+
 /// A watch notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchedEvent {
@@ -81,8 +83,8 @@ impl Sink {
 #[derive(Debug)]
 pub(crate) struct Registration {
     pub(crate) id: u64,
-    /// Server-side path.
-    pub(crate) path: String,
+    /// Server-side path (the watcher's handle holds it too, and names it when dropped).
+    pub(crate) path: WatchPath,
     pub(crate) kind: WatchKind,
     pub(crate) sink: Sink,
 }

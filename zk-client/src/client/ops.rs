@@ -17,6 +17,7 @@ use zk_records::{Create2Request, CreateContainerRequest, WhoAmIRequest};
 use super::create::{create_op, CreateOp, CreateOptions};
 use super::handle::Client;
 use super::watcher::OneshotWatcher;
+use crate::watch_path::WatchPath;
 use crate::error::Error;
 use crate::message::Effect;
 use crate::path::validate_path;
@@ -318,17 +319,17 @@ impl Client {
         path: &str,
         kind: WatchKind,
     ) -> Result<(Registration, OneshotWatcher), Error> {
-        let server_path = self.server_path_view(path)?.into_owned();
+        let server_path = WatchPath::new(&self.server_path_view(path)?);
         let id = self.next_watch_id();
         let (tx, rx) = oneshot::channel();
         Ok((
             Registration {
                 id,
-                path: server_path,
+                path: server_path.clone(),
                 kind,
                 sink: Sink::Oneshot(Some(tx)),
             },
-            OneshotWatcher::new(id, rx, self.commands()),
+            OneshotWatcher::new(id, server_path, rx, self.commands()),
         ))
     }
 }
