@@ -194,6 +194,7 @@ mod session;
 mod tls;
 mod watch;
 mod watch_path;
+mod watch_slots;
 
 pub use client::{
     is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,

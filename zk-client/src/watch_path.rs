@@ -51,6 +51,12 @@ impl WatchPath {
     }
 }
 
+impl From<&str> for WatchPath {
+    fn from(path: &str) -> WatchPath {
+        WatchPath::new(path)
+    }
+}
+
 impl Deref for WatchPath {
     type Target = str;
 

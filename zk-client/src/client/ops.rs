@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use jute::Utf8Bytes;
-use tokio::sync::oneshot;
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
     DeleteRequest, ExistsRequestView, GetAclRequest, GetAllChildrenNumberRequest,
@@ -321,7 +320,7 @@ impl Client {
     ) -> Result<(Registration, OneshotWatcher), Error> {
         let server_path = WatchPath::new(&self.server_path_view(path)?);
         let id = self.next_watch_id();
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = self.inner.watch_slots.open();
         Ok((
             Registration {
                 id,

@@ -5,12 +5,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::error::Error;
 use crate::message::Command;
 use crate::watch::WatchedEvent;
 use crate::watch_path::WatchPath;
+use crate::watch_slots::SlotReceiver;
 
 /// Tells the session a watcher was dropped. It names the watch's server-side path, so the
 /// registry needs no second index from id to path.
@@ -35,7 +36,7 @@ impl Drop for DropGuard {
 #[derive(Debug)]
 #[must_use = "a watcher does nothing unless awaited"]
 pub struct OneshotWatcher {
-    rx: oneshot::Receiver<WatchedEvent>,
+    rx: SlotReceiver,
     _guard: DropGuard,
 }
 
@@ -43,7 +44,7 @@ impl OneshotWatcher {
     pub(crate) fn new(
         id: u64,
         path: WatchPath,
-        rx: oneshot::Receiver<WatchedEvent>,
+        rx: SlotReceiver,
         commands: mpsc::UnboundedSender<Command>,
     ) -> OneshotWatcher {
         OneshotWatcher {
@@ -55,7 +56,9 @@ impl OneshotWatcher {
     /// Waits for the event. A session that ends (expired, closed) first is reported as an
     /// event of type `None` with that state; `Err(Closed)` if the session is gone.
     pub async fn changed(mut self) -> Result<WatchedEvent, Error> {
-        (&mut self.rx).await.map_err(|_| Error::Closed)
+        std::future::poll_fn(|cx| self.rx.poll_event(cx))
+            .await
+            .map_err(|()| Error::Closed)
     }
 }
 

@@ -50,7 +50,7 @@ impl Client {
     /// [`CONFIG_NODE`] itself, and its event carries that path.
     pub async fn get_config_and_watch(&self) -> Result<(Bytes, Stat, OneshotWatcher), Error> {
         let id = self.next_watch_id();
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = self.inner.watch_slots.open();
         let path = WatchPath::new(CONFIG_NODE);
         let registration = Registration {
             id,

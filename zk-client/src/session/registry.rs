@@ -319,7 +319,8 @@ fn recursive_hit(event: &WatchedEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::{mpsc, oneshot};
+    use crate::watch_slots::{SlotReceiver, Slots};
+    use tokio::sync::mpsc;
 
     fn ev(t: EventType, path: &str) -> WatchedEvent {
         WatchedEvent {
@@ -335,15 +336,28 @@ mod tests {
         id: u64,
         path: &str,
         kind: WatchKind,
-    ) -> oneshot::Receiver<WatchedEvent> {
-        let (tx, rx) = oneshot::channel();
+    ) -> Rx {
+        let (tx, rx) = std::sync::Arc::new(Slots::default()).open();
         reg.register(Registration {
             id,
             path: path.into(),
             kind,
             sink: Sink::Oneshot(Some(tx)),
         });
-        rx
+        Rx(rx)
+    }
+
+    /// A one-shot watcher's receiving end, read without waiting.
+    struct Rx(SlotReceiver);
+
+    impl Rx {
+        fn try_recv(&mut self) -> Result<WatchedEvent, ()> {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            match self.0.poll_event(&mut cx) {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => Err(()),
+            }
+        }
     }
 
     fn stream_reg(
