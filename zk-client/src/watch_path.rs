@@ -99,13 +99,23 @@ mod tests {
     #[test]
     fn short_and_long_paths_read_back_and_key_maps_by_str() {
         let long = format!("/{}", "x".repeat(40));
-        let paths = ["/", "/a", "/zk-bench/w/0000000", "/exactly-22-bytes-path", &long];
+        let paths = [
+            "/",
+            "/a",
+            "/zk-bench/w/0000000",
+            "/exactly-22-bytes-path",
+            &long,
+        ];
         assert_eq!(paths[3].len(), INLINE);
         let mut map = HashMap::new();
         for (i, p) in paths.iter().enumerate() {
             let key = WatchPath::new(p);
             assert_eq!(key.as_str(), *p);
-            assert_eq!(matches!(key.0, Repr::Inline { .. }), p.len() <= INLINE, "{p}");
+            assert_eq!(
+                matches!(key.0, Repr::Inline { .. }),
+                p.len() <= INLINE,
+                "{p}"
+            );
             map.insert(key, i);
         }
         for (i, p) in paths.iter().enumerate() {

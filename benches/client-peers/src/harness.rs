@@ -143,7 +143,11 @@ impl Run {
 
     /// A fresh path for a `create`.
     pub(crate) fn next_create(&self) -> String {
-        format!("{}-{}", self.prefix, self.seq.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "{}-{}",
+            self.prefix,
+            self.seq.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     /// Remembers a created node for a later `delete`.
@@ -170,7 +174,12 @@ impl Run {
 
     /// Accounts one finished operation started at `start`, as `zk-bench`'s workers do;
     /// `false` when the worker must stop.
-    pub(crate) fn finish(&self, tally: &mut Tally, start: Instant, outcome: Result<(), String>) -> bool {
+    pub(crate) fn finish(
+        &self,
+        tally: &mut Tally,
+        start: Instant,
+        outcome: Result<(), String>,
+    ) -> bool {
         let done = Instant::now();
         if self.measure_end.is_some_and(|end| done > end) {
             return false;
@@ -186,7 +195,9 @@ impl Run {
         }
         match outcome {
             Ok(()) => {
-                tally.hist.record(done.duration_since(start).as_nanos() as u64);
+                tally
+                    .hist
+                    .record(done.duration_since(start).as_nanos() as u64);
                 tally.last_done = tally.last_done.max(Some(done));
             }
             Err(e) => {
@@ -237,7 +248,12 @@ impl CpuReading {
 
 /// The header and row `zk-bench --tsv` prints, for the window from `run.measure_start` to
 /// `end` (the window's end, or the last completion in count mode).
-pub(crate) fn report(label: &str, run: &Run, tally: &Tally, cpu: (CpuReading, CpuReading)) -> String {
+pub(crate) fn report(
+    label: &str,
+    run: &Run,
+    tally: &Tally,
+    cpu: (CpuReading, CpuReading),
+) -> String {
     if let Some(e) = &tally.first_error {
         eprintln!("{} operations failed; the first: {e}", tally.errors);
     }
@@ -245,7 +261,9 @@ pub(crate) fn report(label: &str, run: &Run, tally: &Tally, cpu: (CpuReading, Cp
         .measure_end
         .or(tally.last_done)
         .unwrap_or_else(Instant::now);
-    let elapsed = end.saturating_duration_since(run.measure_start).as_secs_f64();
+    let elapsed = end
+        .saturating_duration_since(run.measure_start)
+        .as_secs_f64();
     let ops = tally.hist.count();
     let per_op = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
         (Some(a), Some(b)) if ops > 0 => b.saturating_sub(a).as_secs_f64() * 1e6 / ops as f64,

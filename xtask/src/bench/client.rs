@@ -76,7 +76,16 @@ fn scenarios() -> Vec<Scenario> {
         s(
             "get-pipelined",
             "1 session, 64 outstanding getData of 1 KiB values, 1,000 keys",
-            &["--sessions", "1", "--pipeline", "64", "--mix", "read", "--value-size", "1024"],
+            &[
+                "--sessions",
+                "1",
+                "--pipeline",
+                "64",
+                "--mix",
+                "read",
+                "--value-size",
+                "1024",
+            ],
             1024,
             true,
             true,
@@ -85,7 +94,16 @@ fn scenarios() -> Vec<Scenario> {
         s(
             "get-sequential",
             "1 session, one getData of a 1 KiB value at a time (latency)",
-            &["--sessions", "1", "--pipeline", "1", "--mix", "read", "--value-size", "1024"],
+            &[
+                "--sessions",
+                "1",
+                "--pipeline",
+                "1",
+                "--mix",
+                "read",
+                "--value-size",
+                "1024",
+            ],
             1024,
             true,
             true,
@@ -131,7 +149,16 @@ fn scenarios() -> Vec<Scenario> {
             "get-rate",
             "1 session, getData at an equal open-loop rate of 4,000 ops/s (at most 100 \
              outstanding)",
-            &["--sessions", "1", "--pipeline", "100", "--mix", "read", "--rate", "4000"],
+            &[
+                "--sessions",
+                "1",
+                "--pipeline",
+                "100",
+                "--mix",
+                "read",
+                "--rate",
+                "4000",
+            ],
             100,
             true,
             false,
@@ -330,7 +357,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let results = rotate(sc.name, &clients, o.rounds, &common)?;
         report.push_str(&scenario_report(sc, &results, "zk-client"));
     }
-    if o.only.as_deref().is_none_or(|name| name == super::client_tls::NAME) {
+    if o.only
+        .as_deref()
+        .is_none_or(|name| name == super::client_tls::NAME)
+    {
         let java = java_classpath.as_deref();
         report.push_str(&super::client_tls::section(&zk_bench, java, &o, o.rounds)?);
     }
@@ -344,7 +374,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if o.watches > 0 {
         // A first run creates the watched nodes, so no measured process pays for that.
         eprintln!("creating {} nodes to watch...", o.watches);
-        output(Command::new(&zk_bench).args(["--server", &cs, "--watches", &o.watches.to_string()]))?;
+        output(Command::new(&zk_bench).args([
+            "--server",
+            &cs,
+            "--watches",
+            &o.watches.to_string(),
+        ]))?;
         let mut binaries = vec![("zk-client", zk_bench.clone())];
         binaries.extend(o.baseline.iter().map(|bin| ("baseline", bin.clone())));
         if let Some(dir) = &peer_dir {
@@ -367,8 +402,10 @@ pub(crate) fn rotate(
     rounds: usize,
     common: &dyn Fn(&str) -> Vec<String>,
 ) -> Result<Vec<(String, Vec<Row>)>, String> {
-    let mut results: Vec<(String, Vec<Row>)> =
-        clients.iter().map(|(l, _)| (l.clone(), Vec::new())).collect();
+    let mut results: Vec<(String, Vec<Row>)> = clients
+        .iter()
+        .map(|(l, _)| (l.clone(), Vec::new()))
+        .collect();
     let n = clients.len();
     for round in 0..rounds {
         for k in 0..n {

@@ -129,16 +129,30 @@ mod tests {
 
     #[test]
     fn ratios_are_per_round_then_median() {
-        let ours = [row("a", 100.0, 1.0), row("a", 300.0, 1.0), row("a", 200.0, 1.0)];
-        let theirs = [row("b", 100.0, 2.0), row("b", 100.0, 4.0), row("b", 400.0, 1.0)];
+        let ours = [
+            row("a", 100.0, 1.0),
+            row("a", 300.0, 1.0),
+            row("a", 200.0, 1.0),
+        ];
+        let theirs = [
+            row("b", 100.0, 2.0),
+            row("b", 100.0, 4.0),
+            row("b", 400.0, 1.0),
+        ];
         let (m, rounds) = ratios(&ours, &theirs, |r| r.ops_per_s);
         assert_eq!(rounds, vec![1.0, 3.0, 0.5]);
         assert_eq!(m, 1.0);
         let (m, _) = ratios(&ours[..2], &theirs[..2], |r| r.cpu);
         assert_eq!(m, 0.375);
-        let results = vec![("a".to_owned(), ours.to_vec()), ("b".to_owned(), theirs.to_vec())];
+        let results = vec![
+            ("a".to_owned(), ours.to_vec()),
+            ("b".to_owned(), theirs.to_vec()),
+        ];
         let table = ratio_table("a", &results);
-        assert!(table.contains("| b | 1.00x (1.00, 3.00, 0.50) |"), "{table}");
+        assert!(
+            table.contains("| b | 1.00x (1.00, 3.00, 0.50) |"),
+            "{table}"
+        );
         assert_eq!(median_round(&ours, false).unwrap().ops_per_s, 200.0);
     }
 

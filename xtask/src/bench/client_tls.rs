@@ -45,11 +45,23 @@ pub(crate) fn section(
     };
     let ca = pki.ca_pem().display().to_string();
     let size = sc.value_size.to_string();
-    output(Command::new(zk_bench).args(["--server", &plain, "--setup-only", "--value-size", &size]))?;
+    output(Command::new(zk_bench).args([
+        "--server",
+        &plain,
+        "--setup-only",
+        "--value-size",
+        &size,
+    ]))?;
     let tls_flags = flags(&["--tls-ca", &ca]);
     let mut clients = vec![
-        ("zk-client-tls".to_owned(), Runner::ZkBench(zk_bench.to_path_buf(), None)),
-        ("zk-client".to_owned(), Runner::ZkBench(zk_bench.to_path_buf(), None)),
+        (
+            "zk-client-tls".to_owned(),
+            Runner::ZkBench(zk_bench.to_path_buf(), None),
+        ),
+        (
+            "zk-client".to_owned(),
+            Runner::ZkBench(zk_bench.to_path_buf(), None),
+        ),
     ];
     if let Some(cp) = java_classpath {
         let store = pki.dir().join("trust.p12").display().to_string();
@@ -57,10 +69,16 @@ pub(crate) fn section(
             "zookeeper.client.secure=true".to_owned(),
             "zookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty".to_owned(),
             format!("zookeeper.ssl.trustStore.location={store}"),
-            format!("zookeeper.ssl.trustStore.password={}", zk_testkit::STORE_PASSWORD),
+            format!(
+                "zookeeper.ssl.trustStore.password={}",
+                zk_testkit::STORE_PASSWORD
+            ),
             "zookeeper.ssl.trustStore.type=PKCS12".to_owned(),
         ];
-        clients.push(("java-tls".to_owned(), Runner::Java(cp.to_owned(), properties)));
+        clients.push((
+            "java-tls".to_owned(),
+            Runner::Java(cp.to_owned(), properties),
+        ));
     }
     let common = |label: &str| -> Vec<String> {
         let tls = label.ends_with("-tls");

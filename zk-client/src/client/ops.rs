@@ -16,11 +16,11 @@ use zk_records::{Create2Request, CreateContainerRequest, WhoAmIRequest};
 use super::create::{create_op, CreateOp, CreateOptions};
 use super::handle::Client;
 use super::watcher::OneshotWatcher;
-use crate::watch_path::WatchPath;
 use crate::error::Error;
 use crate::message::Effect;
 use crate::path::validate_path;
 use crate::watch::{Registration, Sink, WatchKind};
+use crate::watch_path::WatchPath;
 
 /// A version to check, or any version.
 fn version(v: Option<i32>) -> i32 {

@@ -331,12 +331,7 @@ mod tests {
         }
     }
 
-    fn oneshot_reg(
-        reg: &mut Registry,
-        id: u64,
-        path: &str,
-        kind: WatchKind,
-    ) -> Rx {
+    fn oneshot_reg(reg: &mut Registry, id: u64, path: &str, kind: WatchKind) -> Rx {
         let (tx, rx) = std::sync::Arc::new(Slots::default()).open();
         reg.register(Registration {
             id,

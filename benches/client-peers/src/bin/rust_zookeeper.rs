@@ -80,7 +80,10 @@ fn run() -> Result<String, String> {
     }
     let mut tally = Tally::default();
     for lane in lanes {
-        tally.merge(lane.join().map_err(|_| "a lane thread panicked".to_owned())?);
+        tally.merge(
+            lane.join()
+                .map_err(|_| "a lane thread panicked".to_owned())?,
+        );
     }
     let cpu1 = cpu1.unwrap_or_else(|| CpuReading::now(args.server_pid));
     let out = harness::report(&args.label, &run, &tally, (cpu0, cpu1));
@@ -112,7 +115,10 @@ fn one_op(zk: &ZooKeeper, run: &Run, rng: &mut Rng) -> Result<(), String> {
         OpKind::Get => zk.get_data(key, false).map(drop).map_err(e),
         OpKind::Exists => zk.exists(key, false).map(drop).map_err(e),
         OpKind::Children => zk.get_children(harness::KEYS, false).map(drop).map_err(e),
-        OpKind::Set => zk.set_data(key, run.value.clone(), None).map(drop).map_err(e),
+        OpKind::Set => zk
+            .set_data(key, run.value.clone(), None)
+            .map(drop)
+            .map_err(e),
         OpKind::Create => create(zk, run).map_err(e),
         OpKind::Delete => match run.victim() {
             Some(path) => zk.delete(&path, None).map_err(e),
@@ -134,7 +140,12 @@ fn one_op(zk: &ZooKeeper, run: &Run, rng: &mut Rng) -> Result<(), String> {
 
 fn create(zk: &ZooKeeper, run: &Run) -> Result<(), ZkError> {
     let path = run.next_create();
-    zk.create(&path, run.value.clone(), Acl::open_unsafe().clone(), CreateMode::Persistent)?;
+    zk.create(
+        &path,
+        run.value.clone(),
+        Acl::open_unsafe().clone(),
+        CreateMode::Persistent,
+    )?;
     run.created(path);
     Ok(())
 }
@@ -155,7 +166,9 @@ fn watches(zk: &Arc<ZooKeeper>, n: usize) -> Result<String, String> {
                         .exists_w(&path, |_: WatchedEvent| {})
                         .map_err(|e| format!("exists_w {path}: {e:?}"))?;
                     if stat.is_none() {
-                        return Err("a watched node is missing (run zk-bench --watches first)".into());
+                        return Err(
+                            "a watched node is missing (run zk-bench --watches first)".into()
+                        );
                     }
                 }
                 Ok(())
@@ -163,7 +176,8 @@ fn watches(zk: &Arc<ZooKeeper>, n: usize) -> Result<String, String> {
         })
         .collect();
     for w in workers {
-        w.join().map_err(|_| "a registering thread panicked".to_owned())??;
+        w.join()
+            .map_err(|_| "a registering thread panicked".to_owned())??;
     }
     let took = started.elapsed();
     thread::sleep(Duration::from_millis(200));

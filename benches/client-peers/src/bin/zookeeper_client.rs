@@ -104,8 +104,16 @@ async fn one_op(client: &Client, run: &Run, rng: &mut Rng) -> Result<(), String>
     match kind {
         OpKind::Get => client.get_data(key).await.map(drop).map_err(e),
         OpKind::Exists => client.check_stat(key).await.map(drop).map_err(e),
-        OpKind::Children => client.list_children(harness::KEYS).await.map(drop).map_err(e),
-        OpKind::Set => client.set_data(key, &run.value, None).await.map(drop).map_err(e),
+        OpKind::Children => client
+            .list_children(harness::KEYS)
+            .await
+            .map(drop)
+            .map_err(e),
+        OpKind::Set => client
+            .set_data(key, &run.value, None)
+            .await
+            .map(drop)
+            .map_err(e),
         OpKind::Create => create(client, run).await.map_err(e),
         OpKind::Delete => match run.victim() {
             Some(path) => client.delete(&path, None).await.map_err(e),
