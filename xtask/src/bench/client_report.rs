@@ -51,8 +51,11 @@ pub(crate) fn median_round(rows: &[Row], fixed_rate: bool) -> Option<Row> {
     rows.get(rows.len() / 2).cloned()
 }
 
-/// The figures compared between clients, with how each is read.
-pub(crate) const FIGURES: [(&str, fn(&Row) -> f64); 5] = [
+/// A figure compared between clients: its name and how it is read from a row.
+type Figure = (&'static str, fn(&Row) -> f64);
+
+/// The figures compared between clients.
+pub(crate) const FIGURES: [Figure; 5] = [
     ("throughput", |r| r.ops_per_s),
     ("client CPU/op", |r| r.cpu),
     ("server CPU/op", |r| r.server_cpu),

@@ -172,10 +172,8 @@ impl Registry {
                 }
                 let alive = e.sink.send(event.clone());
                 let keep = alive && !e.kind.is_oneshot();
-                if !keep {
-                    if e.kind == WatchKind::PersistentRecursive {
-                        recursive_removed += 1;
-                    }
+                if !keep && e.kind == WatchKind::PersistentRecursive {
+                    recursive_removed += 1;
                 }
                 keep
             });
