@@ -316,7 +316,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("no scenario `{name}`"));
         }
     }
-    let mut report = String::new();
+    // Each scenario's section goes out as soon as it is measured.
     for sc in &scenarios {
         output(Command::new(&zk_bench).args([
             "--server",
@@ -355,16 +355,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             v
         };
         let results = rotate(sc.name, &clients, o.rounds, &common)?;
-        report.push_str(&scenario_report(sc, &results, "zk-client"));
+        println!("{}", scenario_report(sc, &results, "zk-client"));
     }
     if o.only
         .as_deref()
         .is_none_or(|name| name == super::client_tls::NAME)
     {
-        let java = java_classpath.as_deref();
-        report.push_str(&super::client_tls::section(&zk_bench, java, &o, o.rounds)?);
+        println!("{}", super::client_tls::section(&zk_bench, &o, o.rounds)?);
     }
-    println!("{report}");
     println!(
         "Median of {} round(s) (by throughput; by p99 at a fixed rate); {} measured after a {} \
          warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
