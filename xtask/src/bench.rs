@@ -1,7 +1,7 @@
 //! `cargo xtask bench codec [--quick] [--only NAME]`: Rust and Apache's Java codec side by side;
 //! `cargo xtask bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO]`: zk-client,
-//! Apache's Java client and kazoo against one local ZooKeeper, side by side (see `client.rs`
-//! below this module);
+//! the Rust peers (`peers.rs`), Apache's Java client and kazoo against one local ZooKeeper,
+//! side by side (see `client.rs` below this module);
 //! `cargo xtask bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS]`: lock
 //! contention through zk-recipes, Curator and kazoo (see `locks.rs`);
 //! `cargo xtask bench cache [--nodes N] [--size BYTES]`: the memory of a tree cache (see
@@ -20,7 +20,10 @@ use std::process::Command;
 
 mod cache;
 mod client;
+mod client_report;
+mod client_tls;
 mod locks;
+mod peers;
 
 const JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 
@@ -32,7 +35,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Some("cache") => cache::run(&args[1..]),
         _ => Err("usage: cargo xtask bench codec [--quick] [--only NAME] | \
                   bench client [--quick] [--rounds N] [--duration D] [--only SCENARIO] \
-                  [--no-kazoo] [--no-java] | \
+                  [--no-kazoo] [--no-java] [--no-peers] | \
                   bench locks [--quick] [--rounds N] [--duration MS] [--warmup MS] | \
                   bench cache [--nodes N] [--size BYTES]"
             .to_owned()),

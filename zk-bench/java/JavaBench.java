@@ -82,7 +82,7 @@ public final class JavaBench {
     }
 
     // ---- the mix
-    static final String[] OPS = {"get", "set", "create", "delete", "exists", "watch"};
+    static final String[] OPS = {"get", "set", "create", "delete", "exists", "watch", "children"};
     static int[] cumulative;
     static int[] kinds;
     static int totalWeight;
@@ -94,6 +94,7 @@ public final class JavaBench {
             case "mixed": spec = "get=80,set=10,create=5,delete=5"; break;
             case "churn": spec = "create=50,delete=50"; break;
             case "watch": spec = "watch=100"; break;
+            case "children": spec = "children=100"; break;
             default: break;
         }
         List<int[]> table = new ArrayList<>();
@@ -226,6 +227,10 @@ public final class JavaBench {
                 }, null);
                 break;
             }
+            case 6:
+                zk.getChildren("/zk-bench/k", false,
+                    (rc, path, ctx, children) -> done(s, start, rc, "children"), null);
+                break;
             default:
                 throw new IllegalStateException();
         }

@@ -68,8 +68,9 @@ PRESETS = {
     "mixed": "get=80,set=10,create=5,delete=5",
     "churn": "create=50,delete=50",
     "watch": "watch=100",
+    "children": "children=100",
 }
-OPS = ["get", "set", "create", "delete", "exists", "watch"]
+OPS = ["get", "set", "create", "delete", "exists", "watch", "children"]
 
 
 class Rng:
@@ -195,6 +196,8 @@ def main():
             c.delete_async(victim).rawlink(finished(sem, start, "delete"))
         elif kind == 4:
             c.exists_async(key).rawlink(finished(sem, start, "exists"))
+        elif kind == 6:
+            c.get_children_async("/zk-bench/k").rawlink(finished(sem, start, "children"))
         else:
             def on_get(res):
                 if res.exception is not None:

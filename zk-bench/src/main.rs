@@ -85,6 +85,9 @@ pub(crate) struct Args {
     /// report this process's resident memory before and after.
     #[arg(long)]
     pub(crate) watches: Option<usize>,
+    /// Speak TLS, trusting the CA certificate in this PEM file (the server's `secureClientPort`).
+    #[arg(long)]
+    pub(crate) tls_ca: Option<std::path::PathBuf>,
     /// Instead of zk-client: the same open-loop getData requests written straight onto a
     /// socket in the given thread structure (needs `--rate`, `--sessions 1`, `--mix read`).
     /// Its CPU per operation is what the OS alone costs for one request per round trip.

@@ -19,16 +19,19 @@ pub(crate) enum OpKind {
     /// Watch churn: `getData` with a one-shot watch on a random key, `setData` of that key,
     /// then the notification; timed as one operation.
     Watch,
+    /// `getChildren` of the keys' parent (`--keys` children).
+    Children,
 }
 
 impl OpKind {
-    const ALL: [(&'static str, OpKind); 6] = [
+    const ALL: [(&'static str, OpKind); 7] = [
         ("get", OpKind::Get),
         ("set", OpKind::Set),
         ("create", OpKind::Create),
         ("delete", OpKind::Delete),
         ("exists", OpKind::Exists),
         ("watch", OpKind::Watch),
+        ("children", OpKind::Children),
     ];
 }
 
@@ -39,6 +42,7 @@ pub(crate) const PRESETS: &[(&str, &str)] = &[
     ("mixed", "get=80,set=10,create=5,delete=5"),
     ("churn", "create=50,delete=50"),
     ("watch", "watch=100"),
+    ("children", "children=100"),
 ];
 
 /// A weighted mix of operations.
@@ -67,7 +71,8 @@ impl Mix {
                 .ok_or_else(|| {
                     format!(
                         "unknown operation `{name}` in --mix (operations: get, set, create, \
-                         delete, exists, watch; presets: read, write, mixed, churn, watch)"
+                         delete, exists, watch, children; presets: read, write, mixed, churn, \
+                         watch, children)"
                     )
                 })?;
             let weight: u32 = weight

@@ -103,6 +103,53 @@ fn one_second_runs_print_their_rows() {
         String::from_utf8_lossy(&refused.stderr)
     );
 
+    // getChildren of the keys' parent: measured, without errors.
+    let children = [
+        &common[..],
+        &["--mix", "children", "--pipeline", "4", "--tsv"],
+    ]
+    .concat();
+    let tsv = zk_bench(&children);
+    let row: Vec<&str> = tsv.lines().nth(1).unwrap_or_default().split('\t').collect();
+    assert!(row[1].parse::<u64>().unwrap() > 0, "{tsv}");
+    assert_eq!(row[8], "0", "errors: {tsv}");
+
     let mem = zk_bench(&["--server", &cs, "--watches", "300"]);
     assert!(mem.starts_with("watches\t300\trss_before_mib\t"), "{mem}");
+    // Again on the nodes now there (the run that skips creating them).
+    let mem = zk_bench(&["--server", &cs, "--watches", "300"]);
+    assert!(mem.starts_with("watches\t300\trss_before_mib\t"), "{mem}");
+}
+
+/// `--tls-ca`: the workload over a server's TLS port, trusting the test CA.
+#[test]
+fn a_run_over_tls() {
+    let pki = zk_testkit::Pki::generate().unwrap_or_else(|e| panic!("{e}"));
+    let server = zk_testkit::TlsServer::start(
+        &pki,
+        zk_testkit::ServerCert::Good,
+        zk_testkit::ClientAuth::None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (cs, ca) = (server.connect_string(), pki.ca_pem());
+    let ca = ca.to_str().expect("a UTF-8 path");
+    let args = [
+        "--server",
+        &cs,
+        "--tls-ca",
+        ca,
+        "--duration",
+        "1s",
+        "--warmup",
+        "200ms",
+        "--keys",
+        "20",
+        "--pipeline",
+        "8",
+        "--tsv",
+    ];
+    let tsv = zk_bench(&args);
+    let row: Vec<&str> = tsv.lines().nth(1).unwrap_or_default().split('\t').collect();
+    assert!(row[1].parse::<u64>().unwrap() > 0, "{tsv}");
+    assert_eq!(row[8], "0", "errors: {tsv}");
 }

@@ -217,6 +217,8 @@ mod sasl;
 mod session;
 mod tls;
 mod watch;
+mod watch_path;
+mod watch_slots;
 
 pub use client::{
     is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,

@@ -20,8 +20,8 @@ pub(crate) enum Command {
         auth: Bytes,
         reply: oneshot::Sender<Result<(), Error>>,
     },
-    /// A watcher was dropped.
-    DropWatcher(u64),
+    /// A watcher was dropped: its id and server-side path.
+    DropWatcher(u64, crate::watch_path::WatchPath),
     /// A new server list (`updateServerList`); the reply says whether this client moves to
     /// another server to even the load.
     UpdateHosts {

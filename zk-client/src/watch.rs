@@ -2,8 +2,11 @@
 //! the kinds of client-side watch, where a watch's events go, and a watch waiting for the
 //! reply that sets it.
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use zk_records::{EventType, KeeperState};
+
+use crate::watch_path::WatchPath;
+use crate::watch_slots::SlotSender;
 
 /// A watch notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +58,7 @@ impl WatchKind {
 #[derive(Debug)]
 pub(crate) enum Sink {
     /// Taken when the event is sent.
-    Oneshot(Option<oneshot::Sender<WatchedEvent>>),
+    Oneshot(Option<SlotSender>),
     Stream(mpsc::UnboundedSender<WatchedEvent>),
 }
 
@@ -63,7 +66,7 @@ impl Sink {
     /// Delivers `event`; false when the watcher is gone.
     pub(crate) fn send(&mut self, event: WatchedEvent) -> bool {
         match self {
-            Sink::Oneshot(tx) => tx.take().is_some_and(|tx| tx.send(event).is_ok()),
+            Sink::Oneshot(tx) => tx.take().is_some_and(|tx| tx.send(event)),
             Sink::Stream(tx) => tx.send(event).is_ok(),
         }
     }
@@ -81,8 +84,8 @@ impl Sink {
 #[derive(Debug)]
 pub(crate) struct Registration {
     pub(crate) id: u64,
-    /// Server-side path.
-    pub(crate) path: String,
+    /// Server-side path (the watcher's handle holds it too, and names it when dropped).
+    pub(crate) path: WatchPath,
     pub(crate) kind: WatchKind,
     pub(crate) sink: Sink,
 }

@@ -304,6 +304,7 @@ impl ClientBuilder {
                 events: events_rx,
                 session,
                 next_watch_id: AtomicU64::new(1),
+                watch_slots: Default::default(),
                 max_request_len: self.max_request_len,
                 close_timeout: self.close_timeout,
             }),

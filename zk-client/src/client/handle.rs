@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Receiver<SessionEvent>,
     pub(crate) session: Arc<Mutex<Option<SessionId>>>,
     pub(crate) next_watch_id: AtomicU64,
+    /// Where one-shot watch events wait for their watchers.
+    pub(crate) watch_slots: Arc<crate::watch_slots::Slots>,
     pub(crate) max_request_len: usize,
     pub(crate) close_timeout: Duration,
 }

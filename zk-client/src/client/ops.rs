@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use jute::Utf8Bytes;
-use tokio::sync::oneshot;
 use zk_records::data::{Acl, ClientInfo, Stat};
 use zk_records::proto::{
     DeleteRequest, ExistsRequestView, GetAclRequest, GetAllChildrenNumberRequest,
@@ -21,6 +20,7 @@ use crate::error::Error;
 use crate::message::Effect;
 use crate::path::validate_path;
 use crate::watch::{Registration, Sink, WatchKind};
+use crate::watch_path::WatchPath;
 
 /// A version to check, or any version.
 fn version(v: Option<i32>) -> i32 {
@@ -318,17 +318,17 @@ impl Client {
         path: &str,
         kind: WatchKind,
     ) -> Result<(Registration, OneshotWatcher), Error> {
-        let server_path = self.server_path_view(path)?.into_owned();
+        let server_path = WatchPath::new(&self.server_path_view(path)?);
         let id = self.next_watch_id();
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = self.inner.watch_slots.open();
         Ok((
             Registration {
                 id,
-                path: server_path,
+                path: server_path.clone(),
                 kind,
                 sink: Sink::Oneshot(Some(tx)),
             },
-            OneshotWatcher::new(id, rx, self.commands()),
+            OneshotWatcher::new(id, server_path, rx, self.commands()),
         ))
     }
 }

@@ -5,22 +5,27 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::error::Error;
 use crate::message::Command;
 use crate::watch::WatchedEvent;
+use crate::watch_path::WatchPath;
+use crate::watch_slots::SlotReceiver;
 
-/// Tells the session a watcher was dropped.
+/// Tells the session a watcher was dropped. It names the watch's server-side path, so the
+/// registry needs no second index from id to path.
 #[derive(Debug)]
 struct DropGuard {
     id: u64,
+    path: WatchPath,
     commands: mpsc::UnboundedSender<Command>,
 }
 
 impl Drop for DropGuard {
     fn drop(&mut self) {
-        let _ = self.commands.send(Command::DropWatcher(self.id));
+        let path = std::mem::replace(&mut self.path, WatchPath::new(""));
+        let _ = self.commands.send(Command::DropWatcher(self.id, path));
     }
 }
 
@@ -31,26 +36,29 @@ impl Drop for DropGuard {
 #[derive(Debug)]
 #[must_use = "a watcher does nothing unless awaited"]
 pub struct OneshotWatcher {
-    rx: oneshot::Receiver<WatchedEvent>,
+    rx: SlotReceiver,
     _guard: DropGuard,
 }
 
 impl OneshotWatcher {
     pub(crate) fn new(
         id: u64,
-        rx: oneshot::Receiver<WatchedEvent>,
+        path: WatchPath,
+        rx: SlotReceiver,
         commands: mpsc::UnboundedSender<Command>,
     ) -> OneshotWatcher {
         OneshotWatcher {
             rx,
-            _guard: DropGuard { id, commands },
+            _guard: DropGuard { id, path, commands },
         }
     }
 
     /// Waits for the event. A session that ends (expired, closed) first is reported as an
     /// event of type `None` with that state; `Err(Closed)` if the session is gone.
     pub async fn changed(mut self) -> Result<WatchedEvent, Error> {
-        (&mut self.rx).await.map_err(|_| Error::Closed)
+        std::future::poll_fn(|cx| self.rx.poll_event(cx))
+            .await
+            .map_err(|()| Error::Closed)
     }
 }
 
@@ -67,12 +75,13 @@ pub struct PersistentWatcher {
 impl PersistentWatcher {
     pub(crate) fn new(
         id: u64,
+        path: WatchPath,
         rx: mpsc::UnboundedReceiver<WatchedEvent>,
         commands: mpsc::UnboundedSender<Command>,
     ) -> PersistentWatcher {
         PersistentWatcher {
             rx,
-            _guard: DropGuard { id, commands },
+            _guard: DropGuard { id, path, commands },
         }
     }
 
@@ -114,7 +123,7 @@ mod tests {
     async fn a_persistent_watcher_is_a_stream_that_unregisters_when_dropped() {
         let (commands, mut session) = mpsc::unbounded_channel();
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut watcher = PersistentWatcher::new(7, rx, commands);
+        let mut watcher = PersistentWatcher::new(7, WatchPath::new("/w"), rx, commands);
         tx.send(event("/a")).unwrap();
         tx.send(event("/b")).unwrap();
         let first = std::future::poll_fn(|cx| Pin::new(&mut watcher).poll_next(cx)).await;
@@ -125,7 +134,7 @@ mod tests {
         drop(watcher);
         assert!(matches!(
             session.recv().await,
-            Some(Command::DropWatcher(7))
+            Some(Command::DropWatcher(7, path)) if &*path == "/w"
         ));
     }
 }

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::message::{Command, Effect};
 use crate::path::CONFIG_NODE;
 use crate::watch::{Registration, Sink, WatchKind};
+use crate::watch_path::WatchPath;
 
 impl Client {
     async fn get_config_inner(&self, watch: Option<Registration>) -> Result<(Bytes, Stat), Error> {
@@ -49,14 +50,15 @@ impl Client {
     /// [`CONFIG_NODE`] itself, and its event carries that path.
     pub async fn get_config_and_watch(&self) -> Result<(Bytes, Stat, OneshotWatcher), Error> {
         let id = self.next_watch_id();
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = self.inner.watch_slots.open();
+        let path = WatchPath::new(CONFIG_NODE);
         let registration = Registration {
             id,
-            path: CONFIG_NODE.to_owned(),
+            path: path.clone(),
             kind: WatchKind::Data,
             sink: Sink::Oneshot(Some(tx)),
         };
-        let watcher = OneshotWatcher::new(id, rx, self.commands());
+        let watcher = OneshotWatcher::new(id, path, rx, self.commands());
         let (data, stat) = self.get_config_inner(Some(registration)).await?;
         Ok((data, stat, watcher))
     }
@@ -75,7 +77,8 @@ impl Client {
             AddWatchMode::Persistent => WatchKind::Persistent,
             AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
         };
-        let watcher = PersistentWatcher::new(id, rx, self.commands());
+        let shared_path = WatchPath::new(&server_path);
+        let watcher = PersistentWatcher::new(id, shared_path.clone(), rx, self.commands());
         let request = AddWatchRequest {
             path: server_path.clone(),
             mode: mode.code(),
@@ -83,7 +86,7 @@ impl Client {
         let effect = Effect::Register {
             registration: Registration {
                 id,
-                path: server_path.to_string(),
+                path: shared_path,
                 kind,
                 sink: Sink::Stream(tx),
             },

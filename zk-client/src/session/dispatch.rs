@@ -60,8 +60,8 @@ impl Session {
                 pending.auths.push_back((end, Some(reply)));
                 self.auths.push((scheme, auth));
             }
-            Command::DropWatcher(id) => {
-                if let Some(unneeded) = self.registry.remove(id) {
+            Command::DropWatcher(id, path) => {
+                if let Some(unneeded) = self.registry.remove(id, &path) {
                     self.removals.push(unneeded);
                 }
             }
@@ -313,11 +313,11 @@ impl Session {
                     return;
                 }
                 let closed = registration.sink.is_closed();
-                let id = registration.id;
+                let (id, path) = (registration.id, registration.path.clone());
                 self.registry.register(registration);
                 if closed {
                     // The watcher was dropped while its request was in flight.
-                    self.command(Command::DropWatcher(id), out, pending);
+                    self.command(Command::DropWatcher(id, path), out, pending);
                 }
             }
             Effect::RemoveAll {

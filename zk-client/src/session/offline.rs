@@ -56,9 +56,9 @@ impl Session {
                     None => return Offline::Stop,
                     // The closes channel has it (the branch above).
                     Some(Command::CloseQueued) => {}
-                    Some(Command::DropWatcher(id)) => {
+                    Some(Command::DropWatcher(id, path)) => {
                         // Not re-registered on reconnect, so nothing to tell the server.
-                        let _ = self.registry.remove(id);
+                        let _ = self.registry.remove(id, &path);
                     }
                     Some(Command::UpdateHosts { hosts, reply }) => {
                         // The next attempt goes where the new list says.
@@ -106,7 +106,7 @@ impl Session {
                 Command::UpdateHosts { reply, .. } | Command::RemoveLocal { reply, .. } => {
                     let _ = reply.send(false);
                 }
-                Command::DropWatcher(_) | Command::CloseQueued => {}
+                Command::DropWatcher(..) | Command::CloseQueued => {}
             }
         }
     }

@@ -12,7 +12,13 @@ use std::collections::{HashMap, VecDeque};
 
 use zk_records::{EventType, KeeperState, WatcherType};
 
+use smallvec::SmallVec;
+
 use crate::watch::{Registration, Sink, WatchKind, WatchedEvent};
+use crate::watch_path::WatchPath;
+
+/// A path's watches, the first one inline.
+type Entries = SmallVec<[Entry; 1]>;
 
 #[derive(Debug)]
 struct Entry {
@@ -29,10 +35,16 @@ pub(crate) struct Unneeded {
 }
 
 /// All registered watches, by server-side path.
+///
+/// Memory per watch is what a client holding 100,000 of them pays, so a watch takes no small
+/// allocation here: the key keeps a short path inline ([`WatchPath`]) and the first entry of
+/// a path is inline too (most paths have one watch). The watcher's handle names its path
+/// when dropped, so no index from id to path is needed. (Small allocations that live as long
+/// as the watch also pin the freed memory of the requests around them: the process grows by
+/// far more than their size.)
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    by_path: HashMap<String, Vec<Entry>>,
-    paths: HashMap<u64, String>,
+    by_path: HashMap<WatchPath, Entries>,
     recursive_count: usize,
 }
 
@@ -42,12 +54,12 @@ impl Registry {
         if r.kind == WatchKind::PersistentRecursive {
             self.recursive_count += 1;
         }
-        self.paths.insert(r.id, r.path.clone());
-        self.by_path.entry(r.path).or_default().push(Entry {
+        let entry = Entry {
             id: r.id,
             kind: r.kind,
             sink: r.sink,
-        });
+        };
+        self.by_path.entry(r.path).or_default().push(entry);
     }
 
     /// Whether no watch is registered.
@@ -55,11 +67,11 @@ impl Registry {
         self.by_path.is_empty()
     }
 
-    /// Removes a watcher that was dropped. Returns the server-side watch to remove when no
-    /// other watcher of the same server-side type remains on its path.
-    pub(crate) fn remove(&mut self, id: u64) -> Option<Unneeded> {
-        let path = self.paths.remove(&id)?;
-        let entries = self.by_path.get_mut(&path)?;
+    /// Removes watcher `id` of server-side `path`, which was dropped. Returns the
+    /// server-side watch to remove when no other watcher of the same server-side type
+    /// remains on its path.
+    pub(crate) fn remove(&mut self, id: u64, path: &str) -> Option<Unneeded> {
+        let entries = self.by_path.get_mut(path)?;
         let at = entries.iter().position(|e| e.id == id)?;
         let removed = entries.remove(at);
         if removed.kind == WatchKind::PersistentRecursive {
@@ -69,8 +81,9 @@ impl Registry {
         let still_needed = entries.iter().any(|e| e.kind.server_type() == kind);
         let path_empty = entries.is_empty();
         if path_empty {
-            self.by_path.remove(&path);
+            self.by_path.remove(path);
         }
+        let path = path.to_owned();
         if still_needed {
             return None;
         }
@@ -103,7 +116,7 @@ impl Registry {
             return false;
         };
         let before = entries.len();
-        let mut kept = Vec::with_capacity(entries.len());
+        let mut kept = Entries::with_capacity(entries.len());
         for mut e in entries.drain(..) {
             let t = e.kind.server_type();
             // `Any` removes every watch on the path, persistent ones included (as servers
@@ -121,7 +134,6 @@ impl Registry {
                     path: client_path.to_owned(),
                     zxid: -1,
                 });
-                self.paths.remove(&e.id);
                 if e.kind == WatchKind::PersistentRecursive {
                     self.recursive_count -= 1;
                 }
@@ -151,7 +163,6 @@ impl Registry {
             _ => false,
         };
         if let Some(entries) = self.by_path.get_mut(path) {
-            let paths = &mut self.paths;
             let mut recursive_removed = 0;
             entries.retain_mut(|e| {
                 let hit = wanted(e.kind)
@@ -161,11 +172,8 @@ impl Registry {
                 }
                 let alive = e.sink.send(event.clone());
                 let keep = alive && !e.kind.is_oneshot();
-                if !keep {
-                    paths.remove(&e.id);
-                    if e.kind == WatchKind::PersistentRecursive {
-                        recursive_removed += 1;
-                    }
+                if !keep && e.kind == WatchKind::PersistentRecursive {
+                    recursive_removed += 1;
                 }
                 keep
             });
@@ -208,7 +216,7 @@ impl Registry {
                 };
                 if !seen[slot] {
                     seen[slot] = true;
-                    out[slot].push(path.clone());
+                    out[slot].push(path.to_string());
                 }
             }
         }
@@ -227,7 +235,6 @@ impl Registry {
                 });
             }
         }
-        self.paths.clear();
         self.recursive_count = 0;
     }
 }
@@ -310,7 +317,8 @@ fn recursive_hit(event: &WatchedEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::{mpsc, oneshot};
+    use crate::watch_slots::{SlotReceiver, Slots};
+    use tokio::sync::mpsc;
 
     fn ev(t: EventType, path: &str) -> WatchedEvent {
         WatchedEvent {
@@ -321,20 +329,28 @@ mod tests {
         }
     }
 
-    fn oneshot_reg(
-        reg: &mut Registry,
-        id: u64,
-        path: &str,
-        kind: WatchKind,
-    ) -> oneshot::Receiver<WatchedEvent> {
-        let (tx, rx) = oneshot::channel();
+    fn oneshot_reg(reg: &mut Registry, id: u64, path: &str, kind: WatchKind) -> Rx {
+        let (tx, rx) = std::sync::Arc::new(Slots::default()).open();
         reg.register(Registration {
             id,
             path: path.into(),
             kind,
             sink: Sink::Oneshot(Some(tx)),
         });
-        rx
+        Rx(rx)
+    }
+
+    /// A one-shot watcher's receiving end, read without waiting.
+    struct Rx(SlotReceiver);
+
+    impl Rx {
+        fn try_recv(&mut self) -> Result<WatchedEvent, ()> {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            match self.0.poll_event(&mut cx) {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => Err(()),
+            }
+        }
     }
 
     fn stream_reg(
@@ -403,19 +419,19 @@ mod tests {
         let _b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Exist);
         let _c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
         assert_eq!(
-            reg.remove(1),
+            reg.remove(1, "/a"),
             None,
             "the exists watch still needs the data watch"
         );
         assert_eq!(
-            reg.remove(2),
+            reg.remove(2, "/a"),
             Some(Unneeded {
                 path: "/a".into(),
                 kind: zk_records::WatcherType::Data
             })
         );
-        assert_eq!(reg.remove(2), None, "already gone");
-        assert!(reg.remove(3).is_some());
+        assert_eq!(reg.remove(2, "/a"), None, "already gone");
+        assert!(reg.remove(3, "/a").is_some());
         assert!(reg.is_empty());
     }
 
