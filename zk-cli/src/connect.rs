@@ -81,16 +81,11 @@ impl Session {
                         .collect::<String>()
                 ),
             ),
-            Error::AuthFailed => Failure::Message(
+            Error::AuthFailed { reason } => Failure::Message(
                 exit::NO_AUTH,
                 match &global.sasl {
-                    Some(spec) => format!(
-                        "authentication failed: the server refused the --sasl {spec} credentials \
-                         (unknown user or wrong password; -v shows the server's answer)"
-                    ),
-                    None => {
-                        "authentication failed: the server refused the --auth credentials".into()
-                    }
+                    Some(spec) => format!("authentication failed (--sasl {spec}): {reason}"),
+                    None => format!("authentication failed: {reason}"),
                 },
             ),
             other => Failure::from(other),

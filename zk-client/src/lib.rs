@@ -170,9 +170,11 @@
 //!
 //! Refused credentials (an unknown user, a wrong password) end the session at once, on the
 //! first connection or on a reconnect, within the attempt's timeout:
-//! [`ClientBuilder::connect`] and every request fail with [`Error::AuthFailed`], the state is
-//! [`SessionState::AuthFailed`], and the [`SessionEvent::AttemptFailed`] before it carries
-//! [`ConnectFailure::AuthFailed`] with the reason (also logged). The password is never logged.
+//! [`ClientBuilder::connect`] and every request fail with [`Error::AuthFailed`], whose
+//! `reason` says why (the server's `AUTHFAILED`, a server that failed to prove it knows the
+//! password, ...), the state is [`SessionState::AuthFailed`], and the
+//! [`SessionEvent::AttemptFailed`] before it carries [`ConnectFailure::AuthFailed`] with the
+//! same reason (also logged). The password is never logged.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -18,7 +18,7 @@ use crate::connect_string::ConnectString;
 use crate::error::{ConnectFailure, Error};
 use crate::sasl::DigestCredentials;
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
-use crate::session::state::SessionState;
+use crate::session::state::{AuthReason, SessionState};
 use crate::session::{Config, Connector, Session};
 use crate::tls::TlsConfig;
 
@@ -220,7 +220,7 @@ impl ClientBuilder {
     /// The session then has the identity `sasl:<user>` (see [`crate::Client::who_am_i`]).
     ///
     /// Refused credentials end the session: [`connect`](Self::connect) fails with
-    /// [`Error::AuthFailed`] (the reason is logged and is in the
+    /// [`Error::AuthFailed`] and its reason (also logged, and in the
     /// [`SessionEvent::AttemptFailed`] before it, as [`ConnectFailure::AuthFailed`]), and so
     /// does every request after a refusal on a reconnect. The password is never logged.
     pub fn sasl_digest_md5(mut self, user: &str, password: &str) -> Self {
@@ -256,6 +256,7 @@ impl ClientBuilder {
         let (state_tx, state_rx) = watch::channel(SessionState::Disconnected);
         let (events_tx, events_rx) = broadcast::channel(EVENT_CAPACITY);
         let session = Arc::new(Mutex::new(None));
+        let auth_reason = AuthReason::default();
         let config = Config {
             hosts: cs.hosts().to_vec(),
             chroot: cs.chroot().clone(),
@@ -275,7 +276,16 @@ impl ClientBuilder {
         // counts, where the coalescing state channel may show only `Disconnected`.
         let first_events = events_tx.subscribe();
         tokio::spawn(
-            Session::new(config, rx, closes_rx, state_tx, events_tx, session.clone()).run(),
+            Session::new(
+                config,
+                rx,
+                closes_rx,
+                state_tx,
+                events_tx,
+                session.clone(),
+                auth_reason.clone(),
+            )
+            .run(),
         );
         let client = Client {
             inner: Arc::new(Inner {
@@ -286,6 +296,7 @@ impl ClientBuilder {
                 state: state_rx.clone(),
                 events: events_rx,
                 session,
+                auth_reason,
                 next_watch_id: AtomicU64::new(1),
                 max_request_len: self.max_request_len,
                 close_timeout: self.close_timeout,
@@ -350,7 +361,7 @@ async fn first_session(
                 }
             }
             Ok(SessionEvent::Expired { .. }) if !recreate => return Err(Error::SessionExpired),
-            Ok(SessionEvent::AuthFailed) => return Err(Error::AuthFailed),
+            Ok(SessionEvent::AuthFailed { reason }) => return Err(Error::AuthFailed { reason }),
             Ok(SessionEvent::Closed) | Err(broadcast::error::RecvError::Closed) => {
                 return Err(Error::Closed)
             }

@@ -87,12 +87,12 @@ async fn wrong_password_and_unknown_user_fail_promptly() {
     // password is let in (as that name) once a known user has tried (ZOOKEEPER-4839, fixed
     // upstream after the Debian package's release).
     for (user, password) in [("mallory", "secret"), ("alice", "not-secret")] {
-        let refused = connect_as(&server, user, password).await;
-        assert_eq!(
-            refused.map(|_| ()),
-            Err(Error::AuthFailed),
-            "{user}/{password}"
-        );
+        match connect_as(&server, user, password).await {
+            Err(Error::AuthFailed { reason }) => {
+                assert!(reason.contains("AUTHFAILED"), "{user}/{password}: {reason}")
+            }
+            other => panic!("{user}/{password}: expected AuthFailed, found {other:?}"),
+        }
     }
     // The server is fine; the right password still works.
     let alice = connect_as(&server, "alice", "secret").await.unwrap();
@@ -143,12 +143,16 @@ async fn credentials_refused_on_a_reconnect_end_the_session_with_the_reason() {
         } => assert!(reason.contains("AUTHFAILED"), "{reason}"),
         other => panic!("expected an AuthFailed attempt, found {other:?}"),
     }
-    support::wait_event(&mut events, "the end of the session", |e| {
-        matches!(e, SessionEvent::AuthFailed)
+    let (ended, _) = support::wait_event(&mut events, "the end of the session", |e| {
+        matches!(e, SessionEvent::AuthFailed { .. })
     })
     .await;
+    let SessionEvent::AuthFailed { reason } = ended else {
+        unreachable!("wait_event returns the matching event")
+    };
+    assert!(reason.contains("AUTHFAILED"), "{reason}");
     assert_eq!(alice.state(), SessionState::AuthFailed);
-    assert_eq!(alice.exists("/").await, Err(Error::AuthFailed));
+    assert_eq!(alice.exists("/").await, Err(Error::AuthFailed { reason }));
 }
 
 #[tokio::test]
@@ -322,8 +326,10 @@ async fn a_server_that_does_not_know_the_password_is_refused() {
             .await;
         conn
     });
-    let refused = connect_to_addr(&addr).await;
-    assert_eq!(refused.map(|_| ()), Err(Error::AuthFailed));
+    match connect_to_addr(&addr).await {
+        Err(Error::AuthFailed { reason }) => assert!(reason.contains("rspauth"), "{reason}"),
+        other => panic!("expected AuthFailed, found {other:?}"),
+    }
     drop(server.await.unwrap());
 }
 
