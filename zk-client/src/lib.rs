@@ -210,6 +210,8 @@ pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::{ConfigParseError, ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use retry::RetryPolicy;
+#[cfg(feature = "gssapi")]
+pub use sasl::gssapi::{GssapiConfig, DEFAULT_SERVICE};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
 pub use tls::{TlsConfig, TlsFailure};

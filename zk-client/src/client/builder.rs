@@ -16,7 +16,9 @@ use super::handle::{
 };
 use crate::connect_string::ConnectString;
 use crate::error::{ConnectFailure, Error};
-use crate::sasl::DigestCredentials;
+#[cfg(feature = "gssapi")]
+use crate::sasl::gssapi::GssapiConfig;
+use crate::sasl::{DigestCredentials, Mechanism};
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
 use crate::session::state::{AuthReason, SessionState};
 use crate::session::{Config, Connector, Session};
@@ -60,7 +62,7 @@ pub struct ClientBuilder {
     recreate_on_expiry: bool,
     on_new_session: Option<NewSessionHook>,
     tls: Option<TlsConfig>,
-    sasl: Option<DigestCredentials>,
+    sasl: Option<Mechanism>,
     auto_watch_reset: bool,
 }
 
@@ -224,10 +226,28 @@ impl ClientBuilder {
     /// [`SessionEvent::AttemptFailed`] before it, as [`ConnectFailure::AuthFailed`]), and so
     /// does every request after a refusal on a reconnect. The password is never logged.
     pub fn sasl_digest_md5(mut self, user: &str, password: &str) -> Self {
-        self.sasl = Some(DigestCredentials {
+        self.sasl = Some(Mechanism::DigestMd5(DigestCredentials {
             user: user.to_string(),
             password: password.into(),
-        });
+        }));
+        self
+    }
+
+    /// Authenticates with SASL GSSAPI (Kerberos V5, RFC 4752) with the ticket cache's
+    /// credentials (`kinit`), on every connection before any request is sent, as
+    /// [`sasl_digest_md5`](Self::sasl_digest_md5) does; the server principal is
+    /// `zookeeper/<host>` unless `config` says otherwise (see [`GssapiConfig`]). The server
+    /// needs a JAAS `Server` section with `com.sun.security.auth.module.Krb5LoginModule`
+    /// (its keytab and principal) and the SASL authentication provider; the session then has
+    /// the identity `sasl:<principal>` (e.g. `sasl:alice@EXAMPLE.COM`).
+    ///
+    /// No ticket, an expired ticket, a server principal the KDC does not know, or a server
+    /// that refuses the ticket end the session with [`Error::AuthFailed`] and the Kerberos
+    /// library's or the server's reason. Needs the `gssapi` cargo feature (and the system's
+    /// GSS-API library: Debian's `libkrb5-dev` to build, `libgssapi-krb5-2` to run).
+    #[cfg(feature = "gssapi")]
+    pub fn sasl_gssapi(mut self, config: GssapiConfig) -> Self {
+        self.sasl = Some(Mechanism::Gssapi(config));
         self
     }
 

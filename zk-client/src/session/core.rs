@@ -20,7 +20,7 @@ use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 use crate::message::{CloseWaiter, Command};
 use crate::path::Chroot;
-use crate::sasl::DigestCredentials;
+use crate::sasl::Mechanism;
 
 /// Settings the session needs.
 #[derive(Debug, Clone)]
@@ -38,8 +38,8 @@ pub(crate) struct Config {
     pub(crate) close_timeout: Duration,
     /// Opens every connection: plaintext, or TLS.
     pub(crate) connector: Connector,
-    /// SASL credentials, authenticated with on every connection before any request.
-    pub(crate) sasl: Option<DigestCredentials>,
+    /// The SASL mechanism, authenticated with on every connection before any request.
+    pub(crate) sasl: Option<Mechanism>,
     /// Re-register the watches on every new connection (Java's client, unless
     /// `disableAutoWatchReset`); otherwise a lost connection ends them all.
     pub(crate) auto_watch_reset: bool,

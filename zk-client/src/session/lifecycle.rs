@@ -170,9 +170,9 @@ impl Session {
         tracing::debug!(server = %host, timeout = ?attempt_timeout, "connecting");
         let max_frame = self.config.max_frame_len;
         let connector = self.config.connector.clone();
-        let sasl = self.config.sasl.clone().map(|credentials| SaslLogin {
-            credentials,
-            xids: [self.next_xid(), self.next_xid()],
+        let sasl = self.config.sasl.clone().map(|mechanism| SaslLogin {
+            mechanism,
+            xids: std::array::from_fn(|_| self.next_xid()),
         });
         let connecting = handshake(
             connector.clone(),
