@@ -62,9 +62,13 @@ impl Session {
         }
         if let Some(spec) = &global.sasl {
             let env_password = std::env::var(sasl::PASSWORD_VAR).ok();
-            let creds =
-                sasl::credentials(spec, global.sasl_password_file.as_deref(), env_password)?;
-            builder = builder.sasl_digest_md5(&creds.user, &creds.password);
+            let chosen = sasl::parse(
+                spec,
+                global.sasl_service.as_deref(),
+                global.sasl_password_file.as_deref(),
+                env_password,
+            )?;
+            builder = sasl::configure(builder, chosen)?;
         }
         let server = global.server()?;
         let client = builder.connect(server).await.map_err(|e| match e {
