@@ -372,7 +372,12 @@ impl TlsServer {
 
 /// The `zoo.cfg` lines for TLS: the Netty factory, the secure port on loopback, the stores,
 /// client authentication and the `x509` provider.
-fn tls_config(pki: &Pki, cert: ServerCert, auth: ClientAuth, secure_port: u16) -> Vec<String> {
+pub(crate) fn tls_config(
+    pki: &Pki,
+    cert: ServerCert,
+    auth: ClientAuth,
+    secure_port: u16,
+) -> Vec<String> {
     let dir = pki.dir().display();
     vec![
         "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory".into(),

@@ -10,6 +10,7 @@ mod building_blocks;
 mod close;
 mod enforce_auth;
 mod ensemble;
+mod ensemble_tls;
 mod fake_server;
 mod faults;
 mod fuzz_client;
