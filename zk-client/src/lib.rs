@@ -175,6 +175,19 @@
 //! password, ...), the state is [`SessionState::AuthFailed`], and the
 //! [`SessionEvent::AttemptFailed`] before it carries [`ConnectFailure::AuthFailed`] with the
 //! same reason (also logged). The password is never logged.
+//!
+//! ## Kerberos (GSSAPI)
+//!
+//! With the cargo feature `gssapi` (it links the system's GSS-API library, MIT or Heimdal),
+//! `ClientBuilder::sasl_gssapi` authenticates with SASL GSSAPI (RFC 4752) using the ticket
+//! cache's credentials, on every connection and before any request, like DIGEST-MD5. The
+//! server principal is `zookeeper/<host>` as in Java's client (`GssapiConfig` changes the
+//! service, names one principal for every server, or picks the client principal); the client
+//! requires mutual authentication and chooses no security layer. The Kerberos library runs on
+//! a blocking thread (it reads the ticket cache and asks the KDC for a service ticket), within
+//! the attempt's timeout. No ticket, an expired one, a server principal the KDC does not
+//! know, or a server that refuses the ticket end the session with [`Error::AuthFailed`] and the
+//! library's or the server's reason.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -32,6 +32,18 @@ const NO_SECURITY_LAYER: u8 = 1;
 /// The client's credentials come from the default ticket cache (`KRB5CCNAME`, e.g. filled by
 /// `kinit`); with a cache collection (`DIR:`, `KEYRING:`, `KCM:`),
 /// [`GssapiConfig::client_principal`] picks the ticket of one principal.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), zk_client::Error> {
+/// use zk_client::{Client, GssapiConfig};
+///
+/// // After `kinit alice@EXAMPLE.COM`: authenticates to zookeeper/zk1.example.com.
+/// let client = Client::builder()
+///     .sasl_gssapi(GssapiConfig::new())
+///     .connect("zk1.example.com:2181")
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GssapiConfig {
     service: String,
