@@ -195,6 +195,18 @@ impl GssapiClient {
                     )
                 })?;
                 if self.ctx.is_complete() {
+                    // The server must have proven its identity, not only the client.
+                    let flags = self
+                        .ctx
+                        .flags()
+                        .map_err(|e| format!("the Kerberos context's flags cannot be read: {e}"))?;
+                    if !flags.contains(CtxFlags::GSS_C_MUTUAL_FLAG) {
+                        return Err(format!(
+                            "the server did not prove its identity ({}): no mutual \
+                             authentication",
+                            self.target
+                        ));
+                    }
                     self.phase = Phase::SecurityLayer;
                 }
                 // Once complete without a token of its own, the client sends an empty one
