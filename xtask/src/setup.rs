@@ -3,7 +3,10 @@
 //! (golden tests), kazoo (ZooKeeper data files written by a Python client), Apache Curator (the
 //! Java peer of the recipes' interoperability tests), and for the TLS tests Netty's jars
 //! (`libnetty-java`, which the server's Netty connection factory needs) and `openssl` (it exports
-//! the test certificates' keys; `keytool` comes with Java).
+//! the test certificates' keys; `keytool` comes with Java), and for Kerberos (SASL GSSAPI) an MIT
+//! KDC with its tools (`krb5-kdc`, `krb5-admin-server`, `krb5-user`), and what building
+//! zk-client's `gssapi` feature needs: the GSS-API headers (`libkrb5-dev`), `libclang-dev`
+//! (bindgen) and `pkg-config`.
 #![allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
 
 use std::path::Path;
@@ -16,6 +19,17 @@ const JUTE_JAR: &str = "/usr/share/java/zookeeper-jute.jar";
 /// connection factory needs (from `libnetty-java`).
 const NETTY_CODEC_JAR: &str = "/usr/share/java/netty-codec.jar";
 
+/// The MIT Kerberos programs the tests' KDC runs (in `/usr/sbin`, which not every `PATH` has).
+const KRB5_TOOLS: [&str; 4] = [
+    "/usr/sbin/krb5kdc",
+    "/usr/sbin/kdb5_util",
+    "/usr/sbin/kadmin.local",
+    "kinit",
+];
+
+/// A header of the GSS-API development files (Debian's `libkrb5-dev`).
+const GSSAPI_HEADER: &str = "/usr/include/gssapi/gssapi.h";
+
 /// What the system must provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Needs {
@@ -23,7 +37,8 @@ pub(crate) enum Needs {
     /// (`ZOOKEEPER_CLASSPATH`, `ZOOKEEPER_HOME`, Debian's package), else Debian's package.
     Server,
     /// Everything the whole test suite needs (`cargo xtask test`): the server, Apache's Jute
-    /// jar, `javac`, kazoo, Curator, Netty's jars and `openssl`.
+    /// jar, `javac`, kazoo, Curator, Netty's jars, `openssl`, and Kerberos (a KDC, its tools,
+    /// and the build dependencies of the `gssapi` feature).
     Tests,
 }
 
@@ -47,6 +62,21 @@ pub(crate) fn ensure_system_packages(needs: Needs) -> Result<(), String> {
         }
         if !command_exists("openssl") {
             packages.push("openssl");
+        }
+        // Kerberos: the tests' KDC and its tools (zk_testkit::Kdc) ...
+        if !KRB5_TOOLS.iter().all(|tool| command_exists(tool)) {
+            packages.extend(zk_testkit::KDC_PACKAGES);
+        }
+        // ... and the GSS-API headers, libclang and pkg-config that building the `gssapi`
+        // feature (libgssapi-sys, bindgen) needs.
+        if !Path::new(GSSAPI_HEADER).exists() {
+            packages.push("libkrb5-dev");
+        }
+        if !libclang_installed() {
+            packages.push("libclang-dev");
+        }
+        if !command_exists("pkg-config") {
+            packages.push("pkg-config");
         }
         // Apache Curator, the Java peer of zk-recipes' interoperability tests.
         if zk_testkit::curator_classpath().is_err() {
@@ -87,6 +117,19 @@ fn run_apt(sudo: bool, args: &[&str]) -> Result<(), String> {
 fn kazoo_installed() -> bool {
     Command::new("/usr/bin/python3")
         .args(["-c", "import kazoo"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// bindgen loads `libclang.so` (Debian's `libclang-dev` links it under the LLVM directory).
+fn libclang_installed() -> bool {
+    Command::new("sh")
+        .args([
+            "-c",
+            "for f in /usr/lib/llvm-*/lib/libclang.so /usr/lib/*/libclang.so; do \
+             [ -e \"$f\" ] && exit 0; done; exit 1",
+        ])
         .status()
         .map(|s| s.success())
         .unwrap_or(false)

@@ -79,9 +79,13 @@ impl Session {
         }
         if let Some(spec) = &global.sasl {
             let env_password = std::env::var(sasl::PASSWORD_VAR).ok();
-            let creds =
-                sasl::credentials(spec, global.sasl_password_file.as_deref(), env_password)?;
-            builder = builder.sasl_digest_md5(&creds.user, &creds.password);
+            let chosen = sasl::parse(
+                spec,
+                global.sasl_service.as_deref(),
+                global.sasl_password_file.as_deref(),
+                env_password,
+            )?;
+            builder = sasl::configure(builder, chosen)?;
         }
         let server = global.server()?;
         let client = builder.connect(server).await.map_err(|e| match e {
@@ -98,16 +102,11 @@ impl Session {
                         .collect::<String>()
                 ),
             ),
-            Error::AuthFailed => Failure::Message(
+            Error::AuthFailed { reason } => Failure::Message(
                 exit::NO_AUTH,
                 match &global.sasl {
-                    Some(spec) => format!(
-                        "authentication failed: the server refused the --sasl {spec} credentials \
-                         (unknown user or wrong password; -v shows the server's answer)"
-                    ),
-                    None => {
-                        "authentication failed: the server refused the --auth credentials".into()
-                    }
+                    Some(spec) => format!("authentication failed (--sasl {spec}): {reason}"),
+                    None => format!("authentication failed: {reason}"),
                 },
             ),
             other => Failure::from(other),

@@ -72,7 +72,7 @@ pub(crate) fn code_for(e: &Error) -> u8 {
         Error::NodeExists { .. } => NODE_EXISTS,
         Error::BadVersion { .. } => BAD_VERSION,
         Error::NotEmpty { .. } => NOT_EMPTY,
-        Error::NoAuth { .. } | Error::AuthFailed | Error::AuthRequired { .. } => NO_AUTH,
+        Error::NoAuth { .. } | Error::AuthFailed { .. } | Error::AuthRequired { .. } => NO_AUTH,
         Error::ConnectionLoss
         | Error::ConnectTimeout { .. }
         | Error::NotZooKeeper { .. }
@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(code_for(&Error::BadVersion { path: p() }), BAD_VERSION);
         assert_eq!(code_for(&Error::NotEmpty { path: p() }), NOT_EMPTY);
         assert_eq!(code_for(&Error::NoAuth { path: p() }), NO_AUTH);
-        assert_eq!(code_for(&Error::AuthFailed), NO_AUTH);
+        let failed = Error::AuthFailed {
+            reason: "AUTHFAILED".into(),
+        };
+        assert_eq!(code_for(&failed), NO_AUTH);
         assert_eq!(code_for(&Error::AuthRequired { path: p() }), NO_AUTH);
         let none = Error::ConnectTimeout {
             failures: Vec::new(),

@@ -39,8 +39,9 @@ Exit codes:
    4  the node already exists (NODEEXISTS)
    5  version mismatch (BADVERSION; for `setacl -v`, the ACL version)
    6  the node has children (NOTEMPTY)
-   7  not authorized (NOAUTH), authentication failed (--auth, or --sasl credentials the
-      server refused), or the server requires it
+   7  not authorized (NOAUTH), authentication failed (--auth, or --sasl: credentials the
+      server refused, no or an expired Kerberos ticket, a server principal the KDC does not
+      know), or the server requires it
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
@@ -91,6 +92,7 @@ Examples:
   zk --server zk1:2281 --tls-ca ca.pem --tls-cert me.pem --tls-key me-key.pem whoami
   ZK_SASL_PASSWORD=secret zk --server zk1 --sasl digest-md5:alice whoami
   zk --server zk1 --sasl digest-md5:alice --sasl-password-file alice.pw ls /
+  kinit alice && zk --server zk1.example.com --sasl gssapi whoami   # zookeeper/zk1.example.com
   zk completions bash > ~/.local/share/bash-completion/completions/zk
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
@@ -122,15 +124,21 @@ pub(crate) struct Global {
     /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
     #[arg(long, value_name = "SCHEME:CREDENTIALS")]
     pub(crate) auth: Vec<String>,
-    /// Authenticate with SASL: `digest-md5:USER` (the server's JAAS `DigestLoginModule`
-    /// users), on every connection. The password comes from --sasl-password-file or the
-    /// environment variable ZK_SASL_PASSWORD, never from the command line.
-    #[arg(long, value_name = "digest-md5:USER")]
+    /// Authenticate with SASL on every connection: `digest-md5:USER` (the server's JAAS
+    /// `DigestLoginModule` users; the password comes from --sasl-password-file or the
+    /// environment variable ZK_SASL_PASSWORD, never from the command line), or `gssapi`
+    /// (Kerberos with the ticket cache's credentials, `kinit`; KRB5CCNAME and KRB5_CONFIG
+    /// apply; the server principal is `zookeeper/HOST`).
+    #[arg(long, value_name = "digest-md5:USER|gssapi")]
     pub(crate) sasl: Option<String>,
     /// The file holding the --sasl password (one trailing line break is ignored; `-`:
     /// stdin).
     #[arg(long, value_name = "FILE", requires = "sasl")]
     pub(crate) sasl_password_file: Option<PathBuf>,
+    /// With --sasl gssapi: the service part of the server principal, `NAME/HOST` (default
+    /// `zookeeper`, as ZooKeeper's zookeeper.sasl.client.username).
+    #[arg(long, value_name = "NAME", requires = "sasl")]
+    pub(crate) sasl_service: Option<String>,
     /// How long to wait for a connection, and for each reply: `5s`, `500ms`, `2` (seconds).
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) timeout: Duration,

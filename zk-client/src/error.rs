@@ -107,9 +107,15 @@ pub enum Error {
     /// The session expired; the client cannot be used any more.
     #[error("session expired")]
     SessionExpired,
-    /// Authentication failed; the client cannot be used any more.
-    #[error("authentication failed")]
-    AuthFailed,
+    /// Authentication failed; the client cannot be used any more. `reason` says why, as far
+    /// as the client knows: the server's answer (`AUTHFAILED` to SASL or `add_auth`
+    /// credentials, a server that requires authentication), or why the client could not go
+    /// on (no Kerberos ticket, a server that did not prove its identity).
+    #[error("authentication failed: {reason}")]
+    AuthFailed {
+        /// Why.
+        reason: String,
+    },
     /// The server requires an authenticated session (`enforce.auth.enabled`) and this one has
     /// no credentials of a scheme it accepts (`SESSIONCLOSEDREQUIRESASLAUTH`): it closed the
     /// session. Add credentials ([`crate::ClientBuilder::auth`], SASL) and connect again.
@@ -304,7 +310,7 @@ impl Error {
         matches!(
             self,
             Error::SessionExpired
-                | Error::AuthFailed
+                | Error::AuthFailed { .. }
                 | Error::AuthRequired { .. }
                 | Error::Closed
                 | Error::CloseUnconfirmed { .. }
@@ -334,7 +340,9 @@ impl Error {
             Ok(C::NewConfigNoQuorum) => Error::NewConfigNoQuorum,
             Ok(C::ConnectionLoss) => Error::ConnectionLoss,
             Ok(C::SessionExpired) => Error::SessionExpired,
-            Ok(C::AuthFailed) => Error::AuthFailed,
+            Ok(C::AuthFailed) => Error::AuthFailed {
+                reason: format!("the server answered AUTHFAILED ({path})"),
+            },
             Ok(C::SessionClosedRequireSaslAuth) => Error::AuthRequired { path },
             Ok(c) => Error::Server {
                 code,
@@ -369,7 +377,7 @@ impl Error {
             Error::NewConfigNoQuorum => C::NewConfigNoQuorum.code(),
             Error::ConnectionLoss => C::ConnectionLoss.code(),
             Error::SessionExpired => C::SessionExpired.code(),
-            Error::AuthFailed => C::AuthFailed.code(),
+            Error::AuthFailed { .. } => C::AuthFailed.code(),
             Error::AuthRequired { .. } => C::SessionClosedRequireSaslAuth.code(),
             Error::Server { code, .. } => *code,
             Error::Multi { source, .. } => return source.code(),

@@ -194,9 +194,24 @@
 //!
 //! Refused credentials (an unknown user, a wrong password) end the session at once, on the
 //! first connection or on a reconnect, within the attempt's timeout:
-//! [`ClientBuilder::connect`] and every request fail with [`Error::AuthFailed`], the state is
-//! [`SessionState::AuthFailed`], and the [`SessionEvent::AttemptFailed`] before it carries
-//! [`ConnectFailure::AuthFailed`] with the reason (also logged). The password is never logged.
+//! [`ClientBuilder::connect`] and every request fail with [`Error::AuthFailed`], whose
+//! `reason` says why (the server's `AUTHFAILED`, a server that failed to prove it knows the
+//! password, ...), the state is [`SessionState::AuthFailed`], and the
+//! [`SessionEvent::AttemptFailed`] before it carries [`ConnectFailure::AuthFailed`] with the
+//! same reason (also logged). The password is never logged.
+//!
+//! ## Kerberos (GSSAPI)
+//!
+//! With the cargo feature `gssapi` (it links the system's GSS-API library, MIT or Heimdal),
+//! `ClientBuilder::sasl_gssapi` authenticates with SASL GSSAPI (RFC 4752) using the ticket
+//! cache's credentials, on every connection and before any request, like DIGEST-MD5. The
+//! server principal is `zookeeper/<host>` as in Java's client (`GssapiConfig` changes the
+//! service, names one principal for every server, or picks the client principal); the client
+//! requires mutual authentication and chooses no security layer. The Kerberos library runs on
+//! a blocking thread (it reads the ticket cache and asks the KDC for a service ticket), within
+//! the attempt's timeout. No ticket, an expired one, a server principal the KDC does not
+//! know, or a server that refuses the ticket end the session with [`Error::AuthFailed`] and the
+//! library's or the server's reason.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -234,6 +249,8 @@ pub use connect_string::{ConnectString, HostPort, DEFAULT_PORT};
 pub use error::{ConfigParseError, ConnectFailure, Error, RefusalReason};
 pub use path::{validate_path, Chroot};
 pub use retry::RetryPolicy;
+#[cfg(feature = "gssapi")]
+pub use sasl::gssapi::{GssapiConfig, DEFAULT_SERVICE};
 pub use session::events::{ExpiryCause, SessionEvent, SessionEvents};
 pub use session::state::{SessionId, SessionState, StateWatcher};
 pub use tls::{TlsConfig, TlsFailure};

@@ -343,7 +343,7 @@ async fn monitor(
                     set(LockState::Lost(LossReason::SessionExpired));
                     return;
                 }
-                Some(SessionEvent::AuthFailed | SessionEvent::Closed) | None => {
+                Some(SessionEvent::AuthFailed { .. } | SessionEvent::Closed) | None => {
                     set(LockState::Lost(LossReason::ClientClosed));
                     return;
                 }

@@ -364,7 +364,7 @@ async fn round(
                 Some(SessionEvent::Expired { .. } | SessionEvent::Recreated { .. }) => {
                     set(false);
                 }
-                Some(SessionEvent::Closed | SessionEvent::AuthFailed) | None => {
+                Some(SessionEvent::Closed | SessionEvent::AuthFailed { .. }) | None => {
                     return Ok(Next::Stop);
                 }
                 Some(_) => {}

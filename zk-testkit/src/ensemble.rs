@@ -12,6 +12,7 @@ use crate::java::Installation;
 use crate::process::{
     common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
 };
+use crate::tls::{tls_config, ClientAuth, Pki, ServerCert};
 use crate::Error;
 
 /// How long a quorum may take to form on a loaded machine.
@@ -52,6 +53,8 @@ impl Default for EnsembleOptions {
 struct Node {
     id: u32,
     client_port: u16,
+    /// The TLS port, for an ensemble started with [`Ensemble::start_tls`].
+    secure_port: Option<u16>,
     dir: PathBuf,
     java_args: Vec<OsString>,
     process: Option<Spawned>,
@@ -80,11 +83,23 @@ impl fmt::Debug for Ensemble {
 impl Ensemble {
     /// Starts three servers and waits until they have elected a leader and all serve.
     pub fn start(options: EnsembleOptions) -> Result<Ensemble, Error> {
+        Ensemble::launch(options, None)
+    }
+
+    /// Like [`Ensemble::start`], each server also serving TLS on a `secureClientPort` with
+    /// `pki`'s good server certificate (Netty's connection factory, no client certificate
+    /// asked for), beside its plaintext client port; the quorum's own traffic stays
+    /// plaintext.
+    pub fn start_tls(options: EnsembleOptions, pki: &Pki) -> Result<Ensemble, Error> {
+        Ensemble::launch(options, Some(pki))
+    }
+
+    fn launch(options: EnsembleOptions, tls: Option<&Pki>) -> Result<Ensemble, Error> {
         let installation = Installation::find()?;
         let root = fresh_temp_dir()?;
-        // Nine distinct free ports (client, quorum, election per server).
+        // Distinct free ports: client, quorum, election per server (and TLS for a TLS one).
         let mut ports = Vec::new();
-        while ports.len() < 9 {
+        while ports.len() < 12 {
             let p = free_port()?;
             if !ports.contains(&p) {
                 ports.push(p);
@@ -117,6 +132,13 @@ impl Ensemble {
             if options.local_sessions {
                 cfg.push_str("localSessionsEnabled=true\nlocalSessionsUpgradingEnabled=true\n");
             }
+            let secure_port = tls.map(|_| ports[9 + i as usize]);
+            if let (Some(pki), Some(port)) = (tls, secure_port) {
+                for line in tls_config(pki, ServerCert::Good, ClientAuth::None, port) {
+                    cfg.push_str(&line);
+                    cfg.push('\n');
+                }
+            }
             write(&dir.join("zoo.cfg"), &cfg)?;
             let java_args = installation.command(
                 192,
@@ -128,6 +150,7 @@ impl Ensemble {
             ensemble.nodes.push(Node {
                 id: i + 1,
                 client_port,
+                secure_port,
                 dir,
                 java_args,
                 process: None,
@@ -147,6 +170,26 @@ impl Ensemble {
             .map(|n| format!("127.0.0.1:{}", n.client_port))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// Every server's TLS port, as a connect string (`127.0.0.1:PORT,...`; empty unless
+    /// started with [`Ensemble::start_tls`]).
+    pub fn secure_connect_string(&self) -> String {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.secure_port)
+            .map(|port| format!("127.0.0.1:{port}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The TLS port of server `id` (`None` unless started with [`Ensemble::start_tls`]).
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not 1, 2 or 3.
+    pub fn secure_port(&self, id: u32) -> Option<u16> {
+        self.node(id).secure_port
     }
 
     /// The client port of server `id`.

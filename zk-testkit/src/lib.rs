@@ -1,7 +1,9 @@
 //! Real Apache ZooKeeper servers for tests: a standalone server ([`ZkServer`]) or a
 //! three-server quorum ([`Ensemble`]) on loopback, each on free ports with fresh data
 //! directories, a fault-injecting TCP [`Proxy`] to put between a client and a server, and
-//! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]), and
+//! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]),
+//! servers with SASL ([`SaslServer`] for DIGEST-MD5, [`KerberosServer`] for Kerberos against a
+//! throwaway MIT KDC, [`Kdc`]; [`Jaas`] to put SASL under any server, a TLS one included), and
 //! reconfigurable ensembles that servers join and leave ([`DynamicEnsemble`]).
 //!
 //! ```no_run
@@ -45,7 +47,10 @@ mod curator;
 mod dynamic;
 mod ensemble;
 pub mod files;
+mod jaas;
 mod java;
+mod kdc;
+mod kerberos;
 mod process;
 mod proxy;
 mod sasl;
@@ -57,10 +62,13 @@ use std::fmt;
 pub use curator::{curator_classpath, CURATOR_PACKAGES};
 pub use dynamic::{DynamicEnsemble, SUPER_AUTH};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
+pub use jaas::{Jaas, SASL_PROVIDER};
 pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
+pub use kdc::{Kdc, KDC_PACKAGES, REALM};
+pub use kerberos::{KerberosServer, SERVICE_PRINCIPAL};
 pub use process::{four_letter_word, process_alive};
 pub use proxy::{ConnInfo, Fault, Proxy, HOLD_LIMIT};
-pub use sasl::{SaslServer, SASL_PROVIDER};
+pub use sasl::SaslServer;
 pub use server::{start_server, ServerOptions, ZkServer};
 pub use tls::{ClientAuth, Pki, ServerCert, TlsServer, STORE_PASSWORD};
 

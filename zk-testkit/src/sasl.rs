@@ -5,12 +5,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::jaas::{digest_section, SASL_PROVIDER};
 use crate::process::{fresh_temp_dir, write};
 use crate::server::{ServerOptions, ZkServer};
 use crate::Error;
-
-/// The class of ZooKeeper's SASL authentication provider (the `sasl` scheme).
-pub const SASL_PROVIDER: &str = "org.apache.zookeeper.server.auth.SASLAuthenticationProvider";
 
 /// A standalone ZooKeeper with SASL DIGEST-MD5 users. Dropping it stops the server and
 /// removes its JAAS file.
@@ -42,7 +40,7 @@ impl SaslServer {
     pub fn start_with(users: &[(&str, &str)], options: ServerOptions) -> Result<SaslServer, Error> {
         let jaas_dir = fresh_temp_dir()?;
         let jaas = jaas_dir.join("jaas.conf");
-        let started = write(&jaas, &jaas_config(users)).and_then(|()| {
+        let started = write(&jaas, &digest_section(users)).and_then(|()| {
             let mut options = options;
             options.system_properties.extend([
                 format!("java.security.auth.login.config={}", jaas.display()),
@@ -72,7 +70,7 @@ impl SaslServer {
     /// Replaces the users (name, password) of the JAAS file: the server reads them when it
     /// starts next ([`ZkServer::restart`] through [`SaslServer::server`]).
     pub fn set_users(&self, users: &[(&str, &str)]) -> Result<(), Error> {
-        write(&self.jaas_dir.join("jaas.conf"), &jaas_config(users))
+        write(&self.jaas_dir.join("jaas.conf"), &digest_section(users))
     }
 
     /// The server (to stop, restart or pause it).
@@ -84,30 +82,5 @@ impl SaslServer {
 impl Drop for SaslServer {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.jaas_dir);
-    }
-}
-
-/// The JAAS configuration: a `Server` section with one `user_<name>="<password>"` per user.
-fn jaas_config(users: &[(&str, &str)]) -> String {
-    let mut out =
-        String::from("Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required");
-    for (user, password) in users {
-        out.push_str(&format!("\n  user_{user}=\"{password}\""));
-    }
-    out.push_str(";\n};\n");
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jaas_lists_every_user() {
-        assert_eq!(
-            jaas_config(&[("alice", "secret"), ("bob", "pw")]),
-            "Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  \
-             user_alice=\"secret\"\n  user_bob=\"pw\";\n};\n"
-        );
     }
 }

@@ -301,16 +301,30 @@ impl TlsServer {
         client_auth: ClientAuth,
         extra: &[&str],
     ) -> Result<TlsServer, Error> {
+        let options = ServerOptions {
+            extra_config: extra.iter().map(|line| line.to_string()).collect(),
+            ..ServerOptions::default()
+        };
+        TlsServer::start_with_options(pki, cert, client_auth, options)
+    }
+
+    /// Like [`TlsServer::start`], with `options` (the TLS lines are added to its
+    /// `extra_config`; its system properties are kept: e.g. SASL through a
+    /// [`Jaas`](crate::Jaas) file's).
+    pub fn start_with_options(
+        pki: &Pki,
+        cert: ServerCert,
+        client_auth: ClientAuth,
+        options: ServerOptions,
+    ) -> Result<TlsServer, Error> {
         let mut last = None;
         // A picked port can be taken before Java binds it: retry with others.
         for _ in 0..3 {
             let secure_port = free_port()?;
+            let mut options = options.clone();
             let mut extra_config = tls_config(pki, cert, client_auth, secure_port);
-            extra_config.extend(extra.iter().map(|line| line.to_string()));
-            let options = ServerOptions {
-                extra_config,
-                ..ServerOptions::default()
-            };
+            extra_config.append(&mut options.extra_config);
+            options.extra_config = extra_config;
             match ZkServer::start_with(options) {
                 Ok(server) => {
                     return Ok(TlsServer {
@@ -358,7 +372,12 @@ impl TlsServer {
 
 /// The `zoo.cfg` lines for TLS: the Netty factory, the secure port on loopback, the stores,
 /// client authentication and the `x509` provider.
-fn tls_config(pki: &Pki, cert: ServerCert, auth: ClientAuth, secure_port: u16) -> Vec<String> {
+pub(crate) fn tls_config(
+    pki: &Pki,
+    cert: ServerCert,
+    auth: ClientAuth,
+    secure_port: u16,
+) -> Vec<String> {
     let dir = pki.dir().display();
     vec![
         "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory".into(),

@@ -16,9 +16,11 @@ use super::handle::{
 };
 use crate::connect_string::ConnectString;
 use crate::error::{ConnectFailure, Error};
-use crate::sasl::DigestCredentials;
+#[cfg(feature = "gssapi")]
+use crate::sasl::gssapi::GssapiConfig;
+use crate::sasl::{DigestCredentials, Mechanism};
 use crate::session::events::{SessionEvent, EVENT_CAPACITY};
-use crate::session::state::SessionState;
+use crate::session::state::{AuthReason, SessionState};
 use crate::session::{Config, Connector, Session};
 use crate::tls::TlsConfig;
 
@@ -60,7 +62,7 @@ pub struct ClientBuilder {
     recreate_on_expiry: bool,
     on_new_session: Option<NewSessionHook>,
     tls: Option<TlsConfig>,
-    sasl: Option<DigestCredentials>,
+    sasl: Option<Mechanism>,
     auto_watch_reset: bool,
     follow_ensemble: bool,
 }
@@ -222,14 +224,32 @@ impl ClientBuilder {
     /// The session then has the identity `sasl:<user>` (see [`crate::Client::who_am_i`]).
     ///
     /// Refused credentials end the session: [`connect`](Self::connect) fails with
-    /// [`Error::AuthFailed`] (the reason is logged and is in the
+    /// [`Error::AuthFailed`] and its reason (also logged, and in the
     /// [`SessionEvent::AttemptFailed`] before it, as [`ConnectFailure::AuthFailed`]), and so
     /// does every request after a refusal on a reconnect. The password is never logged.
     pub fn sasl_digest_md5(mut self, user: &str, password: &str) -> Self {
-        self.sasl = Some(DigestCredentials {
+        self.sasl = Some(Mechanism::DigestMd5(DigestCredentials {
             user: user.to_string(),
             password: password.into(),
-        });
+        }));
+        self
+    }
+
+    /// Authenticates with SASL GSSAPI (Kerberos V5, RFC 4752) with the ticket cache's
+    /// credentials (`kinit`), on every connection before any request is sent, as
+    /// [`sasl_digest_md5`](Self::sasl_digest_md5) does; the server principal is
+    /// `zookeeper/<host>` unless `config` says otherwise (see [`GssapiConfig`]). The server
+    /// needs a JAAS `Server` section with `com.sun.security.auth.module.Krb5LoginModule`
+    /// (its keytab and principal) and the SASL authentication provider; the session then has
+    /// the identity `sasl:<principal>` (e.g. `sasl:alice@EXAMPLE.COM`).
+    ///
+    /// No ticket, an expired ticket, a server principal the KDC does not know, or a server
+    /// that refuses the ticket end the session with [`Error::AuthFailed`] and the Kerberos
+    /// library's or the server's reason. Needs the `gssapi` cargo feature (and the system's
+    /// GSS-API library: Debian's `libkrb5-dev` to build, `libgssapi-krb5-2` to run).
+    #[cfg(feature = "gssapi")]
+    pub fn sasl_gssapi(mut self, config: GssapiConfig) -> Self {
+        self.sasl = Some(Mechanism::Gssapi(config));
         self
     }
 
@@ -273,6 +293,7 @@ impl ClientBuilder {
         let (state_tx, state_rx) = watch::channel(SessionState::Disconnected);
         let (events_tx, events_rx) = broadcast::channel(EVENT_CAPACITY);
         let session = Arc::new(Mutex::new(None));
+        let auth_reason = AuthReason::default();
         let config = Config {
             hosts: cs.hosts().to_vec(),
             chroot: cs.chroot().clone(),
@@ -292,7 +313,16 @@ impl ClientBuilder {
         // counts, where the coalescing state channel may show only `Disconnected`.
         let first_events = events_tx.subscribe();
         tokio::spawn(
-            Session::new(config, rx, closes_rx, state_tx, events_tx, session.clone()).run(),
+            Session::new(
+                config,
+                rx,
+                closes_rx,
+                state_tx,
+                events_tx,
+                session.clone(),
+                auth_reason.clone(),
+            )
+            .run(),
         );
         let client = Client {
             inner: Arc::new(Inner {
@@ -303,6 +333,7 @@ impl ClientBuilder {
                 state: state_rx.clone(),
                 events: events_rx,
                 session,
+                auth_reason,
                 next_watch_id: AtomicU64::new(1),
                 watch_slots: Default::default(),
                 max_request_len: self.max_request_len,
@@ -372,7 +403,7 @@ async fn first_session(
                 }
             }
             Ok(SessionEvent::Expired { .. }) if !recreate => return Err(Error::SessionExpired),
-            Ok(SessionEvent::AuthFailed) => return Err(Error::AuthFailed),
+            Ok(SessionEvent::AuthFailed { reason }) => return Err(Error::AuthFailed { reason }),
             Ok(SessionEvent::Closed) | Err(broadcast::error::RecvError::Closed) => {
                 return Err(Error::Closed)
             }

@@ -15,7 +15,7 @@ use crate::message::{Body, Call, CloseWaiter, Command, Effect, Reply, SmallBody}
 use crate::path::Chroot;
 use crate::session::events::{SessionEvent, SessionEvents};
 use crate::session::pipeline::REQUEST_HEADER_LEN;
-use crate::session::state::{SessionId, SessionState, StateWatcher};
+use crate::session::state::{AuthReason, SessionId, SessionState, StateWatcher};
 
 /// Largest request frame the server accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     /// Kept unread; new readers subscribe through it.
     pub(crate) events: broadcast::Receiver<SessionEvent>,
     pub(crate) session: Arc<Mutex<Option<SessionId>>>,
+    /// Why authentication failed, once it has.
+    pub(crate) auth_reason: AuthReason,
     pub(crate) next_watch_id: AtomicU64,
     /// Where one-shot watch events wait for their watchers.
     pub(crate) watch_slots: Arc<crate::watch_slots::Slots>,
@@ -238,7 +240,7 @@ impl Client {
     fn gone(&self) -> Error {
         let state = *self.inner.state.borrow();
         if state.is_terminal() {
-            state.to_error()
+            state.to_error(&self.inner.auth_reason)
         } else {
             Error::Closed
         }

@@ -1,8 +1,11 @@
-//! SASL: the credentials a session authenticates with on every connection, and the
-//! mechanisms (DIGEST-MD5, in `digest_md5`). The session runs the exchange on each new
-//! connection (`session::sasl`); this module holds no I/O.
+//! SASL: the mechanism and credentials a session authenticates with on every connection,
+//! and the mechanisms' client sides (DIGEST-MD5 in `digest_md5`; Kerberos, behind the
+//! `gssapi` feature, in `gssapi`). The session runs the exchange on each new connection
+//! (`session::sasl`); this module holds no I/O.
 
 pub(crate) mod digest_md5;
+#[cfg(feature = "gssapi")]
+pub(crate) mod gssapi;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +25,16 @@ impl fmt::Debug for DigestCredentials {
             .field("password", &"<redacted>")
             .finish()
     }
+}
+
+/// The SASL mechanism a session authenticates with, and its settings.
+#[derive(Debug, Clone)]
+pub(crate) enum Mechanism {
+    /// DIGEST-MD5 with a user and password.
+    DigestMd5(DigestCredentials),
+    /// Kerberos V5 through GSS-API, with the ticket cache's credentials.
+    #[cfg(feature = "gssapi")]
+    Gssapi(gssapi::GssapiConfig),
 }
 
 /// A fresh client nonce: 16 bytes from the operating system's CSPRNG, as lowercase hex.

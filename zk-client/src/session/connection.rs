@@ -95,7 +95,7 @@ impl Session {
         // again (a sequential create must not run twice).
         let err = match &end {
             End::Disconnected(_) | End::Terminal(SessionState::Closed) => Error::ConnectionLoss,
-            End::Terminal(state) => state.to_error(),
+            End::Terminal(state) => self.terminal_error(*state),
         };
         conn.pending.fail_all(&err);
         end

@@ -14,13 +14,13 @@ use super::events::SessionEvent;
 use super::hosts::{self, Hosts};
 use super::registry::{DeferredRemovals, Registry};
 use super::ro_probe::ReadOnlyState;
-use super::state::{SessionId, SessionState};
+use super::state::{AuthReason, SessionId, SessionState};
 use super::transport::Connector;
 use crate::connect_string::HostPort;
 use crate::error::RefusalReason;
 use crate::message::{CloseWaiter, Command};
 use crate::path::Chroot;
-use crate::sasl::DigestCredentials;
+use crate::sasl::Mechanism;
 
 /// Settings the session needs.
 #[derive(Debug, Clone)]
@@ -38,8 +38,8 @@ pub(crate) struct Config {
     pub(crate) close_timeout: Duration,
     /// Opens every connection: plaintext, or TLS.
     pub(crate) connector: Connector,
-    /// SASL credentials, authenticated with on every connection before any request.
-    pub(crate) sasl: Option<DigestCredentials>,
+    /// The SASL mechanism, authenticated with on every connection before any request.
+    pub(crate) sasl: Option<Mechanism>,
     /// Re-register the watches on every new connection (Java's client, unless
     /// `disableAutoWatchReset`); otherwise a lost connection ends them all.
     pub(crate) auto_watch_reset: bool,
@@ -63,6 +63,8 @@ pub(crate) struct Session {
     pub(super) state: watch::Sender<SessionState>,
     pub(super) events: broadcast::Sender<SessionEvent>,
     pub(super) session: Arc<Mutex<Option<SessionId>>>,
+    /// Why authentication failed, shared with the handles.
+    pub(super) auth_reason: AuthReason,
     pub(super) session_id: i64,
     pub(super) password: Bytes,
     pub(super) negotiated: Duration,
@@ -123,6 +125,7 @@ impl Session {
         state: watch::Sender<SessionState>,
         events: broadcast::Sender<SessionEvent>,
         session: Arc<Mutex<Option<SessionId>>>,
+        auth_reason: AuthReason,
     ) -> Session {
         let (session_id, password) = config
             .session
@@ -141,6 +144,7 @@ impl Session {
             state,
             events,
             session,
+            auth_reason,
             session_id,
             password,
             last_zxid: 0,
@@ -172,6 +176,18 @@ impl Session {
     pub(super) fn emit(&self, event: SessionEvent) {
         // No receiver is fine.
         let _ = self.events.send(event);
+    }
+
+    /// Records why authentication failed (the first reason wins) and returns the state that
+    /// ends the session.
+    pub(super) fn auth_failed(&self, reason: String) -> SessionState {
+        let _ = self.auth_reason.set(reason);
+        SessionState::AuthFailed
+    }
+
+    /// The error a request gets when the session has ended in `state`.
+    pub(super) fn terminal_error(&self, state: SessionState) -> crate::Error {
+        state.to_error(&self.auth_reason)
     }
 
     pub(super) fn next_xid(&mut self) -> i32 {

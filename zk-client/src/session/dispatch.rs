@@ -206,11 +206,15 @@ impl Session {
             Incoming::Auth { err } => {
                 let waiter = pending.auths.pop_front().and_then(|(_, waiter)| waiter);
                 if err == ErrorCode::AuthFailed.code() {
+                    let reason = "the server refused the credentials given to add_auth \
+                                  (AUTHFAILED)";
                     if let Some(w) = waiter {
-                        let _ = w.send(Err(Error::AuthFailed));
+                        let _ = w.send(Err(Error::AuthFailed {
+                            reason: reason.into(),
+                        }));
                     }
                     tracing::warn!("authentication failed");
-                    return Some(End::Terminal(SessionState::AuthFailed));
+                    return Some(End::Terminal(self.auth_failed(reason.into())));
                 }
                 if let Some(w) = waiter {
                     let _ = w.send(if err == 0 {
@@ -264,7 +268,9 @@ impl Session {
                 }
                 if auth_required {
                     tracing::warn!("the server requires authentication and closed the session");
-                    return Some(End::Terminal(SessionState::AuthFailed));
+                    let reason = "the server requires authentication (enforce.auth.enabled) \
+                                  and closed the session (SESSIONCLOSEDREQUIRESASLAUTH)";
+                    return Some(End::Terminal(self.auth_failed(reason.into())));
                 }
                 None
             }

@@ -112,7 +112,10 @@ pub enum SessionEvent {
         new: i64,
     },
     /// Authentication failed. Final.
-    AuthFailed,
+    AuthFailed {
+        /// Why (as in [`crate::Error::AuthFailed`]).
+        reason: String,
+    },
     /// The client was closed. Final.
     Closed,
 }

@@ -14,7 +14,7 @@ use super::sasl::{self, SaslError};
 use super::transport::{self, Connector, OpenError, Transport};
 use crate::connect_string::HostPort;
 use crate::error::{ConnectFailure, RefusalReason};
-use crate::sasl::DigestCredentials;
+use crate::sasl::Mechanism;
 use crate::tls::TlsFailure;
 
 /// Why a handshake failed: the typed cause, and the detail for the log.
@@ -60,9 +60,9 @@ impl HandshakeError {
     }
 }
 
-/// SASL to run after the handshake: the credentials and one xid per round.
+/// SASL to run after the handshake: the mechanism and one xid per round.
 pub(super) struct SaslLogin {
-    pub(super) credentials: DigestCredentials,
+    pub(super) mechanism: Mechanism,
     pub(super) xids: [i32; sasl::ROUNDS],
 }
 
@@ -71,13 +71,15 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     rbuf: &mut BytesMut,
     login: &SaslLogin,
+    host: &HostPort,
     max_frame: usize,
     addr: SocketAddr,
 ) -> Result<(), HandshakeError> {
     let done = sasl::authenticate(
         stream,
         rbuf,
-        &login.credentials,
+        &login.mechanism,
+        &host.host,
         login.xids,
         max_frame,
         addr,
@@ -142,7 +144,7 @@ pub(super) async fn handshake(
             };
             // An expired session (a zero timeout) is closed by the server: nothing to log into.
             if let (Some(sasl), true) = (&sasl, response.time_out > 0) {
-                login(&mut stream, &mut rbuf, sasl, max_frame, addr).await?;
+                login(&mut stream, &mut rbuf, sasl, &host, max_frame, addr).await?;
             }
             Ok(Connected {
                 stream,

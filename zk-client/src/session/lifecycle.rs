@@ -170,9 +170,9 @@ impl Session {
         tracing::debug!(server = %host, timeout = ?attempt_timeout, "connecting");
         let max_frame = self.config.max_frame_len;
         let connector = self.config.connector.clone();
-        let sasl = self.config.sasl.clone().map(|credentials| SaslLogin {
-            credentials,
-            xids: [self.next_xid(), self.next_xid()],
+        let sasl = self.config.sasl.clone().map(|mechanism| SaslLogin {
+            mechanism,
+            xids: std::array::from_fn(|_| self.next_xid()),
         });
         let connecting = handshake(
             connector.clone(),
@@ -198,7 +198,11 @@ impl Session {
                 server: host.to_string(),
                 failure: e.failure.clone(),
             });
-            return ControlFlow::Break(Some(SessionState::AuthFailed));
+            let reason = match &e.failure {
+                ConnectFailure::AuthFailed(reason) => reason.clone(),
+                other => other.to_string(),
+            };
+            return ControlFlow::Break(Some(self.auth_failed(reason)));
         }
         if e.refused() && !connector.is_tls() && !self.closing {
             // Closed without a word: a TLS port does that to plaintext. Ask it in TLS.
@@ -412,12 +416,15 @@ impl Session {
             changed
         });
         match state {
-            SessionState::AuthFailed => self.emit(SessionEvent::AuthFailed),
+            SessionState::AuthFailed => {
+                let reason = self.auth_reason.get().cloned().unwrap_or_default();
+                self.emit(SessionEvent::AuthFailed { reason })
+            }
             SessionState::Closed => self.emit(SessionEvent::Closed),
             // Expired was reported with its cause.
             _ => {}
         }
-        let err = state.to_error();
+        let err = self.terminal_error(state);
         self.fail_backlog(err.clone());
         self.commands.close();
         while let Ok(cmd) = self.commands.try_recv() {

@@ -3,7 +3,10 @@
 //! stream as the handshake itself is done (nothing else is written meanwhile).
 //!
 //! DIGEST-MD5 takes two rounds: an empty token, answered by the server's challenge; the
-//! digest-response, answered by `rspauth`, which the client checks.
+//! digest-response, answered by `rspauth`, which the client checks. GSSAPI (the `gssapi`
+//! feature) takes three with Kerberos: the initial context token, answered by the server's
+//! mutual-authentication token; an empty token, answered by the server's wrapped
+//! security-layer offer; the wrapped choice, answered by an empty token.
 
 use std::net::SocketAddr;
 
@@ -12,10 +15,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use zk_records::proto::{GetSaslRequest, ReplyHeader, RequestHeader, SetSaslResponse};
 use zk_records::{ErrorCode, OpCode};
 
-use crate::sasl::{self, digest_md5, DigestCredentials};
+use crate::sasl::{self, digest_md5, DigestCredentials, Mechanism};
 
-/// The rounds of a DIGEST-MD5 exchange: one xid each.
-pub(super) const ROUNDS: usize = 2;
+/// The most rounds an exchange may take: one xid each (DIGEST-MD5 takes 2, GSSAPI with
+/// Kerberos 3).
+pub(super) const ROUNDS: usize = 4;
 
 /// Why SASL did not complete.
 #[derive(Debug)]
@@ -27,17 +31,60 @@ pub(super) enum SaslError {
     Failed(String),
 }
 
-/// Authenticates on `stream` with `creds`, using one of `xids` per round.
-/// `rbuf` holds any bytes read past the handshake and keeps what is read past the exchange.
+/// The connection an exchange runs on, and the xids left for its rounds.
+struct Exchange<'a, S> {
+    stream: &'a mut S,
+    /// Bytes read past the handshake, and past each answer.
+    rbuf: &'a mut BytesMut,
+    xids: std::array::IntoIter<i32, ROUNDS>,
+    max_frame: usize,
+    /// What an `AUTHFAILED` answer means for the mechanism.
+    refused: &'static str,
+}
+
+/// Authenticates on `stream` (to the server reached as `host`, at `addr`) with `mechanism`,
+/// using one of `xids` per round. `rbuf` holds any bytes read past the handshake and keeps
+/// what is read past the exchange.
+// Only GSSAPI names the server by its host.
+#[cfg_attr(not(feature = "gssapi"), allow(unused_variables))]
 pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     rbuf: &mut BytesMut,
-    creds: &DigestCredentials,
+    mechanism: &Mechanism,
+    host: &str,
     xids: [i32; ROUNDS],
     max_frame: usize,
     addr: SocketAddr,
 ) -> Result<(), SaslError> {
-    let challenge = round(stream, rbuf, xids[0], Bytes::new(), max_frame).await?;
+    let refused = match mechanism {
+        Mechanism::DigestMd5(_) => "unknown user or wrong password",
+        #[cfg(feature = "gssapi")]
+        Mechanism::Gssapi(_) => {
+            "a ticket the server's key does not open, or a principal it does not accept; its log \
+             says which"
+        }
+    };
+    let mut exchange = Exchange {
+        stream,
+        rbuf,
+        xids: xids.into_iter(),
+        max_frame,
+        refused,
+    };
+    match mechanism {
+        Mechanism::DigestMd5(creds) => digest(&mut exchange, creds, addr).await,
+        #[cfg(feature = "gssapi")]
+        Mechanism::Gssapi(config) => gssapi(&mut exchange, config, host, addr).await,
+    }
+}
+
+/// DIGEST-MD5: the challenge, the digest-response, the server's `rspauth` checked.
+async fn digest<S: AsyncRead + AsyncWrite + Unpin>(
+    exchange: &mut Exchange<'_, S>,
+    creds: &DigestCredentials,
+    addr: SocketAddr,
+) -> Result<(), SaslError> {
+    let challenge = exchange.round(Bytes::new()).await?.ok_or_else(no_token)?;
     let cnonce = sasl::cnonce().map_err(SaslError::Failed)?;
     let response = digest_md5::respond(
         &challenge,
@@ -48,41 +95,77 @@ pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     )
     .map_err(|e| SaslError::Failed(e.to_string()))?;
     let token = Bytes::from(response.token);
-    let rspauth = round(stream, rbuf, xids[1], token, max_frame).await?;
+    let rspauth = exchange.round(token).await?.ok_or_else(no_token)?;
     digest_md5::verify_rspauth(&rspauth, &response.expected_rspauth)
         .map_err(|e| SaslError::Failed(e.to_string()))?;
     tracing::debug!(user = %creds.user, server = %addr, "SASL DIGEST-MD5 authentication succeeded");
     Ok(())
 }
 
-/// Sends one token and returns the server's answer.
-async fn round<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    rbuf: &mut BytesMut,
-    xid: i32,
-    token: Bytes,
-    max_frame: usize,
-) -> Result<Bytes, SaslError> {
-    let header = RequestHeader {
-        xid,
-        r#type: OpCode::Sasl.code(),
-    };
-    let body = GetSaslRequest { token };
-    let mut out = BytesMut::with_capacity(4 + 8 + jute::Jute::encoded_len(&body));
-    let len = jute::Jute::encoded_len(&header) + jute::Jute::encoded_len(&body);
-    out.extend_from_slice(&(len as i32).to_be_bytes());
-    jute::Jute::encode(&header, &mut out);
-    jute::Jute::encode(&body, &mut out);
-    stream
-        .write_all(&out)
-        .await
-        .map_err(|e| SaslError::Io("sending a SASL token to", e))?;
-    let frame = read_frame(stream, rbuf, max_frame).await?;
-    parse_answer(frame, xid)
+/// GSSAPI: the Kerberos context (started on a blocking thread: the library reads the ticket
+/// cache and may ask the KDC for a service ticket), then the security layer.
+#[cfg(feature = "gssapi")]
+async fn gssapi<S: AsyncRead + AsyncWrite + Unpin>(
+    exchange: &mut Exchange<'_, S>,
+    config: &crate::sasl::gssapi::GssapiConfig,
+    host: &str,
+    addr: SocketAddr,
+) -> Result<(), SaslError> {
+    use crate::sasl::gssapi::GssapiClient;
+    let (config, host) = (config.clone(), host.to_owned());
+    let (mut client, first) =
+        tokio::task::spawn_blocking(move || GssapiClient::start(&config, &host))
+            .await
+            .map_err(|e| SaslError::Failed(format!("the Kerberos library failed: {e}")))?
+            .map_err(SaslError::Failed)?;
+    let mut token = Bytes::from(first);
+    loop {
+        let answer = exchange.round(token).await?;
+        match client.step(answer.as_deref()).map_err(SaslError::Failed)? {
+            Some(next) => token = Bytes::from(next),
+            None => break,
+        }
+    }
+    tracing::debug!(server = %addr, "SASL GSSAPI authentication succeeded");
+    Ok(())
 }
 
-/// Decodes one answer to the SASL request with `xid`: its token, or why it failed.
-fn parse_answer(frame: Bytes, xid: i32) -> Result<Bytes, SaslError> {
+/// ZooKeeper answers a null token when it has no SASL server for the connection (no `Server`
+/// section in its JAAS configuration).
+fn no_token() -> SaslError {
+    SaslError::Failed(
+        "the server sent no SASL token: is SASL configured on it (a JAAS `Server` section)?".into(),
+    )
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Exchange<'_, S> {
+    /// Sends one token and returns the server's answer (`None`: a null or empty token).
+    async fn round(&mut self, token: Bytes) -> Result<Option<Bytes>, SaslError> {
+        let xid = self.xids.next().ok_or_else(|| {
+            SaslError::Failed(format!("the SASL exchange went on past {ROUNDS} rounds"))
+        })?;
+        let header = RequestHeader {
+            xid,
+            r#type: OpCode::Sasl.code(),
+        };
+        let body = GetSaslRequest { token };
+        let len = jute::Jute::encoded_len(&header) + jute::Jute::encoded_len(&body);
+        let mut out = BytesMut::with_capacity(4 + len);
+        out.extend_from_slice(&(len as i32).to_be_bytes());
+        jute::Jute::encode(&header, &mut out);
+        jute::Jute::encode(&body, &mut out);
+        self.stream
+            .write_all(&out)
+            .await
+            .map_err(|e| SaslError::Io("sending a SASL token to", e))?;
+        let frame = read_frame(self.stream, self.rbuf, self.max_frame).await?;
+        parse_answer(frame, xid, self.refused)
+    }
+}
+
+/// Decodes one answer to the SASL request with `xid`: its token (`None` when null or
+/// empty), or why it failed (`refused`: what an `AUTHFAILED` means).
+fn parse_answer(frame: Bytes, xid: i32, refused: &str) -> Result<Option<Bytes>, SaslError> {
     const HEADER_LEN: usize = 16;
     let protocol = |what: String| SaslError::Failed(format!("bad SASL answer: {what}"));
     if frame.len() < HEADER_LEN {
@@ -100,10 +183,9 @@ fn parse_answer(frame: Bytes, xid: i32) -> Result<Bytes, SaslError> {
         )));
     }
     if header.err == ErrorCode::AuthFailed.code() {
-        return Err(SaslError::Failed(
-            "the server refused the credentials (AUTHFAILED: unknown user or wrong password)"
-                .into(),
-        ));
+        return Err(SaslError::Failed(format!(
+            "the server refused the credentials (AUTHFAILED: {refused})"
+        )));
     }
     if header.err == ErrorCode::SessionClosedRequireSaslAuth.code() {
         return Err(SaslError::Failed(
@@ -119,15 +201,7 @@ fn parse_answer(frame: Bytes, xid: i32) -> Result<Bytes, SaslError> {
     }
     let answer: SetSaslResponse = jute::from_bytes(frame.slice(HEADER_LEN..))
         .map_err(|e| protocol(format!("SetSASLResponse: {e}")))?;
-    match answer.token {
-        Some(token) if !token.is_empty() => Ok(token),
-        // ZooKeeper answers a null token when it has no SASL server for the connection (no
-        // `Server` section in its JAAS configuration).
-        _ => Err(SaslError::Failed(
-            "the server sent no SASL token: is SASL configured on it (a JAAS `Server` section)?"
-                .into(),
-        )),
-    }
+    Ok(answer.token.filter(|t| !t.is_empty()))
 }
 
 /// Reads one whole frame (without its length prefix).
@@ -174,17 +248,37 @@ mod tests {
     #[test]
     fn answers_are_classified() {
         let token = [0, 0, 0, 2, b'h', b'i'];
-        assert_eq!(parse_answer(frame(7, 0, &token), 7).unwrap(), &b"hi"[..]);
+        let answer = parse_answer(frame(7, 0, &token), 7, "").unwrap();
+        assert_eq!(answer.as_deref(), Some(&b"hi"[..]));
         let null = (-1i32).to_be_bytes();
-        let failed = |r: Result<Bytes, SaslError>| match r {
+        assert_eq!(parse_answer(frame(7, 0, &null), 7, "").unwrap(), None);
+        assert_eq!(
+            parse_answer(frame(7, 0, &[0, 0, 0, 0]), 7, "").unwrap(),
+            None
+        );
+        let failed = |r: Result<Option<Bytes>, SaslError>| match r {
             Err(SaslError::Failed(reason)) => reason,
             other => panic!("expected a failure, found {other:?}"),
         };
-        assert!(failed(parse_answer(frame(7, -115, &null), 7)).contains("AUTHFAILED"));
-        assert!(failed(parse_answer(frame(7, -124, &null), 7)).contains("REQUIRESASL"));
-        assert!(failed(parse_answer(frame(8, 0, &token), 7)).contains("xid 7"));
-        assert!(failed(parse_answer(frame(7, 0, &null), 7)).contains("no SASL token"));
-        assert!(failed(parse_answer(Bytes::from_static(&[1, 2]), 7)).contains("16-byte"));
-        assert!(failed(parse_answer(frame(7, 0, &[0, 0, 0, 9]), 7)).contains("SetSASLResponse"));
+        assert!(
+            failed(parse_answer(frame(7, -115, &null), 7, "wrong password")).contains("AUTHFAILED")
+        );
+        assert!(
+            failed(parse_answer(frame(7, -124, &null), 7, "wrong password"))
+                .contains("REQUIRESASL")
+        );
+        assert!(failed(parse_answer(frame(8, 0, &token), 7, "wrong password")).contains("xid 7"));
+        assert!(failed(parse_answer(
+            Bytes::from_static(&[1, 2]),
+            7,
+            "wrong password"
+        ))
+        .contains("16-byte"));
+        assert!(failed(parse_answer(
+            frame(7, 0, &[0, 0, 0, 9]),
+            7,
+            "wrong password"
+        ))
+        .contains("SetSASLResponse"));
     }
 }

@@ -1,6 +1,7 @@
 //! Session states as seen by the client, and the stream that reports their changes.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -45,11 +46,17 @@ impl SessionState {
         )
     }
 
-    /// The error a request gets when it cannot be served in this state.
-    pub(crate) fn to_error(self) -> crate::Error {
+    /// The error a request gets when it cannot be served in this state (`auth` says why
+    /// authentication failed).
+    pub(crate) fn to_error(self, auth: &AuthReason) -> crate::Error {
         match self {
             SessionState::Expired => crate::Error::SessionExpired,
-            SessionState::AuthFailed => crate::Error::AuthFailed,
+            SessionState::AuthFailed => crate::Error::AuthFailed {
+                reason: auth
+                    .get()
+                    .cloned()
+                    .unwrap_or_else(|| "no reason was recorded".into()),
+            },
             SessionState::Closed => crate::Error::Closed,
             _ => crate::Error::ConnectionLoss,
         }
@@ -61,6 +68,10 @@ impl fmt::Display for SessionState {
         fmt::Debug::fmt(self, f)
     }
 }
+
+/// Why authentication failed: set once by the session before it reports
+/// [`SessionState::AuthFailed`], read by the handles for the errors they return.
+pub(crate) type AuthReason = Arc<OnceLock<String>>;
 
 /// The session's identity, negotiated with the server on the first connection.
 #[derive(Clone, PartialEq, Eq)]

@@ -32,7 +32,12 @@ async fn a_session_without_credentials_is_told_authentication_is_required() {
     .await
     .unwrap();
     assert_eq!(state, Some(SessionState::AuthFailed));
-    assert_eq!(client.exists("/").await, Err(Error::AuthFailed));
+    match client.exists("/").await {
+        Err(Error::AuthFailed { reason }) => {
+            assert!(reason.contains("SESSIONCLOSEDREQUIRESASLAUTH"), "{reason}")
+        }
+        other => panic!("expected AuthFailed, found {other:?}"),
+    }
 
     // With digest credentials the same server serves the session.
     let authed = zk_client::Client::builder()

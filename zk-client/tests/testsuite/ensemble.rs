@@ -17,7 +17,7 @@ use zk_client::{
 use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
 /// One ensemble at a time.
-static ENSEMBLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ENSEMBLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -10,9 +10,14 @@ mod building_blocks;
 mod close;
 mod enforce_auth;
 mod ensemble;
+mod ensemble_tls;
 mod fake_server;
 mod faults;
 mod fuzz_client;
+// Needs the system's GSS-API library: `cargo test -p zk-client --features gssapi`
+// (`cargo xtask test` turns the feature on).
+#[cfg(feature = "gssapi")]
+mod gssapi;
 mod hostile_peers;
 mod multi;
 mod ops;

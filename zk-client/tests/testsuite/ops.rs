@@ -266,9 +266,12 @@ async fn auth_failure_ends_the_session() {
     let zk = support::connect(&server).await;
     // No provider for the scheme: the server answers AUTHFAILED and drops the connection.
     let err = zk.add_auth("no-such-scheme", b"x".to_vec()).await;
-    assert_eq!(err, Err(Error::AuthFailed));
+    let refused = Error::AuthFailed {
+        reason: "the server refused the credentials given to add_auth (AUTHFAILED)".into(),
+    };
+    assert_eq!(err, Err(refused.clone()));
     assert_eq!(zk.state(), SessionState::AuthFailed);
-    assert_eq!(zk.exists("/").await, Err(Error::AuthFailed));
+    assert_eq!(zk.exists("/").await, Err(refused));
 }
 
 #[tokio::test]

@@ -1,14 +1,14 @@
 //! SASL DIGEST-MD5 against a real ZooKeeper with a `DigestLoginModule` JAAS section: the
 //! session's identity, refused credentials (final, and prompt), re-authentication on every
-//! reconnect, and an `enforce.auth.enabled` server.
+//! reconnect, an `enforce.auth.enabled` server, and SASL over mutual TLS.
 
 use std::time::Duration;
 
 use zk_client::{
     Acl, Client, ClientInfo, ConnectFailure, CreateOptions, Error, Id, Perms, SessionEvent,
-    SessionState,
+    SessionState, TlsConfig,
 };
-use zk_testkit::{SaslServer, ServerOptions};
+use zk_testkit::{ClientAuth, Jaas, SaslServer, ServerCert, ServerOptions, TlsServer};
 
 use crate::support;
 
@@ -87,12 +87,12 @@ async fn wrong_password_and_unknown_user_fail_promptly() {
     // password is let in (as that name) once a known user has tried (ZOOKEEPER-4839, fixed
     // upstream after the Debian package's release).
     for (user, password) in [("mallory", "secret"), ("alice", "not-secret")] {
-        let refused = connect_as(&server, user, password).await;
-        assert_eq!(
-            refused.map(|_| ()),
-            Err(Error::AuthFailed),
-            "{user}/{password}"
-        );
+        match connect_as(&server, user, password).await {
+            Err(Error::AuthFailed { reason }) => {
+                assert!(reason.contains("AUTHFAILED"), "{user}/{password}: {reason}")
+            }
+            other => panic!("{user}/{password}: expected AuthFailed, found {other:?}"),
+        }
     }
     // The server is fine; the right password still works.
     let alice = connect_as(&server, "alice", "secret").await.unwrap();
@@ -143,12 +143,16 @@ async fn credentials_refused_on_a_reconnect_end_the_session_with_the_reason() {
         } => assert!(reason.contains("AUTHFAILED"), "{reason}"),
         other => panic!("expected an AuthFailed attempt, found {other:?}"),
     }
-    support::wait_event(&mut events, "the end of the session", |e| {
-        matches!(e, SessionEvent::AuthFailed)
+    let (ended, _) = support::wait_event(&mut events, "the end of the session", |e| {
+        matches!(e, SessionEvent::AuthFailed { .. })
     })
     .await;
+    let SessionEvent::AuthFailed { reason } = ended else {
+        unreachable!("wait_event returns the matching event")
+    };
+    assert!(reason.contains("AUTHFAILED"), "{reason}");
     assert_eq!(alice.state(), SessionState::AuthFailed);
-    assert_eq!(alice.exists("/").await, Err(Error::AuthFailed));
+    assert_eq!(alice.exists("/").await, Err(Error::AuthFailed { reason }));
 }
 
 #[tokio::test]
@@ -174,6 +178,61 @@ async fn an_enforce_auth_server_serves_a_sasl_session() {
             path: "/zookeeper".into()
         })
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sasl_over_mutual_tls_names_both_identities_on_every_connection() {
+    let pki = crate::tls::pki();
+    let jaas = Jaas::digest(&[("alice", "secret")]).unwrap();
+    let options = ServerOptions {
+        system_properties: jaas.system_properties(),
+        ..ServerOptions::default()
+    };
+    let mut server =
+        TlsServer::start_with_options(pki, ServerCert::Good, ClientAuth::Need, options)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let (cert, key) = pki.client_identity();
+    let tls = TlsConfig::new()
+        .ca_file(pki.ca_pem())
+        .identity_files(cert, key);
+    let cs = server.connect_string();
+    let connect = |password: &'static str| {
+        let (tls, cs) = (tls.clone(), cs.clone());
+        async move {
+            Client::builder()
+                .connect_timeout(GENEROUS * 2)
+                .tls(tls)
+                .sasl_digest_md5("alice", password)
+                .connect(&cs)
+                .await
+        }
+    };
+    let x509 = ClientInfo {
+        auth_scheme: "x509".into(),
+        user: pki.client_subject().into(),
+    };
+    let alice = tokio::time::timeout(GENEROUS, connect("secret"))
+        .await
+        .expect("connecting hung")
+        .unwrap();
+    let who = alice.who_am_i().await.unwrap();
+    assert!(is_alice(&who) && who.contains(&x509), "{who:?}");
+    match tokio::time::timeout(GENEROUS, connect("wrong")).await {
+        Ok(Err(Error::AuthFailed { reason })) => assert!(reason.contains("AUTHFAILED"), "{reason}"),
+        other => panic!("expected AuthFailed, found {other:?}"),
+    }
+    // A reconnect over TLS authenticates again.
+    let mut events = alice.session_events();
+    server.server().restart().unwrap();
+    support::wait_event(&mut events, "the reconnect", |e| {
+        matches!(e, SessionEvent::Connected { .. })
+    })
+    .await;
+    let who = tokio::time::timeout(GENEROUS, alice.who_am_i())
+        .await
+        .expect("no reply after the restart")
+        .unwrap();
+    assert!(is_alice(&who) && who.contains(&x509), "{who:?}");
 }
 
 /// A scripted server: answers the handshake, then hands the connection to `script`.
@@ -322,8 +381,10 @@ async fn a_server_that_does_not_know_the_password_is_refused() {
             .await;
         conn
     });
-    let refused = connect_to_addr(&addr).await;
-    assert_eq!(refused.map(|_| ()), Err(Error::AuthFailed));
+    match connect_to_addr(&addr).await {
+        Err(Error::AuthFailed { reason }) => assert!(reason.contains("rspauth"), "{reason}"),
+        other => panic!("expected AuthFailed, found {other:?}"),
+    }
     drop(server.await.unwrap());
 }
 

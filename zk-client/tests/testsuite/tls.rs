@@ -14,7 +14,7 @@ use zk_testkit::{ClientAuth, Pki, ServerCert, TlsServer};
 use crate::support::{wait_event, WAIT};
 
 /// The certificates of this test process, made once.
-fn pki() -> &'static Pki {
+pub(crate) fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zk-client-tls");
