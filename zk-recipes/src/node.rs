@@ -325,7 +325,7 @@ async fn watch_round(spec: &PersistentNode, path: &str, data: &mut watch::Receiv
             }
             event = events.next() => match event {
                 Some(SessionEvent::Recreated { .. }) => return Next::Recheck,
-                Some(SessionEvent::Closed | SessionEvent::AuthFailed) | None => return Next::Stop,
+                Some(SessionEvent::Closed | SessionEvent::AuthFailed { .. }) | None => return Next::Stop,
                 Some(_) => {}
             },
         }

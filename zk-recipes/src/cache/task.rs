@@ -130,7 +130,10 @@ impl Run {
                 self.watcher = None;
                 self.suspend();
             }
-            Some(SessionEvent::AuthFailed | SessionEvent::Closed) => {
+            Some(SessionEvent::AuthFailed { reason }) => {
+                return Some(Error::Client(zk_client::Error::AuthFailed { reason }))
+            }
+            Some(SessionEvent::Closed) => {
                 return Some(Error::Client(terminal_error(self.config.client.state())))
             }
             None => return Some(Error::Client(terminal_error(self.config.client.state()))),
@@ -238,7 +241,9 @@ impl Run {
 fn terminal_error(state: SessionState) -> zk_client::Error {
     match state {
         SessionState::Expired => zk_client::Error::SessionExpired,
-        SessionState::AuthFailed => zk_client::Error::AuthFailed,
+        SessionState::AuthFailed => zk_client::Error::AuthFailed {
+            reason: "the session's authentication failed".to_owned(),
+        },
         _ => zk_client::Error::Closed,
     }
 }
