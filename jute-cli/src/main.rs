@@ -9,8 +9,6 @@ mod decode;
 mod encode;
 mod gen;
 mod schema_arg;
-mod zk_log;
-mod zk_snapshot;
 
 /// Tools for Apache Jute IDL schemas.
 #[derive(Debug, Parser)]
@@ -30,12 +28,6 @@ enum Command {
     Decode(decode::Args),
     /// Encode one record from JSON on stdin to bytes, driven by a schema.
     Encode(encode::Args),
-    /// Print a ZooKeeper transaction log (version-2/log.*) as JSON lines.
-    #[command(name = "zk-log")]
-    ZkLog(zk_log::Args),
-    /// Print a ZooKeeper snapshot (version-2/snapshot.*) as JSON lines.
-    #[command(name = "zk-snapshot")]
-    ZkSnapshot(zk_snapshot::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,7 +37,5 @@ fn main() -> ExitCode {
         Command::Gen(args) => gen::run(&args),
         Command::Decode(args) => decode::run(&args),
         Command::Encode(args) => encode::run(&args),
-        Command::ZkLog(args) => zk_log::run(&args),
-        Command::ZkSnapshot(args) => zk_snapshot::run(&args),
     }
 }

@@ -10,8 +10,10 @@
 //! - [`encode`] writes a [`Value`], checking it against the schema ([`EncodeError`] names the
 //!   field path);
 //! - [`Value::to_json`] and [`from_json`] convert to and from JSON (mapping in [`json`]);
-//! - [`find_record`] resolves `Stat`, `data.Stat` or `org.apache.zookeeper.data.Stat`;
-//! - [`zk`] reads ZooKeeper's transaction logs and snapshots with the same machinery.
+//! - [`find_record`] resolves `Stat`, `data.Stat` or `org.apache.zookeeper.data.Stat`.
+//!
+//! Nothing here is specific to ZooKeeper; its data files are read by the `zk-files` crate, on
+//! the compiled `zk-records`.
 //!
 //! ```
 //! use jute::Decoder;
@@ -57,7 +59,6 @@ pub mod json;
 mod lookup;
 mod options;
 mod value;
-pub mod zk;
 
 pub use decode::{decode, decode_type, decode_with, min_encoded_len};
 pub use encode::{encode, encode_to_vec, encode_to_vec_with, encode_type, encode_with};

@@ -15,14 +15,14 @@ const STREAM_VERSION: i32 = 1;
 /// `max_len` bytes.
 ///
 /// ```
-/// use jute_value::zk::decompress_snappy_stream;
+/// use zk_files::decompress_snappy_stream;
 /// // Header (magic, version 1, compatible version 1), one 7-byte chunk: a block of
 /// // length 5 holding the literal "hello".
 /// let stream = b"\x82SNAPPY\0\0\0\0\x01\0\0\0\x01\0\0\0\x07\x05\x10hello";
 /// assert_eq!(decompress_snappy_stream(stream, 1 << 20)?, b"hello");
 /// let err = decompress_snappy_stream(&stream[..22], 1 << 20).unwrap_err();
 /// assert_eq!(err.offset(), 20); // where the cut chunk starts
-/// # Ok::<(), jute_value::zk::SnappyError>(())
+/// # Ok::<(), zk_files::SnappyError>(())
 /// ```
 ///
 /// # Errors

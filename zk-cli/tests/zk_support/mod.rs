@@ -1,4 +1,4 @@
-//! Helpers of the `jute zk-log` / `zk-snapshot` tests on a real server's files: the `jute`
+//! Helpers of the `zk log` / `zk snapshot` tests on a real server's files: the `zk`
 //! binary, kazoo scripts, the server's data files, JSON lines.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value as J;
 use server::{ServerOptions, ZkServer};
 
-pub const JUTE: &str = env!("CARGO_BIN_EXE_jute");
+pub const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 pub fn python() -> PathBuf {
     // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
@@ -22,8 +22,8 @@ pub fn python() -> PathBuf {
     }
 }
 
-pub fn jute(args: &[&str]) -> Output {
-    Command::new(JUTE).args(args).output().expect("run jute")
+pub fn zk(args: &[&str]) -> Output {
+    Command::new(ZK).args(args).output().expect("run zk")
 }
 
 pub fn json_lines(out: &Output) -> Vec<J> {
@@ -63,10 +63,10 @@ pub fn all_txns(server: &ZkServer) -> Vec<J> {
     assert!(!logs.is_empty(), "no transaction log written");
     let mut txns = Vec::new();
     for log in &logs {
-        let out = jute(&["zk-log", log.to_str().unwrap()]);
+        let out = zk(&["log", log.to_str().unwrap()]);
         assert!(
             out.status.success(),
-            "jute zk-log {} failed: {}",
+            "zk log {} failed: {}",
             log.display(),
             String::from_utf8_lossy(&out.stderr)
         );

@@ -22,9 +22,6 @@ pub enum ZkFileError {
         /// The expected magic, `ZKLG` or `ZKSN`.
         expected: &'static str,
     },
-    /// The schema lacks a record the reader needs (only with a custom schema).
-    #[error("the schema has no record {0}")]
-    MissingRecord(&'static str),
     /// The file is compressed in a format this build cannot read.
     #[error("{0}")]
     Unsupported(String),
@@ -33,7 +30,7 @@ pub enum ZkFileError {
     Decompress(#[source] std::io::Error),
     /// Snappy decompression failed (the error names the byte offset in the file).
     #[error("cannot decompress snappy data: {0}")]
-    Snappy(#[source] super::snappy::SnappyError),
+    Snappy(#[source] crate::snappy::SnappyError),
     /// gzip decompression failed.
     #[error("cannot decompress gzip data (compressed input read up to byte {offset}): {source}")]
     Gzip {

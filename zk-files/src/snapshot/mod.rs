@@ -20,9 +20,9 @@ mod reader;
 mod source;
 mod whole;
 
-use crate::value::Value;
+use zk_records::data::{Acl, StatPersisted};
 
-use super::error::LimitReached;
+use crate::error::LimitReached;
 
 pub use reader::SnapshotReader;
 pub use whole::{decompress, decompress_with_limit};
@@ -61,7 +61,7 @@ pub struct Znode {
     /// The key of the node's ACL in the ACL cache (-1 for open ACL in old snapshots).
     pub acl: i64,
     /// The `StatPersisted` record.
-    pub stat: Value,
+    pub stat: StatPersisted,
 }
 
 /// What the reader found next in a snapshot.
@@ -78,8 +78,8 @@ pub enum SnapItem {
     Acl {
         /// The key that nodes refer to.
         id: i64,
-        /// The ACL list: a vector of `ACL` records.
-        acls: Value,
+        /// The ACL list.
+        acls: Vec<Acl>,
     },
     /// A znode.
     Node(Box<Znode>),

@@ -6,9 +6,9 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::Compression;
-use crate::zk::adler32::adler32_update;
-use crate::zk::error::ZkFileError;
-use crate::zk::snappy::{SnappyJavaReader, SNAPPY_JAVA_MAGIC};
+use crate::adler32::adler32_update;
+use crate::error::ZkFileError;
+use crate::snappy::{SnappyJavaReader, SNAPPY_JAVA_MAGIC};
 
 /// Bytes read from the decompressor at a time, at least.
 const READ_AHEAD: usize = 64 << 10;

@@ -1,4 +1,4 @@
-//! `jute zk-log` and `jute zk-snapshot` on files written by a real ZooKeeper 3.8 server: a
+//! `zk log` and `zk snapshot` on files written by a real ZooKeeper 3.8 server: a
 //! known workload (creates, sets, deletes, a multi, ephemeral nodes, a closed session) run
 //! with kazoo, then the decoded log and snapshot are checked against it. Also: corrupt and
 //! truncated logs, and gzip- and snappy-compressed snapshots.
@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value as J;
 use zk_support::server::ZkServer;
-use zk_support::{all_txns, data_files, json_lines, jute, python, start};
+use zk_support::{all_txns, data_files, json_lines, python, start, zk};
 
 /// The kazoo workload. Prints the session ids as JSON. Leaves the `eph` session open (the
 /// process exits without closing it) so that it is in the snapshot.
@@ -186,10 +186,10 @@ fn check_snapshot(server: &ZkServer, ids: &J, want_suffix: &str) -> Vec<J> {
         "{} should end with {want_suffix:?}",
         snap.display()
     );
-    let out = jute(&["zk-snapshot", snap.to_str().unwrap(), "--data", "utf8"]);
+    let out = zk(&["snapshot", snap.to_str().unwrap(), "--data", "utf8"]);
     assert!(
         out.status.success(),
-        "jute zk-snapshot failed: {}",
+        "zk snapshot failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let lines = json_lines(&out);
@@ -273,7 +273,7 @@ fn snapshot_with_trailing_bytes(server: &ZkServer) {
     bytes.extend([7, 7, 7]);
     let path = server.dir().join("trailing-snapshot");
     std::fs::write(&path, &bytes).unwrap();
-    let out = jute(&["zk-snapshot", path.to_str().unwrap()]);
+    let out = zk(&["snapshot", path.to_str().unwrap()]);
     assert!(!out.status.success());
     let lines = json_lines(&out);
     assert!(!lines.iter().any(|l| l["kind"] == "error"), "{lines:#?}");
@@ -341,7 +341,7 @@ fn snappy_snapshots_are_read() {
     let run = |name: &str, bytes: &[u8]| {
         let path = dir.join(format!("damaged-{name}.snappy"));
         std::fs::write(&path, bytes).unwrap();
-        jute(&["zk-snapshot", path.to_str().unwrap()])
+        zk(&["snapshot", path.to_str().unwrap()])
     };
 
     // Cut inside the first chunk: a decompression error naming the offset, exit status 1.
@@ -386,7 +386,7 @@ fn snappy_snapshots_are_read() {
     // Below the decompressed size limit: refused before decoding, with the flag to raise it.
     let path = dir.join("small-limit.snappy");
     std::fs::write(&path, &original).unwrap();
-    let out = jute(&["zk-snapshot", path.to_str().unwrap(), "--max-size", "100"]);
+    let out = zk(&["snapshot", path.to_str().unwrap(), "--max-size", "100"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -404,7 +404,7 @@ fn corrupt_logs(server: &ZkServer, txns: &[J]) {
         .take_while(|t| t["offset"].as_u64().is_some())
         .map(|t| t["offset"].as_u64().unwrap() as usize)
         .collect();
-    let per_file = json_lines(&jute(&["zk-log", logs[0].to_str().unwrap()]));
+    let per_file = json_lines(&zk(&["log", logs[0].to_str().unwrap()]));
     let entries: Vec<&J> = per_file.iter().filter(|l| l["kind"] == "txn").collect();
     assert!(
         entries.len() >= 6,
@@ -505,5 +505,17 @@ fn corrupt_logs(server: &ZkServer, txns: &[J]) {
 fn run_on(dir: &Path, name: &str, bytes: &[u8]) -> Output {
     let path = dir.join(format!("damaged-{name}"));
     std::fs::write(&path, bytes).unwrap();
-    jute(&["zk-log", path.to_str().unwrap()])
+    zk(&["log", path.to_str().unwrap()])
+}
+
+#[test]
+fn help_has_examples() {
+    for cmd in ["log", "snapshot"] {
+        let out = zk(&[cmd, "--help"]);
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "{cmd}"
+        );
+    }
 }

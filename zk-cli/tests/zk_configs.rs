@@ -1,4 +1,4 @@
-//! `jute zk-log` on the logs of servers run in non-default configurations: a real server
+//! `zk log` on the logs of servers run in non-default configurations: a real server
 //! with `zookeeper.closeSessionTxn.enabled=false`, and (hand-made) the entries of a server
 //! with a raised `jute.maxbuffer`.
 //!
@@ -8,7 +8,7 @@ use zk_testkit::files as handmade;
 mod zk_support;
 
 use serde_json::Value as J;
-use zk_support::{all_txns, json_lines, jute, run_python, start, temp_file};
+use zk_support::{all_txns, json_lines, run_python, start, temp_file, zk};
 
 /// Opens and closes one session with kazoo.
 const OPEN_AND_CLOSE: &str = r#"
@@ -50,14 +50,14 @@ fn zk_log_max_len_reads_entries_of_a_raised_jute_maxbuffer() {
         Some(1),
     )));
     let path = temp_file("big.log", &file);
-    let out = jute(&["zk-log", path.to_str().unwrap()]);
+    let out = zk(&["log", path.to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("entry at offset 16") && stderr.contains("--max-len"),
         "{stderr}"
     );
-    let out = jute(&["zk-log", path.to_str().unwrap(), "--max-len", "4194304"]);
+    let out = zk(&["log", path.to_str().unwrap(), "--max-len", "4194304"]);
     let _ = std::fs::remove_file(&path);
     assert!(
         out.status.success(),

@@ -7,8 +7,8 @@ pub(crate) const MOD: u32 = 65_521;
 /// The Adler-32 checksum of `bytes` (RFC 1950), as `java.util.zip.Adler32` computes it.
 ///
 /// ```
-/// assert_eq!(jute_value::zk::adler32(b"Wikipedia"), 0x11E6_0398);
-/// assert_eq!(jute_value::zk::adler32(b""), 1);
+/// assert_eq!(zk_files::adler32(b"Wikipedia"), 0x11E6_0398);
+/// assert_eq!(zk_files::adler32(b""), 1);
 /// ```
 pub fn adler32(bytes: &[u8]) -> u32 {
     adler32_update(1, bytes)

@@ -1,5 +1,5 @@
 //! The transaction log reader on minimal hand-made logs: the layouts real servers write in
-//! configurations the real-server tests do not start (see `jute-cli/tests/zk_files.rs`), and
+//! configurations the real-server tests do not start (see `zk-cli/tests/zk_files.rs`), and
 //! damage placed exactly. ZooKeeper 3.9 writes logs in 3.8's layout (`Util.marshallTxnEntry`
 //! and the entry framing of `FileTxnLog.append` are unchanged at branch-3.9; what changed is
 //! how the writer tracks file sizes), so these entries stand for both.
@@ -7,14 +7,13 @@
 use zk_testkit::files as handmade;
 
 use handmade::{entry, log_header, string, txn};
-use jute_value::zk::{schema, LimitReached, LogItem, TxnBody, TxnLogReader};
+use zk_files::{json, LimitReached, LogItem, Txn, TxnBody, TxnLogReader};
 
 fn read(file: &[u8]) -> Vec<LogItem> {
-    let schema = schema().unwrap();
-    TxnLogReader::new(&schema, file).unwrap().collect()
+    TxnLogReader::new(file).unwrap().collect()
 }
 
-fn txns(items: &[LogItem]) -> Vec<&jute_value::zk::TxnEntry> {
+fn txns(items: &[LogItem]) -> Vec<&zk_files::TxnEntry> {
     items
         .iter()
         .filter_map(|i| match i {
@@ -43,25 +42,13 @@ fn close_session_without_body_but_with_digest() {
     assert_eq!(t.len(), 3, "{items:#?}");
     assert_eq!(t[0].body, TxnBody::None);
     assert_eq!(
-        t[0].digest.as_ref().unwrap().to_json().to_string(),
+        json::to_string(t[0].digest.as_ref().unwrap()),
         r#"{"version":2,"treeDigest":20015998343868}"#
     );
     assert!(t[0].trailing.is_empty());
-    assert!(matches!(
-        &t[1].body,
-        TxnBody::Record {
-            record: "CloseSessionTxn",
-            ..
-        }
-    ));
+    assert!(matches!(&t[1].body, TxnBody::Record(Txn::CloseSession(_))));
     assert_eq!(t[1].digest, None);
-    assert!(matches!(
-        &t[2].body,
-        TxnBody::Record {
-            record: "CloseSessionTxn",
-            ..
-        }
-    ));
+    assert!(matches!(&t[2].body, TxnBody::Record(Txn::CloseSession(_))));
     assert!(t[2].digest.is_some());
     assert!(matches!(items.last(), Some(LogItem::End { .. })));
 }
@@ -85,8 +72,7 @@ fn entries_over_the_limit_are_flagged_and_read_with_a_larger_limit() {
         &handmade::set_data("/s", b"x"),
         Some(2),
     )));
-    let schema = schema().unwrap();
-    let items: Vec<LogItem> = TxnLogReader::new(&schema, &file).unwrap().collect();
+    let items: Vec<LogItem> = TxnLogReader::new(&file).unwrap().collect();
     match &items[0] {
         LogItem::Corrupt {
             offset: 16,
@@ -101,23 +87,16 @@ fn entries_over_the_limit_are_flagged_and_read_with_a_larger_limit() {
         max_len: 4 << 20,
         ..jute::Limits::default()
     };
-    let items: Vec<LogItem> = TxnLogReader::with_limits(&schema, &file, limits)
-        .unwrap()
-        .collect();
+    let items: Vec<LogItem> = TxnLogReader::with_limits(&file, limits).unwrap().collect();
     let t = txns(&items);
     assert_eq!(
         t.len(),
         2,
         "{:?}",
-        items.iter().map(LogItem::to_json).collect::<Vec<_>>()
+        items.iter().map(json::to_string).collect::<Vec<_>>()
     );
     match &t[0].body {
-        TxnBody::Record { value, .. } => {
-            assert_eq!(
-                value.field("data").and_then(|d| d.as_bytes()),
-                Some(&data[..])
-            );
-        }
+        TxnBody::Record(Txn::SetData(txn)) => assert_eq!(txn.data.as_deref(), Some(&data[..])),
         other => panic!("{other:?}"),
     }
 }
@@ -193,8 +172,7 @@ fn resynchronising_costs_work_linear_in_the_file() {
     )));
     file.resize(file.len() + 100, 0);
 
-    let schema = schema().unwrap();
-    let mut reader = TxnLogReader::new(&schema, &file).unwrap();
+    let mut reader = TxnLogReader::new(&file).unwrap();
     let items: Vec<LogItem> = reader.by_ref().collect();
     match &items[0] {
         LogItem::Corrupt {
@@ -230,7 +208,7 @@ fn op_names_are_apache_s() {
     let mut file = log_header();
     file.extend(entry(&txn(1, 1, 21, &body, Some(1))));
     let items = read(&file);
-    let json = items[0].to_json().to_string();
+    let json = json::to_string(&items[0]);
     assert!(json.contains(r#""op":"createTtl""#), "{json}");
     assert!(json.contains(r#""record":"CreateTTLTxn""#), "{json}");
 }
@@ -255,8 +233,7 @@ mod prop {
                 file[16 + at % n] ^= x | 1;
             }
             file.truncate(16 + cut % (file.len() - 15));
-            let schema = schema().unwrap();
-            let mut reader = TxnLogReader::new(&schema, &file).unwrap();
+            let mut reader = TxnLogReader::new(&file).unwrap();
             let items: Vec<LogItem> = reader.by_ref().collect();
             let offsets: Vec<usize> = items
                 .iter()
@@ -296,10 +273,7 @@ fn zookeeper_3_9_logs() {
     file.resize(file.len() + 4096, 0);
     let items = read(&file);
     let t = txns(&items);
-    let ops: Vec<Option<&str>> = t
-        .iter()
-        .map(|t| jute_value::zk::op_name(t.op_type()))
-        .collect();
+    let ops: Vec<Option<&str>> = t.iter().map(|t| zk_files::op_name(t.op_type())).collect();
     assert_eq!(
         ops,
         [Some("createSession"), Some("multi"), Some("closeSession")],

@@ -4,8 +4,8 @@
 /// Gregorian calendar, UTC), as ZooKeeper's `time` fields are.
 ///
 /// ```
-/// assert_eq!(jute_value::zk::format_millis(0), "1970-01-01T00:00:00.000Z");
-/// assert_eq!(jute_value::zk::format_millis(1_709_164_800_123), "2024-02-29T00:00:00.123Z");
+/// assert_eq!(zk_files::format_millis(0), "1970-01-01T00:00:00.000Z");
+/// assert_eq!(zk_files::format_millis(1_709_164_800_123), "2024-02-29T00:00:00.123Z");
 /// ```
 pub fn format_millis(millis: i64) -> String {
     let secs = millis.div_euclid(1000);

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 
 use super::{Compression, DEFAULT_MAX_DECOMPRESSED};
-use crate::zk::error::ZkFileError;
-use crate::zk::snappy::{decompress_snappy_stream, SNAPPY_JAVA_MAGIC};
+use crate::error::ZkFileError;
+use crate::snappy::{decompress_snappy_stream, SNAPPY_JAVA_MAGIC};
 
 /// Decompresses a snapshot file if needed, by its leading bytes (not its name), to at most
 /// [`DEFAULT_MAX_DECOMPRESSED`] bytes.

@@ -1,22 +1,25 @@
-//! `jute zk-snapshot FILE`: a ZooKeeper snapshot's sessions, ACLs and znodes, as JSON lines.
+//! `zk snapshot FILE`: a ZooKeeper snapshot's sessions, ACLs and znodes, as JSON lines
+//! (offline: no server is asked).
 
 use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use jute::Limits;
-use jute_value::zk::{
-    file_header_json, Compression, DataFormat, LimitReached, SnapItem, SnapshotReader, ZkFileError,
+use zk_files::json::FileHeaderLine;
+use zk_files::Limits;
+use zk_files::{
+    Compression, DataFormat, LimitReached, SnapItem, SnapshotReader, ZkFileError,
     DEFAULT_MAX_DECOMPRESSED,
 };
 
-/// Arguments of `jute zk-snapshot`.
+use crate::exit::{self, Failure};
+
+/// Arguments of `zk snapshot`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  jute zk-snapshot /var/lib/zookeeper/version-2/snapshot.100000005
-  jute zk-snapshot snapshot.100000005.gz --data utf8 | jq 'select(.kind == \"node\") | .path'
-  jute zk-snapshot snapshot.100000005.snappy --max-size 8589934592
+  zk snapshot /var/lib/zookeeper/version-2/snapshot.100000005
+  zk snapshot snapshot.100000005.gz --data utf8 | jq 'select(.kind == \"node\") | .path'
+  zk snapshot snapshot.100000005.snappy --max-size 8589934592
 
 Output: one JSON object per line. The first has \"kind\": \"snapshot\" and the FileHeader
 (magic ZKSN, version, dbid) and the compression. Then \"session\" lines (id, hex id, timeout),
@@ -60,15 +63,12 @@ enum Data {
     Utf8,
 }
 
-/// Runs `jute zk-snapshot`.
-pub(crate) fn run(args: &Args) -> ExitCode {
+/// Runs `zk snapshot`: exit 0, or 1 when the snapshot is damaged.
+pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
     match print_snapshot(args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-            ExitCode::FAILURE
-        }
+        Ok(true) => Ok(exit::OK),
+        Ok(false) => Ok(exit::GENERIC),
+        Err(message) => Err(Failure::Message(exit::GENERIC, message)),
     }
 }
 
@@ -76,20 +76,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 fn print_snapshot(args: &Args) -> Result<bool, String> {
     let name = args.file.display();
     let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
         limits.max_len = max;
     }
-    let reader =
-        SnapshotReader::from_reader(&schema, file, limits, args.max_size).map_err(|e| {
-            let hint = match e {
-                ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
-                ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
-                _ => "",
-            };
-            format!("{name}: {e}{hint}")
-        })?;
+    let reader = SnapshotReader::from_reader(file, limits, args.max_size).map_err(|e| {
+        let hint = match e {
+            ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
+            ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
+            _ => "",
+        };
+        format!("{name}: {e}{hint}")
+    })?;
     let compression = reader.compression();
     let format = match args.data {
         Data::Hex => DataFormat::Hex,
@@ -97,16 +95,15 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let write_err = |e: std::io::Error| format!("writing stdout: {e}");
-    let mut header = file_header_json("snapshot", reader.header());
-    if let jute_value::Json::Object(pairs) = &mut header {
-        let c = match compression {
-            Compression::None => jute_value::Json::Null,
-            Compression::Gzip => jute_value::Json::String("gz".into()),
-            Compression::Snappy => jute_value::Json::String("snappy".into()),
-        };
-        pairs.push(("compression".into(), c));
-    }
-    writeln!(out, "{header}").map_err(write_err)?;
+    let json_err = |e: serde_json::Error| format!("writing stdout: {e}");
+    let compression = match compression {
+        Compression::None => None,
+        Compression::Gzip => Some("gz"),
+        Compression::Snappy => Some("snappy"),
+    };
+    let header = FileHeaderLine::new("snapshot", reader.header()).compression(compression);
+    zk_files::json::to_writer(&mut out, &header).map_err(json_err)?;
+    writeln!(out).map_err(write_err)?;
     let mut intact = true;
     for item in reader {
         let problem = match &item {
@@ -136,9 +133,10 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
         };
         if let Some(problem) = problem {
             intact = false;
-            let _ = writeln!(std::io::stderr().lock(), "error: {name}: {problem}");
+            eprintln!("zk: {name}: {problem}");
         }
-        writeln!(out, "{}", item.to_json(format)).map_err(write_err)?;
+        zk_files::json::to_writer(&mut out, &item.json(format)).map_err(json_err)?;
+        writeln!(out).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
     Ok(intact)

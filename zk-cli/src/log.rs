@@ -1,18 +1,21 @@
-//! `jute zk-log FILE`: every transaction of a ZooKeeper transaction log, as JSON lines.
+//! `zk log FILE`: every transaction of a ZooKeeper transaction log, as JSON lines (offline:
+//! no server is asked).
 
 use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use jute::Limits;
-use jute_value::zk::{file_header_json, LogItem, TxnLogReader};
+use zk_files::json::FileHeaderLine;
+use zk_files::Limits;
+use zk_files::{LogItem, TxnLogReader};
 
-/// Arguments of `jute zk-log`.
+use crate::exit::{self, Failure};
+
+/// Arguments of `zk log`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  jute zk-log /var/lib/zookeeper/version-2/log.100000001
-  jute zk-log log.100000001 | jq 'select(.op == \"multi\") | .txn.txns'
+  zk log /var/lib/zookeeper/version-2/log.100000001
+  zk log log.100000001 | jq 'select(.op == \"multi\") | .txn.txns'
 
 Output: one JSON object per line. The first has \"kind\": \"log\" and the FileHeader (magic
 ZKLG, version, dbid). Then one per entry: \"kind\": \"txn\" with the entry's file offset, zxid
@@ -38,32 +41,28 @@ pub(crate) struct Args {
     max_len: Option<usize>,
 }
 
-/// Runs `jute zk-log`.
-pub(crate) fn run(args: &Args) -> ExitCode {
-    match print_log(args) {
-        Ok(0) => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(message) => {
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Prints the log; returns the number of corrupt entries.
-fn print_log(args: &Args) -> Result<usize, String> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let schema = jute_value::zk::schema().map_err(|d| d.to_string())?;
+/// Runs `zk log`: exit 0, or 1 when an entry was corrupt.
+pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        Failure::Message(
+            exit::GENERIC,
+            format!("cannot read {}: {e}", args.file.display()),
+        )
+    })?;
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
         limits.max_len = max;
     }
-    let reader = TxnLogReader::with_limits(&schema, &bytes, limits)
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let reader = TxnLogReader::with_limits(&bytes, limits)
+        .map_err(|e| Failure::Message(exit::GENERIC, format!("{}: {e}", args.file.display())))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let write_err = |e: std::io::Error| format!("writing stdout: {e}");
-    writeln!(out, "{}", file_header_json("log", reader.header())).map_err(write_err)?;
+    let write_err =
+        |e: std::io::Error| Failure::Message(exit::GENERIC, format!("writing stdout: {e}"));
+    let json_err =
+        |e: serde_json::Error| Failure::Message(exit::GENERIC, format!("writing stdout: {e}"));
+    zk_files::json::to_writer(&mut out, &FileHeaderLine::new("log", reader.header()))
+        .map_err(json_err)?;
+    writeln!(out).map_err(write_err)?;
     let mut corrupt = 0;
     for item in reader {
         if let LogItem::Corrupt {
@@ -78,14 +77,18 @@ fn print_log(args: &Args) -> Result<usize, String> {
             } else {
                 ""
             };
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "error: {}: entry at offset {offset}: {message}{hint}",
+            eprintln!(
+                "zk: {}: entry at offset {offset}: {message}{hint}",
                 args.file.display()
             );
         }
-        writeln!(out, "{}", item.to_json()).map_err(write_err)?;
+        zk_files::json::to_writer(&mut out, &item).map_err(json_err)?;
+        writeln!(out).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
-    Ok(corrupt)
+    Ok(if corrupt == 0 {
+        exit::OK
+    } else {
+        exit::GENERIC
+    })
 }

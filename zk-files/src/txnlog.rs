@@ -7,15 +7,14 @@
 //! `'B'`. Files are preallocated with zeros: an entry whose length is 0 ends the log when only
 //! zeros follow it, and is damage (reported, then skipped) when anything else does.
 
-use jute::{Decoder, ErrorKind, Limits};
-use jute_parser::Schema;
+use jute::{Decoder, ErrorKind, Jute, Limits};
+use zk_records::server::persistence::FileHeader;
+use zk_records::txn::{TxnDigest, TxnHeader};
 
-use super::adler32::adler32;
-use super::error::{check_magic, LimitReached, ZkFileError};
-use super::resync::RangeAdler;
-use super::schema::names;
-use super::txn::{decode_body, TxnBody};
-use crate::value::Value;
+use crate::adler32::adler32;
+use crate::error::{check_magic, LimitReached, ZkFileError};
+use crate::resync::RangeAdler;
+use crate::txn::{decode_body, TxnBody};
 
 /// The end-of-record marker after each entry.
 const END_OF_RECORD: u8 = b'B';
@@ -29,27 +28,20 @@ pub struct TxnEntry {
     pub offset: usize,
     /// The Adler-32 checksum as stored (and verified).
     pub checksum: i64,
-    /// The `TxnHeader` record: `clientId` (the session), `cxid`, `zxid`, `time`, `type`.
-    pub header: Value,
+    /// The `TxnHeader` record: `client_id` (the session), `cxid`, `zxid`, `time`, `type`.
+    pub header: TxnHeader,
     /// The body.
     pub body: TxnBody,
     /// The `TxnDigest` that 3.6+ servers append when digests are enabled.
-    pub digest: Option<Value>,
+    pub digest: Option<TxnDigest>,
     /// Bytes after the body and digest that no record accounts for (normally empty).
     pub trailing: Vec<u8>,
 }
 
 impl TxnEntry {
-    /// An integer field of the header (`zxid`, `clientId`, `cxid`, `time`, `type`).
-    pub fn header_field(&self, name: &str) -> Option<i64> {
-        self.header.field(name).and_then(Value::as_i64)
-    }
-
     /// The transaction type (`ZooDefs.OpCode`).
     pub fn op_type(&self) -> i32 {
-        self.header_field("type")
-            .and_then(|t| i32::try_from(t).ok())
-            .unwrap_or(0)
+        self.header.r#type
     }
 }
 
@@ -81,9 +73,8 @@ pub enum LogItem {
 /// Reads a transaction log held in memory, one [`LogItem`] at a time.
 #[derive(Debug)]
 pub struct TxnLogReader<'a> {
-    schema: &'a Schema,
     bytes: &'a [u8],
-    header: Value,
+    header: FileHeader,
     limits: Limits,
     pos: usize,
     /// One past the last non-zero byte: beyond it there is only padding.
@@ -101,8 +92,8 @@ impl<'a> TxnLogReader<'a> {
     /// # Errors
     ///
     /// When the header cannot be decoded or its magic is not `ZKLG`.
-    pub fn new(schema: &'a Schema, bytes: &'a [u8]) -> Result<Self, ZkFileError> {
-        Self::with_limits(schema, bytes, Limits::default())
+    pub fn new(bytes: &'a [u8]) -> Result<Self, ZkFileError> {
+        Self::with_limits(bytes, Limits::default())
     }
 
     /// Like [`TxnLogReader::new`], with explicit limits for the transactions (raise `max_len`
@@ -111,22 +102,12 @@ impl<'a> TxnLogReader<'a> {
     /// # Errors
     ///
     /// As [`TxnLogReader::new`].
-    pub fn with_limits(
-        schema: &'a Schema,
-        bytes: &'a [u8],
-        limits: Limits,
-    ) -> Result<Self, ZkFileError> {
-        if schema.record(names::FILE_HEADER).is_none() {
-            return Err(ZkFileError::MissingRecord(names::FILE_HEADER));
-        }
+    pub fn with_limits(bytes: &'a [u8], limits: Limits) -> Result<Self, ZkFileError> {
         let mut d = Decoder::new(bytes);
-        let header =
-            crate::decode(schema, names::FILE_HEADER, &mut d).map_err(ZkFileError::Header)?;
-        let magic = header.field("magic").and_then(Value::as_i64).unwrap_or(0);
-        check_magic("transaction log", magic as i32, "ZKLG")?;
+        let header = FileHeader::decode(&mut d).map_err(ZkFileError::Header)?;
+        check_magic("transaction log", header.magic, "ZKLG")?;
         let content_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         Ok(Self {
-            schema,
             bytes,
             header,
             limits,
@@ -139,7 +120,7 @@ impl<'a> TxnLogReader<'a> {
     }
 
     /// The `FileHeader` record (`magic`, `version`, `dbid`).
-    pub fn header(&self) -> &Value {
+    pub fn header(&self) -> &FileHeader {
         &self.header
     }
 
@@ -259,16 +240,11 @@ impl<'a> TxnLogReader<'a> {
         data: &[u8],
     ) -> Result<TxnEntry, jute::Error> {
         let mut d = Decoder::with_limits(data, self.limits);
-        let header = crate::decode(self.schema, names::TXN_HEADER, &mut d)?;
-        let op_type = header
-            .field("type")
-            .and_then(Value::as_i64)
-            .and_then(|t| i32::try_from(t).ok())
-            .unwrap_or(0);
-        let body = decode_body(self.schema, op_type, data, &mut d)?;
+        let header = TxnHeader::decode(&mut d)?;
+        let body = decode_body(header.r#type, data, &mut d)?;
         let mut digest = None;
         if d.remaining() >= ENTRY_HEAD {
-            digest = Some(crate::decode(self.schema, names::TXN_DIGEST, &mut d)?);
+            digest = Some(TxnDigest::decode(&mut d)?);
         }
         let trailing = data[d.offset()..].to_vec();
         Ok(TxnEntry {

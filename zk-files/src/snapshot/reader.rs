@@ -4,13 +4,12 @@
 use std::io::Read;
 
 use jute::{Decoder, Error, ErrorKind, Jute, Limits};
-use jute_parser::{Schema, Type};
+use zk_records::data::{Acl, StatPersisted};
+use zk_records::server::persistence::FileHeader;
 
 use super::source::Window;
 use super::{Compression, SnapItem, Znode, DEFAULT_MAX_DECOMPRESSED};
-use crate::value::Value;
-use crate::zk::error::{check_magic, LimitReached, ZkFileError};
-use crate::zk::schema::names;
+use crate::error::{check_magic, LimitReached, ZkFileError};
 
 /// A seal: `long` checksum, then the string `"/"` (length 1).
 const SEAL_LEN: usize = 8 + 4 + 1;
@@ -46,10 +45,9 @@ enum Failure {
 /// Reads a snapshot item by item, decompressing and parsing as it goes.
 #[derive(Debug)]
 pub struct SnapshotReader<'a> {
-    schema: &'a Schema,
     window: Window<'a>,
     limits: Limits,
-    header: Value,
+    header: FileHeader,
     stage: Stage,
 }
 
@@ -60,8 +58,8 @@ impl<'a> SnapshotReader<'a> {
     /// # Errors
     ///
     /// When the header cannot be decoded or its magic is not `ZKSN`.
-    pub fn new(schema: &'a Schema, bytes: &'a [u8]) -> Result<Self, ZkFileError> {
-        Self::with_limits(schema, bytes, Limits::default())
+    pub fn new(bytes: &'a [u8]) -> Result<Self, ZkFileError> {
+        Self::with_limits(bytes, Limits::default())
     }
 
     /// Like [`SnapshotReader::new`], with explicit limits (raise `max_len` for servers run
@@ -70,12 +68,8 @@ impl<'a> SnapshotReader<'a> {
     /// # Errors
     ///
     /// As [`SnapshotReader::new`].
-    pub fn with_limits(
-        schema: &'a Schema,
-        bytes: &'a [u8],
-        limits: Limits,
-    ) -> Result<Self, ZkFileError> {
-        Self::from_reader(schema, bytes, limits, DEFAULT_MAX_DECOMPRESSED)
+    pub fn with_limits(bytes: &'a [u8], limits: Limits) -> Result<Self, ZkFileError> {
+        Self::from_reader(bytes, limits, DEFAULT_MAX_DECOMPRESSED)
     }
 
     /// Reads the file header of the snapshot that `input` gives (a file, say): gzip (`1f 8b`)
@@ -88,27 +82,22 @@ impl<'a> SnapshotReader<'a> {
     /// When the input cannot be read or decompressed as far as the header, the header cannot
     /// be decoded, or its magic is not `ZKSN`.
     pub fn from_reader(
-        schema: &'a Schema,
         input: impl Read + 'a,
         limits: Limits,
         max_decompressed: u64,
     ) -> Result<Self, ZkFileError> {
-        for needed in [names::FILE_HEADER, names::ACL, names::STAT_PERSISTED] {
-            if schema.record(needed).is_none() {
-                return Err(ZkFileError::MissingRecord(needed));
-            }
-        }
         // A node is a path and data of at most `max_len` each and a fixed-size rest.
         let max_ahead = limits.max_len.saturating_mul(4).saturating_add(1 << 20);
         let window = Window::new(Box::new(input), max_decompressed, max_ahead)?;
         let mut reader = Self {
-            schema,
             window,
             limits,
-            header: Value::Null,
+            header: FileHeader::default(),
             stage: Stage::Sessions(None),
         };
-        let header = match reader.decode(|d| crate::decode(schema, names::FILE_HEADER, d)) {
+        // A closure: it is generic over the window's lifetime, the fn item is not.
+        #[allow(clippy::redundant_closure)]
+        let header = match reader.decode(|d| FileHeader::decode(d)) {
             Ok(header) => header,
             Err(Failure::Source(e)) => return Err(e),
             Err(Failure::Decode(e)) => return Err(ZkFileError::Header(e)),
@@ -121,14 +110,13 @@ impl<'a> SnapshotReader<'a> {
                 )));
             }
         };
-        let magic = header.field("magic").and_then(Value::as_i64).unwrap_or(0);
-        check_magic("snapshot", magic as i32, "ZKSN")?;
+        check_magic("snapshot", header.magic, "ZKSN")?;
         reader.header = header;
         Ok(reader)
     }
 
     /// The `FileHeader` record (`magic`, `version`, `dbid`).
-    pub fn header(&self) -> &Value {
+    pub fn header(&self) -> &FileHeader {
         &self.header
     }
 
@@ -199,7 +187,6 @@ impl<'a> SnapshotReader<'a> {
     }
 
     fn step(&mut self) -> Result<Option<SnapItem>, Failure> {
-        let schema = self.schema;
         match self.stage {
             Stage::Sessions(None) => {
                 let count = self.decode(|d| read_count(d, "session list"))?;
@@ -225,9 +212,7 @@ impl<'a> SnapshotReader<'a> {
                 Ok(None)
             }
             Stage::Acls(n) => {
-                let ty = Type::Vector(Box::new(Type::Record(names::ACL.to_string())));
-                let (id, acls) =
-                    self.decode(|d| Ok((d.read_i64()?, crate::decode_type(schema, &ty, d)?)))?;
+                let (id, acls) = self.decode(|d| Ok((d.read_i64()?, Vec::<Acl>::decode(d)?)))?;
                 self.stage = Stage::Acls(n - 1);
                 Ok(Some(SnapItem::Acl { id, acls }))
             }
@@ -242,7 +227,7 @@ impl<'a> SnapshotReader<'a> {
                     }
                     let data = Option::<Vec<u8>>::decode(d)?;
                     let acl = d.read_i64()?;
-                    let stat = crate::decode(schema, names::STAT_PERSISTED, d)?;
+                    let stat = StatPersisted::decode(d)?;
                     Ok(Some(Znode {
                         path,
                         data,

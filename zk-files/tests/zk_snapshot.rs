@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use handmade::{digest_section, last_zxid_section, seal, snapshot_tree};
 use jute::Limits;
-use jute_value::zk::{schema, LimitReached, SnapItem, SnapshotReader};
+use zk_files::{LimitReached, SnapItem, SnapshotReader};
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -16,9 +16,8 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn read(bytes: &[u8], max_decompressed: u64) -> (Vec<SnapItem>, usize) {
-    let schema = schema().unwrap();
     let mut reader =
-        SnapshotReader::from_reader(&schema, bytes, Limits::default(), max_decompressed).unwrap();
+        SnapshotReader::from_reader(bytes, Limits::default(), max_decompressed).unwrap();
     let items: Vec<SnapItem> = reader.by_ref().collect();
     (items, reader.peak_buffered())
 }
@@ -289,9 +288,8 @@ mod prop {
                 1 => gzip(&snap),
                 _ => handmade::snappy_java_literals(&snap),
             };
-            let schema = schema().unwrap();
             let opened =
-                SnapshotReader::from_reader(&schema, &file[..], Limits::default(), 1 << 20);
+                SnapshotReader::from_reader(&file[..], Limits::default(), 1 << 20);
             if let Ok(reader) = opened {
                 let items: Vec<SnapItem> = reader.collect();
                 let ends = items

@@ -1,4 +1,4 @@
-//! `jute zk-log` / `zk-snapshot` on the files of a real server run with a raised
+//! `zk log` / `zk snapshot` on the files of a real server run with a raised
 //! `jute.maxbuffer`: a 3 MiB node is over the readers' default string/buffer limit (Java's
 //! default `jute.maxbuffer` plus its extra allowance), so both commands report it and name
 //! `--max-len`, and read it with `--max-len`.
@@ -9,7 +9,7 @@
 
 mod zk_support;
 
-use zk_support::{data_files, json_lines, jute, run_python, start};
+use zk_support::{data_files, json_lines, run_python, start, zk};
 
 /// Creates `/big` with 3 MiB of data.
 const BIG: &str = r#"
@@ -29,11 +29,11 @@ fn a_raised_jute_maxbuffer_is_read_with_max_len() {
 
     let log = data_files(&server, "log.").remove(0);
     let log = log.to_str().unwrap();
-    let out = jute(&["zk-log", log]);
+    let out = zk(&["log", log]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--max-len"), "{stderr}");
-    let out = jute(&["zk-log", log, "--max-len", "8388608"]);
+    let out = zk(&["log", log, "--max-len", "8388608"]);
     assert!(
         out.status.success(),
         "{}",
@@ -51,11 +51,11 @@ fn a_raised_jute_maxbuffer_is_read_with_max_len() {
 
     let snap = data_files(&server, "snapshot.").pop().expect("a snapshot");
     let snap = snap.to_str().unwrap();
-    let out = jute(&["zk-snapshot", snap]);
+    let out = zk(&["snapshot", snap]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--max-len"), "{stderr}");
-    let out = jute(&["zk-snapshot", snap, "--max-len", "8388608"]);
+    let out = zk(&["snapshot", snap, "--max-len", "8388608"]);
     assert!(
         out.status.success(),
         "{}",

@@ -1,4 +1,4 @@
-//! `jute zk-log` and `jute zk-snapshot` against Apache's own readers on one real server's
+//! `zk log` and `zk snapshot` against Apache's own readers on one real server's
 //! files: `TxnLogToolkit` (zxid and op name of every transaction, in order) and
 //! `SnapshotFormatter` (every znode's path, in order), run from the installed ZooKeeper 3.8.
 //!
@@ -9,7 +9,7 @@ mod zk_support;
 use std::process::Command;
 
 use serde_json::Value as J;
-use zk_support::{data_files, json_lines, jute, run_python, start};
+use zk_support::{data_files, json_lines, run_python, start, zk};
 
 /// Creates, sets, deletes, a multi, an ephemeral node and a closed session.
 const WORKLOAD: &str = r#"
@@ -67,7 +67,7 @@ fn entries_and_nodes_agree_with_apache_s_tools() {
             Some(format!("{} {}", words.get(at + 1)?, words.get(at + 2)?))
         })
         .collect();
-        let out = jute(&["zk-log", log]);
+        let out = zk(&["log", log]);
         assert!(out.status.success());
         let ours: Vec<String> = json_lines(&out)
             .iter()
@@ -85,7 +85,7 @@ fn entries_and_nodes_agree_with_apache_s_tools() {
         .filter(|l| l.starts_with('/'))
         .map(String::from)
         .collect();
-    let out = jute(&["zk-snapshot", snap]);
+    let out = zk(&["snapshot", snap]);
     assert!(out.status.success());
     let ours: Vec<String> = json_lines(&out)
         .iter()

@@ -7,12 +7,12 @@ use super::SnappyError;
 /// `max_len` bytes.
 ///
 /// ```
-/// use jute_value::zk::decompress_snappy_block;
+/// use zk_files::decompress_snappy_block;
 /// // Length 10; the literal "a"; a copy-2 of 9 bytes from 1 back (tag 0b001000_10).
 /// let block = [10, 0x00, b'a', 0x22, 0x01, 0x00];
 /// assert_eq!(decompress_snappy_block(&block, 100)?, b"aaaaaaaaaa");
 /// assert!(decompress_snappy_block(&block, 9).is_err());
-/// # Ok::<(), jute_value::zk::SnappyError>(())
+/// # Ok::<(), zk_files::SnappyError>(())
 /// ```
 ///
 /// # Errors
