@@ -22,10 +22,14 @@
 //! [`Config::generate_file`] to get the source as a string.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod analysis;
 mod config;
+mod emit;
 mod error;
 mod generate;
 pub mod ident;
+mod names;
+mod validate;
 
 pub use config::{BufferType, Config, StringType};
 pub use error::Error;
