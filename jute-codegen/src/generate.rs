@@ -3,11 +3,13 @@
 //! then prettyplease. No wire logic here: the generated structs derive `jute::Jute` and the
 //! derive does the encoding.
 
+use std::collections::HashMap;
+
 use jute_parser::schema::{Record, Schema};
 
 use crate::analysis::{borrowing_records, eq_records};
 use crate::emit::Gen;
-use crate::names::{layout, Layout};
+use crate::names::{extern_type, layout, Layout};
 use crate::validate::validate_config;
 use crate::{Config, Error};
 
@@ -26,9 +28,21 @@ pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result
         .collect();
     validate_config(config, schema, &records)?;
 
+    // Analyses see every record (external ones included: they hold the same fields); only
+    // the records not taken from elsewhere (`extern_path`) are placed and emitted.
     let borrows = borrowing_records(&records);
-    let Layout { root, paths } = layout(config, &records, &borrows)?;
     let eq = eq_records(&records);
+    let mut externs = HashMap::new();
+    for record in &records {
+        if let Some(path) = extern_type(config, record)? {
+            externs.insert(record.qualified_name(), path);
+        }
+    }
+    let records: Vec<&Record> = records
+        .into_iter()
+        .filter(|r| !externs.contains_key(&r.qualified_name()))
+        .collect();
+    let Layout { root, paths } = layout(config, &records, &borrows)?;
     let gen = Gen {
         config,
         runtime,
@@ -36,6 +50,7 @@ pub(crate) fn generate(config: &Config, schema: &Schema, source: &str) -> Result
         paths,
         eq,
         borrows,
+        externs,
     };
     let body = gen.module_body(&root, &[])?;
     let file: syn::File = syn::parse2(body).map_err(|e| Error::InvalidOutput(e.to_string()))?;

@@ -173,3 +173,43 @@ pub(crate) fn relative_path(here: &[String], target: &RustPath) -> TokenStream {
     let name = rust_ident(&target.name);
     quote!(#(#supers)* #(#downs)* #name)
 }
+
+/// The Rust path of `record` when an `extern_path` covers it (the longest matching one):
+/// the configured path for the record itself, else the configured module path followed by
+/// the Rust names of the remaining modules and of the record.
+pub(crate) fn extern_type(config: &Config, record: &Record) -> Result<Option<TokenStream>, Error> {
+    let qualified = record.qualified_name();
+    let Some((jute, rust)) = config
+        .extern_paths
+        .iter()
+        .filter(|(jute, _)| path_matches(jute, &qualified))
+        .max_by_key(|(jute, _)| jute.trim_end_matches('.').len())
+    else {
+        return Ok(None);
+    };
+    let mut text = rust.trim_end_matches("::").to_owned();
+    let rest = qualified[jute.trim_end_matches('.').len()..].trim_start_matches('.');
+    if !rest.is_empty() {
+        let (modules, name) = rest.rsplit_once('.').unwrap_or(("", rest));
+        for seg in modules.split('.').filter(|s| !s.is_empty()) {
+            let m = ident::module_name(seg).ok_or_else(|| Error::BadName {
+                what: "module",
+                name: record.module.clone(),
+            })?;
+            text.push_str("::");
+            text.push_str(&m);
+        }
+        let ty = ident::type_name(name).ok_or_else(|| Error::BadName {
+            what: "record",
+            name: qualified.clone(),
+        })?;
+        text.push_str("::");
+        text.push_str(&ty);
+    }
+    let path: syn::Path = syn::parse_str(&text).map_err(|e| Error::InvalidConfig {
+        option: "extern_path",
+        path: jute.clone(),
+        reason: format!("`{rust}` is not a Rust path: {e}"),
+    })?;
+    Ok(Some(quote!(#path)))
+}

@@ -77,6 +77,18 @@ pub(crate) fn validate_config(
             });
         }
     }
+    for (path, _) in &config.extern_paths {
+        if !records
+            .iter()
+            .any(|r| path_matches(path, &r.qualified_name()))
+        {
+            return Err(Error::UnmatchedConfig {
+                option: "extern_path",
+                path: path.clone(),
+                expected: "module or record",
+            });
+        }
+    }
     for (path, _) in &config.field_attributes {
         let any = records.iter().any(|r| {
             let q = r.qualified_name();

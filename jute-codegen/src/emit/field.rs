@@ -110,6 +110,10 @@ impl Gen<'_> {
                 let v = self.rust_type(v, field, here, view)?;
                 quote!(::std::collections::BTreeMap<#k, #v>)
             }
+            Type::Record(name) if self.externs.contains_key(name) => {
+                // External records are used owned, in views too (owned records are views).
+                self.externs[name].clone()
+            }
             Type::Record(name) => {
                 let Some(target) = self.paths.get(name) else {
                     return Err(Error::Unsupported {

@@ -28,6 +28,8 @@ pub(crate) struct Gen<'a> {
     pub(crate) eq: HashMap<String, bool>,
     /// Records that hold text or buffers, directly or nested: those get a view.
     pub(crate) borrows: HashMap<String, bool>,
+    /// Records taken from elsewhere (`extern_path`): their Rust paths.
+    pub(crate) externs: HashMap<String, TokenStream>,
 }
 
 impl Gen<'_> {
