@@ -103,7 +103,11 @@
 //! `#[derive(Jute)]` (feature `derive`, on by default) supports these attributes:
 //!
 //! - `#[jute(name = "lastZxidSeen")]` on a field or struct: the name used in error paths
-//!   (defaults to the Rust identifier).
+//!   (defaults to the Rust identifier; an empty name is refused).
+//!
+//! A field whose type is not a Jute type is one error, at the field (a view's field: one per
+//! trait it misses, `Jute` to encode and `JuteView<'a>` to decode borrowed, named with the
+//! view's own lifetime).
 //! - `#[jute(trailing)]` on a final `Option<T>` field: a field that may be absent at the end of
 //!   the input, like `readOnly` of ZooKeeper's `ConnectRequest`. It decodes as `None` when the
 //!   input has ended and is not written when `None`. Only trailing fields may follow it.

@@ -1,7 +1,8 @@
 //! The decoding side of `Jute`: field by field, each error placed in its field.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::model::{Field, Record};
 
@@ -16,12 +17,12 @@ fn locals(r: &Record<'_>) -> Vec<syn::Ident> {
 pub(crate) fn reads(r: &Record<'_>) -> TokenStream {
     let krate = &r.krate;
     let decodes = r.fields.iter().zip(locals(r)).map(|(f, local)| {
+        let ty = f.ty;
         let call = match f.trailing {
-            Some(inner) => quote!(#krate::__private::decode_trailing::<#inner, __JuteB>(__jute_d)),
-            None => {
-                let ty = f.ty;
-                quote!(<#ty as #krate::Jute>::decode(__jute_d))
-            }
+            Some(inner) => quote_spanned!(ty.span()=>
+                #krate::__private::decode_trailing::<#inner, __JuteB>(__jute_d)
+            ),
+            None => quote_spanned!(ty.span()=> <#ty as #krate::Jute>::decode(__jute_d)),
         };
         field(&local, call, &r.name, f)
     });

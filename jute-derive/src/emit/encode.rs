@@ -1,5 +1,6 @@
 //! The encoding side of `Jute`: `MIN_ENCODED_LEN`, `encode` field by field, `encoded_len`,
-//! `encode_chunks`.
+//! `encode_chunks`. Every use of a field's type carries the type's span, so a type that is not
+//! Jute is one error, at the field (rustc merges errors of one span).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -21,10 +22,14 @@ pub(crate) fn min_len(r: &Record<'_>, tr: TokenStream) -> TokenStream {
 pub(crate) fn fields(r: &Record<'_>) -> TokenStream {
     let krate = &r.krate;
     let encodes = r.fields.iter().map(|f| {
-        let ident = f.ident;
+        let (ident, ty) = (f.ident, f.ty);
         match f.trailing {
-            Some(_) => quote!(#krate::__private::encode_trailing(&self.#ident, __jute_buf);),
-            None => quote!(#krate::Jute::encode(&self.#ident, __jute_buf);),
+            Some(_) => quote_spanned!(ty.span()=>
+                #krate::__private::encode_trailing(&self.#ident, __jute_buf);
+            ),
+            None => quote_spanned!(ty.span()=>
+                <#ty as #krate::Jute>::encode(&self.#ident, __jute_buf);
+            ),
         }
     });
     quote!(#(#encodes)*)
@@ -34,10 +39,10 @@ pub(crate) fn fields(r: &Record<'_>) -> TokenStream {
 pub(crate) fn len(r: &Record<'_>) -> TokenStream {
     let krate = &r.krate;
     let lens = r.fields.iter().map(|f| {
-        let ident = f.ident;
+        let (ident, ty) = (f.ident, f.ty);
         match f.trailing {
-            Some(_) => quote!(+ #krate::__private::trailing_len(&self.#ident)),
-            None => quote!(+ #krate::Jute::encoded_len(&self.#ident)),
+            Some(_) => quote_spanned!(ty.span()=> + #krate::__private::trailing_len(&self.#ident)),
+            None => quote_spanned!(ty.span()=> + <#ty as #krate::Jute>::encoded_len(&self.#ident)),
         }
     });
     quote!(0 #(#lens)*)
@@ -48,14 +53,16 @@ pub(crate) fn len(r: &Record<'_>) -> TokenStream {
 pub(crate) fn chunks(r: &Record<'_>) -> TokenStream {
     let krate = &r.krate;
     let encodes = r.fields.iter().map(|f| {
-        let ident = f.ident;
+        let (ident, ty) = (f.ident, f.ty);
         match f.trailing {
-            Some(_) => quote! {
+            Some(_) => quote_spanned! {ty.span()=>
                 if let ::core::option::Option::Some(v) = &self.#ident {
                     #krate::Jute::encode_chunks(v, __jute_out);
                 }
             },
-            None => quote!(#krate::Jute::encode_chunks(&self.#ident, __jute_out);),
+            None => quote_spanned!(ty.span()=>
+                <#ty as #krate::Jute>::encode_chunks(&self.#ident, __jute_out);
+            ),
         }
     });
     quote! {

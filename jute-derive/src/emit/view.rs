@@ -3,7 +3,8 @@
 //! borrowed decoding is the owned decoding, so owned records can be fields of views.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::{decode, encode};
 use crate::model::Record;
@@ -13,11 +14,19 @@ pub(crate) fn view_impl(r: &Record<'_>) -> TokenStream {
     let krate = &r.krate;
     let input = r.input;
     let name = &input.ident;
-    let de: syn::Lifetime = syn::parse_quote!('__jute_de);
-    let view_trait = quote!(#krate::JuteView<#de>);
     let is_view = r.is_view();
     let mut generics = input.generics.clone();
-    let outlives: Vec<syn::Lifetime> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
+    // A view borrows for its own (first) lifetime, so errors about its fields name the
+    // user's lifetime (`JuteView<'a>`); the others outlive it. Owned records are views for
+    // any input lifetime, through a fresh one.
+    let de: syn::Lifetime = match generics.lifetimes_mut().next() {
+        Some(first) => first.lifetime.clone(),
+        None => syn::parse_quote!('__jute_de),
+    };
+    let view_trait = quote!(#krate::JuteView<#de>);
+    for param in generics.lifetimes_mut().skip(1) {
+        param.bounds.push(de.clone());
+    }
     for param in generics.type_params_mut() {
         if is_view {
             param.bounds.push(syn::parse_quote!(#view_trait));
@@ -25,11 +34,12 @@ pub(crate) fn view_impl(r: &Record<'_>) -> TokenStream {
             param.bounds.push(syn::parse_quote!(#krate::Jute));
         }
     }
-    let mut de_param = syn::LifetimeParam::new(de.clone());
-    de_param.bounds.extend(outlives);
-    generics
-        .params
-        .insert(0, syn::GenericParam::Lifetime(de_param));
+    if !is_view {
+        generics.params.insert(
+            0,
+            syn::GenericParam::Lifetime(syn::LifetimeParam::new(de.clone())),
+        );
+    }
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     let (_, ty_generics, _) = input.generics.split_for_impl();
     let usize_ty = quote!(::core::primitive::usize);
@@ -37,12 +47,12 @@ pub(crate) fn view_impl(r: &Record<'_>) -> TokenStream {
 
     let (min, body, exact) = if is_view {
         let decodes = r.fields.iter().map(|f| {
+            let ty = f.ty;
             let call = match f.trailing {
-                Some(inner) => quote!(#krate::__private::decode_trailing_view::<#inner>(__jute_d)),
-                None => {
-                    let ty = f.ty;
-                    quote!(<#ty as #view_trait>::decode_view(__jute_d))
-                }
+                Some(inner) => quote_spanned!(ty.span()=>
+                    #krate::__private::decode_trailing_view::<#inner>(__jute_d)
+                ),
+                None => quote_spanned!(ty.span()=> <#ty as #view_trait>::decode_view(__jute_d)),
             };
             decode::field(f.ident, call, &r.name, f)
         });
