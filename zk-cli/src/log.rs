@@ -9,6 +9,7 @@ use zk_files::Limits;
 use zk_files::{LogItem, TxnLogReader};
 
 use crate::exit::{self, Failure};
+use crate::progress::Progress;
 
 /// Arguments of `zk log`.
 #[derive(Debug, clap::Args)]
@@ -29,7 +30,11 @@ bytes follow: a zeroed sector or a gap, where Java's reader stops). The last lin
 entry was corrupt. Op names are those Apache's TxnLogToolkit prints (ZooKeeper 3.8).
 
 An entry holding data longer than --max-len (servers run with a larger jute.maxbuffer write
-such entries) is reported as corrupt, with a message naming --max-len.")]
+such entries) is reported as corrupt, with a message naming --max-len.
+
+The file is streamed: memory holds one entry and a read-ahead, whatever the file's size. On a
+terminal, a progress line on stderr appears after a second (ZK_PROGRESS_AFTER_MS sets the
+delay) and is erased at the end.")]
 pub(crate) struct Args {
     /// The transaction log file (`version-2/log.<zxid>`).
     #[arg(value_name = "FILE")]
@@ -43,17 +48,21 @@ pub(crate) struct Args {
 
 /// Runs `zk log`: exit 0, or 1 when an entry was corrupt.
 pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
-    let bytes = std::fs::read(&args.file).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         Failure::Message(
             exit::GENERIC,
             format!("cannot read {}: {e}", args.file.display()),
         )
-    })?;
+    };
+    let file = std::fs::File::open(&args.file).map_err(cannot_read)?;
+    let total = file.metadata().map_err(cannot_read)?.len();
+    let mut progress = Progress::new(args.file.display().to_string(), total);
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
         limits.max_len = max;
     }
-    let reader = TxnLogReader::with_limits(&bytes, limits)
+    // Streamed: memory holds an entry and a read-ahead, not the file.
+    let reader = TxnLogReader::from_reader(progress.track(file), limits)
         .map_err(|e| Failure::Message(exit::GENERIC, format!("{}: {e}", args.file.display())))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let write_err =
@@ -64,7 +73,8 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
         .map_err(json_err)?;
     writeln!(out).map_err(write_err)?;
     let mut corrupt = 0;
-    for item in reader {
+    for (n, item) in reader.enumerate() {
+        progress.tick(n as u64);
         if let LogItem::Corrupt {
             offset,
             message,
@@ -72,6 +82,7 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
         } = &item
         {
             corrupt += 1;
+            progress.finish();
             let hint = if limit.is_some() {
                 " (raise the limit with --max-len)"
             } else {
@@ -86,6 +97,7 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
         writeln!(out).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
+    progress.finish();
     Ok(if corrupt == 0 {
         exit::OK
     } else {

@@ -17,6 +17,7 @@ mod format;
 mod lock;
 mod log;
 mod nodes;
+mod progress;
 mod sasl;
 mod snapshot;
 mod tree;

@@ -12,6 +12,7 @@ use zk_files::{
 };
 
 use crate::exit::{self, Failure};
+use crate::progress::Progress;
 
 /// Arguments of `zk snapshot`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +34,8 @@ or .snappy) are recognised by their first bytes and decompressed as they are rea
 --max-size; \"compression\" in the first line says which (\"gz\", \"snappy\", or null).
 Memory holds the item being read, not the file. Damage (in the compressed data too) ends the
 output with an \"error\" line naming the offset, after everything read before it. Exit status
-1 if the snapshot is damaged.")]
+1 if the snapshot is damaged. On a terminal, a progress line on stderr appears after a second
+(ZK_PROGRESS_AFTER_MS sets the delay) and is erased at the end.")]
 pub(crate) struct Args {
     /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz` or `.snappy`).
     #[arg(value_name = "FILE")]
@@ -76,18 +78,24 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
 fn print_snapshot(args: &Args) -> Result<bool, String> {
     let name = args.file.display();
     let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let total = file
+        .metadata()
+        .map_err(|e| format!("cannot read {name}: {e}"))?
+        .len();
+    let mut progress = Progress::new(name.to_string(), total);
     let mut limits = Limits::default();
     if let Some(max) = args.max_len {
         limits.max_len = max;
     }
-    let reader = SnapshotReader::from_reader(file, limits, args.max_size).map_err(|e| {
-        let hint = match e {
-            ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
-            ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
-            _ => "",
-        };
-        format!("{name}: {e}{hint}")
-    })?;
+    let reader =
+        SnapshotReader::from_reader(progress.track(file), limits, args.max_size).map_err(|e| {
+            let hint = match e {
+                ZkFileError::TooLarge { .. } => " (raise it with --max-size)",
+                ZkFileError::Snappy(ref s) if s.exceeds_limit() => " (raise it with --max-size)",
+                _ => "",
+            };
+            format!("{name}: {e}{hint}")
+        })?;
     let compression = reader.compression();
     let format = match args.data {
         Data::Hex => DataFormat::Hex,
@@ -105,7 +113,8 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
     zk_files::json::to_writer(&mut out, &header).map_err(json_err)?;
     writeln!(out).map_err(write_err)?;
     let mut intact = true;
-    for item in reader {
+    for (n, item) in reader.enumerate() {
+        progress.tick(n as u64);
         let problem = match &item {
             SnapItem::Seal {
                 offset,
@@ -133,11 +142,13 @@ fn print_snapshot(args: &Args) -> Result<bool, String> {
         };
         if let Some(problem) = problem {
             intact = false;
+            progress.finish();
             eprintln!("zk: {name}: {problem}");
         }
         zk_files::json::to_writer(&mut out, &item.json(format)).map_err(json_err)?;
         writeln!(out).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
+    progress.finish();
     Ok(intact)
 }

@@ -30,6 +30,7 @@ mod snapshot;
 mod time;
 mod txn;
 mod txnlog;
+mod window;
 
 pub use adler32::adler32;
 pub use error::{LimitReached, ZkFileError};

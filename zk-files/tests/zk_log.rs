@@ -294,3 +294,46 @@ fn zookeeper_3_9_logs() {
         Some(LogItem::End { padding: 4096, .. })
     ));
 }
+
+#[test]
+fn a_large_log_is_read_in_bounded_memory() {
+    // 40 MiB of entries, one damaged in the middle, and 8 MiB of padding, read from a
+    // `Read + Seek` input: the reader holds an entry and a read-ahead (or, resynchronising,
+    // two stretches of at most one entry's limit), not the file.
+    let mut file = log_header();
+    let mut n = 0i64;
+    let mut damaged = 0;
+    while file.len() < 40 << 20 {
+        n += 1;
+        if n == 20_000 {
+            damaged = file.len() + 20;
+        }
+        file.extend(entry(&txn(
+            1,
+            n,
+            5,
+            &handmade::set_data("/a", &[7u8; 1000]),
+            Some(n),
+        )));
+    }
+    file[damaged] ^= 0x55;
+    file.resize(file.len() + (8 << 20), 0);
+    let mut reader =
+        TxnLogReader::from_reader(std::io::Cursor::new(&file[..]), jute::Limits::default())
+            .unwrap();
+    let items: Vec<LogItem> = reader.by_ref().collect();
+    assert_eq!(txns(&items).len() as i64, n - 1);
+    assert!(
+        matches!(items[19_999], LogItem::Corrupt { .. }),
+        "{:?}",
+        items[19_999]
+    );
+    assert!(matches!(items.last(), Some(LogItem::End { padding, .. }) if *padding == 8 << 20));
+    let bound = 4 * (reader.max_entry_len() + 13) + (64 << 10);
+    assert!(
+        reader.peak_buffered() <= bound && reader.peak_buffered() < file.len() / 3,
+        "held {} bytes of a {}-byte file",
+        reader.peak_buffered(),
+        file.len()
+    );
+}
