@@ -87,11 +87,10 @@ fn decode(args: &Args) -> Result<(), String> {
             ));
         }
     }
-    let json = value.to_json();
     let text = if args.pretty {
-        json.pretty()
+        value.to_json_pretty()
     } else {
-        json.to_string()
+        value.to_json()
     };
     writeln!(std::io::stdout().lock(), "{text}").map_err(|e| format!("error: writing stdout: {e}"))
 }
