@@ -231,28 +231,7 @@ impl<'a> TxnLogReader<'a> {
         };
         let data_start = p + ENTRY_HEAD as u64;
         if len as u64 + 1 > left - ENTRY_HEAD as u64 {
-            let present = left - ENTRY_HEAD as u64;
-            let Some(next) = self.resync(p + 1)? else {
-                // Nothing valid follows: the server stopped while writing this entry.
-                self.done = true;
-                return Ok(LogItem::Corrupt {
-                    offset: p as usize,
-                    message: format!(
-                        "truncated entry: {len} transaction bytes and the end-of-record byte \
-                         announced, {present} bytes left in the file"
-                    ),
-                    limit: None,
-                });
-            };
-            self.pos = next;
-            return Ok(LogItem::Corrupt {
-                offset: p as usize,
-                message: format!(
-                    "entry length {len} does not fit the file ({present} bytes left); resuming \
-                     at the next valid entry, at offset {next}"
-                ),
-                limit: None,
-            });
+            return self.does_not_fit(p, len, left - ENTRY_HEAD as u64);
         }
         if len > self.max_entry_len() {
             return self.over_limit(p, checksum, len);
@@ -293,6 +272,32 @@ impl<'a> TxnLogReader<'a> {
                 limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. })
                     .then_some(LimitReached::ItemLength),
             },
+        })
+    }
+
+    /// An entry whose announced length runs past the end of the file: resynchronise, or (no
+    /// valid entry after it) a truncated last entry.
+    fn does_not_fit(&mut self, p: u64, len: usize, present: u64) -> std::io::Result<LogItem> {
+        let Some(next) = self.resync(p + 1)? else {
+            // Nothing valid follows: the server stopped while writing this entry.
+            self.done = true;
+            return Ok(LogItem::Corrupt {
+                offset: p as usize,
+                message: format!(
+                    "truncated entry: {len} transaction bytes and the end-of-record byte \
+                     announced, {present} bytes left in the file"
+                ),
+                limit: None,
+            });
+        };
+        self.pos = next;
+        Ok(LogItem::Corrupt {
+            offset: p as usize,
+            message: format!(
+                "entry length {len} does not fit the file ({present} bytes left); resuming \
+                 at the next valid entry, at offset {next}"
+            ),
+            limit: None,
         })
     }
 
