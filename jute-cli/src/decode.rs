@@ -84,11 +84,10 @@ fn decode(args: &Args) -> Result<(), Stop> {
             )));
         }
     }
-    let json = value.to_json();
     let text = if args.pretty {
-        json.pretty()
+        value.to_json_pretty()
     } else {
-        json.to_string()
+        value.to_json()
     };
     output::write_stdout(format!("{text}\n").as_bytes())
 }

@@ -12,8 +12,6 @@ mod input;
 mod output;
 mod schema_arg;
 mod suggest;
-mod zk_log;
-mod zk_snapshot;
 
 /// Tools for Apache Jute IDL schemas.
 #[derive(Debug, Parser)]
@@ -22,7 +20,7 @@ mod zk_snapshot;
     version,
     about,
     after_help = "A file argument `-` is stdin (read once). A reader that closes stdout early \
-                  (`jute zk-log FILE | head`) ends the command quietly with status 0."
+                  (`jute gen SCHEMA | head`) ends the command quietly with status 0."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,12 +37,6 @@ enum Command {
     Decode(decode::Args),
     /// Encode one record from JSON on stdin to bytes, driven by a schema.
     Encode(encode::Args),
-    /// Print a ZooKeeper transaction log (version-2/log.*) as JSON lines.
-    #[command(name = "zk-log")]
-    ZkLog(zk_log::Args),
-    /// Print a ZooKeeper snapshot (version-2/snapshot.*) as JSON lines.
-    #[command(name = "zk-snapshot")]
-    ZkSnapshot(zk_snapshot::Args),
     /// Print the shell completion script for `jute`, e.g.
     /// `jute completions bash > ~/.local/share/bash-completion/completions/jute`.
     Completions {
@@ -84,8 +76,6 @@ fn main() -> ExitCode {
         Command::Gen(args) => gen::run(&args),
         Command::Decode(args) => decode::run(&args),
         Command::Encode(args) => encode::run(&args),
-        Command::ZkLog(args) => zk_log::run(&args),
-        Command::ZkSnapshot(args) => zk_snapshot::run(&args),
         Command::Completions { shell } => completions(shell),
     }
 }

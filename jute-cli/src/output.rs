@@ -1,6 +1,6 @@
 //! How a command ends: its exit status, what it prints on stderr, and stdout closed early.
 //!
-//! A reader that goes away (`jute zk-log FILE | head`) is not an error: the command stops
+//! A reader that goes away (`jute gen SCHEMA | head`) is not an error: the command stops
 //! writing and exits 0 without a message, as ripgrep does (coreutils die of SIGPIPE instead,
 //! which shells report as 141; a Rust program ignores SIGPIPE and sees `EPIPE`, and 0 keeps
 //! `set -o pipefail` scripts quiet).

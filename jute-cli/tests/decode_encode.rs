@@ -179,7 +179,7 @@ fn encode_errors_name_the_field_path() {
 
 #[test]
 fn help_has_examples() {
-    for cmd in ["decode", "encode", "zk-log", "zk-snapshot"] {
+    for cmd in ["decode", "encode"] {
         let out = run(&[cmd, "--help"], b"");
         assert!(out.status.success());
         assert!(

@@ -86,7 +86,7 @@ fn version_and_completions() {
     assert_eq!(version, format!("jute {}\n", env!("CARGO_PKG_VERSION")));
     for shell in ["bash", "zsh", "fish"] {
         let script = ok(&run(&["completions", shell], b""));
-        for word in ["check", "decode", "zk-snapshot", "completions", "schema"] {
+        for word in ["check", "decode", "encode", "completions", "schema"] {
             assert!(script.contains(word), "{shell} script without {word}");
         }
     }

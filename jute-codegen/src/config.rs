@@ -1,10 +1,6 @@
 //! [`Config`]: what to generate and how, for a build script, `cargo xtask codegen` or `jute gen`.
 
-use std::path::{Path, PathBuf};
-
-use jute_parser::schema::Schema;
-
-use crate::Error;
+use std::path::PathBuf;
 
 /// The Rust type generated for Jute `buffer` fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -40,12 +36,12 @@ pub enum StringType {
 /// ```no_run
 /// // build.rs
 /// jute_codegen::Config::new()
+///     .serde_feature(Some("serde"))
 ///     .strip_prefix("org.apache.zookeeper.")
 ///     .buffer_type(jute_codegen::BufferType::Bytes)
 ///     .trailing("org.apache.zookeeper.proto.ConnectRequest.readOnly")
-///     .compile(&["zookeeper.jute"])?;
+///     .compile_or_exit(&["zookeeper.jute"]);
 /// // lib.rs: include!(concat!(env!("OUT_DIR"), "/zookeeper.rs"));
-/// # Ok::<(), jute_codegen::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -59,7 +55,9 @@ pub struct Config {
     pub(crate) field_attributes: Vec<(String, String)>,
     pub(crate) runtime_crate: String,
     pub(crate) serde_feature: Option<String>,
+    pub(crate) extern_paths: Vec<(String, String)>,
     pub(crate) out_dir: Option<PathBuf>,
+    pub(crate) rerun_if_changed: bool,
 }
 
 impl Default for Config {
@@ -69,8 +67,10 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: no prefix stripped, `String` text, `Vec<u8>` buffers, nothing nullable or trailing,
-    /// runtime crate `::jute`, serde derives behind the generated crate's `serde` feature.
+    /// The defaults: no prefix stripped, `String` text, `Vec<u8>` buffers, nothing nullable or
+    /// trailing, runtime crate `::jute`, no serde attributes (a crate with a `serde` feature
+    /// asks for them with [`Config::serde_feature`]), `cargo:rerun-if-changed` lines printed
+    /// by [`Config::compile`].
     pub fn new() -> Self {
         Self {
             strip_prefix: None,
@@ -82,8 +82,10 @@ impl Config {
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),
             runtime_crate: "::jute".to_owned(),
-            serde_feature: Some("serde".to_owned()),
+            serde_feature: None,
+            extern_paths: Vec::new(),
             out_dir: None,
+            rerun_if_changed: true,
         }
     }
 
@@ -162,10 +164,49 @@ impl Config {
         self
     }
 
-    /// The cargo feature of the generated crate that turns on `serde` derives (`"serde"` by
-    /// default); `None` emits no serde attributes at all.
+    /// The cargo feature of the generated crate that turns on `serde` derives
+    /// (`Some("serde")`: `#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]`);
+    /// `None`, the default, emits no serde attributes at all, so a crate without that feature
+    /// gets no `unexpected cfg` warnings.
     pub fn serde_feature(&mut self, feature: Option<&str>) -> &mut Self {
         self.serde_feature = feature.map(str::to_owned);
+        self
+    }
+
+    /// Uses the Rust type at `rust_path` for the Jute records at `jute_path` instead of
+    /// generating them, as `prost_build::Config::extern_path` does: `jute_path` is a module
+    /// (`org.apache.zookeeper.data`, with `rust_path` the Rust module holding its records,
+    /// e.g. `::zk_records::data`) or a record (with `rust_path` the type). The records are
+    /// not generated; fields that refer to them use `rust_path` (their owned type, also in
+    /// views). The external types must be the records `jute-codegen` generates (same Rust
+    /// names), e.g. another crate's generated code.
+    ///
+    /// ```
+    /// let schema = jute_parser::parse_str(
+    ///     "app.jute",
+    ///     "module org.apache.zookeeper.data { class Stat { long czxid; } }
+    ///      module app { class Node { ustring path; org.apache.zookeeper.data.Stat stat; } }",
+    /// )?;
+    /// let code = jute_codegen::Config::new()
+    ///     .extern_path("org.apache.zookeeper.data", "::zk_records::data")
+    ///     .generate(&schema, "app.jute")?;
+    /// assert!(code.contains("pub stat: ::zk_records::data::Stat"));
+    /// assert!(!code.contains("pub struct Stat"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn extern_path(
+        &mut self,
+        jute_path: impl Into<String>,
+        rust_path: impl Into<String>,
+    ) -> &mut Self {
+        self.extern_paths.push((jute_path.into(), rust_path.into()));
+        self
+    }
+
+    /// Whether [`Config::compile`] prints `cargo:rerun-if-changed` for every schema file and
+    /// include it reads (on by default: for build scripts).
+    pub fn rerun_if_changed(&mut self, enabled: bool) -> &mut Self {
+        self.rerun_if_changed = enabled;
         self
     }
 
@@ -174,71 +215,6 @@ impl Config {
         self.out_dir = Some(dir.into());
         self
     }
-
-    /// Generates the Rust source for an already parsed schema. `source` names the schema in
-    /// the `@generated` header (e.g. `zookeeper.jute`).
-    pub fn generate(&self, schema: &Schema, source: &str) -> Result<String, Error> {
-        crate::generate::generate(self, schema, source)
-    }
-
-    /// Parses the schema file at `path` (and its includes) and returns the generated source.
-    pub fn generate_file(&self, path: impl AsRef<Path>) -> Result<String, Error> {
-        let path = path.as_ref();
-        let schema = parse(path)?;
-        let source = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        self.generate(&schema, &source)
-    }
-
-    /// Generates code for each schema file and writes it to `<out_dir>/<file stem>.rs`, which
-    /// holds the records of the file and of everything it includes. Returns the written paths.
-    ///
-    /// Writes only when the content changed, so cargo does not rebuild needlessly.
-    pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, Error> {
-        let out_dir = match &self.out_dir {
-            Some(dir) => dir.clone(),
-            None => std::env::var_os("OUT_DIR")
-                .map(PathBuf::from)
-                .ok_or(Error::NoOutDir)?,
-        };
-        let mut written = Vec::with_capacity(files.len());
-        for file in files {
-            let file = file.as_ref();
-            let code = self.generate_file(file)?;
-            let stem = file
-                .file_stem()
-                .map_or_else(|| "schema".into(), |s| s.to_string_lossy().into_owned());
-            let target = out_dir.join(format!("{stem}.rs"));
-            write_if_changed(&target, &code)?;
-            written.push(target);
-        }
-        Ok(written)
-    }
-}
-
-fn parse(path: &Path) -> Result<Schema, Error> {
-    jute_parser::parse_file(path).map_err(|diagnostics| Error::Parse {
-        path: path.to_owned(),
-        diagnostics: diagnostics.to_string(),
-    })
-}
-
-fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-            path: parent.to_owned(),
-            source,
-        })?;
-    }
-    std::fs::write(path, contents).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// Whether `path` (a configured dotted path) names `name` or something containing it.

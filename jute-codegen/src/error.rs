@@ -1,9 +1,13 @@
 //! The one error type of `jute-codegen`.
 
+use std::fmt;
 use std::path::PathBuf;
 
 /// Why code generation failed.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` shows the same text as `Display` (a schema's diagnostics rendered rustc-style), so
+/// a build script that returns the error with `?` prints them as they are.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The schema did not parse or resolve; the diagnostics are rendered in the message.
@@ -11,8 +15,8 @@ pub enum Error {
     Parse {
         /// The schema file given to the parser.
         path: PathBuf,
-        /// The parser's rendered diagnostics.
-        diagnostics: String,
+        /// The parser's diagnostics (files, spans, notes), as `jute_parser` reports them.
+        diagnostics: jute_parser::Diagnostics,
     },
     /// Reading a schema or writing generated code failed.
     #[error("{path}: {source}")]
@@ -76,4 +80,10 @@ pub enum Error {
     /// attribute string given to the config).
     #[error("generated code does not parse as Rust ({0}); check type/field attribute strings")]
     InvalidOutput(String),
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }

@@ -53,6 +53,18 @@ fn set_once<T>(
     Ok(())
 }
 
+/// The string of `name = "..."`, refused when empty (error messages show the name).
+fn name_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let lit: LitStr = meta.value()?.parse()?;
+    if lit.value().is_empty() {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`jute(name)` must not be empty: error messages name records and fields by it",
+        ));
+    }
+    Ok(lit)
+}
+
 pub(crate) fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("jute")) {
@@ -63,7 +75,7 @@ pub(crate) fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAt
                 let path: Path = lit.parse()?;
                 set_once(&mut out.krate, path, "crate", span)
             } else if meta.path.is_ident("name") {
-                let lit: LitStr = meta.value()?.parse()?;
+                let lit = name_value(&meta)?;
                 set_once(&mut out.name, lit, "name", span)
             } else if meta.path.is_ident("trailing") {
                 Err(meta.error("`jute(trailing)` belongs on a field, not on the struct"))
@@ -86,7 +98,7 @@ pub(crate) fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         let result = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
             if meta.path.is_ident("name") {
-                let lit: LitStr = meta.value()?.parse()?;
+                let lit = name_value(&meta)?;
                 set_once(&mut out.name, lit, "name", span)
             } else if meta.path.is_ident("trailing") {
                 set_once(&mut out.trailing, span, "trailing", span)

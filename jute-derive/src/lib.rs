@@ -1,8 +1,13 @@
 //! `#[derive(Jute)]`: use it through the `jute` crate (`use jute::Jute;`), which documents the
 //! attributes and re-exports this macro next to the trait.
+//!
+//! Layers, as serde_derive's: `attr` reads `#[jute(...)]`, `model` builds the checked
+//! `model::Record` (every mistake collected), `emit` writes the impls from it.
 
 mod attr;
-mod expand;
+mod emit;
+mod model;
+mod ty;
 
 use proc_macro::TokenStream;
 
@@ -12,7 +17,8 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Jute, attributes(jute))]
 pub fn derive_jute(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    expand::derive(&input)
+    model::parse(&input)
+        .map(|record| emit::record(&record))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

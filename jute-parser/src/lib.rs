@@ -96,6 +96,7 @@ mod scan;
 pub mod schema;
 mod source;
 mod syntax;
+mod syntax_error;
 
 use std::path::{Path, PathBuf};
 

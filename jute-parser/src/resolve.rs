@@ -109,14 +109,22 @@ pub(crate) fn resolve(roots: Vec<Root>) -> Result<Schema, Diagnostics> {
     }
     r.report_unresolved();
     let Resolver {
-        mut diags, modules, ..
+        mut diags,
+        modules,
+        files,
+        ..
     } = r;
     diags.sort_by_key(|(k, _)| *k);
     let diags: Vec<Diagnostic> = diags.into_iter().map(|(_, d)| d).collect();
     if diags.iter().any(Diagnostic::is_error) {
         Err(Diagnostics::new(diags))
     } else {
-        Ok(Schema { modules })
+        let files = files
+            .into_iter()
+            .filter(|f| f.src.path.is_file())
+            .map(|f| f.src.path)
+            .collect();
+        Ok(Schema { modules, files })
     }
 }
 

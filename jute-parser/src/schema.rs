@@ -11,6 +11,11 @@ pub struct Schema {
     /// Modules in the order they were first seen (include order, then declaration order).
     /// Modules with the same name from different files are merged into one entry.
     pub modules: Vec<Module>,
+    /// Every file read, roots and includes, each once, in the order they were loaded (as
+    /// given to the parser or resolved relative to the including file): what a build script
+    /// watches (`cargo:rerun-if-changed`). Only files on disk: a schema parsed from a string
+    /// lists the files it includes.
+    pub files: Vec<PathBuf>,
 }
 
 /// A Jute `module a.b.c { ... }` block.

@@ -1,4 +1,5 @@
-//! JSON for values: an order-preserving [`Json`] tree for output, and [`from_json`] for input.
+//! JSON for values: `serde::Serialize` for [`Value`] (records keep the schema's field order)
+//! for output, and [`from_json`] for input.
 //!
 //! # Mapping
 //!
@@ -19,189 +20,100 @@
 //! NaN is written back as Java's canonical NaN (as `DataOutputStream.writeFloat` does), so a
 //! NaN with another payload does not survive a round trip.
 
-use std::fmt;
-
 use jute_parser::{Schema, Type};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple, Serializer};
+use serde::Serialize;
 
 use crate::encode::type_phrase;
 use crate::error::{EncodeError, EncodeErrorKind};
 use crate::options::Options;
 use crate::value::{RecordValue, Value};
 
-/// A JSON value whose objects keep their keys in insertion order.
-///
-/// `Display` writes compact JSON; [`Json::pretty`] writes it indented.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    /// `null`.
-    Null,
-    /// `true` or `false`.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A finite number (non-finite numbers are written as `null`; [`Value::to_json`] turns
-    /// them into strings first).
-    Float(f64),
-    /// A string.
-    String(String),
-    /// An array.
-    Array(Vec<Json>),
-    /// An object, keys in order.
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    /// An object from `(key, value)` pairs.
-    pub fn object<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Json)>) -> Json {
-        Json::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
-    }
-
-    /// Writes indented JSON (two spaces per level).
-    pub fn pretty(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Some(0));
-        out
-    }
-
-    fn write(&self, out: &mut String, indent: Option<usize>) {
+impl Serialize for Value {
+    /// The mapping of the [module docs](crate::json), for any serde format; records are maps
+    /// whose keys keep the schema's order (serde_json writes them as they come).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Int(i) => out.push_str(&i.to_string()),
-            Json::Float(f) => match serde_json::Number::from_f64(*f) {
-                Some(n) => out.push_str(&n.to_string()),
-                None => out.push_str("null"),
-            },
-            Json::String(s) => write_string(out, s),
-            Json::Array(items) => {
-                write_seq(out, indent, '[', ']', items, |out, item, indent| {
-                    item.write(out, indent);
-                });
+            Value::Byte(x) => s.serialize_i64(i64::from(*x)),
+            Value::Bool(x) => s.serialize_bool(*x),
+            Value::Int(x) => s.serialize_i64(i64::from(*x)),
+            Value::Long(x) => s.serialize_i64(*x),
+            Value::Float(x) => float(s, f64::from(*x), shortest_f32(*x)),
+            Value::Double(x) => float(s, *x, *x),
+            Value::String(text) => s.serialize_str(text),
+            Value::Buffer(b) => s.serialize_str(&hex_string(b)),
+            Value::Vector(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
             }
-            Json::Object(pairs) => {
-                write_seq(out, indent, '{', '}', pairs, |out, (k, v), indent| {
-                    write_string(out, k);
-                    out.push(':');
-                    if indent.is_some() {
-                        out.push(' ');
-                    }
-                    v.write(out, indent);
-                });
+            Value::Map(entries) => {
+                let mut seq = s.serialize_seq(Some(entries.len()))?;
+                for (k, v) in entries {
+                    seq.serialize_element(&Pair(k, v))?;
+                }
+                seq.end()
             }
+            Value::Record(r) => r.serialize(s),
+            Value::Null => s.serialize_unit(),
         }
     }
 }
 
-fn write_seq<T>(
-    out: &mut String,
-    indent: Option<usize>,
-    open: char,
-    close: char,
-    items: &[T],
-    mut each: impl FnMut(&mut String, &T, Option<usize>),
-) {
-    out.push(open);
-    if items.is_empty() {
-        out.push(close);
-        return;
-    }
-    let inner = indent.map(|n| n + 1);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        newline(out, inner);
-        each(out, item, inner);
-    }
-    newline(out, indent);
-    out.push(close);
-}
+/// A map entry as the array `[key, value]`.
+struct Pair<'a>(&'a Value, &'a Value);
 
-fn newline(out: &mut String, indent: Option<usize>) {
-    if let Some(n) = indent {
-        out.push('\n');
-        for _ in 0..n {
-            out.push_str("  ");
-        }
+impl Serialize for Pair<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(self.0)?;
+        t.serialize_element(self.1)?;
+        t.end()
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
+impl Serialize for RecordValue {
+    /// An object with the fields in schema order.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.fields.len()))?;
+        for (k, v) in &self.fields {
+            m.serialize_entry(k, v)?;
         }
-    }
-    out.push('"');
-}
-
-impl fmt::Display for Json {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::new();
-        self.write(&mut out, None);
-        f.write_str(&out)
+        m.end()
     }
 }
 
 impl Value {
-    /// The value as JSON (see the [module docs](crate::json) for the mapping).
+    /// The value as compact JSON (see the [module docs](crate::json) for the mapping):
+    /// `serde_json` over its [`Serialize`] implementation.
     ///
     /// ```
     /// use jute_value::Value;
     ///
     /// let v = Value::Vector(vec![Value::Buffer(vec![0xca, 0xfe]), Value::Float(0.1), Value::Double(f64::NAN), Value::Null]);
-    /// assert_eq!(v.to_json().to_string(), r#"["cafe",0.1,"NaN",null]"#);
+    /// assert_eq!(v.to_json(), r#"["cafe",0.1,"NaN",null]"#);
     /// ```
-    pub fn to_json(&self) -> Json {
-        match self {
-            Value::Byte(x) => Json::Int(i64::from(*x)),
-            Value::Bool(x) => Json::Bool(*x),
-            Value::Int(x) => Json::Int(i64::from(*x)),
-            Value::Long(x) => Json::Int(*x),
-            Value::Float(x) => float_json(f64::from(*x), shortest_f32(*x)),
-            Value::Double(x) => float_json(*x, *x),
-            Value::String(s) => Json::String(s.clone()),
-            Value::Buffer(b) => Json::String(hex_string(b)),
-            Value::Vector(items) => Json::Array(items.iter().map(Value::to_json).collect()),
-            Value::Map(entries) => Json::Array(
-                entries
-                    .iter()
-                    .map(|(k, v)| Json::Array(vec![k.to_json(), v.to_json()]))
-                    .collect(),
-            ),
-            Value::Record(r) => r.to_json(),
-            Value::Null => Json::Null,
-        }
+    pub fn to_json(&self) -> String {
+        // Serializing a `Value` into a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
-}
 
-impl RecordValue {
-    /// The record as a JSON object with its fields in schema order.
-    pub fn to_json(&self) -> Json {
-        Json::Object(
-            self.fields
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_json()))
-                .collect(),
-        )
+    /// The value as indented JSON (two spaces per level).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
     }
 }
 
 /// `finite` as a number, or the non-finite `raw` as its string.
-fn float_json(raw: f64, finite: f64) -> Json {
+fn float<S: Serializer>(s: S, raw: f64, finite: f64) -> Result<S::Ok, S::Error> {
     if raw.is_nan() {
-        Json::String("NaN".into())
+        s.serialize_str("NaN")
     } else if raw.is_infinite() {
-        Json::String(if raw > 0.0 { "Infinity" } else { "-Infinity" }.into())
+        s.serialize_str(if raw > 0.0 { "Infinity" } else { "-Infinity" })
     } else {
-        Json::Float(finite)
+        s.serialize_f64(finite)
     }
 }
 
@@ -396,7 +308,7 @@ fn json_phrase(json: &serde_json::Value) -> String {
             if shown.len() < s.len() {
                 shown.push_str("...");
             }
-            format!("the string {}", Json::String(shown))
+            format!("the string {}", J::String(shown))
         }
         J::Array(a) => format!(
             "an array of {} element{}",

@@ -9,9 +9,12 @@
 //!   field paths and byte offsets;
 //! - [`encode`] writes a [`Value`], checking it against the schema ([`EncodeError`] names the
 //!   field path);
-//! - [`Value::to_json`] and [`from_json`] convert to and from JSON (mapping in [`json`]);
-//! - [`find_record`] resolves `Stat`, `data.Stat` or `org.apache.zookeeper.data.Stat`;
-//! - [`zk`] reads ZooKeeper's transaction logs and snapshots with the same machinery.
+//! - [`Value`] implements `serde::Serialize` ([`Value::to_json`] is it through serde_json),
+//!   and [`from_json`] converts back (mapping in [`json`]);
+//! - [`find_record`] resolves `Stat`, `data.Stat` or `org.apache.zookeeper.data.Stat`.
+//!
+//! Nothing here is specific to ZooKeeper; its data files are read by the `zk-files` crate, on
+//! the compiled `zk-records`.
 //!
 //! ```
 //! use jute::Decoder;
@@ -27,7 +30,7 @@
 //!
 //! let bytes = hex::decode("0000001f00000005776f726c6400000006616e796f6e65")?;
 //! let value = jute_value::decode(&schema, &record, &mut Decoder::new(&bytes[..]))?;
-//! assert_eq!(value.to_json().to_string(), r#"{"perms":31,"id":{"scheme":"world","id":"anyone"}}"#);
+//! assert_eq!(value.to_json(), r#"{"perms":31,"id":{"scheme":"world","id":"anyone"}}"#);
 //!
 //! let json = serde_json::from_str(r#"{"perms":31,"id":{"scheme":"world","id":"anyone"}}"#)?;
 //! let again = jute_value::from_json(&schema, &record, &json)?;
@@ -57,12 +60,11 @@ pub mod json;
 mod lookup;
 mod options;
 mod value;
-pub mod zk;
 
 pub use decode::{decode, decode_type, decode_with, min_encoded_len};
 pub use encode::{encode, encode_to_vec, encode_to_vec_with, encode_type, encode_with};
 pub use error::{EncodeError, EncodeErrorKind};
-pub use json::{from_json, from_json_type, from_json_with, Json};
+pub use json::{from_json, from_json_type, from_json_with};
 pub use lookup::{find_record, LookupError};
 pub use options::{Options, ZOOKEEPER_TRAILING_FIELDS};
 pub use value::{RecordValue, Value};

@@ -17,7 +17,7 @@ use jute_parser::Record;
 /// let schema = jute_parser::parse_str("c.jute", "module m { class C { int a; boolean readOnly; } }")?;
 /// let opts = Options::new().trailing("m.C.readOnly");
 /// let v = jute_value::decode_with(&schema, "m.C", &mut Decoder::new(&[0, 0, 0, 7][..]), &opts)?;
-/// assert_eq!(v.to_json().to_string(), r#"{"a":7}"#);
+/// assert_eq!(v.to_json(), r#"{"a":7}"#);
 /// assert!(jute_value::decode(&schema, "m.C", &mut Decoder::new(&[0, 0, 0, 7][..])).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

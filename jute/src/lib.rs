@@ -103,7 +103,11 @@
 //! `#[derive(Jute)]` (feature `derive`, on by default) supports these attributes:
 //!
 //! - `#[jute(name = "lastZxidSeen")]` on a field or struct: the name used in error paths
-//!   (defaults to the Rust identifier).
+//!   (defaults to the Rust identifier; an empty name is refused).
+//!
+//! A field whose type is not a Jute type is one error, at the field (a view's field: one per
+//! trait it misses, `Jute` to encode and `JuteView<'a>` to decode borrowed, named with the
+//! view's own lifetime).
 //! - `#[jute(trailing)]` on a final `Option<T>` field: a field that may be absent at the end of
 //!   the input, like `readOnly` of ZooKeeper's `ConnectRequest`. It decodes as `None` when the
 //!   input has ended and is not written when `None`. Only trailing fields may follow it.
@@ -131,239 +135,15 @@ pub use view::{view, JuteView, NullableView};
 #[cfg(feature = "derive")]
 pub use jute_derive::Jute;
 
-use bytes::{Buf, BufMut, Bytes};
+mod api;
+mod traits;
 
-/// A Jute record (or field type): encodes into any [`BufMut`], decodes from any [`Buf`].
-///
-/// Implement it with `#[derive(Jute)]`, or by hand for records whose layout depends on their
-/// contents (as ZooKeeper does for its multi-operation records):
-///
-/// ```
-/// use jute::{bytes::{Buf, BufMut}, Decoder, Error, Jute};
-///
-/// /// A record whose body depends on a tag.
-/// enum Shape { Circle(f64), Square(i32) }
-///
-/// impl Jute for Shape {
-///     const MIN_ENCODED_LEN: usize = 5;
-///     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-///         match self {
-///             Shape::Circle(r) => { 1i8.encode(buf); r.encode(buf) }
-///             Shape::Square(s) => { 2i8.encode(buf); s.encode(buf) }
-///         }
-///     }
-///     fn encoded_len(&self) -> usize {
-///         1 + match self { Shape::Circle(_) => 8, Shape::Square(_) => 4 }
-///     }
-///     fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error> {
-///         let at = d.offset();
-///         match i8::decode(d)? {
-///             1 => Ok(Shape::Circle(f64::decode(d)?)),
-///             2 => Ok(Shape::Square(i32::decode(d)?)),
-///             tag => Err(Error::invalid("shape tag 1 or 2", tag.to_string(), at)),
-///         }
-///     }
-/// }
-///
-/// let bytes = jute::to_vec(&Shape::Square(7));
-/// assert!(matches!(jute::from_slice(&bytes)?, Shape::Square(7)));
-/// # Ok::<(), Error>(())
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a Jute type",
-    label = "no Jute encoding for `{Self}`",
-    note = "Jute types are i8, bool, i32, i64, f32, f64, String, Vec<u8>, bytes::Bytes, Vec<T>, \
-            BTreeMap<K, V>, Option of a string/buffer/vector/map, and records that derive `Jute`"
-)]
-pub trait Jute: Sized {
-    /// The fewest bytes any value of this type encodes to. Used to bound vector and map counts
-    /// by the input that remains; it must never exceed a real encoding's length (0 is always
-    /// safe).
-    const MIN_ENCODED_LEN: usize = 0;
-
-    /// Writes the value. Infallible: the buffer grows or the caller sized it with
-    /// [`Jute::encoded_len`].
-    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B);
-
-    /// The exact number of bytes [`Jute::encode`] writes.
-    fn encoded_len(&self) -> usize;
-
-    /// Writes the same bytes as [`Jute::encode`] into [`Chunks`], except that `Bytes` and
-    /// `Utf8Bytes` values of at least [`SHARE_MIN_LEN`] bytes become chunks of their own,
-    /// shared rather than copied (for a vectored write). Records and containers forward to
-    /// their fields; everything else writes into [`Chunks::buf`].
-    #[inline]
-    fn encode_chunks(&self, out: &mut Chunks) {
-        self.encode(out.buf());
-    }
-
-    /// Reads one value.
-    fn decode<B: Buf>(d: &mut Decoder<B>) -> Result<Self, Error>;
-
-    /// Decodes `bytes` in one step when the type has a fixed size (a record whose fields are
-    /// all fixed-size primitives, such as `Stat`) and `bytes` are exactly one value; `None`
-    /// otherwise, for the caller to decode through a [`Decoder`] (which reports why the bytes
-    /// do not fit). [`from_slice`], [`from_bytes`] and [`from_buf_with_limits`] try it first.
-    /// `#[derive(Jute)]` implements it for fixed-size records; the default returns `None`.
-    ///
-    /// Contract for an implementation: `Some(v)` only when decoding `bytes` with
-    /// [`Jute::decode`] would consume all of them and give the same `v`.
-    #[inline(always)]
-    fn decode_exact(bytes: &[u8]) -> Option<Self> {
-        let _ = bytes;
-        None
-    }
-}
-
-/// A length-prefixed type that has a null form (-1): `ustring`, `buffer`, `vector`, `map`.
-///
-/// `Option<T>` of such a type represents null; a plain `T` reads null as empty.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no null form, so `Option<{Self}>` is not a Jute type",
-    label = "only ustring, buffer, vector and map can be null",
-    note = "for a field that may be missing at the end of a record, use `#[jute(trailing)]`"
-)]
-pub trait Nullable: Jute + Default {
-    /// Reads the length or count prefix; `None` is the null marker.
-    fn read_prefix<B: Buf>(d: &mut Decoder<B>) -> Result<Option<usize>, Error>;
-
-    /// Reads the body after a non-null prefix of `len`.
-    fn decode_body<B: Buf>(d: &mut Decoder<B>, len: usize) -> Result<Self, Error>;
-}
-
-/// Encodes `value` into a new, exactly sized `Vec<u8>`.
-pub fn to_vec<T: Jute>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.encoded_len());
-    value.encode(&mut out);
-    out
-}
-
-/// Decodes one `T` from `bytes`, with the default [`Limits`], and fails when bytes are left over.
-#[inline]
-pub fn from_slice<T: Jute>(bytes: &[u8]) -> Result<T, Error> {
-    from_buf_with_limits(bytes, Limits::default())
-}
-
-/// Decodes one `T` from `bytes`; `Bytes` fields share the input's allocation (zero-copy).
-/// Fails when bytes are left over.
-#[inline]
-pub fn from_bytes<T: Jute>(bytes: Bytes) -> Result<T, Error> {
-    from_buf_with_limits(bytes, Limits::default())
-}
-
-/// Decodes one `T` from `buf` with explicit limits, and fails when bytes are left over.
-#[inline]
-pub fn from_buf_with_limits<T: Jute, B: Buf>(buf: B, limits: Limits) -> Result<T, Error> {
-    let chunk = buf.chunk();
-    if chunk.len() == buf.remaining() {
-        if let Some(value) = T::decode_exact(chunk) {
-            return Ok(value);
-        }
-    }
-    let mut d = Decoder::with_limits(buf, limits);
-    let decoded = T::decode(&mut d);
-    d.finish(decoded)
-}
+pub use api::{from_buf_with_limits, from_bytes, from_slice, to_vec};
+pub use traits::{Jute, Nullable};
 
 /// Support for code generated by `#[derive(Jute)]`. Not public API.
 #[doc(hidden)]
-pub mod __private {
-    use super::{Buf, BufMut, Decoder, Error, Jute};
-
-    /// Decodes a field that may be absent at the end of the input.
-    #[inline]
-    pub fn decode_trailing<T: Jute, B: Buf>(d: &mut Decoder<B>) -> Result<Option<T>, Error> {
-        if d.remaining() == 0 {
-            Ok(None)
-        } else {
-            T::decode(d).map(Some)
-        }
-    }
-
-    /// Decodes a view field that may be absent at the end of the input.
-    #[inline]
-    pub fn decode_trailing_view<'de, T: crate::JuteView<'de>>(
-        d: &mut Decoder<&'de [u8]>,
-    ) -> Result<Option<T>, Error> {
-        if d.remaining() == 0 {
-            Ok(None)
-        } else {
-            T::decode_view(d).map(Some)
-        }
-    }
-
-    /// Encodes a field that may be absent at the end of the input.
-    #[inline]
-    pub fn encode_trailing<T: Jute, B: BufMut + ?Sized>(value: &Option<T>, buf: &mut B) {
-        if let Some(v) = value {
-            v.encode(buf);
-        }
-    }
-
-    /// Appends a fixed-size byte array (a derived fixed-size record's encoding).
-    #[inline(always)]
-    pub fn put_array<B: BufMut + ?Sized, const N: usize>(buf: &mut B, bytes: [u8; N]) {
-        crate::put::put_array(buf, bytes)
-    }
-
-    /// Takes the next `N` bytes if the input's current chunk holds them all; otherwise takes
-    /// nothing and the caller decodes field by field (which reports any error).
-    #[inline(always)]
-    pub fn take_array<const N: usize, B: Buf>(d: &mut Decoder<B>) -> Option<[u8; N]> {
-        d.take_array()
-    }
-
-    /// A fixed-size primitive, written and read at a constant offset of a record's byte array
-    /// (derived records whose fields are all fixed-size). `bytes` is always `LEN` long.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is named like a Jute primitive but is not one",
-        note = "#[derive(Jute)] reads fields typed `i8`, `bool`, `i32`, `i64`, `f32` or `f64` as the primitives"
-    )]
-    pub trait Fixed: Sized {
-        /// Encoded size.
-        const LEN: usize;
-        /// Writes the big-endian encoding into `bytes`.
-        fn write(&self, bytes: &mut [u8]);
-        /// Reads the big-endian encoding from `bytes`.
-        fn read(bytes: &[u8]) -> Self;
-    }
-
-    macro_rules! fixed {
-        ($($ty:ty),*) => {$(
-            impl Fixed for $ty {
-                const LEN: usize = ::core::mem::size_of::<$ty>();
-                #[inline(always)]
-                fn write(&self, bytes: &mut [u8]) {
-                    bytes.copy_from_slice(&self.to_be_bytes());
-                }
-                #[inline(always)]
-                fn read(bytes: &[u8]) -> Self {
-                    <$ty>::from_be_bytes(bytes.try_into().unwrap_or_default())
-                }
-            }
-        )*};
-    }
-    fixed!(i8, i32, i64, f32, f64);
-
-    impl Fixed for bool {
-        const LEN: usize = 1;
-        #[inline(always)]
-        fn write(&self, bytes: &mut [u8]) {
-            bytes.copy_from_slice(&[u8::from(*self)]);
-        }
-        /// Like Java, any non-zero byte is `true`.
-        #[inline(always)]
-        fn read(bytes: &[u8]) -> Self {
-            bytes.first().is_some_and(|b| *b != 0)
-        }
-    }
-
-    /// Encoded length of a field that may be absent at the end of the input.
-    #[inline]
-    pub fn trailing_len<T: Jute>(value: &Option<T>) -> usize {
-        value.as_ref().map_or(0, Jute::encoded_len)
-    }
-}
+pub mod __private;
 
 /// The crate README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -56,6 +56,11 @@ pub trait JuteView<'de>: Sized {
 }
 
 /// A view type with a null form (-1), so that `Option<T>` represents null.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no null form, so `Option<{Self}>` is not a Jute view type",
+    label = "only ustring, buffer, vector and map can be null",
+    note = "for a field that may be missing at the end of a record, use `#[jute(trailing)]`"
+)]
 pub trait NullableView<'de>: JuteView<'de> + Default {
     /// Reads the length or count prefix; `None` is the null marker.
     fn read_prefix_view(d: &mut Decoder<&'de [u8]>) -> Result<Option<usize>, Error>;

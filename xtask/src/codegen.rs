@@ -46,6 +46,8 @@ fn config() -> Config {
     config
         // Public paths are `zk_records::proto::ConnectRequest`, `zk_records::data::Stat`, ...
         .strip_prefix("org.apache.zookeeper.")
+        // serde derives behind zk-records' `serde` feature.
+        .serde_feature(Some("serde"))
         // The client decodes frames held in `Bytes`: node data then shares the frame's buffer.
         .buffer_type(BufferType::Bytes)
         // ... and so do strings: a GetChildrenResponse's names, an event's path or a log's

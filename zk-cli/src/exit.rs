@@ -106,6 +106,13 @@ pub(crate) fn connect_timeout_code(failures: &[(String, ConnectFailure)]) -> u8 
     }
 }
 
+/// A message for stderr, with the generic exit code 1 (the offline commands' errors).
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(GENERIC, message)
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let message = match &e {

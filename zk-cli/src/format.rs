@@ -19,14 +19,23 @@ const PERM_LETTERS: [(char, Perms); 5] = [
 /// Writes `bytes` to stdout and flushes. A closed pipe ends the command quietly with 0.
 pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::Quiet(exit::OK)),
-        Err(e) => Err(Failure::Message(
-            exit::GENERIC,
-            format!("writing to stdout: {e}"),
-        )),
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
+/// The failure for an error writing to stdout: a closed pipe ends the command quietly with 0.
+pub(crate) fn stdout_error(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure::Quiet(exit::OK)
+    } else {
+        Failure::Message(exit::GENERIC, format!("writing to stdout: {e}"))
     }
+}
+
+/// [`stdout_error`] for serde_json's writer, whose I/O errors keep their kind.
+pub(crate) fn json_stdout_error(e: serde_json::Error) -> Failure {
+    stdout_error(std::io::Error::from(e))
 }
 
 /// Writes one line to stdout.

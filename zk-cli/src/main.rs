@@ -17,10 +17,13 @@ mod export;
 mod format;
 mod import;
 mod lock;
+mod log;
 mod nodes;
+mod progress;
 mod reconfig;
 mod sasl;
 mod services;
+mod snapshot;
 mod stdin;
 mod tree;
 mod treedoc;
@@ -32,7 +35,8 @@ use exit::Failure;
 const AFTER_HELP: &str = "\
 Exit codes:
    0  success
-   1  `exists`: the node does not exist; any other error not listed here
+   1  `exists`: the node does not exist; `log`/`snapshot`: the file is damaged (what could
+      be read is printed); any other error not listed here
    2  usage: bad arguments (no --server for a command that connects), invalid path, ACL
       or connect string
    3  no such node (NONODE)
@@ -94,6 +98,8 @@ Examples:
   zk --server zk1 --sasl digest-md5:alice --sasl-password-file alice.pw ls /
   kinit alice && zk --server zk1.example.com --sasl gssapi whoami   # zookeeper/zk1.example.com
   zk completions bash > ~/.local/share/bash-completion/completions/zk
+  zk log /var/lib/zookeeper/version-2/log.100000001 | jq 'select(.op == \"create\")'
+  zk snapshot /var/lib/zookeeper/version-2/snapshot.100000005 --data utf8
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
 chroot. Data given as `-` is read from stdin, and so is a --sasl-password-file, --tls-ca,
@@ -118,7 +124,7 @@ struct Cli {
 #[group(id = "tls_roots", multiple = true)]
 pub(crate) struct Global {
     /// Connect string: `host[:port],...[/chroot]` (required by every command but
-    /// `completions`).
+    /// `completions`, `log` and `snapshot`).
     #[arg(short = 'z', long, env = "ZK_SERVER", value_name = "CONNECT_STRING")]
     pub(crate) server: Option<String>,
     /// Credentials to add to the session, e.g. `digest:user:password` (repeatable).
@@ -236,6 +242,12 @@ enum Command {
     Srvr,
     /// Ask each server `mntr` (no session): one JSON object of metrics per line.
     Mntr,
+    /// Print a ZooKeeper transaction log (`version-2/log.*`) as JSON lines (offline: no
+    /// server needed).
+    Log(log::Args),
+    /// Print a ZooKeeper snapshot (`version-2/snapshot.*`, plain, gzip or snappy) as JSON
+    /// lines (offline: no server needed).
+    Snapshot(snapshot::Args),
     /// Print the shell completion script for `zk` (no server needed), e.g.
     /// `zk completions bash > /etc/bash_completion.d/zk`.
     Completions {
@@ -345,8 +357,11 @@ fn main() -> ExitCode {
 
 /// Runs one command; `Ok` carries the exit code (0, or 1 for `exists` on a missing node).
 async fn run(cli: Cli) -> Result<u8, Failure> {
-    if let Command::Completions { shell } = cli.command {
-        return completions(shell);
+    match &cli.command {
+        Command::Completions { shell } => return completions(*shell),
+        Command::Log(args) => return log::run(args),
+        Command::Snapshot(args) => return snapshot::run(args),
+        _ => {}
     }
     // Every other command connects: no stdin is read without somewhere to send it.
     cli.global.server()?;
@@ -406,7 +421,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Elect(a) => elect::run(&session, &a).await,
         Command::Services(a) => services::run(&session, &a).await,
         // Answered above, without a session.
-        Command::Ruok | Command::Srvr | Command::Mntr | Command::Completions { .. } => Ok(exit::OK),
+        Command::Ruok
+        | Command::Srvr
+        | Command::Mntr
+        | Command::Log(_)
+        | Command::Snapshot(_)
+        | Command::Completions { .. } => Ok(exit::OK),
     };
     session.close().await;
     result

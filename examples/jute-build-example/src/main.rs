@@ -1,10 +1,17 @@
-//! Round-trips a record generated at build time from `schema/inventory.jute`.
+//! Round-trips records generated at build time from `schema/inventory.jute` and
+//! `schema/orders.jute`.
 
 /// The generated records (`inventory::Item`, `inventory::Warehouse`).
 pub mod records {
     include!(concat!(env!("OUT_DIR"), "/inventory.rs"));
 }
 
+/// The records of `orders.jute` (`orders::Order`), whose items are [`records::inventory::Item`].
+pub mod order_records {
+    include!(concat!(env!("OUT_DIR"), "/orders.rs"));
+}
+
+use order_records::orders::Order;
 use records::inventory::{Item, Warehouse};
 
 fn sample() -> Warehouse {
@@ -30,6 +37,12 @@ fn main() -> Result<(), jute::Error> {
     let back: Warehouse = jute::from_slice(&bytes)?;
     assert_eq!(back, warehouse);
     println!("{} bytes: {back:?}", bytes.len());
+    let order = Order {
+        id: 1,
+        lines: back.items,
+    };
+    let again: Order = jute::from_slice(&jute::to_vec(&order))?;
+    println!("order {} with {} line(s)", again.id, again.lines.len());
     Ok(())
 }
 
@@ -46,5 +59,17 @@ mod tests {
         assert_eq!(old.last_audit, None);
         // The type attribute from build.rs.
         assert!(full.items[0] > Item::default());
+    }
+
+    #[test]
+    fn orders_hold_the_inventory_s_own_item_type() {
+        let order = Order {
+            id: 7,
+            lines: sample().items,
+        };
+        let back: Order = jute::from_slice(&jute::to_vec(&order)).unwrap();
+        // `lines` is a `Vec<records::inventory::Item>`: the type, not a copy of it.
+        let items: &Vec<Item> = &back.lines;
+        assert_eq!(items, &sample().items);
     }
 }

@@ -13,7 +13,8 @@ pub fn fixtures() -> PathBuf {
 /// The config for a fixture, by file stem.
 pub fn config_for(stem: &str) -> Config {
     let mut config = Config::new();
-    config.strip_prefix("fixture.");
+    // The snapshots show the serde attributes (the example crate compiles them).
+    config.strip_prefix("fixture.").serde_feature(Some("serde"));
     if stem == "all_types" {
         config
             .nullable("fixture.types.Optional.maybeName")
