@@ -234,6 +234,7 @@ mod tls;
 mod watch;
 mod watch_path;
 mod watch_slots;
+mod watched_event;
 
 pub use client::{
     is_protected, protected_id, random_uuid, strip_protected, Parents, DELETE_BATCH,

@@ -3,23 +3,10 @@
 //! reply that sets it.
 
 use tokio::sync::mpsc;
-use zk_records::{EventType, KeeperState};
 
 use crate::watch_path::WatchPath;
 use crate::watch_slots::SlotSender;
-
-/// A watch notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchedEvent {
-    /// What happened (`None` for session state changes).
-    pub event_type: EventType,
-    /// The session state when the event was produced.
-    pub state: KeeperState,
-    /// The node concerned, relative to the client's chroot (empty for session events).
-    pub path: String,
-    /// The zxid of the change, when the server reports it (3.9 and later; -1 otherwise).
-    pub zxid: i64,
-}
+pub use crate::watched_event::WatchedEvent;
 
 /// Which client-side set a watch lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use crate::watch::WatchedEvent;
+use crate::watched_event::WatchedEvent;
 
 /// The one-shot watch slots of a client, shared by its handles and its session.
 #[derive(Debug, Default)]
