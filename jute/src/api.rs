@@ -1,13 +1,21 @@
-//! Whole-value helpers: [`to_vec`], [`from_slice`], [`from_bytes`], [`from_buf_with_limits`].
+//! Whole-value helpers: [`to_vec`], [`to_chunks`], [`from_slice`], [`from_bytes`],
+//! [`from_buf_with_limits`].
 
 use bytes::{Buf, Bytes};
 
-use crate::{Decoder, Error, Jute, Limits};
+use crate::{Chunks, Decoder, Error, Jute, Limits};
 
 /// Encodes `value` into a new, exactly sized `Vec<u8>`.
 pub fn to_vec<T: Jute>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.encoded_len());
     value.encode(&mut out);
+    out
+}
+
+/// Encodes `value` into [`Chunks`], sharing its large buffers (see [`Jute::encode_chunks`]).
+pub fn to_chunks<T: Jute>(value: &T) -> Chunks {
+    let mut out = Chunks::new();
+    value.encode_chunks(&mut out);
     out
 }
 

@@ -4,9 +4,7 @@ use std::io::IoSlice;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::Jute;
-
-/// Buffers of at least this many bytes are shared by [`Jute::encode_chunks`], not copied.
+/// Buffers of at least this many bytes are shared by [`Jute::encode_chunks`](crate::Jute::encode_chunks), not copied.
 pub const SHARE_MIN_LEN: usize = 4096;
 
 /// An encoding made of chunks: small fields are copied into a buffer, while [`Bytes`] and
@@ -45,8 +43,8 @@ impl Chunks {
         Self::default()
     }
 
-    /// The buffer that small writes go to (what [`Jute::encode_chunks`] passes to
-    /// [`Jute::encode`] by default).
+    /// The buffer that small writes go to (what [`Jute::encode_chunks`](crate::Jute::encode_chunks) passes to
+    /// [`Jute::encode`](crate::Jute::encode) by default).
     #[inline]
     pub fn buf(&mut self) -> &mut BytesMut {
         &mut self.buf
@@ -99,16 +97,10 @@ impl Chunks {
     }
 }
 
-/// Encodes `value` into [`Chunks`], sharing its large buffers (see [`Jute::encode_chunks`]).
-pub fn to_chunks<T: Jute>(value: &T) -> Chunks {
-    let mut out = Chunks::new();
-    value.encode_chunks(&mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{to_chunks, Jute};
     use crate::Utf8Bytes;
 
     #[test]

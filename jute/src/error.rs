@@ -266,7 +266,7 @@ impl fmt::Display for ErrorKind {
                     f,
                     "expected a frame length <= {limit} (the configured limit), found {len}"
                 )?;
-                if let Some(hint) = crate::frame::explain_bad_length(*len as u64) {
+                if let Some(hint) = crate::length_hint::explain_bad_length(*len as u64) {
                     write!(f, "; {hint}")?;
                 }
                 Ok(())
