@@ -100,8 +100,8 @@ impl Chunks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{to_chunks, Jute};
     use crate::Utf8Bytes;
+    use crate::{to_chunks, Jute};
 
     #[test]
     fn large_fields_are_shared_and_the_bytes_are_the_same() {

@@ -43,6 +43,8 @@ pub(crate) const NOT_SERVING: u8 = 16;
 /// `--read-only`: a write sent to a read-only server (`NOTREADONLY`).
 pub(crate) const NOT_READ_ONLY: u8 = 17;
 
+/// `exists`: an error no other code names (`exists` answers "no" with [`GENERIC`]).
+pub(crate) const EXISTS_FAILED: u8 = 9;
 /// `reconfig`: refused: reconfiguration disabled on the servers (`RECONFIGDISABLED`), or no
 /// quorum of the new configuration connected and in sync with the leader (`NEWCONFIGNOQUORUM`).
 pub(crate) const RECONFIG_REFUSED: u8 = 20;
@@ -106,6 +108,16 @@ pub(crate) fn connect_timeout_code(failures: &[(String, ConnectFailure)]) -> u8 
     }
 }
 
+/// The exit code of an `exists` that failed with `code`: `exists` answers "no" with
+/// [`GENERIC`], so its unlisted failures take [`EXISTS_FAILED`] instead.
+pub(crate) fn for_exists(code: u8) -> u8 {
+    if code == GENERIC {
+        EXISTS_FAILED
+    } else {
+        code
+    }
+}
+
 /// A message for stderr, with the generic exit code 1 (the offline commands' errors).
 impl From<String> for Failure {
     fn from(message: String) -> Failure {
@@ -126,6 +138,16 @@ impl From<Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exists_never_fails_with_its_no() {
+        assert_eq!(for_exists(code_for(&Error::ConnectionLoss)), CONNECTION);
+        assert_eq!(
+            for_exists(code_for(&Error::Unimplemented { path: "/p".into() })),
+            EXISTS_FAILED
+        );
+        assert_ne!(for_exists(GENERIC), GENERIC);
+    }
 
     #[test]
     fn codes() {

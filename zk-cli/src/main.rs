@@ -36,7 +36,7 @@ const AFTER_HELP: &str = "\
 Exit codes:
    0  success
    1  `exists`: the node does not exist; `log`/`snapshot`: the file is damaged (what could
-      be read is printed); any other error not listed here
+      be read is printed); any other error not listed here (but for `exists`: 9)
    2  usage: bad arguments (no --server for a command that connects), invalid path, ACL
       or connect string
    3  no such node (NONODE)
@@ -46,6 +46,7 @@ Exit codes:
    7  not authorized (NOAUTH), authentication failed (--auth, or --sasl: credentials the
       server refused, no or an expired Kerberos ticket, a server principal the KDC does not
       know), or the server requires it
+   9  `exists`: an error not listed here (1 only ever means no such node for `exists`)
   10  connection failure: no server answered within --timeout (-v shows each attempt), the
       servers are not ZooKeeper, or the connection was lost
   11  the session expired
@@ -345,10 +346,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::GENERIC);
         }
     };
+    let exists = matches!(cli.command, Command::Exists(_));
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Quiet(code)) => ExitCode::from(code),
         Err(Failure::Message(code, message)) => {
+            let code = if exists { exit::for_exists(code) } else { code };
             eprintln!("zk: {message}");
             ExitCode::from(code)
         }
