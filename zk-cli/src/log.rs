@@ -37,7 +37,7 @@ The file is streamed: memory holds one entry and a read-ahead, whatever the file
 terminal, a progress line on stderr appears after a second (ZK_PROGRESS_AFTER_MS sets the
 delay) and is erased at the end.")]
 pub(crate) struct Args {
-    /// The transaction log file (`version-2/log.<zxid>`).
+    /// The transaction log file (`version-2/log.<zxid>`; `-`: stdin).
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
@@ -55,7 +55,7 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
             format!("cannot read {}: {e}", args.file.display()),
         )
     };
-    let file = std::fs::File::open(&args.file).map_err(cannot_read)?;
+    let file = crate::spool::open(&args.file).map_err(cannot_read)?;
     let total = file.metadata().map_err(cannot_read)?.len();
     let mut progress = Progress::new(args.file.display().to_string(), total);
     let mut limits = Limits::default();

@@ -24,6 +24,7 @@ mod reconfig;
 mod sasl;
 mod services;
 mod snapshot;
+mod spool;
 mod stdin;
 mod tree;
 mod treedoc;

@@ -38,7 +38,8 @@ output with an \"error\" line naming the offset, after everything read before it
 1 if the snapshot is damaged. On a terminal, a progress line on stderr appears after a second
 (ZK_PROGRESS_AFTER_MS sets the delay) and is erased at the end.")]
 pub(crate) struct Args {
-    /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz` or `.snappy`).
+    /// The snapshot file (`version-2/snapshot.<zxid>`, optionally `.gz` or `.snappy`; `-`:
+    /// stdin).
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
@@ -78,7 +79,7 @@ pub(crate) fn run(args: &Args) -> Result<u8, Failure> {
 /// Prints the snapshot; returns whether it was intact.
 fn print_snapshot(args: &Args) -> Result<bool, Failure> {
     let name = args.file.display();
-    let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let file = crate::spool::open(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
     let total = file
         .metadata()
         .map_err(|e| format!("cannot read {name}: {e}"))?

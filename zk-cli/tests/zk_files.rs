@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value as J;
 use zk_support::server::ZkServer;
-use zk_support::{all_txns, data_files, json_lines, python, start, zk};
+use zk_support::{all_txns, data_files, json_lines, python, start, zk, zk_stdin};
 
 /// The kazoo workload. Prints the session ids as JSON. Leaves the `eph` session open (the
 /// process exits without closing it) so that it is in the snapshot.
@@ -263,6 +263,19 @@ fn log_and_snapshot_of_a_real_server() {
     check_snapshot(&server, &ids, "");
     corrupt_logs(&server, &txns);
     snapshot_with_trailing_bytes(&server);
+    stdin_reads_the_same(&server);
+}
+
+/// `-` reads the log or snapshot from stdin, with the same output as from the file.
+fn stdin_reads_the_same(server: &ZkServer) {
+    for (command, prefix) in [("log", "log."), ("snapshot", "snapshot.")] {
+        let file = data_files(server, prefix).pop().expect("a data file");
+        let from_file = zk(&[command, file.to_str().unwrap()]);
+        let piped = zk_stdin(&[command, "-"], &std::fs::read(&file).unwrap());
+        assert!(piped.status.success(), "zk {command} -: {piped:?}");
+        assert!(!from_file.stdout.is_empty());
+        assert_eq!(piped.stdout, from_file.stdout, "zk {command} - differs");
+    }
 }
 
 /// A real snapshot with 3 bytes appended: trailing bytes after the end, not a damaged digest.

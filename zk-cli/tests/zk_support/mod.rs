@@ -26,6 +26,26 @@ pub fn zk(args: &[&str]) -> Output {
     Command::new(ZK).args(args).output().expect("run zk")
 }
 
+/// Runs `zk` with `input` on its stdin.
+pub fn zk_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(ZK)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run zk");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("zk output");
+    writer.join().expect("stdin writer");
+    out
+}
+
 pub fn json_lines(out: &Output) -> Vec<J> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
