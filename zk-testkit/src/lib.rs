@@ -70,7 +70,7 @@ pub use process::{four_letter_word, process_alive};
 pub use proxy::{ConnInfo, Fault, Proxy, HOLD_LIMIT};
 pub use sasl::SaslServer;
 pub use server::{start_server, ServerOptions, ZkServer};
-pub use tls::{ClientAuth, Pki, ServerCert, TlsServer, STORE_PASSWORD};
+pub use tls::{admin_https_config, ClientAuth, Pki, ServerCert, TlsServer, STORE_PASSWORD};
 
 /// Why a server or an ensemble could not be started.
 #[derive(Debug)]

@@ -372,6 +372,28 @@ impl TlsServer {
 
 /// The `zoo.cfg` lines for TLS: the Netty factory, the secure port on loopback, the stores,
 /// client authentication and the `x509` provider.
+/// `zoo.cfg` lines for an AdminServer that speaks HTTPS only (`admin.forceHttps`) on
+/// `127.0.0.1:admin_port`, with `pki`'s good server certificate; ZooKeeper's AdminServer takes
+/// its keys from the `ssl.quorum.*` settings.
+pub fn admin_https_config(pki: &Pki, admin_port: u16) -> Vec<String> {
+    let dir = pki.dir().display();
+    vec![
+        "admin.enableServer=true".into(),
+        "admin.serverAddress=127.0.0.1".into(),
+        format!("admin.serverPort={admin_port}"),
+        "admin.forceHttps=true".into(),
+        format!(
+            "ssl.quorum.keyStore.location={dir}/{}",
+            ServerCert::Good.keystore()
+        ),
+        format!("ssl.quorum.keyStore.password={STORE_PASSWORD}"),
+        "ssl.quorum.keyStore.type=PKCS12".into(),
+        format!("ssl.quorum.trustStore.location={dir}/trust.p12"),
+        format!("ssl.quorum.trustStore.password={STORE_PASSWORD}"),
+        "ssl.quorum.trustStore.type=PKCS12".into(),
+    ]
+}
+
 pub(crate) fn tls_config(
     pki: &Pki,
     cert: ServerCert,

@@ -1,22 +1,25 @@
-//! The AdminServer's commands (`http://host:8080/commands/NAME`, ZooKeeper 3.5 and later):
-//! one HTTP/1.0 GET per command on a connection of its own, the JSON answer returned as
+//! The AdminServer's commands (`http://host:8080/commands/NAME`, ZooKeeper 3.5 and later;
+//! `https://` with [`AdminServer::tls`]): one HTTP/1.0 GET per command on a connection of its
+//! own, the JSON answer returned as
 //! text (this crate has no JSON parser; the answers are documented by ZooKeeper's
 //! `Commands.java`).
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::failure::AdminError;
 use crate::connect_string::{ConnectString, HostPort};
 use crate::error::Error;
+use crate::session::Connector;
+use crate::tls::TlsConfig;
 
 /// The most bytes read of one answer.
 const ANSWER_LIMIT: u64 = 16 << 20;
 
-/// Runs the AdminServer's commands of one server (plaintext HTTP; `admin.enableServer`,
-/// port `admin.serverPort`, 8080 by default).
+/// Runs the AdminServer's commands of one server (`admin.enableServer`, port
+/// `admin.serverPort`, 8080 by default), over plaintext HTTP or, with [`AdminServer::tls`],
+/// HTTPS (`admin.forceHttps` or `admin.portUnification` on the server).
 ///
 /// ```no_run
 /// use zk_client::admin::AdminServer;
@@ -29,6 +32,7 @@ const ANSWER_LIMIT: u64 = 16 << 20;
 pub struct AdminServer {
     server: HostPort,
     timeout: Duration,
+    connector: Connector,
 }
 
 impl AdminServer {
@@ -43,7 +47,15 @@ impl AdminServer {
         Ok(AdminServer {
             server: host.clone(),
             timeout: Duration::from_secs(5),
+            connector: Connector::default(),
         })
+    }
+
+    /// Speaks HTTPS, verifying the server as [`crate::ClientBuilder::tls`] does (and
+    /// presenting the client certificate, if `config` has one).
+    pub fn tls(mut self, config: &TlsConfig) -> Result<AdminServer, Error> {
+        self.connector = Connector::new(Some(config.load()?));
+        Ok(self)
     }
 
     /// How long one command may take (connecting included). Default 5 s.
@@ -65,21 +77,17 @@ impl AdminServer {
             )));
         }
         let exchange = async {
-            let mut stream = TcpStream::connect((self.server.host.as_str(), self.server.port))
-                .await
-                .ok()?;
+            let mut stream = self.connector.open_any(&self.server).await?;
             let request = format!(
                 "GET /commands/{name} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n",
                 self.server
             );
             stream.write_all(request.as_bytes()).await.ok()?;
             let mut answer = Vec::new();
-            stream
-                .take(ANSWER_LIMIT)
-                .read_to_end(&mut answer)
-                .await
-                .ok()?;
-            Some(answer)
+            let read = stream.take(ANSWER_LIMIT).read_to_end(&mut answer).await;
+            // A TLS peer that closes without close_notify ends the read with an error after
+            // the whole answer: what arrived is the answer.
+            (read.is_ok() || !answer.is_empty()).then_some(answer)
         };
         let answer = match tokio::time::timeout(self.timeout, exchange).await {
             Ok(Some(answer)) => answer,

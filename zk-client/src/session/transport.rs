@@ -88,6 +88,16 @@ impl Connector {
             .flatten()
     }
 
+    /// A connection to `host` over this transport: the first of its addresses that accepts.
+    pub(crate) async fn open_any(&self, host: &HostPort) -> Option<Transport> {
+        for addr in super::hosts::resolve(host).await.ok()? {
+            if let Ok(s) = self.open(host, addr).await {
+                return Some(s);
+            }
+        }
+        None
+    }
+
     /// A connector that speaks TLS when `tls` is given, plaintext otherwise.
     pub(crate) fn new(tls: Option<Arc<Tls>>) -> Connector {
         Connector { tls }

@@ -1,6 +1,6 @@
 //! The four-letter words through `zk_client::admin` against a real server: each parsed word,
 //! the raw ones, a word the server does not allow, and a server that is not there; and the
-//! AdminServer's HTTP commands.
+//! AdminServer's commands over HTTP and HTTPS.
 use crate::support;
 
 use std::time::Duration;
@@ -112,5 +112,51 @@ async fn admin_server_commands_answer_json() {
     assert!(unknown.contains("Unknown command"), "{unknown}");
     let err = http.command("../etc").await.unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    drop(server);
+}
+
+/// An AdminServer that speaks HTTPS only (`admin.forceHttps`): answered with `tls`, verified
+/// against the test CA; plain HTTP gets no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_server_commands_over_https() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let pki = zk_testkit::Pki::generate().unwrap_or_else(|e| panic!("making certificates: {e}"));
+    let extra = zk_testkit::admin_https_config(&pki, port);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let server = zk_testkit::TlsServer::start_with(
+        &pki,
+        zk_testkit::ServerCert::Good,
+        zk_testkit::ClientAuth::None,
+        &extra,
+    )
+    .unwrap_or_else(|e| panic!("starting ZooKeeper: {e}"));
+    let tls = zk_client::TlsConfig::new().ca_file(pki.ca_pem());
+    let https = zk_client::admin::AdminServer::new(&format!("127.0.0.1:{port}"))
+        .unwrap()
+        .timeout(Duration::from_secs(10))
+        .tls(&tls)
+        .unwrap();
+    // Jetty may take a moment after the client port opens.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let ruok = loop {
+        match https.command("ruok").await {
+            Ok(answer) => break answer,
+            Err(e) => assert!(std::time::Instant::now() < deadline, "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(ruok.contains("ruok"), "{ruok}");
+    let monitor = https.command("monitor").await.unwrap();
+    assert!(monitor.contains("znode_count"), "{monitor}");
+    let plain = zk_client::admin::AdminServer::new(&format!("127.0.0.1:{port}"))
+        .unwrap()
+        .timeout(Duration::from_secs(3));
+    assert!(
+        plain.command("ruok").await.is_err(),
+        "plain HTTP to an HTTPS-only port"
+    );
     drop(server);
 }
