@@ -21,8 +21,10 @@ use std::process::Command;
 mod cache;
 mod client;
 mod client_report;
+mod client_scenarios;
 mod client_tls;
 mod locks;
+mod machine;
 mod peers;
 
 const JAR: &str = "/usr/share/java/zookeeper-jute.jar";
