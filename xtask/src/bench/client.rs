@@ -15,7 +15,7 @@ use std::process::Command;
 
 use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
 use super::client_scenarios::{flags, scenarios, Scenario, FLOORS};
-use super::machine::CpuTimes;
+use super::machine::{seconds, thread_switches, CpuTimes};
 use super::{build_release, output, peers, root, target_dir};
 
 const CLIENT_JAR: &str = "/usr/share/java/zookeeper.jar";
@@ -187,6 +187,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         server.dir().display()
     );
 
+    let watch = ServerWatch::new(pid, &o)?;
     warm_server(&zk_bench, &cs, &o.server_warmup)?;
     let mut scenarios = scenarios();
     if let Some(name) = &o.only {
@@ -233,7 +234,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             v.extend_from_slice(&sc.flags);
             v
         };
-        let results = rotate(sc.name, &clients, o.rounds, &common)?;
+        let results = rotate(sc.name, &clients, o.rounds, &common, &watch)?;
         println!("{}", scenario_report(sc, &results, "zk-client"));
     }
     if o.only
@@ -302,6 +303,26 @@ fn warm_server(zk_bench: &Path, cs: &str, duration: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// The server process a rotation watches, and how long each run lasts (warm-up and
+/// measured window: the server's thread switches are counted over both).
+pub(crate) struct ServerWatch {
+    pub(crate) pid: u32,
+    pub(crate) run_seconds: f64,
+}
+
+impl ServerWatch {
+    /// The server `pid` under runs of `o`'s warm-up and duration.
+    pub(crate) fn new(pid: u32, o: &Options) -> Result<ServerWatch, String> {
+        let run_seconds = seconds(&o.warmup)
+            .zip(seconds(&o.duration))
+            .map(|(w, d)| w + d);
+        Ok(ServerWatch {
+            pid,
+            run_seconds: run_seconds.ok_or_else(|| format!("durations end in s or ms: {USAGE}"))?,
+        })
+    }
+}
+
 /// Runs every client `rounds` times, the order alternating between rounds so no client always
 /// runs first; each client's rows by round.
 #[allow(clippy::print_stderr)]
@@ -310,6 +331,7 @@ pub(crate) fn rotate(
     clients: &[(String, Runner)],
     rounds: usize,
     common: &dyn Fn(&str) -> Vec<String>,
+    server: &ServerWatch,
 ) -> Result<Vec<(String, Vec<Row>)>, String> {
     let mut results: Vec<(String, Vec<Row>)> = clients
         .iter()
@@ -321,13 +343,21 @@ pub(crate) fn rotate(
             let i = if round % 2 == 0 { k } else { n - 1 - k };
             let (label, runner) = &clients[i];
             eprintln!("{scenario} round {}: {label}...", round + 1);
-            let before = CpuTimes::now();
+            let before = (CpuTimes::now(), thread_switches(server.pid));
             let mut row = parse_row(&output(runner.command().args(common(label)))?)?;
-            row.machine = before.shares_until(&CpuTimes::now());
+            row.machine = before.0.shares_until(&CpuTimes::now());
+            if let (Some(a), Some(b)) = (before.1, thread_switches(server.pid)) {
+                row.server_switches = (b - a) as f64 / (row.ops_per_s * server.run_seconds);
+            }
             eprintln!(
                 "  {:.0} ops/s, p99 {:.0} µs, client {:.1} µs/op, server {:.1} µs/op, \
-                 steal {:.0}%",
-                row.ops_per_s, row.p99, row.cpu, row.server_cpu, row.machine.steal
+                 {:.1} switches/op, steal {:.0}%",
+                row.ops_per_s,
+                row.p99,
+                row.cpu,
+                row.server_cpu,
+                row.server_switches,
+                row.machine.steal
             );
             results[i].1.push(row);
         }

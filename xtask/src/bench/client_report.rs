@@ -16,6 +16,8 @@ pub(crate) struct Row {
     pub(crate) errors: String,
     /// The machine's CPU over the run (set by the runner, not the harness).
     pub(crate) machine: Shares,
+    /// The server's thread switches per operation, warm-up included (set by the runner).
+    pub(crate) server_switches: f64,
 }
 
 /// Parses the last line of a harness's output (`zk-bench --tsv`'s row).
@@ -41,6 +43,7 @@ pub(crate) fn parse_row(stdout: &str) -> Result<Row, String> {
         server_cpu: n(7),
         errors: f[8].to_owned(),
         machine: Shares::default(),
+        server_switches: f64::NAN,
     })
 }
 
@@ -60,10 +63,11 @@ pub(crate) fn median_round(rows: &[Row], fixed_rate: bool) -> Option<Row> {
 type Figure = (&'static str, fn(&Row) -> f64);
 
 /// The figures compared between clients.
-pub(crate) const FIGURES: [Figure; 5] = [
+pub(crate) const FIGURES: [Figure; 6] = [
     ("throughput", |r| r.ops_per_s),
     ("client CPU/op", |r| r.cpu),
     ("server CPU/op", |r| r.server_cpu),
+    ("server switches/op", |r| r.server_switches),
     ("p50", |r| r.p50),
     ("p99", |r| r.p99),
 ];
@@ -89,13 +93,13 @@ pub(crate) fn ratios(ours: &[Row], theirs: &[Row], f: fn(&Row) -> f64) -> (f64, 
 pub(crate) fn median_table(name: &str, rows: &[Row]) -> String {
     let mut out = String::from(
         "| scenario | client | ops/s | p50 µs | p99 µs | p99.9 µs | client CPU µs/op | \
-         server CPU µs/op | server cores | client cores | steal % | idle % | errors |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+         server CPU µs/op | server switches/op | server cores | client cores | steal % | idle % | \
+         errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} | \
-             {:.0} | {:.0} | {} |\n",
+            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.2} | \
+             {:.2} | {:.0} | {:.0} | {} |\n",
             r.client,
             r.ops_per_s,
             r.p50,
@@ -103,6 +107,7 @@ pub(crate) fn median_table(name: &str, rows: &[Row]) -> String {
             r.p999,
             r.cpu,
             r.server_cpu,
+            r.server_switches,
             r.server_cpu * r.ops_per_s / 1e6,
             r.cpu * r.ops_per_s / 1e6,
             r.machine.steal,

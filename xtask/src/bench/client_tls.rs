@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::client::{find_java, rotate, scenario_report, Options, Runner};
+use super::client::{find_java, rotate, scenario_report, Options, Runner, ServerWatch};
 use super::client_scenarios::{flags, Scenario};
 use super::output;
 
@@ -75,6 +75,12 @@ pub(crate) fn section(zk_bench: &Path, o: &Options, rounds: usize) -> Result<Str
         }
         v
     };
-    let results = rotate(sc.name, &clients, rounds, &common)?;
+    let results = rotate(
+        sc.name,
+        &clients,
+        rounds,
+        &common,
+        &ServerWatch::new(pid, o)?,
+    )?;
     Ok(scenario_report(&sc, &results, "zk-client-tls"))
 }

@@ -1,6 +1,8 @@
 //! What the whole machine did during a run, from `/proc/stat`: how much of its CPU time was
 //! stolen by the hypervisor and how much was idle. On a shared virtual machine the steal moves
 //! from second to second and takes the clients' throughput with it, so every run reports it.
+//! Also how often the server's threads were switched out (`/proc/PID/task/*/status`): each
+//! switch is a hand-off between the server's stages, which costs it CPU.
 
 /// The machine's cumulative CPU time counters (all CPUs, in clock ticks).
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +51,36 @@ impl Default for Shares {
     }
 }
 
+/// Context switches (voluntary and not) of all the threads of process `pid` so far; `None`
+/// when it cannot be read.
+pub(crate) fn thread_switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let Ok(status) = std::fs::read_to_string(task.ok()?.path().join("status")) else {
+            continue; // the thread ended meanwhile
+        };
+        total += switches_in(&status);
+    }
+    Some(total)
+}
+
+/// The sum of the `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches` lines.
+fn switches_in(status: &str) -> u64 {
+    status
+        .lines()
+        .filter(|l| l.contains("ctxt_switches:"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A duration as `zk-bench` takes it (`4s`, `500ms`, `1.5s`), in seconds.
+pub(crate) fn seconds(d: &str) -> Option<f64> {
+    match d.strip_suffix("ms") {
+        Some(ms) => ms.parse::<f64>().ok().map(|v| v / 1000.0),
+        None => d.strip_suffix('s')?.parse().ok(),
+    }
+}
+
 /// The aggregate `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq steal
 /// (guest time is already counted in user).
 fn parse(stat: &str) -> Option<CpuTimes> {
@@ -81,6 +113,21 @@ mod tests {
         // 200 ticks passed: 40 stolen, 40 idle or waiting.
         assert_eq!(s.steal, 20.0);
         assert_eq!(s.idle, 20.0);
+    }
+
+    #[test]
+    fn switches_add_both_kinds() {
+        let status = "Name:\tjava\nvoluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n";
+        assert_eq!(switches_in(status), 127);
+        assert!(thread_switches(std::process::id()).is_some());
+    }
+
+    #[test]
+    fn durations_in_seconds() {
+        assert_eq!(seconds("4s"), Some(4.0));
+        assert_eq!(seconds("1.5s"), Some(1.5));
+        assert_eq!(seconds("250ms"), Some(0.25));
+        assert_eq!(seconds("4"), None);
     }
 
     #[test]
