@@ -348,7 +348,11 @@ fn main() -> ExitCode {
         }
     };
     let exists = matches!(cli.command, Command::Exists(_));
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Without waiting for blocking calls still running: a Kerberos call to a KDC that never
+    // answers outlives the timeout that gave up on it, and must not hold the exit.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Quiet(code)) => ExitCode::from(code),
         Err(Failure::Message(code, message)) => {

@@ -33,6 +33,12 @@ const NO_SECURITY_LAYER: u8 = 1;
 /// `kinit`); with a cache collection (`DIR:`, `KEYRING:`, `KCM:`),
 /// [`GssapiConfig::client_principal`] picks the ticket of one principal.
 ///
+/// The Kerberos library's calls (reading the cache, asking the KDC for a service ticket) run
+/// on tokio's blocking pool, inside the connection attempt's timeout. A KDC that never
+/// answers makes the attempt time out as usual, but the call itself runs on until the
+/// library's own KDC timeout; dropping a runtime waits for such calls, so a program that must
+/// exit at once ends its runtime with `Runtime::shutdown_background` (as `zk` does).
+///
 /// ```no_run
 /// # async fn demo() -> Result<(), zk_client::Error> {
 /// use zk_client::{Client, GssapiConfig};
