@@ -9,17 +9,19 @@
 // A command-line tool: results go to stdout, progress and errors to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod arrivals;
+mod connect;
 mod floor;
-mod hist;
-mod pace;
-mod procfs;
+mod lanes;
 mod run;
-mod workload;
+mod setup;
+mod watches;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use zk_bench_harness::workload;
 
 /// Command-line options. The Java and Python harnesses accept the same workload flags.
 #[derive(Debug, Clone, Parser)]
