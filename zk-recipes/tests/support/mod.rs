@@ -1,7 +1,12 @@
-//! Helpers shared by zk-recipes' integration tests: a server, clients, and generous bounds.
+//! Helpers shared by zk-recipes' integration tests: a server, clients, generous bounds, and
+//! waiting for session events (expiry through a fault proxy).
 #![allow(dead_code, unused_imports)] // each test binary uses a part
 
 use std::time::Duration;
+
+use tokio::time::timeout;
+use zk_client::{Client, SessionEvent};
+use zk_testkit::Proxy;
 
 pub mod model;
 pub mod peer;
@@ -48,4 +53,57 @@ pub async fn wait_children(
     })
     .await;
     found.unwrap_or_else(|_| panic!("{what}: not within {WAIT:?}; children {last:?}"))
+}
+
+/// A client behind `proxy` (4 s sessions) that re-creates its session when it expires.
+pub async fn recreating_client(proxy: &Proxy) -> Client {
+    Client::builder()
+        .session_timeout(Duration::from_secs(4))
+        .recreate_session_on_expiry(true)
+        .connect(&proxy.connect_string())
+        .await
+        .unwrap()
+}
+
+/// Waits (within [`WAIT`]) for a session event of `zk` matching `pred`; `what` names it in the
+/// failure.
+pub async fn wait_event(zk: &Client, what: &str, pred: impl Fn(&SessionEvent) -> bool) {
+    let mut events = zk.session_events();
+    timeout(WAIT, async {
+        while let Some(e) = events.next().await {
+            if pred(&e) {
+                return;
+            }
+        }
+        panic!("session events ended waiting for {what}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"));
+}
+
+/// Cuts the clients behind `proxy` off until `zk`'s session expired (running `during` while
+/// cut off), then heals the proxy.
+pub async fn expire_during(
+    zk: &Client,
+    proxy: &Proxy,
+    during: impl std::future::Future<Output = ()>,
+) {
+    let mut events = zk.session_events();
+    proxy.partition();
+    during.await;
+    timeout(WAIT, async {
+        while let Some(e) = events.next().await {
+            if matches!(e, SessionEvent::Expired { .. }) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the session never expired");
+    proxy.heal();
+}
+
+/// Cuts the client off until its session expired, then lets it re-create one.
+pub async fn expire(zk: &Client, proxy: &Proxy) {
+    expire_during(zk, proxy, async {}).await;
 }
