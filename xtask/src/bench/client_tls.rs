@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::client::{find_java, flags, rotate, scenario_report, Options, Runner, Scenario};
-use super::output;
+use super::tools::output;
 
 /// The scenario's name (for `--only`).
 pub(crate) const NAME: &str = "get-pipelined-tls";
