@@ -87,7 +87,7 @@ impl CuratorHarness {
     /// `java -cp <Curator's class path> <the harness file>`, to which a test adds the harness's
     /// arguments; [`Error::Missing`] without Java or Curator, saying what to install.
     pub fn command(self) -> Result<Command, Error> {
-        let java = crate::java_binary().ok_or_else(|| {
+        let java = crate::java::java_binary().ok_or_else(|| {
             Error::Missing("java not found on PATH or under $JAVA_HOME".to_owned())
         })?;
         let classpath = curator_classpath()?;

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value as J;
 use zk_testkit::{ServerOptions, ZkServer};
 
-use super::zk;
+use super::run::zk;
 
 pub fn python() -> PathBuf {
     // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
