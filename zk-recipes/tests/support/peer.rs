@@ -14,7 +14,7 @@ use zk_client::{Client, CreateMode, CreateOptions};
 use zk_recipes::{Layout, Mutex};
 use zk_testkit::CuratorHarness;
 
-use super::{connect, wait_children, WAIT};
+use super::client::{connect, wait_children, WAIT};
 
 const KAZOO_HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/kazoo_harness.py");
 /// Debian's Python, which has python3-kazoo (not whatever is first on PATH).
