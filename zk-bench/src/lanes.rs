@@ -17,9 +17,9 @@ use zk_bench_harness::report::Report;
 use zk_bench_harness::workload::{Mix, OpKind, Rng};
 use zk_client::{Client, CreateOptions, Error};
 
+use crate::args::Args;
 use crate::arrivals::{Arrivals, Slots};
 use crate::connect::connect_one;
-use crate::Args;
 
 /// State shared by the lanes of a run.
 struct Shared {

@@ -7,8 +7,9 @@ use zk_bench_harness::procfs;
 use zk_bench_harness::report::Report;
 use zk_bench_harness::workload::Mix;
 
+use crate::args::Args;
 use crate::connect::connect_one;
-use crate::{floor, lanes, setup, watches, Args};
+use crate::{floor, lanes, setup, watches};
 
 /// Runs the command line.
 pub(crate) async fn main(args: Args) -> Result<(), String> {

@@ -6,7 +6,7 @@ use tokio::task::JoinSet;
 use zk_bench_harness::nodes::{key_path, CREATED, KEYS, ROOT, WATCHED};
 use zk_client::{Client, CreateOptions, Error, Op};
 
-use crate::Args;
+use crate::args::Args;
 
 /// Creates per `multi` during setup.
 const MULTI_BATCH: usize = 500;

@@ -18,30 +18,10 @@ use std::time::Instant;
 use zk_bench_harness::pace::Pacer;
 use zk_bench_harness::report::Report;
 
-use crate::Args;
+use crate::args::{Args, Floor};
 use meter::{Meter, Window};
 use structures::{blocking, caller_writes, tokio_one_task, tokio_two_tasks};
 use wire::{handshake, Requests};
-
-/// Which thread structure a floor run has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Floor {
-    /// One thread sleeps until the slot, writes the request and blocks reading the reply: two
-    /// wake-ups per operation, no runtime.
-    Blocking,
-    /// The harness's structure with the least possible async client: the dispatcher thread
-    /// hands each slot to one tokio task, which writes the request and awaits the reply
-    /// (three wake-ups over two threads, as for zk-client).
-    TokioOneTask,
-    /// As [`Floor::TokioOneTask`], but the socket belongs to a second task, as in any client
-    /// that multiplexes callers over one connection: the lane sends the request through a
-    /// channel and awaits the reply on a oneshot (zk-client's structure, with no client).
-    TokioTwoTasks,
-    /// The dispatcher thread writes each request itself and a tokio task reads the replies:
-    /// two wake-ups over two threads, the least a client writing from the caller's thread
-    /// could reach.
-    CallerWrites,
-}
 
 /// Refuses flags a floor cannot honour: it is one session of getData at a fixed rate, on the
 /// current-thread runtime (with worker threads, each wake-up would also cross to the thread

@@ -1,4 +1,4 @@
-//! The floors' thread structures ([`super::Floor`]'s variants): each paces `getData`
+//! The floors' thread structures ([`Floor`](crate::args::Floor)'s variants): each paces `getData`
 //! requests with the harness's [`Pacer`], writes them and reads the replies in its own way,
 //! feeding a [`Meter`], and ends the session when the window is over.
 
@@ -12,7 +12,7 @@ use zk_bench_harness::pace::Pacer;
 use super::meter::Meter;
 use super::wire::{read_frame, read_frame_async, reply_ok, Requests};
 
-/// [`Floor::Blocking`](super::Floor::Blocking): one thread, blocking calls.
+/// [`Floor::Blocking`](crate::args::Floor::Blocking): one thread, blocking calls.
 pub(super) fn blocking(
     mut s: std::net::TcpStream,
     mut pacer: Pacer,
@@ -68,7 +68,7 @@ fn dispatcher(mut pacer: Pacer) -> mpsc::UnboundedReceiver<Instant> {
     slots
 }
 
-/// [`Floor::TokioOneTask`](super::Floor::TokioOneTask): a dispatcher thread hands slots to one
+/// [`Floor::TokioOneTask`](crate::args::Floor::TokioOneTask): a dispatcher thread hands slots to one
 /// task that writes and reads.
 pub(super) async fn tokio_one_task(
     s: std::net::TcpStream,
@@ -94,14 +94,14 @@ pub(super) async fn tokio_one_task(
     Ok(meter)
 }
 
-/// What the lane of [`Floor::TokioTwoTasks`](super::Floor::TokioTwoTasks) sends the connection
+/// What the lane of [`Floor::TokioTwoTasks`](crate::args::Floor::TokioTwoTasks) sends the connection
 /// task: a request frame and where its reply goes.
 type Call = (
     Vec<u8>,
     tokio::sync::oneshot::Sender<Result<Vec<u8>, String>>,
 );
 
-/// [`Floor::TokioTwoTasks`](super::Floor::TokioTwoTasks): a dispatcher thread hands slots to a
+/// [`Floor::TokioTwoTasks`](crate::args::Floor::TokioTwoTasks): a dispatcher thread hands slots to a
 /// lane task, which passes each request to the connection task that owns the socket.
 pub(super) async fn tokio_two_tasks(
     s: std::net::TcpStream,
@@ -141,7 +141,7 @@ pub(super) async fn tokio_two_tasks(
     Ok(meter)
 }
 
-/// [`Floor::CallerWrites`](super::Floor::CallerWrites): the dispatcher thread writes each
+/// [`Floor::CallerWrites`](crate::args::Floor::CallerWrites): the dispatcher thread writes each
 /// request; one task reads the replies in order.
 pub(super) async fn caller_writes(
     s: std::net::TcpStream,
