@@ -3,8 +3,9 @@
 //! code. The failure messages carry the program's stderr, so a failing test says why.
 
 use std::fmt::Display;
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 
 /// Runs `command` with `input` on its stdin and collects its output. The input is written from
 /// a thread (a large input cannot deadlock against a full stdout pipe), and a program that
@@ -27,6 +28,28 @@ pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
         .unwrap_or_else(|e| panic!("waiting for {:?}: {e}", command.get_program()));
     writer.join().expect("the stdin writer panicked");
     out
+}
+
+/// Starts `command` (its stderr inherited) and returns it with its stdout lines as they come,
+/// read by a thread; the channel ends when stdout closes. For programs that keep running,
+/// such as `zk watch`.
+pub fn spawn_lines(command: &mut Command) -> (Child, mpsc::Receiver<String>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {:?}: {e}", command.get_program()));
+    let stdout = child.stdout.take().expect("a piped stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (child, lines)
 }
 
 /// Asserts that the run `what` (e.g. `zk ["ls", "/"]`) succeeded; its stdout.
@@ -65,6 +88,13 @@ mod tests {
         let out = run_with_stdin(Command::new("sh").args(["-c", "echo no >&2; exit 3"]), b"");
         assert_eq!(stderr_of_exit(&out, 3, "sh"), "no\n");
         assert_fails(&out, 3, "no");
+    }
+
+    #[test]
+    fn lines_arrive_as_the_program_writes_them() {
+        let (mut child, lines) = spawn_lines(Command::new("printf").arg("a\\nb\\n"));
+        assert_eq!(lines.iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(child.wait().unwrap().success());
     }
 
     #[test]

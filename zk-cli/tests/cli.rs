@@ -1,8 +1,7 @@
 //! The `zk` binary against a real ZooKeeper server: every command, stdin data, exit codes,
 //! a dead server, watches while another client writes, chroot, digest auth.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +10,7 @@ use zk_testkit::{four_letter_word, start_server, ZkServer};
 
 mod zk_support;
 
+use test_support::process::spawn_lines;
 use zk_support::{connect, fails, ok, zk_at_with_stdin as zk, ZK};
 
 #[test]
@@ -139,23 +139,7 @@ impl Drop for Watching {
 
 /// Starts `zk --server CS ARGS` (a `watch` command) and returns its stdout lines as they come.
 fn spawn_watch(cs: &str, args: &[&str]) -> (Watching, mpsc::Receiver<String>) {
-    let mut child = Command::new(ZK)
-        .args(["--server", cs])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (child, rx) = spawn_lines(Command::new(ZK).args(["--server", cs]).args(args));
     (Watching(child), rx)
 }
 
