@@ -12,9 +12,11 @@
 mod cache;
 mod client;
 mod client_report;
+mod client_scenarios;
 mod client_tls;
 mod codec;
 mod locks;
+mod machine;
 mod peers;
 mod tools;
 

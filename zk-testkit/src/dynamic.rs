@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::ensemble::{Mode, QUORUM_TIMEOUT};
-use crate::java::Installation;
+use crate::java::{Installation, Jvm};
 use crate::process::{
     common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
 };
@@ -271,6 +271,7 @@ impl DynamicEnsemble {
         let super_digest =
             format!("-Dzookeeper.DigestAuthenticationProvider.superDigest={SUPER_DIGEST}");
         let java_args = self.installation.command(
+            Jvm::Quick,
             192,
             &[super_digest.as_str()],
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",

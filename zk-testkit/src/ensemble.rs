@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::java::Installation;
+use crate::java::{Installation, Jvm};
 use crate::process::{
     common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
 };
@@ -141,6 +141,7 @@ impl Ensemble {
             }
             write(&dir.join("zoo.cfg"), &cfg)?;
             let java_args = installation.command(
+                Jvm::Quick,
                 192,
                 // A server cut off from its quorum serves read-only clients.
                 &["-Dreadonlymode.enabled=true"],

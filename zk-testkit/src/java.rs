@@ -86,25 +86,38 @@ impl Installation {
         })
     }
 
-    /// The command line that runs `main_class` with `config` (a `zoo.cfg`), with a small heap
-    /// and quick start-up (test servers share small machines), plus `properties` (`-D...`).
+    /// The command line that runs `main_class` with `config` (a `zoo.cfg`) on a JVM tuned as
+    /// `jvm` says (for [`Jvm::Quick`], with a heap of `heap_mb`), plus `properties` (`-D...`).
     pub(crate) fn command(
         &self,
+        jvm: Jvm,
         heap_mb: u32,
         properties: &[&str],
         main_class: &str,
         config: &Path,
     ) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec![
-            self.java.clone().into(),
-            format!("-Xmx{heap_mb}m").into(),
-            "-XX:+UseSerialGC".into(),
-            "-XX:TieredStopAtLevel=1".into(),
-            "-Xshare:auto".into(),
-            "-Dzookeeper.admin.enableServer=false".into(),
-            "-Dorg.slf4j.simpleLogger.defaultLogLevel=info".into(),
-            "-Dorg.slf4j.simpleLogger.showDateTime=true".into(),
-        ];
+        let mut args: Vec<OsString> = vec![self.java.clone().into()];
+        match jvm {
+            Jvm::Quick => args.extend(
+                [
+                    format!("-Xmx{heap_mb}m"),
+                    "-XX:+UseSerialGC".into(),
+                    "-XX:TieredStopAtLevel=1".into(),
+                ]
+                .map(OsString::from),
+            ),
+            // What Debian's `zkServer.sh` gives a server: 1000 MiB and the JVM's own choices.
+            Jvm::Production => args.push("-Xmx1000m".into()),
+        }
+        args.extend(
+            [
+                "-Xshare:auto",
+                "-Dzookeeper.admin.enableServer=false",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+            ]
+            .map(OsString::from),
+        );
         args.extend(self.jvm_properties.iter().map(OsString::from));
         args.extend(properties.iter().map(OsString::from));
         args.push("-cp".into());
@@ -113,6 +126,19 @@ impl Installation {
         args.push(config.as_os_str().to_owned());
         args
     }
+}
+
+/// How a server's JVM is tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Jvm {
+    /// A small heap, the serial collector and the C1 compiler only: a server that starts in
+    /// about a second and stays small, for tests on shared machines.
+    #[default]
+    Quick,
+    /// The JVM's own choices (tiered compilation up to C2, its default collector) and a
+    /// 1000 MiB heap, as Debian's `zkServer.sh` runs a server: for benchmarks, where the
+    /// server's cost per request should be a production server's.
+    Production,
 }
 
 /// `$JAVA_HOME/bin/java`, else the first `java` on `PATH`.

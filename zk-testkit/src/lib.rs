@@ -64,7 +64,7 @@ pub use curator::{curator_classpath, CuratorHarness, CURATOR_PACKAGES};
 pub use dynamic::{DynamicEnsemble, SUPER_AUTH};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use jaas::{Jaas, SASL_PROVIDER};
-pub use java::{java_binary, Installation, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
+pub use java::{java_binary, Installation, Jvm, CLASSPATH_VAR, DEBIAN_JAR, HOME_VAR};
 pub use kdc::{Kdc, KDC_PACKAGES, REALM};
 pub use kerberos::{KerberosServer, SERVICE_PRINCIPAL};
 pub use process::{four_letter_word, process_alive};

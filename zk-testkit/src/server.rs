@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::java::Installation;
+use crate::java::{Installation, Jvm};
 use crate::process::{
     common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, signal_group,
     wait_group_stopped, write, Spawned,
@@ -34,6 +34,8 @@ pub struct ServerOptions {
     /// Leave the server running after this process exits (a server for people, such as
     /// `cargo xtask zk start`): no lifeline wrapper, and drop does not stop it.
     pub detached: bool,
+    /// How the JVM is tuned: [`Jvm::Quick`] for tests, [`Jvm::Production`] for benchmarks.
+    pub jvm: Jvm,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +47,7 @@ impl Default for ServerOptions {
             extra_config: Vec::new(),
             system_properties: Vec::new(),
             detached: false,
+            jvm: Jvm::Quick,
         }
     }
 }
@@ -91,6 +94,7 @@ impl ZkServer {
         properties.extend(options.system_properties.iter().map(|p| format!("-D{p}")));
         let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
         let java_args = installation.command(
+            options.jvm,
             256,
             &properties,
             "org.apache.zookeeper.server.ZooKeeperServerMain",

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
+use super::client_scenarios::{flags, scenarios, Scenario, FLOORS};
+use super::machine::{seconds, thread_switches, CpuTimes};
 use super::peers;
 use super::tools::{build_release, output, root, target_dir};
 
@@ -25,148 +27,9 @@ const PYTHON: &str = "/usr/bin/python3";
 const TMPFS: &str = "/dev/shm";
 
 const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--duration D] \
-                     [--warmup D] [--only SCENARIO] [--no-java] [--no-kazoo] [--no-peers] \
-                     [--no-floors] [--watches N] [--baseline ZK_BENCH_BINARY]";
-
-/// One workload, run by every client with the same flags.
-pub(crate) struct Scenario {
-    pub(crate) name: &'static str,
-    pub(crate) what: &'static str,
-    pub(crate) flags: Vec<String>,
-    /// Bytes per key node (`--value-size`, set up before the scenario).
-    pub(crate) value_size: usize,
-    /// kazoo takes part (it cannot keep up everywhere: see the notes).
-    pub(crate) kazoo: bool,
-    /// The Rust peers take part (closed-loop workloads only).
-    pub(crate) peers: bool,
-    /// The floors (`zk-bench --floor`, no client library) take part: fixed-rate `get` only.
-    pub(crate) floors: bool,
-}
-
-impl Scenario {
-    fn fixed_rate(&self) -> bool {
-        self.flags.iter().any(|f| f == "--rate")
-    }
-}
-
-/// The floors' labels, `floor-` and their `zk-bench --floor` value: the same requests written
-/// onto a socket in four thread structures, so the clients' CPU per operation at a fixed rate
-/// can be read against what the OS alone costs.
-const FLOORS: [&str; 4] = [
-    "floor-blocking",
-    "floor-tokio-one-task",
-    "floor-tokio-two-tasks",
-    "floor-caller-writes",
-];
-
-pub(crate) fn flags(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn scenarios() -> Vec<Scenario> {
-    let s = |name, what, f: &[&str], value_size, kazoo, peers, floors| Scenario {
-        name,
-        what,
-        flags: flags(f),
-        value_size,
-        kazoo,
-        peers,
-        floors,
-    };
-    vec![
-        s(
-            "get-pipelined",
-            "1 session, 64 outstanding getData of 1 KiB values, 1,000 keys",
-            &[
-                "--sessions",
-                "1",
-                "--pipeline",
-                "64",
-                "--mix",
-                "read",
-                "--value-size",
-                "1024",
-            ],
-            1024,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "get-sequential",
-            "1 session, one getData of a 1 KiB value at a time (latency)",
-            &[
-                "--sessions",
-                "1",
-                "--pipeline",
-                "1",
-                "--mix",
-                "read",
-                "--value-size",
-                "1024",
-            ],
-            1024,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "create-delete",
-            "1 session, 64 outstanding: create of a 100-byte node or delete of one (50/50)",
-            &["--sessions", "1", "--pipeline", "64", "--mix", "churn"],
-            100,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "children-1000",
-            "1 session, 16 outstanding getChildren of a node with 1,000 children",
-            &["--sessions", "1", "--pipeline", "16", "--mix", "children"],
-            100,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "mixed",
-            "4 sessions x 16 outstanding, get=80,set=10,create=5,delete=5",
-            &["--sessions", "4", "--pipeline", "16", "--mix", "mixed"],
-            100,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "watch-churn",
-            "1 session x 16: getData+watch, setData, notification (one op)",
-            &["--sessions", "1", "--pipeline", "16", "--mix", "watch"],
-            100,
-            true,
-            true,
-            false,
-        ),
-        s(
-            "get-rate",
-            "1 session, getData at an equal open-loop rate of 4,000 ops/s (at most 100 \
-             outstanding)",
-            &[
-                "--sessions",
-                "1",
-                "--pipeline",
-                "100",
-                "--mix",
-                "read",
-                "--rate",
-                "4000",
-            ],
-            100,
-            true,
-            false,
-            true,
-        ),
-    ]
-}
+                     [--warmup D] [--server-warmup D] [--only SCENARIO] [--no-java] \
+                     [--no-kazoo] [--no-peers] [--no-floors] [--watches N] \
+                     [--baseline ZK_BENCH_BINARY]";
 
 /// How one client of the rotation is run.
 pub(crate) enum Runner {
@@ -211,6 +74,8 @@ pub(crate) struct Options {
     rounds: usize,
     pub(crate) duration: String,
     pub(crate) warmup: String,
+    /// How long the server is warmed up (per kind of load) before the first scenario.
+    server_warmup: String,
     only: Option<String>,
     java: bool,
     kazoo: bool,
@@ -224,9 +89,10 @@ pub(crate) struct Options {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
-        rounds: 3,
-        duration: "5s".into(),
-        warmup: "3s".into(),
+        rounds: 5,
+        duration: "4s".into(),
+        warmup: "2s".into(),
+        server_warmup: "10s".into(),
         only: None,
         java: true,
         kazoo: true,
@@ -243,11 +109,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.rounds = 1;
                 o.duration = "1s".into();
                 o.warmup = "1s".into();
+                o.server_warmup = "2s".into();
                 o.watches = 10_000;
             }
             "--rounds" => o.rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
             "--duration" => o.duration = value()?,
             "--warmup" => o.warmup = value()?,
+            "--server-warmup" => o.server_warmup = value()?,
             "--only" => o.only = Some(value()?),
             "--no-java" => o.java = false,
             "--no-kazoo" => o.kazoo = false,
@@ -282,6 +150,15 @@ fn compile_java() -> Result<String, String> {
     Ok(format!("{}:{CLIENT_JAR}:{SLF4J_NOP}", classes.display()))
 }
 
+/// The benchmarks' server: a production JVM (C2, the default collector, Debian's heap), so
+/// that its cost per request is what users' servers pay, not a test server's.
+pub(crate) fn bench_server_options() -> zk_testkit::ServerOptions {
+    zk_testkit::ServerOptions {
+        jvm: zk_testkit::Jvm::Production,
+        ..zk_testkit::ServerOptions::default()
+    }
+}
+
 /// Runs `cargo xtask bench client ARGS`.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -299,7 +176,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if Path::new(TMPFS).is_dir() {
         std::env::set_var("TMPDIR", TMPFS);
     }
-    let server = zk_testkit::ZkServer::start().map_err(|e| e.to_string())?;
+    let server =
+        zk_testkit::ZkServer::start_with(bench_server_options()).map_err(|e| e.to_string())?;
     let pid = server
         .pid()
         .and_then(find_java)
@@ -310,6 +188,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         server.dir().display()
     );
 
+    let watch = ServerWatch::new(pid, &o)?;
+    warm_server(&zk_bench, &cs, &o.server_warmup)?;
     let mut scenarios = scenarios();
     if let Some(name) = &o.only {
         scenarios.retain(|s| s.name == name);
@@ -355,7 +235,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             v.extend_from_slice(&sc.flags);
             v
         };
-        let results = rotate(sc.name, &clients, o.rounds, &common)?;
+        let results = rotate(sc.name, &clients, o.rounds, &common, &watch)?;
         println!("{}", scenario_report(sc, &results, "zk-client"));
     }
     if o.only
@@ -392,6 +272,58 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs every kind of request against a fresh server for `duration` before anything is
+/// measured: a production JVM compiles its hot paths with C2 during the first tens of
+/// thousands of requests, and the first client measured would otherwise pay for it.
+#[allow(clippy::print_stderr)]
+fn warm_server(zk_bench: &Path, cs: &str, duration: &str) -> Result<(), String> {
+    eprintln!("warming the server up for {duration}...");
+    for mix in ["mixed", "children"] {
+        output(Command::new(zk_bench).args([
+            "--server",
+            cs,
+            "--setup-only",
+            "--value-size",
+            "1024",
+        ]))?;
+        output(Command::new(zk_bench).args(flags(&[
+            "--server",
+            cs,
+            "--duration",
+            duration,
+            "--warmup",
+            "0s",
+            "--sessions",
+            "4",
+            "--pipeline",
+            "16",
+            "--mix",
+            mix,
+        ])))?;
+    }
+    Ok(())
+}
+
+/// The server process a rotation watches, and how long each run lasts (warm-up and
+/// measured window: the server's thread switches are counted over both).
+pub(crate) struct ServerWatch {
+    pub(crate) pid: u32,
+    pub(crate) run_seconds: f64,
+}
+
+impl ServerWatch {
+    /// The server `pid` under runs of `o`'s warm-up and duration.
+    pub(crate) fn new(pid: u32, o: &Options) -> Result<ServerWatch, String> {
+        let run_seconds = seconds(&o.warmup)
+            .zip(seconds(&o.duration))
+            .map(|(w, d)| w + d);
+        Ok(ServerWatch {
+            pid,
+            run_seconds: run_seconds.ok_or_else(|| format!("durations end in s or ms: {USAGE}"))?,
+        })
+    }
+}
+
 /// Runs every client `rounds` times, the order alternating between rounds so no client always
 /// runs first; each client's rows by round.
 #[allow(clippy::print_stderr)]
@@ -400,6 +332,7 @@ pub(crate) fn rotate(
     clients: &[(String, Runner)],
     rounds: usize,
     common: &dyn Fn(&str) -> Vec<String>,
+    server: &ServerWatch,
 ) -> Result<Vec<(String, Vec<Row>)>, String> {
     let mut results: Vec<(String, Vec<Row>)> = clients
         .iter()
@@ -411,10 +344,21 @@ pub(crate) fn rotate(
             let i = if round % 2 == 0 { k } else { n - 1 - k };
             let (label, runner) = &clients[i];
             eprintln!("{scenario} round {}: {label}...", round + 1);
-            let row = parse_row(&output(runner.command().args(common(label)))?)?;
+            let before = (CpuTimes::now(), thread_switches(server.pid));
+            let mut row = parse_row(&output(runner.command().args(common(label)))?)?;
+            row.machine = before.0.shares_until(&CpuTimes::now());
+            if let (Some(a), Some(b)) = (before.1, thread_switches(server.pid)) {
+                row.server_switches = (b - a) as f64 / (row.ops_per_s * server.run_seconds);
+            }
             eprintln!(
-                "  {:.0} ops/s, p99 {:.0} µs, client {:.1} µs/op, server {:.1} µs/op",
-                row.ops_per_s, row.p99, row.cpu, row.server_cpu
+                "  {:.0} ops/s, p99 {:.0} µs, client {:.1} µs/op, server {:.1} µs/op, \
+                 {:.1} switches/op, steal {:.0}%",
+                row.ops_per_s,
+                row.p99,
+                row.cpu,
+                row.server_cpu,
+                row.server_switches,
+                row.machine.steal
             );
             results[i].1.push(row);
         }

@@ -1,6 +1,8 @@
 //! The rows of `cargo xtask bench client`: parsing a harness's TSV row, each client's median
 //! round, and zk-client's per-round ratios against every other client with their median.
 
+use super::machine::Shares;
+
 /// A measured row: the tab-separated fields of a harness's last line.
 #[derive(Clone)]
 pub(crate) struct Row {
@@ -12,6 +14,10 @@ pub(crate) struct Row {
     pub(crate) cpu: f64,
     pub(crate) server_cpu: f64,
     pub(crate) errors: String,
+    /// The machine's CPU over the run (set by the runner, not the harness).
+    pub(crate) machine: Shares,
+    /// The server's thread switches per operation, warm-up included (set by the runner).
+    pub(crate) server_switches: f64,
 }
 
 /// Parses the last line of a harness's output (`zk-bench --tsv`'s row).
@@ -36,6 +42,8 @@ pub(crate) fn parse_row(stdout: &str) -> Result<Row, String> {
         cpu: n(6),
         server_cpu: n(7),
         errors: f[8].to_owned(),
+        machine: Shares::default(),
+        server_switches: f64::NAN,
     })
 }
 
@@ -55,10 +63,11 @@ pub(crate) fn median_round(rows: &[Row], fixed_rate: bool) -> Option<Row> {
 type Figure = (&'static str, fn(&Row) -> f64);
 
 /// The figures compared between clients.
-pub(crate) const FIGURES: [Figure; 5] = [
+pub(crate) const FIGURES: [Figure; 6] = [
     ("throughput", |r| r.ops_per_s),
     ("client CPU/op", |r| r.cpu),
     ("server CPU/op", |r| r.server_cpu),
+    ("server switches/op", |r| r.server_switches),
     ("p50", |r| r.p50),
     ("p99", |r| r.p99),
 ];
@@ -77,16 +86,33 @@ pub(crate) fn ratios(ours: &[Row], theirs: &[Row], f: fn(&Row) -> f64) -> (f64, 
     (median, per_round)
 }
 
-/// The Markdown table of one scenario's median rounds.
+/// The Markdown table of one scenario's median rounds. `server cores` and `client cores` are
+/// the CPU each side used (CPU per operation times throughput): with the steal and the idle
+/// share of the machine's 2 CPUs they say whether the run was bound by the server's CPU, by
+/// the machine's, or by neither (latency-bound).
 pub(crate) fn median_table(name: &str, rows: &[Row]) -> String {
     let mut out = String::from(
         "| scenario | client | ops/s | p50 µs | p99 µs | p99.9 µs | client CPU µs/op | \
-         server CPU µs/op | errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|\n",
+         server CPU µs/op | server switches/op | server cores | client cores | steal % | idle % | \
+         errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {} |\n",
-            r.client, r.ops_per_s, r.p50, r.p99, r.p999, r.cpu, r.server_cpu, r.errors
+            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.2} | \
+             {:.2} | {:.0} | {:.0} | {} |\n",
+            r.client,
+            r.ops_per_s,
+            r.p50,
+            r.p99,
+            r.p999,
+            r.cpu,
+            r.server_cpu,
+            r.server_switches,
+            r.server_cpu * r.ops_per_s / 1e6,
+            r.cpu * r.ops_per_s / 1e6,
+            r.machine.steal,
+            r.machine.idle,
+            r.errors
         ));
     }
     out

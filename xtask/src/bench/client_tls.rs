@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::client::{find_java, flags, rotate, scenario_report, Options, Runner, Scenario};
+use super::client::{find_java, rotate, scenario_report, Options, Runner, ServerWatch};
+use super::client_scenarios::{flags, Scenario};
 use super::tools::output;
 
 /// The scenario's name (for `--only`).
@@ -17,10 +18,11 @@ pub(crate) const NAME: &str = "get-pipelined-tls";
 #[allow(clippy::print_stderr)]
 pub(crate) fn section(zk_bench: &Path, o: &Options, rounds: usize) -> Result<String, String> {
     let pki = zk_testkit::Pki::generate().map_err(|e| e.to_string())?;
-    let mut server = zk_testkit::TlsServer::start(
+    let mut server = zk_testkit::TlsServer::start_with_options(
         &pki,
         zk_testkit::ServerCert::Good,
         zk_testkit::ClientAuth::None,
+        super::client::bench_server_options(),
     )
     .map_err(|e| e.to_string())?;
     let pid = server
@@ -73,6 +75,12 @@ pub(crate) fn section(zk_bench: &Path, o: &Options, rounds: usize) -> Result<Str
         }
         v
     };
-    let results = rotate(sc.name, &clients, rounds, &common)?;
+    let results = rotate(
+        sc.name,
+        &clients,
+        rounds,
+        &common,
+        &ServerWatch::new(pid, o)?,
+    )?;
     Ok(scenario_report(&sc, &results, "zk-client-tls"))
 }
