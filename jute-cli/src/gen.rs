@@ -75,16 +75,13 @@ pub(crate) struct Args {
     #[arg(long, value_name = "PATH", default_value = "::jute")]
     runtime_crate: String,
 
-    /// Cargo feature gating the serde derives in the generated code.
-    #[arg(
-        long,
-        value_name = "FEATURE",
-        default_value = "serde",
-        conflicts_with = "no_serde"
-    )]
-    serde_feature: String,
+    /// Derive serde's `Serialize`/`Deserialize` behind this cargo feature of the crate the
+    /// code goes into (`#[cfg_attr(feature = "FEATURE", derive(...))]`). Without it the code
+    /// has no serde attributes, as with `jute_codegen::Config`.
+    #[arg(long, value_name = "FEATURE", conflicts_with = "no_serde")]
+    serde_feature: Option<String>,
 
-    /// Emit no serde attributes.
+    /// Emit no serde attributes (what happens without `--serde-feature` too).
     #[arg(long)]
     no_serde: bool,
 }
@@ -110,7 +107,11 @@ fn config(args: &Args) -> Result<Config, String> {
         })
         .views(args.views)
         .runtime_crate(args.runtime_crate.as_str())
-        .serde_feature((!args.no_serde).then_some(args.serde_feature.as_str()));
+        .serde_feature(if args.no_serde {
+            None
+        } else {
+            args.serde_feature.as_deref()
+        });
     for path in &args.nullable {
         config.nullable(path.as_str());
     }

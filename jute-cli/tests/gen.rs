@@ -43,9 +43,41 @@ fn gen_prints_records_with_options() {
     assert!(code.contains("pub passwd: ::jute::bytes::Bytes,"));
     assert!(code.contains("#[jute(trailing)]"));
     assert_eq!(code.matches("pub struct ").count(), 72);
+    assert!(
+        !code.contains("serde"),
+        "no serde attributes unless --serde-feature asks for them"
+    );
 }
 
-/// `--string-type utf8-bytes --views` with the zk-records options gives zk-records' code.
+#[test]
+fn gen_derives_serde_behind_the_feature_it_is_given() {
+    let args = [
+        "gen",
+        "zookeeper.jute",
+        "--strip-prefix",
+        "org.apache.zookeeper.",
+    ];
+    let code = run_ok(&[&args[..], &["--serde-feature", "json"]].concat());
+    assert!(
+        code.contains(
+            "#[cfg_attr(feature = \"json\", derive(::serde::Serialize, ::serde::Deserialize))]"
+        ),
+        "{}",
+        &code[..2000.min(code.len())]
+    );
+    assert!(!code.contains("feature = \"serde\""));
+    let plain = run_ok(&args);
+    assert_eq!(run_ok(&[&args[..], &["--no-serde"]].concat()), plain);
+    let out = jute()
+        .args(args)
+        .args(["--serde-feature", "json", "--no-serde"])
+        .output()
+        .expect("run jute");
+    assert_eq!(out.status.code(), Some(2), "the two flags conflict");
+}
+
+/// `--string-type utf8-bytes --views --serde-feature serde` with the zk-records options gives
+/// zk-records' code.
 #[test]
 fn gen_with_shared_strings_and_views_matches_zk_records() {
     let mut args: Vec<String> = [
@@ -58,6 +90,8 @@ fn gen_with_shared_strings_and_views_matches_zk_records() {
         "--string-type",
         "utf8-bytes",
         "--views",
+        "--serde-feature",
+        "serde",
     ]
     .map(String::from)
     .to_vec();

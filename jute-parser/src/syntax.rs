@@ -110,23 +110,11 @@ fn recover(
     parsed: &mut Parsed,
     reported: &mut usize,
 ) {
+    let recovery = Recovery { src, scan, lowerer };
     let text = src.text.as_str();
-    // A keyword right after `.` is a misused name part, not the start of a construct.
-    let word = |i: usize| -> &str {
-        let t = &scan.tokens[i];
-        let after_dot = i
-            .checked_sub(1)
-            .and_then(|p| scan.tokens.get(p))
-            .is_some_and(|p| p.kind == TokenKind::Punct && p.span.text(text) == ".");
-        if t.kind == TokenKind::Word && !after_dot {
-            t.span.text(text)
-        } else {
-            ""
-        }
-    };
     // Keywords are reserved, so `include`/`module`/`class` can only start those constructs.
     let tops: Vec<usize> = (0..scan.tokens.len())
-        .filter(|&i| matches!(word(i), "include" | "module"))
+        .filter(|&i| matches!(construct_word(scan, text, i), "include" | "module"))
         .collect();
     for (n, &ti) in tops.iter().enumerate() {
         let start = scan.tokens[ti].span.start;
@@ -134,22 +122,12 @@ fn recover(
             .get(n + 1)
             .map_or(text.len(), |&next| scan.tokens[next].span.start);
         let seg = Span::new(start, end);
-        if word(ti) == "include" {
-            match parse_piece(text, Rule::include_only, seg) {
-                Ok(pair) => {
-                    if let Some(item) = pair
-                        .into_inner()
-                        .next()
-                        .and_then(|p| lowerer.item(p, start))
-                    {
-                        parsed.file.items.push(item);
-                    }
-                }
-                Err(e) => report(src, scan, parsed, reported, &e),
-            }
-            continue;
-        }
-        let err = match parse_piece(text, Rule::module_only, seg) {
+        let rule = if construct_word(scan, text, ti) == "include" {
+            Rule::include_only
+        } else {
+            Rule::module_only
+        };
+        match parse_piece(text, rule, seg) {
             Ok(pair) => {
                 if let Some(item) = pair
                     .into_inner()
@@ -158,15 +136,57 @@ fn recover(
                 {
                     parsed.file.items.push(item);
                 }
-                continue;
             }
-            Err(e) => e,
-        };
-        report(src, scan, parsed, reported, &err);
-        // Per-class recovery inside the broken module.
+            Err(e) => {
+                report(src, scan, parsed, reported, &e);
+                if rule == Rule::module_only {
+                    recovery.module(parsed, reported, ti, seg, &e);
+                }
+            }
+        }
+    }
+}
+
+/// The word token `i` is, when it may start a construct (`""` otherwise): a keyword right
+/// after `.` is a misused name part, not the start of a construct.
+fn construct_word<'t>(scan: &Scan, text: &'t str, i: usize) -> &'t str {
+    let t = &scan.tokens[i];
+    let after_dot = i
+        .checked_sub(1)
+        .and_then(|p| scan.tokens.get(p))
+        .is_some_and(|p| p.kind == TokenKind::Punct && p.span.text(text) == ".");
+    if t.kind == TokenKind::Word && !after_dot {
+        t.span.text(text)
+    } else {
+        ""
+    }
+}
+
+/// What recovering a broken module reads: the file, its tokens and the lowerer.
+struct Recovery<'a> {
+    src: &'a SourceFile,
+    scan: &'a Scan,
+    lowerer: &'a Lowerer<'a>,
+}
+
+impl Recovery<'_> {
+    /// Keeps what can be kept of the module at token `ti` (spanning `seg`) that failed to
+    /// parse with `err`: its name from its header (or from the tokens, when the header itself
+    /// is broken), then each class parsed on its own. Classes that do not parse have their
+    /// names poisoned, so that references to them report nothing more.
+    fn module(
+        &self,
+        parsed: &mut Parsed,
+        reported: &mut usize,
+        ti: usize,
+        seg: Span,
+        err: &SyntaxError,
+    ) {
+        let (scan, text) = (self.scan, self.src.text.as_str());
+        let (start, end) = (seg.start, seg.end);
         let classes: Vec<usize> = (ti..scan.tokens.len())
             .take_while(|&i| scan.tokens[i].span.start < end)
-            .filter(|&i| word(i) == "class")
+            .filter(|&i| construct_word(scan, text, i) == "class")
             .map(|i| scan.tokens[i].span.start)
             .collect();
         let header_end = classes.first().copied().unwrap_or(end);
@@ -175,7 +195,7 @@ fn recover(
             .and_then(|pair| {
                 pair.into_inner()
                     .find(|p| p.as_rule() == Rule::module_name)
-                    .map(|p| lowerer.name(p, start))
+                    .map(|p| self.lowerer.name(p, start))
             });
         // If the header itself is broken, the error belongs to it: take the module name from
         // the tokens as far as they look like one, and check every class on its own.
@@ -192,26 +212,17 @@ fn recover(
                 None => (end, Rule::class_last_only),
             };
             let piece = Span::new(cstart, cend);
-            let contains_error = !header_broken
+            // The module's own error is in this class (reported already) unless the header
+            // holds it.
+            let holds_error = !header_broken
                 && piece.start <= err.pos
                 && err.pos < piece.end.max(piece.start + 1);
-            let result = if contains_error {
+            let class = if holds_error {
                 None
             } else {
-                match parse_piece(text, rule, piece) {
-                    Ok(pair) => pair
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::class)
-                        .map(|p| lowerer.class(p, cstart)),
-                    Err(e) => {
-                        if piece.start > err.pos {
-                            report(src, scan, parsed, reported, &e);
-                        }
-                        None
-                    }
-                }
+                self.class(parsed, reported, rule, piece, err)
             };
-            match (result, module.as_mut()) {
+            match (class, module.as_mut()) {
                 (Some(class), Some(m)) => m.classes.push(class),
                 (Some(_), None) => {}
                 (None, _) => parsed.poisoned.extend(class_names(scan, text, piece)),
@@ -219,6 +230,30 @@ fn recover(
         }
         if let Some(m) = module {
             parsed.file.items.push(ast::Item::Module(m));
+        }
+    }
+
+    /// One class of a broken module, parsed on its own as `rule`; its error is reported when
+    /// it comes after the module's (`err`).
+    fn class(
+        &self,
+        parsed: &mut Parsed,
+        reported: &mut usize,
+        rule: Rule,
+        piece: Span,
+        err: &SyntaxError,
+    ) -> Option<ast::Class> {
+        match parse_piece(self.src.text.as_str(), rule, piece) {
+            Ok(pair) => pair
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::class)
+                .map(|p| self.lowerer.class(p, piece.start)),
+            Err(e) => {
+                if piece.start > err.pos {
+                    report(self.src, self.scan, parsed, reported, &e);
+                }
+                None
+            }
         }
     }
 }

@@ -1,10 +1,13 @@
 //! Shared helpers for the workspace's tests (a dev-dependency, and a dependency of the
 //! unpublished `zk-testkit`; never published): a seeded xorshift64* generator and the byte
 //! mutator behind the mutation fuzzers that run on the stable toolchain
-//! (`jute/tests/fuzz_decode.rs`, `zk-client/tests/testsuite/fuzz_client.rs`).
+//! (`jute/tests/fuzz_decode.rs`, `zk-client/tests/testsuite/fuzz_client.rs`), and
+//! [`process`]: running a command-line binary under test and checking how it ended.
 //!
-//! Everything is deterministic: the same seed gives the same inputs, so a failing round can be
-//! replayed from the seed a fuzz test prints.
+//! The generator and the mutator are deterministic: the same seed gives the same inputs, so a
+//! failing round can be replayed from the seed a fuzz test prints.
+
+pub mod process;
 
 /// xorshift64*: deterministic, dependency-free, fast. Not for anything but tests.
 #[derive(Debug, Clone)]

@@ -28,7 +28,7 @@ import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 
 public final class JavaBench {
-    // ---- the histogram of zk-bench/src/hist.rs: exact below 128, 64 sub-buckets per octave.
+    // ---- the histogram of zk-bench/harness/src/hist.rs: exact below 128, 64 sub-buckets per octave.
     static final int SUB_BITS = 6;
     static final long MAX_VALUE = (1L << 40) - 1;
     static final int BUCKETS = ((40 - 1 - SUB_BITS) << SUB_BITS) + (2 << SUB_BITS);

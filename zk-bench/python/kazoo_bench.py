@@ -18,7 +18,7 @@ import time
 
 from kazoo.client import KazooClient
 
-# ---- the histogram of zk-bench/src/hist.rs: exact below 128, 64 sub-buckets per octave.
+# ---- the histogram of zk-bench/harness/src/hist.rs: exact below 128, 64 sub-buckets per octave.
 SUB_BITS = 6
 MAX_VALUE = (1 << 40) - 1
 BUCKETS = ((40 - 1 - SUB_BITS) << SUB_BITS) + (2 << SUB_BITS)

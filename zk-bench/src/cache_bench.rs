@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use zk_bench_harness::procfs;
 use zk_client::{Client, CreateOptions, Op};
 use zk_recipes::TreeCache;
 
@@ -39,15 +40,9 @@ const FANOUT: usize = 1000;
 /// `multi` transactions in flight while writing the tree.
 const IN_FLIGHT: usize = 8;
 
-/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
+/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`), or an error naming it.
 fn status_bytes(field: &str) -> Result<u64, String> {
-    let text = std::fs::read_to_string("/proc/self/status")
-        .map_err(|e| format!("/proc/self/status: {e}"))?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map(|kib| kib * 1024)
-        .ok_or_else(|| format!("no {field} in /proc/self/status"))
+    procfs::status_bytes(field).ok_or_else(|| format!("cannot read {field} from /proc/self/status"))
 }
 
 /// Writes the root, the interior nodes and the leaves (in `multi` batches of 1000).

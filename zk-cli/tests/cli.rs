@@ -1,61 +1,17 @@
 //! The `zk` binary against a real ZooKeeper server: every command, stdin data, exit codes,
 //! a dead server, watches while another client writes, chroot, digest auth.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use zk_client::{Client, CreateOptions};
+use zk_client::CreateOptions;
 use zk_testkit::{four_letter_word, start_server, ZkServer};
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
+mod zk_support;
 
-/// A library client of `server`, the other party of the watch and session tests.
-async fn connect(server: &ZkServer) -> Client {
-    Client::builder()
-        .session_timeout(Duration::from_secs(6))
-        .connect(&server.connect_string())
-        .await
-        .unwrap_or_else(|e| panic!("connecting to {}: {e}", server.connect_string()))
-}
-
-/// Runs `zk --server CS ARGS`, feeding `stdin`.
-fn zk(cs: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(cs: &str, args: &[&str]) -> String {
-    let out = zk(cs, args, b"");
-    assert!(
-        out.status.success(),
-        "zk {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must fail with `code`; returns its stderr.
-fn fails(cs: &str, args: &[&str], code: i32) -> String {
-    let out = zk(cs, args, b"");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "zk {args:?}: {stderr}");
-    stderr
-}
+use test_support::process::spawn_lines;
+use zk_support::{connect, fails, ok, zk_at_with_stdin as zk, ZK};
 
 #[test]
 fn every_command_and_exit_code() {
@@ -183,23 +139,7 @@ impl Drop for Watching {
 
 /// Starts `zk --server CS ARGS` (a `watch` command) and returns its stdout lines as they come.
 fn spawn_watch(cs: &str, args: &[&str]) -> (Watching, mpsc::Receiver<String>) {
-    let mut child = Command::new(ZK)
-        .args(["--server", cs])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (child, rx) = spawn_lines(Command::new(ZK).args(["--server", cs]).args(args));
     (Watching(child), rx)
 }
 
@@ -256,7 +196,7 @@ fn finish(mut child: Watching) {
 async fn watch_prints_events_while_another_client_writes() {
     let server = start_server();
     let cs = server.connect_string();
-    let other = connect(&server).await;
+    let other = connect(&server.connect_string()).await;
     let me = other.session().unwrap().id;
     let recv = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(10)).unwrap();
 
@@ -375,7 +315,7 @@ fn chroot_and_digest_auth() {
 async fn watch_reports_session_expiry_with_exit_11() {
     let server = start_server();
     let cs = server.connect_string();
-    let other = connect(&server).await;
+    let other = connect(&server.connect_string()).await;
     let me = other.session().unwrap().id;
     other.close().await.unwrap();
     let (mut child, rx) = spawn_watch(

@@ -7,21 +7,12 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use zk_client::Client;
 use zk_recipes::LeaderLatch;
 use zk_testkit::start_server;
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
-/// Generous bound for anything that should happen soon, on a loaded shared machine.
-const WAIT: Duration = Duration::from_secs(30);
+mod zk_support;
 
-async fn connect(cs: &str) -> Client {
-    Client::builder()
-        .session_timeout(Duration::from_secs(6))
-        .connect(cs)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to {cs}: {e}"))
-}
+use zk_support::{connect, first_line, WAIT, ZK};
 
 /// Waits (within [`WAIT`]) until the election has `n` participants.
 async fn wait_participants(latch: &LeaderLatch, n: usize) {
@@ -218,13 +209,7 @@ async fn kazoo_layout_takes_turns_with_a_kazoo_layout_selector() {
         .spawn()
         .unwrap();
     let stdout = listen.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
+    let first = first_line(stdout).await;
     let v: serde_json::Value = serde_json::from_str(&first).unwrap();
     assert_eq!(v["leader"], "lib", "{first}");
     let mut child = Command::new(ZK)

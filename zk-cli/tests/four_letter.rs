@@ -5,7 +5,14 @@ use std::process::{Command, Output};
 
 use zk_testkit::{start_server, ServerOptions, ZkServer};
 
+use test_support::process::stdout_ok;
+
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
+
+/// `stdout_ok` for a four-letter word's run.
+fn stdout_of(out: &Output) -> String {
+    stdout_ok(out, "zk")
+}
 
 fn zk(cs: &str, args: &[&str]) -> Output {
     Command::new(ZK)
@@ -13,16 +20,6 @@ fn zk(cs: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
 }
 
 #[test]

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use zk_testkit::{Kdc, KerberosServer};
 
+use test_support::process::assert_fails;
+
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 /// Runs `zk --server CS ARGS` with the KDC's configuration and the ticket cache `ccache`.
@@ -29,12 +31,6 @@ fn zk_with_config(krb5_conf: &Path, ccache: &str, cs: &str, args: &[&str]) -> Ou
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running {ZK}: {e}"))
-}
-
-fn assert_fails(out: &Output, code: i32, says: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{stderr}");
-    assert!(stderr.contains(says), "{stderr:?} lacks {says:?}");
 }
 
 #[test]

@@ -2,34 +2,14 @@
 //! after it, `--wait` giving up with exit code 13, print-and-hold until SIGINT, and a command
 //! stopped with SIGTERM (exit code 14) when the lock may have been lost.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use zk_client::Client;
 use zk_testkit::{start_server, Fault, Proxy};
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
-/// Generous bound for anything that should happen soon, on a loaded shared machine.
-const WAIT: Duration = Duration::from_secs(30);
+mod zk_support;
 
-fn zk(cs: &str, args: &[&str]) -> Output {
-    Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-async fn connect(cs: &str) -> Client {
-    Client::builder()
-        .session_timeout(Duration::from_secs(6))
-        .connect(cs)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to {cs}: {e}"))
-}
+use zk_support::{connect, first_line, zk_at as zk, WAIT, ZK};
 
 /// Waits for a child in a blocking thread, within [`WAIT`].
 async fn wait_exit(mut child: std::process::Child) -> std::process::ExitStatus {
@@ -109,13 +89,7 @@ async fn without_a_command_prints_the_node_and_holds_until_interrupted() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let node = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
+    let node = first_line(stdout).await;
     let node = node.trim_end();
     assert!(node.starts_with("/held/_c_"), "{node}");
     assert!(lib.exists(node).await.unwrap().is_some());
@@ -149,13 +123,7 @@ async fn a_lost_lock_stops_the_command_with_13() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
+    let first = first_line(stdout).await;
     assert_eq!(first, "started\n");
     // Silently cut off: zk learns at 2/3 of the session timeout, stops the command with
     // SIGTERM (the sleep ends) and exits with 13.

@@ -1,21 +1,11 @@
 //! `zk --read-only` against a server of a three-server ensemble cut off from its quorum:
 //! reads work, writes exit 17; without the flag no connection is made (exit 10).
 
-use std::process::{Command, Output};
-
 use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
+mod zk_support;
 
-/// Runs `zk --server CS ARGS`.
-fn zk(cs: &str, args: &[&str]) -> Output {
-    Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use zk_support::zk_at as zk;
 
 /// Asserts the exit code; returns stdout.
 fn exits(cs: &str, args: &[&str], code: i32) -> String {

@@ -2,39 +2,12 @@
 //! `--add`, `--remove` with `--from-version`, `--members`, `--file`, and the exit codes of
 //! refusals (no right: 7, stale version: 5, no quorum or disabled: 20).
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 use zk_testkit::{start_server, DynamicEnsemble, SUPER_AUTH};
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
+mod zk_support;
 
-fn zk(cs: &str, args: &[&str]) -> Output {
-    Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(cs: &str, args: &[&str]) -> String {
-    let out = zk(cs, args);
-    assert!(
-        out.status.success(),
-        "zk {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(cs: &str, args: &[&str], code: i32) -> String {
-    let out = zk(cs, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "zk {args:?}: {stderr}");
-    stderr
-}
+use zk_support::{fails, ok};
 
 /// `&str`s of owned arguments.
 fn refs(args: &[String]) -> Vec<&str> {

@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 use zk_testkit::SaslServer;
 
+use test_support::process::{assert_fails, stdout_ok as stdout_of};
+
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 /// Runs `zk --server CS ARGS` with `ZK_SASL_PASSWORD` set to `password` (or unset).
@@ -21,22 +23,6 @@ fn zk(cs: &str, args: &[&str], password: Option<&str>) -> Output {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running {ZK}: {e}"))
-}
-
-fn stdout_of(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn assert_fails(out: &Output, code: i32, says: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{stderr}");
-    assert!(stderr.contains(says), "{stderr:?} lacks {says:?}");
 }
 
 #[test]

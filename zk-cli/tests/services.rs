@@ -8,6 +8,8 @@ use zk_client::{Client, CreateOptions};
 use zk_recipes::discovery::{ServiceDiscovery, ServiceInstance, ServiceType, UriSpec};
 use zk_testkit::start_server;
 
+use test_support::process::stdout_ok;
+
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 fn zk(cs: &str, args: &[&str]) -> Output {
@@ -19,8 +21,7 @@ fn zk(cs: &str, args: &[&str]) -> Output {
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8(out.stdout.clone()).unwrap()
+    stdout_ok(out, "zk services")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

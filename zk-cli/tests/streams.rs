@@ -3,26 +3,17 @@
 //! only one argument may claim; `--version`; `create` under a missing parent names it;
 //! `exists` answers 0/1 and fails with the failure's own code.
 
-use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
 use zk_testkit::start_server;
+
+use test_support::process::{assert_fails, run_with_stdin};
 
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 /// Runs `zk ARGS` with `input` on stdin.
 fn zk_with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(ZK)
-        .args(args)
-        .env_remove("ZK_SERVER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails before reading stdin closes it: that write may fail.
-    let _ = child.stdin.take().unwrap().write_all(input);
-    child.wait_with_output().unwrap()
+    run_with_stdin(Command::new(ZK).args(args).env_remove("ZK_SERVER"), input)
 }
 
 fn zk(args: &[&str]) -> Output {
@@ -46,12 +37,6 @@ fn zk_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn assert_fails(out: &Output, code: i32, says: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{stderr}");
-    assert!(stderr.contains(says), "{stderr:?} lacks {says:?}");
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use zk_testkit::{ClientAuth, Pki, ServerCert, TlsServer};
 
+use test_support::process::{assert_fails, stdout_ok};
+
 const ZK: &str = env!("CARGO_BIN_EXE_zk");
 
 /// Runs `zk --server CS ARGS` (with the system's CA certificates where OpenSSL finds them).
@@ -29,25 +31,12 @@ fn zk_with_roots(cs: &str, args: &[&str], roots: Option<&Path>) -> Output {
 
 /// Runs a command that must succeed; returns its stdout.
 fn ok(cs: &str, args: &[&str]) -> String {
-    let out = zk(cs, args);
-    assert!(
-        out.status.success(),
-        "zk {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    stdout_ok(&zk(cs, args), format_args!("zk {args:?}"))
 }
 
 /// Runs a command that must fail with `code` and a message holding `says`.
 fn fails(cs: &str, args: &[&str], code: i32, says: &str) {
-    let out = zk(cs, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "zk {args:?}: {stderr}");
-    assert!(
-        stderr.contains(says),
-        "zk {args:?}: {stderr:?} lacks {says:?}"
-    );
+    assert_fails(&zk(cs, args), code, says);
 }
 
 fn path(p: &Path) -> &str {

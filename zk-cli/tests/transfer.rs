@@ -5,53 +5,17 @@
 //! and what stays when a later batch fails), atomic failure of a one-batch import, and bad
 //! documents.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use zk_testkit::{start_server, ServerOptions, ZkServer};
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
+mod zk_support;
 
-/// Runs `zk --server CS ARGS` with `stdin`.
-fn zk_in(cs: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok_in(cs: &str, args: &[&str], stdin: &[u8]) -> String {
-    let out = zk_in(cs, args, stdin);
-    assert!(
-        out.status.success(),
-        "zk {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn ok(cs: &str, args: &[&str]) -> String {
-    ok_in(cs, args, b"")
-}
-
-/// Runs a command that must fail with `code`; returns its stderr.
-fn fails_in(cs: &str, args: &[&str], stdin: &[u8], code: i32) -> String {
-    let out = zk_in(cs, args, stdin);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "zk {args:?}: {stderr}");
-    stderr
-}
+use zk_support::{fails_in, ok, ok_in, zk_at_with_stdin as zk_in, ZK};
 
 fn nodes(doc: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(doc).unwrap();

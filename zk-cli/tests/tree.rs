@@ -1,41 +1,11 @@
 //! `zk create -p`, `ls -R`, `ls -s`, `setacl [-R] [-v]` and `--read-only` against a real
 //! ZooKeeper server, with their exit codes (a read-only server: `read_only.rs`).
 
-use std::process::{Command, Output};
-
 use zk_testkit::start_server;
 
-const ZK: &str = env!("CARGO_BIN_EXE_zk");
+mod zk_support;
 
-/// Runs `zk --server CS ARGS`.
-fn zk(cs: &str, args: &[&str]) -> Output {
-    Command::new(ZK)
-        .arg("--server")
-        .arg(cs)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(cs: &str, args: &[&str]) -> String {
-    let out = zk(cs, args);
-    assert!(
-        out.status.success(),
-        "zk {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must fail with `code`; returns its stderr.
-fn fails(cs: &str, args: &[&str], code: i32) -> String {
-    let out = zk(cs, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "zk {args:?}: {stderr}");
-    stderr
-}
+use zk_support::{fails, ok};
 
 #[test]
 fn create_parents_ls_recursive_and_stat_setacl() {

@@ -2,12 +2,12 @@
 //! cut off from the server (a fault proxy), it reports `resyncing`, and the changes made
 //! meanwhile come as lines once it is back; `--count` ends it after N changes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use test_support::process::spawn_lines;
 use zk_client::{Client, CreateOptions};
 use zk_testkit::{start_server, Fault, Proxy};
 
@@ -22,30 +22,18 @@ struct Watch {
 
 impl Watch {
     fn start(cs: &str, args: &[&str]) -> Watch {
-        let mut child = Command::new(ZK)
-            .args([
-                "--server",
-                cs,
-                "--session-timeout",
-                "30s",
-                "watch",
-                "--tree",
-            ])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let (child, lines) = spawn_lines(
+            Command::new(ZK)
+                .args([
+                    "--server",
+                    cs,
+                    "--session-timeout",
+                    "30s",
+                    "watch",
+                    "--tree",
+                ])
+                .args(args),
+        );
         Watch { child, lines }
     }
 

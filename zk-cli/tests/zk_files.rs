@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value as J;
 use zk_support::server::ZkServer;
-use zk_support::{all_txns, data_files, json_lines, python, start, zk, zk_stdin};
+use zk_support::{all_txns, data_files, json_lines, python, run_python, start, zk, zk_stdin};
 
 /// The kazoo workload. Prints the session ids as JSON. Leaves the `eph` session open (the
 /// process exits without closing it) so that it is in the snapshot.
@@ -320,15 +320,7 @@ fn snappy_snapshots_are_read() {
     let mut server = start(&["snapshot.compression.method=snappy"]);
     let ids = run_workload(&server);
     // A 300 kB node spans many of snappy-java's 32 KiB chunks.
-    let out = Command::new(python())
-        .args(["-c", BIG_NODE, &server.connect_string()])
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(&server, BIG_NODE);
     server.restart().unwrap_or_else(|e| panic!("{e}"));
     let lines = check_snapshot(&server, &ids, ".snappy");
     assert_eq!(lines[0]["compression"], "snappy");

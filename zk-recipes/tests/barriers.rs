@@ -1,6 +1,6 @@
 //! Barrier and DoubleBarrier against a real server and with Apache Curator's
 //! `DistributedBarrier` / `DistributedDoubleBarrier` (Java harness
-//! `tests/java/CuratorCountHarness.java`): waiters pass only once the barrier is removed;
+//! zk-testkit's `java/CuratorCountHarness.java`): waiters pass only once the barrier is removed;
 //! nobody enters a double barrier before all members are there, nor leaves before all are done.
 mod support;
 
@@ -11,11 +11,9 @@ use zk_recipes::{Barrier, DoubleBarrier};
 
 use support::peer::Peer;
 use support::{connect, wait_children, WAIT};
+use zk_testkit::CuratorHarness;
 
-const HARNESS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/java/CuratorCountHarness.java"
-);
+const HARNESS: CuratorHarness = CuratorHarness::Count;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiters_pass_when_the_barrier_is_removed() {

@@ -1,5 +1,5 @@
 //! A tree cache and Apache Curator's `CuratorCache` (Debian's `libcurator-recipes-java`, run
-//! by `tests/java/CuratorCacheHarness.java`) on one path see the same events for the same
+//! by zk-testkit's `java/CuratorCacheHarness.java`) on one path see the same events for the same
 //! changes: the same initial contents, then the same event for each change.
 mod support;
 
@@ -11,11 +11,9 @@ use zk_recipes::{CacheState, TreeCache};
 use support::connect;
 use support::model::Model;
 use support::peer::Peer;
+use zk_testkit::CuratorHarness;
 
-const HARNESS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/java/CuratorCacheHarness.java"
-);
+const HARNESS: CuratorHarness = CuratorHarness::Cache;
 
 async fn create(zk: &Client, path: &str, data: &str) {
     zk.create(path, data.as_bytes().to_vec(), &CreateOptions::persistent())

@@ -11,7 +11,7 @@ use zk_recipes::{CacheState, TreeCache};
 use zk_testkit::{Ensemble, EnsembleOptions, Fault, Proxy};
 
 use support::model::{cache_tree, read_tree, Model};
-use support::{connect, connect_with_timeout, WAIT};
+use support::{connect, connect_with_timeout, wait_event, WAIT};
 
 async fn create(zk: &Client, path: &str, data: &str) {
     zk.create(path, data.as_bytes().to_vec(), &CreateOptions::persistent())
@@ -46,21 +46,6 @@ async fn wait_state(cache: &zk_recipes::Cache, state: CacheState) {
         .await
         .unwrap_or_else(|_| panic!("cache not {state} within {WAIT:?}"))
         .unwrap();
-}
-
-/// Waits for a session event matching `pred`.
-async fn wait_event(zk: &Client, what: &str, pred: impl Fn(&SessionEvent) -> bool) {
-    let mut events = zk.session_events();
-    timeout(WAIT, async {
-        while let Some(e) = events.next().await {
-            if pred(&e) {
-                return;
-            }
-        }
-        panic!("session events ended waiting for {what}");
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"));
 }
 
 /// The missed changes, as events after the resync (deletions first).

@@ -1,5 +1,5 @@
 //! Interoperability with Apache Curator (Debian's `libcurator-recipes-java`, run by the Java
-//! harness `tests/java/CuratorHarness.java` in source-file mode): Rust `Mutex`es and Curator
+//! harness zk-testkit's `java/CuratorHarness.java` in source-file mode): Rust `Mutex`es and Curator
 //! `InterProcessMutex`es on one path exclude each other, in both directions, and their
 //! fencing tokens grow in the order they held the lock.
 mod support;

@@ -1,5 +1,5 @@
 //! Service discovery against Apache Curator's (Debian's curator-x-discovery, through
-//! tests/java/DiscoveryHarness.java): a Java service registered with Curator's
+//! zk-testkit's java/DiscoveryHarness.java): a Java service registered with Curator's
 //! ServiceDiscovery is found by ours with every field equal, ours are found by Curator's
 //! `queryForInstances` equal by Java's `ServiceInstance.equals`, and Curator's provider
 //! hands out ours (not the disabled one).

@@ -7,11 +7,12 @@ mod support;
 use std::time::Duration;
 
 use tokio::time::timeout;
-use zk_client::{Client, SessionEvent};
 use zk_recipes::discovery::{ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance};
 use zk_testkit::{Ensemble, EnsembleOptions, Proxy};
 
-use support::{connect, connect_with_timeout, wait_children, WAIT};
+use support::{
+    connect, connect_with_timeout, expire_during, recreating_client, wait_children, WAIT,
+};
 
 fn instance(id: &str, port: i32) -> ServiceInstance {
     ServiceInstance::builder("api")
@@ -43,33 +44,6 @@ fn removed(id: &str, port: i32) -> ServiceEvent {
         node: id.into(),
         instance: instance(id, port),
     }
-}
-
-/// A client behind `proxy` that re-creates its session when it expires.
-async fn recreating_client(proxy: &Proxy) -> Client {
-    Client::builder()
-        .session_timeout(Duration::from_secs(4))
-        .recreate_session_on_expiry(true)
-        .connect(&proxy.connect_string())
-        .await
-        .unwrap()
-}
-
-/// Cuts the clients behind `proxy` off until `zk`'s session expired; heals after `during`.
-async fn expire_during(zk: &Client, proxy: &Proxy, during: impl std::future::Future<Output = ()>) {
-    let mut events = zk.session_events();
-    proxy.partition();
-    during.await;
-    timeout(WAIT, async {
-        while let Some(e) = events.next().await {
-            if matches!(e, SessionEvent::Expired { .. }) {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("the session never expired");
-    proxy.heal();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

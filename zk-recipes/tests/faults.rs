@@ -10,7 +10,7 @@ use zk_client::{Client, SessionEvent};
 use zk_recipes::{LockState, LossPolicy, LossReason, Mutex};
 use zk_testkit::{Ensemble, EnsembleOptions, Proxy};
 
-use support::{connect, connect_with_timeout, wait_children, WAIT};
+use support::{connect, connect_with_timeout, wait_children, wait_event, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_holders_server_keeps_the_lock() {
@@ -51,21 +51,6 @@ async fn killing_the_holders_server_keeps_the_lock() {
     guard.release().await.unwrap();
     let next = timeout(WAIT, other.acquire()).await.unwrap().unwrap();
     assert!(next.fencing_token() > token);
-}
-
-/// Waits for a session event matching `pred`.
-async fn wait_event(zk: &Client, what: &str, pred: impl Fn(&SessionEvent) -> bool) {
-    let mut events = zk.session_events();
-    timeout(WAIT, async {
-        while let Some(e) = events.next().await {
-            if pred(&e) {
-                return;
-            }
-        }
-        panic!("session events ended waiting for {what}");
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"));
 }
 
 #[tokio::test]

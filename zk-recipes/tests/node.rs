@@ -6,11 +6,11 @@ mod support;
 use std::time::Duration;
 
 use tokio::time::timeout;
-use zk_client::{Client, CreateMode, SessionEvent};
+use zk_client::{Client, CreateMode};
 use zk_recipes::{NodeStatus, PersistentNode};
 use zk_testkit::{Fault, Proxy};
 
-use support::{connect, wait_children, WAIT};
+use support::{connect, expire, recreating_client, wait_children, WAIT};
 
 /// Waits until the node's status satisfies `pred`.
 async fn wait_status(
@@ -24,32 +24,6 @@ async fn wait_status(
         Ok(Ok(status)) => status.clone(),
         _ => panic!("{what}: not within {WAIT:?}; status {:?}", node.status()),
     }
-}
-
-/// A client behind `proxy` that re-creates its session when it expires.
-async fn recreating_client(proxy: &Proxy) -> Client {
-    Client::builder()
-        .session_timeout(Duration::from_secs(4))
-        .recreate_session_on_expiry(true)
-        .connect(&proxy.connect_string())
-        .await
-        .unwrap()
-}
-
-/// Cuts the client off until its session expired, then lets it re-create one.
-pub async fn expire(zk: &Client, proxy: &Proxy) {
-    let mut events = zk.session_events();
-    proxy.partition();
-    timeout(WAIT, async {
-        while let Some(e) = events.next().await {
-            if matches!(e, SessionEvent::Expired { .. }) {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("the session never expired");
-    proxy.heal();
 }
 
 #[tokio::test]

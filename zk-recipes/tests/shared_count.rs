@@ -1,5 +1,5 @@
 //! SharedCount against a real server and against Apache Curator's `SharedCount` (Java harness
-//! `tests/java/CuratorCountHarness.java`): the byte layout (4 big-endian bytes), versioned
+//! zk-testkit's `java/CuratorCountHarness.java`): the byte layout (4 big-endian bytes), versioned
 //! compare-and-set in both directions, concurrent updates that lose none, and a change stream
 //! that catches up after its client was cut off.
 mod support;
@@ -13,11 +13,9 @@ use zk_testkit::{Fault, Proxy};
 
 use support::peer::Peer;
 use support::{connect, connect_with_timeout, WAIT};
+use zk_testkit::CuratorHarness;
 
-const HARNESS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/java/CuratorCountHarness.java"
-);
+const HARNESS: CuratorHarness = CuratorHarness::Count;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compare_and_set_and_concurrent_updates() {

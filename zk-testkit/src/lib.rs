@@ -4,7 +4,8 @@
 //! servers on a TLS port ([`TlsServer`]) with certificates made at run time ([`Pki`]),
 //! servers with SASL ([`SaslServer`] for DIGEST-MD5, [`KerberosServer`] for Kerberos against a
 //! throwaway MIT KDC, [`Kdc`]; [`Jaas`] to put SASL under any server, a TLS one included), and
-//! reconfigurable ensembles that servers join and leave ([`DynamicEnsemble`]).
+//! reconfigurable ensembles that servers join and leave ([`DynamicEnsemble`]); and Apache
+//! Curator's Java harnesses for interoperability tests ([`CuratorHarness`]).
 //!
 //! ```no_run
 //! let server = zk_testkit::ZkServer::start()?;
@@ -59,7 +60,7 @@ mod tls;
 
 use std::fmt;
 
-pub use curator::{curator_classpath, CURATOR_PACKAGES};
+pub use curator::{curator_classpath, CuratorHarness, CURATOR_PACKAGES};
 pub use dynamic::{DynamicEnsemble, SUPER_AUTH};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 pub use jaas::{Jaas, SASL_PROVIDER};

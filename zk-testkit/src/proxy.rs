@@ -256,118 +256,151 @@ fn hold(held: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Runs one proxied connection until either side closes or a fault ends it.
 async fn serve(
-    mut client: TcpStream,
+    client: TcpStream,
     upstream: SocketAddr,
     mut faults: watch::Receiver<Fault>,
     server_bytes: Arc<AtomicU64>,
 ) {
-    let mut server: Option<TcpStream> = None;
-    let mut cbuf = vec![0u8; 16 * 1024];
-    let mut sbuf = vec![0u8; 16 * 1024];
-    // What a black hole read, for delivery on healing.
-    let (mut held_c2s, mut held_s2c) = (Vec::new(), Vec::new());
-    let mut rng = Rng::new(1);
+    let mut pipe = Pipe {
+        client,
+        server: None,
+        upstream,
+        server_bytes,
+        cbuf: vec![0u8; 16 * 1024],
+        sbuf: vec![0u8; 16 * 1024],
+        held_c2s: Vec::new(),
+        held_s2c: Vec::new(),
+        rng: Rng::new(1),
+    };
     let mut applied: Option<Fault> = None;
     loop {
         let fault = *faults.borrow_and_update();
         if applied != Some(fault) {
             applied = Some(fault);
             if let Fault::CorruptRandom { seed, .. } = fault {
-                rng = Rng::new(seed);
+                pipe.rng = Rng::new(seed);
             }
         }
+        if pipe.prepare(fault).await.is_none() {
+            return;
+        }
+        let went_on = tokio::select! {
+            // `Err`: the proxy is gone.
+            changed = faults.changed() => changed.ok(),
+            read = pipe.client.read(&mut pipe.cbuf) => match read {
+                Ok(0) | Err(_) => None,
+                Ok(n) => pipe.client_wrote(fault, n).await,
+            },
+            read = read_opt(&mut pipe.server, &mut pipe.sbuf) => match read {
+                Ok(0) | Err(_) => None,
+                Ok(n) => pipe.server_wrote(fault, n).await,
+            },
+        };
+        if went_on.is_none() {
+            return;
+        }
+    }
+}
+
+/// One proxied connection: the client's socket, the server's once connected, and what a
+/// black hole held back. Its steps return `None` when the connection ends.
+struct Pipe {
+    client: TcpStream,
+    server: Option<TcpStream>,
+    upstream: SocketAddr,
+    /// Bytes the server sent on this connection so far (where `CorruptAt` offsets count from).
+    server_bytes: Arc<AtomicU64>,
+    cbuf: Vec<u8>,
+    sbuf: Vec<u8>,
+    /// What a black hole read, for delivery on healing.
+    held_c2s: Vec<u8>,
+    held_s2c: Vec<u8>,
+    /// `CorruptRandom`'s generator, seeded when that fault is applied.
+    rng: Rng,
+}
+
+impl Pipe {
+    /// Before waiting for bytes under `fault`: ends the connection for `Drop` and `Reset`;
+    /// for a fault that forwards, connects to the server (once) and delivers what a black hole
+    /// held back.
+    async fn prepare(&mut self, fault: Fault) -> Option<()> {
         match fault {
-            Fault::Drop => return,
+            Fault::Drop => return None,
             Fault::Reset => {
-                let _ = client.set_zero_linger();
-                if let Some(s) = &server {
+                let _ = self.client.set_zero_linger();
+                if let Some(s) = &self.server {
                     let _ = s.set_zero_linger();
                 }
-                return;
+                return None;
             }
             _ => {}
         }
-        if fault.forwards() {
-            if server.is_none() {
-                match TcpStream::connect(upstream).await {
-                    Ok(s) => {
-                        let _ = s.set_nodelay(true);
-                        server = Some(s);
-                    }
-                    // The server is down: the client sees its connection closed.
-                    Err(_) => return,
-                }
-            }
-            if let Some(s) = server.as_mut() {
-                if !held_c2s.is_empty()
-                    && s.write_all(&std::mem::take(&mut held_c2s)).await.is_err()
-                {
-                    return;
-                }
-            }
-            if !held_s2c.is_empty()
-                && client
-                    .write_all(&std::mem::take(&mut held_s2c))
+        if !fault.forwards() {
+            return Some(());
+        }
+        if self.server.is_none() {
+            // The server is down: the client sees its connection closed.
+            let s = TcpStream::connect(self.upstream).await.ok()?;
+            let _ = s.set_nodelay(true);
+            self.server = Some(s);
+        }
+        if let Some(s) = self.server.as_mut() {
+            if !self.held_c2s.is_empty() {
+                s.write_all(&std::mem::take(&mut self.held_c2s))
                     .await
-                    .is_err()
-            {
-                return;
+                    .ok()?;
             }
         }
-        tokio::select! {
-            changed = faults.changed() => {
-                if changed.is_err() {
-                    return; // the proxy is gone
+        if !self.held_s2c.is_empty() {
+            self.client
+                .write_all(&std::mem::take(&mut self.held_s2c))
+                .await
+                .ok()?;
+        }
+        Some(())
+    }
+
+    /// Passes on the `n` bytes the client wrote (in `cbuf`) under `fault`: held in a black hole
+    /// or before the server is connected, delayed under `Delay`.
+    async fn client_wrote(&mut self, fault: Fault, n: usize) -> Option<()> {
+        let bytes = &self.cbuf[..n];
+        match (fault, self.server.as_mut()) {
+            (Fault::BlackHole, _) | (_, None) => hold(&mut self.held_c2s, bytes),
+            (_, Some(s)) => {
+                if let Fault::Delay(d) = fault {
+                    tokio::time::sleep(d).await;
                 }
-            }
-            read = client.read(&mut cbuf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                match (fault, server.as_mut()) {
-                    (Fault::BlackHole, _) | (_, None) => hold(&mut held_c2s, &cbuf[..n]),
-                    (_, Some(s)) => {
-                        if let Fault::Delay(d) = fault {
-                            tokio::time::sleep(d).await;
-                        }
-                        if s.write_all(&cbuf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            read = read_opt(&mut server, &mut sbuf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                let start = server_bytes.fetch_add(n as u64, Ordering::SeqCst);
-                let chunk = &mut sbuf[..n];
-                match fault {
-                    Fault::BlackHole => {
-                        hold(&mut held_s2c, chunk);
-                        continue;
-                    }
-                    Fault::Delay(d) => tokio::time::sleep(d).await,
-                    Fault::CorruptAt { offset, xor } => {
-                        if let Some(i) = offset.checked_sub(start).filter(|&i| i < n as u64) {
-                            chunk[i as usize] ^= xor;
-                        }
-                    }
-                    Fault::CorruptRandom { probability, .. } => {
-                        for b in chunk.iter_mut() {
-                            if rng.chance(probability) {
-                                *b ^= 1 << rng.below(8);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                if client.write_all(chunk).await.is_err() {
-                    return;
-                }
+                s.write_all(bytes).await.ok()?;
             }
         }
+        Some(())
+    }
+
+    /// Passes on the `n` bytes the server wrote (in `sbuf`) under `fault`: held in a black
+    /// hole, delayed, or corrupted.
+    async fn server_wrote(&mut self, fault: Fault, n: usize) -> Option<()> {
+        let start = self.server_bytes.fetch_add(n as u64, Ordering::SeqCst);
+        let chunk = &mut self.sbuf[..n];
+        match fault {
+            Fault::BlackHole => {
+                hold(&mut self.held_s2c, chunk);
+                return Some(());
+            }
+            Fault::Delay(d) => tokio::time::sleep(d).await,
+            Fault::CorruptAt { offset, xor } => {
+                if let Some(i) = offset.checked_sub(start).filter(|&i| i < n as u64) {
+                    chunk[i as usize] ^= xor;
+                }
+            }
+            Fault::CorruptRandom { probability, .. } => {
+                for b in chunk.iter_mut() {
+                    if self.rng.chance(probability) {
+                        *b ^= 1 << self.rng.below(8);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.client.write_all(chunk).await.ok()
     }
 }

@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use super::{build_release, output};
+use super::tools::{build_release, output};
 
 /// Debian's jemalloc (`libjemalloc2`).
 const JEMALLOC: &str = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";

@@ -16,7 +16,8 @@ use std::process::Command;
 use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
 use super::client_scenarios::{flags, scenarios, Scenario, FLOORS};
 use super::machine::{seconds, thread_switches, CpuTimes};
-use super::{build_release, output, peers, root, target_dir};
+use super::peers;
+use super::tools::{build_release, output, root, target_dir};
 
 const CLIENT_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// A logging binding for the Java client (silences slf4j's "no binding" warning).

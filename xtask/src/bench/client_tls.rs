@@ -9,7 +9,7 @@ use std::process::Command;
 
 use super::client::{find_java, rotate, scenario_report, Options, Runner, ServerWatch};
 use super::client_scenarios::{flags, Scenario};
-use super::output;
+use super::tools::output;
 
 /// The scenario's name (for `--only`).
 pub(crate) const NAME: &str = "get-pipelined-tls";

@@ -9,9 +9,10 @@
 //! Needs `java` and Curator (`apt-get install -y libcurator-recipes-java`) and
 //! `/usr/bin/python3` with kazoo (`apt-get install -y python3-kazoo`).
 
+use std::path::PathBuf;
 use std::process::Command;
 
-use super::{build_release, output, root};
+use super::tools::{build_release, output, root};
 
 const PYTHON: &str = "/usr/bin/python3";
 const CONTENDERS: [usize; 3] = [2, 8, 32];
@@ -36,38 +37,117 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Runs `cargo xtask bench locks ARGS`.
-#[allow(clippy::print_stdout, clippy::print_stderr)]
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let (mut rounds, mut duration_ms, mut warmup_ms) = (3usize, 5000u64, 2000u64);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| USAGE.to_owned());
-        match arg.as_str() {
-            "--quick" => (rounds, duration_ms, warmup_ms) = (1, 2000, 1000),
-            "--rounds" => rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
-            "--duration" => duration_ms = value()?.parse().map_err(|_| USAGE.to_owned())?,
-            "--warmup" => warmup_ms = value()?.parse().map_err(|_| USAGE.to_owned())?,
-            _ => return Err(USAGE.into()),
-        }
-    }
-    let root = root();
-    let rust = build_release("zk-bench", "zk-lock-bench")?;
-    let java = zk_testkit::java_binary().ok_or("java not found (apt-get install -y zookeeper)")?;
-    let classpath = zk_testkit::curator_classpath().map_err(|e| e.to_string())?;
-    let java_source = root.join("zk-bench/java/CuratorLockBench.java");
-    let kazoo_script = root.join("zk-bench/python/kazoo_lock_bench.py");
-    output(Command::new(PYTHON).args(["-c", "import kazoo"]))
-        .map_err(|e| format!("{e}\nkazoo is missing: `apt-get install -y python3-kazoo`"))?;
+/// The command line: rounds per contender count, and each run's measured window and warm-up.
+struct Options {
+    rounds: usize,
+    duration_ms: u64,
+    warmup_ms: u64,
+}
 
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, String> {
+        let mut o = Options {
+            rounds: 3,
+            duration_ms: 5000,
+            warmup_ms: 2000,
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = || it.next().cloned().ok_or_else(|| USAGE.to_owned());
+            match arg.as_str() {
+                "--quick" => (o.rounds, o.duration_ms, o.warmup_ms) = (1, 2000, 1000),
+                "--rounds" => o.rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
+                "--duration" => o.duration_ms = value()?.parse().map_err(|_| USAGE.to_owned())?,
+                "--warmup" => o.warmup_ms = value()?.parse().map_err(|_| USAGE.to_owned())?,
+                _ => return Err(USAGE.into()),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// The three harnesses, ready to run.
+struct Harnesses {
+    /// `zk-lock-bench`.
+    rust: PathBuf,
+    java: PathBuf,
+    classpath: String,
+    java_source: PathBuf,
+    kazoo_script: PathBuf,
+}
+
+impl Harnesses {
+    /// Builds `zk-lock-bench` and finds Java, Curator and kazoo.
+    fn find() -> Result<Harnesses, String> {
+        let root = root();
+        let rust = build_release("zk-bench", "zk-lock-bench")?;
+        let java =
+            zk_testkit::java_binary().ok_or("java not found (apt-get install -y zookeeper)")?;
+        let classpath = zk_testkit::curator_classpath().map_err(|e| e.to_string())?;
+        output(Command::new(PYTHON).args(["-c", "import kazoo"]))
+            .map_err(|e| format!("{e}\nkazoo is missing: `apt-get install -y python3-kazoo`"))?;
+        Ok(Harnesses {
+            rust,
+            java,
+            classpath,
+            java_source: root.join("zk-bench/java/CuratorLockBench.java"),
+            kazoo_script: root.join("zk-bench/python/kazoo_lock_bench.py"),
+        })
+    }
+
+    /// Runs the harness of client `label` with the arguments every harness takes (connect
+    /// string, lock path, contenders, warm-up ms, duration ms, label); its acquisitions per
+    /// second.
+    fn rate(&self, label: &str, common: &[String; 6]) -> Result<f64, String> {
+        let stdout = match label {
+            "zk-recipes" => {
+                let flags = [
+                    "--server",
+                    "--path",
+                    "--contenders",
+                    "--warmup-ms",
+                    "--duration-ms",
+                    "--label",
+                ];
+                let mut cmd = Command::new(&self.rust);
+                for (flag, value) in flags.iter().zip(common) {
+                    cmd.arg(flag).arg(value);
+                }
+                output(&mut cmd)?
+            }
+            "curator" => output(
+                Command::new(&self.java)
+                    .args(["-Xmx512m", "-cp", &self.classpath])
+                    .arg(&self.java_source)
+                    .args(common),
+            )?,
+            _ => output(Command::new(PYTHON).arg(&self.kazoo_script).args(common))?,
+        };
+        parse_rate(&stdout)
+    }
+}
+
+/// Runs `cargo xtask bench locks ARGS`.
+#[allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let o = Options::parse(args)?;
+    let harnesses = Harnesses::find()?;
     let server = zk_testkit::ZkServer::start().map_err(|e| e.to_string())?;
     let cs = server.connect_string();
     eprintln!("ZooKeeper on {cs}");
+    let rates = measure(&o, &harnesses, &cs)?;
+    drop(server);
+    print_table(&o, &rates);
+    Ok(())
+}
 
-    // rates[contenders index][client index] = one rate per round.
+/// Every client's rate per contender count, one per round: `rates[contenders index][client
+/// index]`.
+#[allow(clippy::print_stderr)] // progress of a command-line tool goes to stderr
+fn measure(o: &Options, harnesses: &Harnesses, cs: &str) -> Result<Vec<Vec<Vec<f64>>>, String> {
     let mut rates = vec![vec![Vec::new(); CLIENTS.len()]; CONTENDERS.len()];
     for (ci, &n) in CONTENDERS.iter().enumerate() {
-        for round in 0..rounds {
+        for round in 0..o.rounds {
             for k in 0..CLIENTS.len() {
                 // Alternate the order between rounds, so no client always runs first.
                 let i = if round % 2 == 0 {
@@ -77,47 +157,27 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 };
                 let label = CLIENTS[i];
                 // A fresh lock path per run: no leftover node of an earlier run in the queue.
-                let path = format!("/lock-bench/{label}-{n}-{round}");
                 let common = [
-                    cs.clone(),
-                    path,
+                    cs.to_owned(),
+                    format!("/lock-bench/{label}-{n}-{round}"),
                     n.to_string(),
-                    warmup_ms.to_string(),
-                    duration_ms.to_string(),
+                    o.warmup_ms.to_string(),
+                    o.duration_ms.to_string(),
                     label.to_owned(),
                 ];
                 eprintln!("{n} contenders, round {}: {label}...", round + 1);
-                let stdout = match label {
-                    "zk-recipes" => output(Command::new(&rust).args([
-                        "--server",
-                        &common[0],
-                        "--path",
-                        &common[1],
-                        "--contenders",
-                        &common[2],
-                        "--warmup-ms",
-                        &common[3],
-                        "--duration-ms",
-                        &common[4],
-                        "--label",
-                        &common[5],
-                    ]))?,
-                    "curator" => output(
-                        Command::new(&java)
-                            .args(["-Xmx512m", "-cp", &classpath])
-                            .arg(&java_source)
-                            .args(&common),
-                    )?,
-                    _ => output(Command::new(PYTHON).arg(&kazoo_script).args(&common))?,
-                };
-                let rate = parse_rate(&stdout)?;
+                let rate = harnesses.rate(label, &common)?;
                 eprintln!("  {rate:.0} acquisitions/s");
                 rates[ci][i].push(rate);
             }
         }
     }
-    drop(server);
+    Ok(rates)
+}
 
+/// The Markdown table: each client's median rate and the medians of the per-round ratios.
+#[allow(clippy::print_stdout)] // the table is the command's output
+fn print_table(o: &Options, rates: &[Vec<Vec<f64>>]) {
     println!(
         "| contenders | zk-recipes acq/s | Curator acq/s | kazoo acq/s | Rust/Curator | Rust/kazoo |"
     );
@@ -142,9 +202,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         );
     }
     println!(
-        "\nMedian of {rounds} round(s), {duration_ms} ms measured after a {warmup_ms} ms warm-up; \
+        "\nMedian of {} round(s), {} ms measured after a {} ms warm-up; \
          each contender its own session, acquire / add 1 to an in-memory counter / release; \
-         ratios are medians of the per-round ratios (higher is better for Rust)."
+         ratios are medians of the per-round ratios (higher is better for Rust).",
+        o.rounds, o.duration_ms, o.warmup_ms
     );
-    Ok(())
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{output, root, target_dir};
+use super::tools::{output, root, target_dir};
 
 /// The peers: label in the tables, and the binary that drives it.
 pub(crate) const PEERS: [(&str, &str); 2] = [

@@ -1,120 +1,42 @@
-//! Helpers of the `zk log` / `zk snapshot` tests on a real server's files: the `zk`
-//! binary, kazoo scripts, the server's data files, JSON lines.
-#![allow(dead_code)] // Each test binary uses a different subset.
+//! Helpers shared by the `zk` binary's test files: run.rs (running `zk`, with or without
+//! `--server`, with stdin, and checking how it ended through `test_support::process`),
+//! files.rs (the `zk log` / `zk snapshot` helpers), and here a library client for the other
+//! side of a test and waiting on a child.
+#![allow(dead_code, unused_imports)] // Each test binary uses a different subset.
 
 pub use zk_testkit as server;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod files;
+mod run;
 
-use serde_json::Value as J;
-use server::{ServerOptions, ZkServer};
+pub use files::*;
+pub use run::*;
 
-pub const ZK: &str = env!("CARGO_BIN_EXE_zk");
+use std::time::Duration;
 
-pub fn python() -> PathBuf {
-    // Debian's python3 has python3-kazoo; a python3 earlier on PATH (pyenv) may not.
-    let system = PathBuf::from("/usr/bin/python3");
-    if system.is_file() {
-        system
-    } else {
-        PathBuf::from("python3")
-    }
+/// A library client of `cs` with a 6 s session: the other party of the watch, lock and
+/// election tests.
+pub async fn connect(cs: &str) -> zk_client::Client {
+    zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(6))
+        .connect(cs)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {cs}: {e}"))
 }
 
-pub fn zk(args: &[&str]) -> Output {
-    Command::new(ZK).args(args).output().expect("run zk")
-}
+/// Generous bound for anything that should happen soon, on a loaded shared machine.
+pub const WAIT: Duration = Duration::from_secs(30);
 
-/// Runs `zk` with `input` on its stdin.
-pub fn zk_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write as _;
-    let mut child = Command::new(ZK)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run zk");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("zk output");
-    writer.join().expect("stdin writer");
-    out
-}
-
-pub fn json_lines(out: &Output) -> Vec<J> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-        .collect()
-}
-
-/// Files of `dir/data/version-2` whose name starts with `prefix`, oldest (lowest zxid) first.
-pub fn data_files(server: &ZkServer, prefix: &str) -> Vec<PathBuf> {
-    let dir = server.dir().join("data/version-2");
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.to_string();
-            let zxid = name.strip_prefix(prefix)?.split('.').next()?;
-            Some((u64::from_str_radix(zxid, 16).ok()?, p))
-        })
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
-
-pub fn start(extra: &[&str]) -> ZkServer {
-    let options = ServerOptions {
-        extra_config: extra.iter().map(|s| s.to_string()).collect(),
-        ..ServerOptions::default()
-    };
-    ZkServer::start_with(options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// All transactions of all logs of the server, in order.
-pub fn all_txns(server: &ZkServer) -> Vec<J> {
-    let logs = data_files(server, "log.");
-    assert!(!logs.is_empty(), "no transaction log written");
-    let mut txns = Vec::new();
-    for log in &logs {
-        let out = zk(&["log", log.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "zk log {} failed: {}",
-            log.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let lines = json_lines(&out);
-        assert_eq!(lines[0]["kind"], "log");
-        assert_eq!(lines[0]["magic"], "ZKLG");
-        assert_eq!(lines[0]["header"]["version"], 2);
-        assert_eq!(lines.last().unwrap()["kind"], "end", "{}", log.display());
-        txns.extend(lines.into_iter().filter(|l| l["kind"] == "txn"));
-    }
-    txns
-}
-
-pub fn run_python(server: &ZkServer, script: &str) {
-    let out = Command::new(python())
-        .args(["-c", script, &server.connect_string()])
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Writes `bytes` to a fresh file named `name` in the temporary directory.
-pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("jute-zk-files-{}-{name}", std::process::id()));
-    std::fs::write(&path, bytes).unwrap();
-    path
+/// The first line a child writes to `stdout` (read on a blocking thread).
+pub async fn first_line(stdout: std::process::ChildStdout) -> String {
+    tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the child's stdout");
+        line
+    })
+    .await
+    .expect("the reading thread panicked")
 }

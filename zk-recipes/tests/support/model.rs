@@ -7,7 +7,7 @@ use tokio::time::timeout;
 use zk_client::Client;
 use zk_recipes::{Cache, CacheEvent, CacheEvents, CacheState};
 
-use super::WAIT;
+use super::client::WAIT;
 
 /// A node's data, by path.
 pub type Tree = BTreeMap<String, Vec<u8>>;

@@ -12,17 +12,10 @@ use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::timeout;
 use zk_client::{Client, CreateMode, CreateOptions};
 use zk_recipes::{Layout, Mutex};
+use zk_testkit::CuratorHarness;
 
-use super::{connect, wait_children, WAIT};
+use super::client::{connect, wait_children, WAIT};
 
-const CURATOR_HARNESS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/java/CuratorHarness.java"
-);
-const DISCOVERY_HARNESS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/java/DiscoveryHarness.java"
-);
 const KAZOO_HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/kazoo_harness.py");
 /// Debian's Python, which has python3-kazoo (not whatever is first on PATH).
 const PYTHON: &str = "/usr/bin/python3";
@@ -86,35 +79,23 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Starts the Curator harness (`tests/java/CuratorHarness.java CONNECT ARGS...`, Java
-    /// source-file mode); fails (never skips) without Java or Curator, saying what to
+    /// Starts the Curator harness (zk-testkit's `java/CuratorHarness.java CONNECT ARGS...`,
+    /// Java source-file mode); fails (never skips) without Java or Curator, saying what to
     /// install.
     pub fn curator(connect: &str, args: &[&str]) -> Peer {
-        Peer::java(CURATOR_HARNESS, connect, args)
+        Peer::java(CuratorHarness::Recipes, connect, args)
     }
 
-    /// Starts a Java harness file of `tests/java` (`NAME.java CONNECT ARGS...`) with Curator
-    /// on the class path.
-    pub fn java(harness: &str, connect: &str, args: &[&str]) -> Peer {
-        let java = zk_testkit::java_binary().unwrap_or_else(|| {
-            panic!("java not found (apt-get install -y zookeeper brings Java 17; cargo xtask test does)")
-        });
-        let classpath = zk_testkit::curator_classpath().unwrap_or_else(|e| panic!("{e}"));
-        let mut command = Command::new(java);
-        command.arg("-cp").arg(classpath).arg(harness);
-        Peer::start(command, connect, args)
+    /// Starts one of zk-testkit's Curator harnesses (`NAME.java CONNECT ARGS...`).
+    pub fn java(harness: CuratorHarness, connect: &str, args: &[&str]) -> Peer {
+        let command = harness.command().unwrap_or_else(|e| panic!("{e}"));
+        Peer::start(Command::from(command), connect, args)
     }
 
-    /// Starts the service-discovery harness (`tests/java/DiscoveryHarness.java CONNECT ARGS...`,
-    /// Curator's ServiceDiscovery); fails (never skips) without Java or Curator.
+    /// Starts the service-discovery harness (zk-testkit's `java/DiscoveryHarness.java CONNECT
+    /// ARGS...`, Curator's ServiceDiscovery); fails (never skips) without Java or Curator.
     pub fn discovery(connect: &str, args: &[&str]) -> Peer {
-        let java = zk_testkit::java_binary().unwrap_or_else(|| {
-            panic!("java not found (apt-get install -y zookeeper brings Java 17; cargo xtask test does)")
-        });
-        let classpath = zk_testkit::curator_classpath().unwrap_or_else(|e| panic!("{e}"));
-        let mut command = Command::new(java);
-        command.arg("-cp").arg(classpath).arg(DISCOVERY_HARNESS);
-        Peer::start(command, connect, args)
+        Peer::java(CuratorHarness::Discovery, connect, args)
     }
 
     /// Starts the kazoo harness (`tests/python/kazoo_harness.py CONNECT ARGS...`) with

@@ -12,21 +12,12 @@ use std::time::{Duration, Instant};
 
 use zookeeper::{Acl, CreateMode, WatchedEvent, ZkError, ZooKeeper};
 
-#[allow(dead_code)]
-#[path = "../harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/hist.rs"]
-mod hist;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/procfs.rs"]
-mod procfs;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/workload.rs"]
-mod workload;
-
-use harness::{Args, CpuReading, Run, Tally};
-use workload::{OpKind, Rng};
+use client_peers::{Args, Run};
+use zk_bench_harness::measure::Tally;
+use zk_bench_harness::nodes::{watched_path, KEYS};
+use zk_bench_harness::procfs::{self, CpuReading};
+use zk_bench_harness::report::watch_row;
+use zk_bench_harness::workload::{OpKind, Rng};
 
 /// How long the `watch` operation waits for its notification.
 const NOTIFICATION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,13 +61,13 @@ fn run() -> Result<String, String> {
             lanes.push(thread::spawn(move || lane(&zk, &run, seed)));
         }
     }
-    thread::sleep(run.measure_start.saturating_duration_since(Instant::now()));
+    thread::sleep(run.window.start.saturating_duration_since(Instant::now()));
     let cpu0 = CpuReading::now(args.server_pid);
     let mut cpu1 = None;
-    if let Some(end) = run.measure_end {
+    if let Some(end) = run.window.end {
         thread::sleep(end.saturating_duration_since(Instant::now()));
         cpu1 = Some(CpuReading::now(args.server_pid));
-        run.stop();
+        run.window.stop();
     }
     let mut tally = Tally::default();
     for lane in lanes {
@@ -86,7 +77,7 @@ fn run() -> Result<String, String> {
         );
     }
     let cpu1 = cpu1.unwrap_or_else(|| CpuReading::now(args.server_pid));
-    let out = harness::report(&args.label, &run, &tally, (cpu0, cpu1));
+    let out = client_peers::report(&args.label, &run, tally, (cpu0, cpu1));
     for zk in clients {
         let _ = zk.close();
     }
@@ -97,10 +88,10 @@ fn run() -> Result<String, String> {
 fn lane(zk: &ZooKeeper, run: &Run, seed: u64) -> Tally {
     let mut rng = Rng::new(seed);
     let mut tally = Tally::default();
-    while !run.stopped() {
+    while !run.window.stopped() {
         let start = Instant::now();
         let outcome = one_op(zk, run, &mut rng);
-        if !run.finish(&mut tally, start, outcome) {
+        if !run.window.finish(&mut tally, start, outcome) {
             break;
         }
     }
@@ -114,13 +105,13 @@ fn one_op(zk: &ZooKeeper, run: &Run, rng: &mut Rng) -> Result<(), String> {
     match kind {
         OpKind::Get => zk.get_data(key, false).map(drop).map_err(e),
         OpKind::Exists => zk.exists(key, false).map(drop).map_err(e),
-        OpKind::Children => zk.get_children(harness::KEYS, false).map(drop).map_err(e),
+        OpKind::Children => zk.get_children(KEYS, false).map(drop).map_err(e),
         OpKind::Set => zk
             .set_data(key, run.value.clone(), None)
             .map(drop)
             .map_err(e),
         OpKind::Create => create(zk, run).map_err(e),
-        OpKind::Delete => match run.victim() {
+        OpKind::Delete => match run.created.victim() {
             Some(path) => zk.delete(&path, None).map_err(e),
             None => create(zk, run).map_err(e),
         },
@@ -139,14 +130,14 @@ fn one_op(zk: &ZooKeeper, run: &Run, rng: &mut Rng) -> Result<(), String> {
 }
 
 fn create(zk: &ZooKeeper, run: &Run) -> Result<(), ZkError> {
-    let path = run.next_create();
+    let path = run.created.next_path();
     zk.create(
         &path,
         run.value.clone(),
         Acl::open_unsafe().clone(),
         CreateMode::Persistent,
     )?;
-    run.created(path);
+    run.created.push(path);
     Ok(())
 }
 
@@ -154,14 +145,14 @@ fn create(zk: &ZooKeeper, run: &Run) -> Result<(), ZkError> {
 /// nodes `zk-bench --watches` created, and reports resident memory.
 fn watches(zk: &Arc<ZooKeeper>, n: usize) -> Result<String, String> {
     thread::sleep(Duration::from_millis(200));
-    let before = harness::rss()?;
+    let before = procfs::rss()?;
     let started = Instant::now();
     let workers: Vec<_> = (0..WATCH_THREADS)
         .map(|t| {
             let zk = zk.clone();
             thread::spawn(move || -> Result<(), String> {
                 for i in (t..n).step_by(WATCH_THREADS) {
-                    let path = harness::watched_path(i);
+                    let path = watched_path(i);
                     let stat = zk
                         .exists_w(&path, |_: WatchedEvent| {})
                         .map_err(|e| format!("exists_w {path}: {e:?}"))?;
@@ -181,6 +172,6 @@ fn watches(zk: &Arc<ZooKeeper>, n: usize) -> Result<String, String> {
     }
     let took = started.elapsed();
     thread::sleep(Duration::from_millis(200));
-    let after = harness::rss()?;
-    Ok(harness::watch_report(n, before, after, took))
+    let after = procfs::rss()?;
+    Ok(watch_row(n, before, after, took))
 }

@@ -12,21 +12,12 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use zookeeper_client::{Acls, Client, CreateMode};
 
-#[allow(dead_code)]
-#[path = "../harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/hist.rs"]
-mod hist;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/procfs.rs"]
-mod procfs;
-#[allow(dead_code)]
-#[path = "../../../../zk-bench/src/workload.rs"]
-mod workload;
-
-use harness::{Args, CpuReading, Run, Tally};
-use workload::{OpKind, Rng};
+use client_peers::{Args, Run};
+use zk_bench_harness::measure::Tally;
+use zk_bench_harness::nodes::{watched_path, KEYS};
+use zk_bench_harness::procfs::{self, CpuReading};
+use zk_bench_harness::report::watch_row;
+use zk_bench_harness::workload::{OpKind, Rng};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -67,30 +58,30 @@ async fn run() -> Result<String, String> {
             lanes.spawn(lane(client.clone(), run.clone(), seed));
         }
     }
-    tokio::time::sleep_until(run.measure_start.into()).await;
+    tokio::time::sleep_until(run.window.start.into()).await;
     let cpu0 = CpuReading::now(args.server_pid);
     let mut cpu1 = None;
-    if let Some(end) = run.measure_end {
+    if let Some(end) = run.window.end {
         tokio::time::sleep_until(end.into()).await;
         cpu1 = Some(CpuReading::now(args.server_pid));
-        run.stop();
+        run.window.stop();
     }
     let mut tally = Tally::default();
     while let Some(t) = lanes.join_next().await {
         tally.merge(t.map_err(|e| format!("lane: {e}"))?);
     }
     let cpu1 = cpu1.unwrap_or_else(|| CpuReading::now(args.server_pid));
-    Ok(harness::report(&args.label, &run, &tally, (cpu0, cpu1)))
+    Ok(client_peers::report(&args.label, &run, tally, (cpu0, cpu1)))
 }
 
 /// One lane: one request outstanding at a time.
 async fn lane(client: Client, run: Arc<Run>, seed: u64) -> Tally {
     let mut rng = Rng::new(seed);
     let mut tally = Tally::default();
-    while !run.stopped() {
+    while !run.window.stopped() {
         let start = Instant::now().into_std();
         let outcome = one_op(&client, &run, &mut rng).await;
-        if !run.finish(&mut tally, start, outcome) {
+        if !run.window.finish(&mut tally, start, outcome) {
             break;
         }
     }
@@ -104,18 +95,14 @@ async fn one_op(client: &Client, run: &Run, rng: &mut Rng) -> Result<(), String>
     match kind {
         OpKind::Get => client.get_data(key).await.map(drop).map_err(e),
         OpKind::Exists => client.check_stat(key).await.map(drop).map_err(e),
-        OpKind::Children => client
-            .list_children(harness::KEYS)
-            .await
-            .map(drop)
-            .map_err(e),
+        OpKind::Children => client.list_children(KEYS).await.map(drop).map_err(e),
         OpKind::Set => client
             .set_data(key, &run.value, None)
             .await
             .map(drop)
             .map_err(e),
         OpKind::Create => create(client, run).await.map_err(e),
-        OpKind::Delete => match run.victim() {
+        OpKind::Delete => match run.created.victim() {
             Some(path) => client.delete(&path, None).await.map_err(e),
             None => create(client, run).await.map_err(e),
         },
@@ -129,10 +116,10 @@ async fn one_op(client: &Client, run: &Run, rng: &mut Rng) -> Result<(), String>
 }
 
 async fn create(client: &Client, run: &Run) -> Result<(), zookeeper_client::Error> {
-    let path = run.next_create();
+    let path = run.created.next_path();
     let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
     client.create(&path, &run.value, &options).await?;
-    run.created(path);
+    run.created.push(path);
     Ok(())
 }
 
@@ -140,14 +127,14 @@ async fn create(client: &Client, run: &Run) -> Result<(), zookeeper_client::Erro
 /// `zk-bench --watches` created, keeping every watcher, and reports resident memory.
 async fn watches(client: &Client, n: usize) -> Result<String, String> {
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let before = harness::rss()?;
+    let before = procfs::rss()?;
     let started = Instant::now();
     let mut watchers = Vec::with_capacity(n);
     for first in (0..n).step_by(1000) {
         let mut batch = JoinSet::new();
         for i in first..(first + 1000).min(n) {
             let c = client.clone();
-            batch.spawn(async move { c.check_and_watch_stat(&harness::watched_path(i)).await });
+            batch.spawn(async move { c.check_and_watch_stat(&watched_path(i)).await });
         }
         while let Some(r) = batch.join_next().await {
             let (stat, watcher) = r
@@ -161,8 +148,8 @@ async fn watches(client: &Client, n: usize) -> Result<String, String> {
     }
     let took = started.elapsed();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let after = harness::rss()?;
-    let report = harness::watch_report(n, before, after, took);
+    let after = procfs::rss()?;
+    let report = watch_row(n, before, after, took);
     // Dropping 100,000 watchers would unregister them one by one; the process ends here.
     std::mem::forget(watchers);
     Ok(report)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// One kind of operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OpKind {
+pub enum OpKind {
     /// `getData` of a random key.
     Get,
     /// `setData` of a random key.
@@ -36,7 +36,7 @@ impl OpKind {
 }
 
 /// Named mixes for `--mix`.
-pub(crate) const PRESETS: &[(&str, &str)] = &[
+pub const PRESETS: &[(&str, &str)] = &[
     ("read", "get=100"),
     ("write", "set=100"),
     ("mixed", "get=80,set=10,create=5,delete=5"),
@@ -47,7 +47,7 @@ pub(crate) const PRESETS: &[(&str, &str)] = &[
 
 /// A weighted mix of operations.
 #[derive(Debug, Clone)]
-pub(crate) struct Mix {
+pub struct Mix {
     /// Cumulative weights.
     table: Vec<(u32, OpKind)>,
     total: u32,
@@ -55,7 +55,7 @@ pub(crate) struct Mix {
 
 impl Mix {
     /// Parses `get=80,set=20` or a preset name.
-    pub(crate) fn parse(spec: &str) -> Result<Mix, String> {
+    pub fn parse(spec: &str) -> Result<Mix, String> {
         let spec = PRESETS
             .iter()
             .find(|(name, _)| *name == spec)
@@ -93,8 +93,8 @@ impl Mix {
     }
 
     /// Draws an operation.
-    pub(crate) fn pick(&self, rng: &mut Rng) -> OpKind {
-        let r = (rng.next() % u64::from(self.total)) as u32;
+    pub fn pick(&self, rng: &mut Rng) -> OpKind {
+        let r = (rng.next_u64() % u64::from(self.total)) as u32;
         self.table
             .iter()
             .find(|(upto, _)| r < *upto)
@@ -104,16 +104,16 @@ impl Mix {
 
 /// xorshift64*: fast, deterministic per worker.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
     /// A generator for `seed` (any value).
-    pub(crate) fn new(seed: u64) -> Rng {
+    pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
     /// The next value.
-    pub(crate) fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -123,13 +123,13 @@ impl Rng {
     }
 
     /// A value in `0..n` (`n > 0`).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
 /// Parses `10s`, `500ms`, `2m` or a plain number of seconds.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

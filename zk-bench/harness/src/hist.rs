@@ -13,7 +13,7 @@ const BUCKETS: usize = ((40 - 1 - SUB_BITS as usize) << SUB_BITS) + (2 << SUB_BI
 
 /// Counts of latencies (in nanoseconds) by bucket.
 #[derive(Debug, Clone)]
-pub(crate) struct Histogram {
+pub struct Histogram {
     counts: Vec<u64>,
     total: u64,
 }
@@ -50,18 +50,18 @@ fn value(i: usize) -> u64 {
 
 impl Histogram {
     /// Records one latency.
-    pub(crate) fn record(&mut self, ns: u64) {
+    pub fn record(&mut self, ns: u64) {
         self.counts[index(ns)] += 1;
         self.total += 1;
     }
 
     /// Number of recorded values.
-    pub(crate) fn count(&self) -> u64 {
+    pub fn count(&self) -> u64 {
         self.total
     }
 
     /// Adds `other`'s counts.
-    pub(crate) fn merge(&mut self, other: &Histogram) {
+    pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
@@ -69,7 +69,7 @@ impl Histogram {
     }
 
     /// The value at quantile `q` (0..=1) in ns; 0 when empty.
-    pub(crate) fn quantile(&self, q: f64) -> u64 {
+    pub fn quantile(&self, q: f64) -> u64 {
         if self.total == 0 {
             return 0;
         }

@@ -1,13 +1,11 @@
 //! The open-loop arrival process: slots at a fixed rate, shared by the workload's dispatcher
 //! thread and the floors, so both start their operations at the same times.
 
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Slots every `1 / rate` seconds from a first instant, slept for on the calling thread (as
-/// precise as the OS sleeps, unlike tokio's millisecond timer).
-pub(crate) struct Pacer {
+/// precise as the OS sleeps, unlike an async runtime's millisecond timer).
+pub struct Pacer {
     first: std::time::Instant,
     interval: Duration,
     k: u64,
@@ -16,7 +14,7 @@ pub(crate) struct Pacer {
 impl Pacer {
     /// Slots at `rate` per second from `first`; an error for a rate that is not a positive
     /// finite number or gives no representable interval.
-    pub(crate) fn new(first: std::time::Instant, rate: f64) -> Result<Self, String> {
+    pub fn new(first: Instant, rate: f64) -> Result<Self, String> {
         let interval = interval(rate)?;
         Ok(Self {
             first,
@@ -28,21 +26,21 @@ impl Pacer {
     /// Sleeps until the next slot and returns the operation's start time: the wake-up for a
     /// slot not yet due (timer lateness is the load generator's, not the client's), the
     /// scheduled time for one already past (queueing then shows in the latency).
-    pub(crate) fn next(&mut self) -> Instant {
+    pub fn next_start(&mut self) -> Instant {
         let slot = self.first + self.interval.mul_f64(self.k as f64);
         self.k += 1;
-        let now = std::time::Instant::now();
-        Instant::from_std(if slot > now {
+        let now = Instant::now();
+        if slot > now {
             std::thread::sleep(slot - now);
-            std::time::Instant::now()
+            Instant::now()
         } else {
             slot
-        })
+        }
     }
 }
 
 /// The time between slots at `rate` per second.
-pub(crate) fn interval(rate: f64) -> Result<Duration, String> {
+pub fn interval(rate: f64) -> Result<Duration, String> {
     if !(rate.is_finite() && rate > 0.0) {
         return Err(format!("--rate must be a positive number, not {rate}"));
     }
@@ -63,19 +61,19 @@ mod tests {
 
     #[test]
     fn late_slots_keep_their_scheduled_time() {
-        let first = std::time::Instant::now() - Duration::from_secs(1);
+        let first = Instant::now() - Duration::from_secs(1);
         let mut pacer = Pacer::new(first, 10.0).unwrap();
-        let a = pacer.next();
-        let b = pacer.next();
-        assert_eq!(a.into_std(), first);
-        assert_eq!(b.into_std(), first + Duration::from_millis(100));
+        let a = pacer.next_start();
+        let b = pacer.next_start();
+        assert_eq!(a, first);
+        assert_eq!(b, first + Duration::from_millis(100));
     }
 
     #[test]
     fn a_slot_not_yet_due_starts_at_the_wake_up() {
-        let first = std::time::Instant::now() + Duration::from_millis(20);
+        let first = Instant::now() + Duration::from_millis(20);
         let mut pacer = Pacer::new(first, 1000.0).unwrap();
-        let start = pacer.next();
-        assert!(start.into_std() >= first);
+        let start = pacer.next_start();
+        assert!(start >= first);
     }
 }
