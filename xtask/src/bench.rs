@@ -12,6 +12,7 @@
 mod cache;
 mod client;
 mod client_report;
+mod client_rotation;
 mod client_scenarios;
 mod client_tls;
 mod codec;

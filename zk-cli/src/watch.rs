@@ -56,7 +56,12 @@ fn session_end(e: &WatchedEvent) -> Option<Failure> {
 /// Runs the watch.
 pub(crate) async fn run(s: &Session, a: &WatchArgs) -> Result<u8, Failure> {
     if a.tree {
-        return crate::watch_tree::run(s, a).await;
+        let tree = crate::watch_tree::TreeArgs {
+            path: &a.path,
+            no_data: a.no_data,
+            count: a.count,
+        };
+        return crate::watch_tree::run(s, &tree).await;
     }
     let mode = if a.recursive {
         Some(AddWatchMode::PersistentRecursive)

@@ -7,11 +7,20 @@ use crate::connect::Session;
 use crate::exit::{self, Failure};
 use crate::format;
 use crate::lock::recipe_failure;
-use crate::watch::WatchArgs;
+
+/// What `watch --tree` is asked: the root, whether data is kept, when to stop.
+pub(crate) struct TreeArgs<'a> {
+    /// The root of the tree.
+    pub(crate) path: &'a str,
+    /// Stats only.
+    pub(crate) no_data: bool,
+    /// Stop after this many changes after the initial contents.
+    pub(crate) count: Option<u64>,
+}
 
 /// Runs `watch --tree`.
-pub(crate) async fn run(s: &Session, a: &WatchArgs) -> Result<u8, Failure> {
-    let cache = TreeCache::new(s.client.clone(), &a.path)
+pub(crate) async fn run(s: &Session, a: &TreeArgs<'_>) -> Result<u8, Failure> {
+    let cache = TreeCache::new(s.client.clone(), a.path)
         .map_err(recipe_failure)?
         .data(!a.no_data)
         .start();

@@ -67,7 +67,6 @@ mod latch;
 pub mod layout;
 mod mutex;
 mod node;
-mod node_create;
 mod rwlock;
 mod selector;
 mod semaphore;

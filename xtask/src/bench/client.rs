@@ -13,16 +13,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
-use super::client_scenarios::{flags, scenarios, Scenario, FLOORS};
-use super::machine::{seconds, thread_switches, CpuTimes};
+use super::client_rotation::{
+    bench_server_options, find_java, rotate, scenario_report, RunShape, Runner, ServerWatch, PYTHON,
+};
+use super::client_scenarios::{flags, scenarios, FLOORS};
 use super::peers;
 use super::tools::{build_release, output, root, target_dir};
 
 const CLIENT_JAR: &str = "/usr/share/java/zookeeper.jar";
 /// A logging binding for the Java client (silences slf4j's "no binding" warning).
 const SLF4J_NOP: &str = "/usr/share/java/slf4j-nop.jar";
-const PYTHON: &str = "/usr/bin/python3";
 /// Where the server keeps its data: fsync on a shared disk would swamp the write workloads.
 const TMPFS: &str = "/dev/shm";
 
@@ -31,49 +31,9 @@ const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--d
                      [--no-kazoo] [--no-peers] [--no-floors] [--watches N] \
                      [--baseline ZK_BENCH_BINARY]";
 
-/// How one client of the rotation is run.
-pub(crate) enum Runner {
-    /// A `zk-bench` binary (this build, or `--baseline`), optionally as a floor.
-    ZkBench(PathBuf, Option<&'static str>),
-    /// A peer driver of `benches/client-peers`.
-    Peer(PathBuf),
-    /// `JavaBench` on this class path, with these `-D` system properties.
-    Java(String, Vec<String>),
-    Kazoo(PathBuf),
-}
-
-impl Runner {
-    pub(crate) fn command(&self) -> Command {
-        match self {
-            Runner::ZkBench(bin, floor) => {
-                let mut c = Command::new(bin);
-                if let Some(floor) = floor {
-                    c.args(["--floor", floor]);
-                }
-                c
-            }
-            Runner::Peer(bin) => Command::new(bin),
-            Runner::Java(classpath, properties) => {
-                let mut c = Command::new("java");
-                c.arg("-Xmx512m")
-                    .args(properties.iter().map(|p| format!("-D{p}")))
-                    .args(["-cp", classpath, "JavaBench"]);
-                c
-            }
-            Runner::Kazoo(script) => {
-                let mut c = Command::new(PYTHON);
-                c.arg(script);
-                c
-            }
-        }
-    }
-}
-
 /// Command-line options.
-pub(crate) struct Options {
-    rounds: usize,
-    pub(crate) duration: String,
-    pub(crate) warmup: String,
+struct Options {
+    shape: RunShape,
     /// How long the server is warmed up (per kind of load) before the first scenario.
     server_warmup: String,
     only: Option<String>,
@@ -89,9 +49,11 @@ pub(crate) struct Options {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
-        rounds: 5,
-        duration: "4s".into(),
-        warmup: "2s".into(),
+        shape: RunShape {
+            rounds: 5,
+            duration: "4s".into(),
+            warmup: "2s".into(),
+        },
         server_warmup: "10s".into(),
         only: None,
         java: true,
@@ -106,15 +68,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut value = || it.next().cloned().ok_or_else(|| USAGE.to_owned());
         match arg.as_str() {
             "--quick" => {
-                o.rounds = 1;
-                o.duration = "1s".into();
-                o.warmup = "1s".into();
+                o.shape.rounds = 1;
+                o.shape.duration = "1s".into();
+                o.shape.warmup = "1s".into();
                 o.server_warmup = "2s".into();
                 o.watches = 10_000;
             }
-            "--rounds" => o.rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
-            "--duration" => o.duration = value()?,
-            "--warmup" => o.warmup = value()?,
+            "--rounds" => o.shape.rounds = value()?.parse().map_err(|_| USAGE.to_owned())?,
+            "--duration" => o.shape.duration = value()?,
+            "--warmup" => o.shape.warmup = value()?,
             "--server-warmup" => o.server_warmup = value()?,
             "--only" => o.only = Some(value()?),
             "--no-java" => o.java = false,
@@ -150,15 +112,6 @@ fn compile_java() -> Result<String, String> {
     Ok(format!("{}:{CLIENT_JAR}:{SLF4J_NOP}", classes.display()))
 }
 
-/// The benchmarks' server: a production JVM (C2, the default collector, Debian's heap), so
-/// that its cost per request is what users' servers pay, not a test server's.
-pub(crate) fn bench_server_options() -> zk_testkit::ServerOptions {
-    zk_testkit::ServerOptions {
-        jvm: zk_testkit::Jvm::Production,
-        ..zk_testkit::ServerOptions::default()
-    }
-}
-
 /// Runs `cargo xtask bench client ARGS`.
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -188,7 +141,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         server.dir().display()
     );
 
-    let watch = ServerWatch::new(pid, &o)?;
+    let watch = ServerWatch::new(pid, &o.shape)?;
     warm_server(&zk_bench, &cs, &o.server_warmup)?;
     let mut scenarios = scenarios();
     if let Some(name) = &o.only {
@@ -230,25 +183,30 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         let common = |label: &str| -> Vec<String> {
             let mut v = flags(&["--server", &cs, "--server-pid", &pid.to_string()]);
-            v.extend(flags(&["--duration", &o.duration, "--warmup", &o.warmup]));
+            v.extend(flags(&[
+                "--duration",
+                &o.shape.duration,
+                "--warmup",
+                &o.shape.warmup,
+            ]));
             v.extend(flags(&["--label", label, "--tsv"]));
             v.extend_from_slice(&sc.flags);
             v
         };
-        let results = rotate(sc.name, &clients, o.rounds, &common, &watch)?;
+        let results = rotate(sc.name, &clients, o.shape.rounds, &common, &watch)?;
         println!("{}", scenario_report(sc, &results, "zk-client"));
     }
     if o.only
         .as_deref()
         .is_none_or(|name| name == super::client_tls::NAME)
     {
-        println!("{}", super::client_tls::section(&zk_bench, &o, o.rounds)?);
+        println!("{}", super::client_tls::section(&zk_bench, &o.shape)?);
     }
     println!(
         "Median of {} round(s) (by throughput; by p99 at a fixed rate); {} measured after a {} \
          warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
          (utime+stime) over the measured window. Server data on {TMPFS} (tmpfs).",
-        o.rounds, o.duration, o.warmup
+        o.shape.rounds, o.shape.duration, o.shape.warmup
     );
     if o.watches > 0 {
         // A first run creates the watched nodes, so no measured process pays for that.
@@ -304,85 +262,6 @@ fn warm_server(zk_bench: &Path, cs: &str, duration: &str) -> Result<(), String> 
     Ok(())
 }
 
-/// The server process a rotation watches, and how long each run lasts (warm-up and
-/// measured window: the server's thread switches are counted over both).
-pub(crate) struct ServerWatch {
-    pub(crate) pid: u32,
-    pub(crate) run_seconds: f64,
-}
-
-impl ServerWatch {
-    /// The server `pid` under runs of `o`'s warm-up and duration.
-    pub(crate) fn new(pid: u32, o: &Options) -> Result<ServerWatch, String> {
-        let run_seconds = seconds(&o.warmup)
-            .zip(seconds(&o.duration))
-            .map(|(w, d)| w + d);
-        Ok(ServerWatch {
-            pid,
-            run_seconds: run_seconds.ok_or_else(|| format!("durations end in s or ms: {USAGE}"))?,
-        })
-    }
-}
-
-/// Runs every client `rounds` times, the order alternating between rounds so no client always
-/// runs first; each client's rows by round.
-#[allow(clippy::print_stderr)]
-pub(crate) fn rotate(
-    scenario: &str,
-    clients: &[(String, Runner)],
-    rounds: usize,
-    common: &dyn Fn(&str) -> Vec<String>,
-    server: &ServerWatch,
-) -> Result<Vec<(String, Vec<Row>)>, String> {
-    let mut results: Vec<(String, Vec<Row>)> = clients
-        .iter()
-        .map(|(l, _)| (l.clone(), Vec::new()))
-        .collect();
-    let n = clients.len();
-    for round in 0..rounds {
-        for k in 0..n {
-            let i = if round % 2 == 0 { k } else { n - 1 - k };
-            let (label, runner) = &clients[i];
-            eprintln!("{scenario} round {}: {label}...", round + 1);
-            let before = (CpuTimes::now(), thread_switches(server.pid));
-            let mut row = parse_row(&output(runner.command().args(common(label)))?)?;
-            row.machine = before.0.shares_until(&CpuTimes::now());
-            if let (Some(a), Some(b)) = (before.1, thread_switches(server.pid)) {
-                row.server_switches = (b - a) as f64 / (row.ops_per_s * server.run_seconds);
-            }
-            eprintln!(
-                "  {:.0} ops/s, p99 {:.0} µs, client {:.1} µs/op, server {:.1} µs/op, \
-                 {:.1} switches/op, steal {:.0}%",
-                row.ops_per_s,
-                row.p99,
-                row.cpu,
-                row.server_cpu,
-                row.server_switches,
-                row.machine.steal
-            );
-            results[i].1.push(row);
-        }
-    }
-    Ok(results)
-}
-
-/// One scenario's section: its median rounds and the ratios of client `ours` against the
-/// others.
-pub(crate) fn scenario_report(sc: &Scenario, results: &[(String, Vec<Row>)], ours: &str) -> String {
-    let medians: Vec<Row> = results
-        .iter()
-        .filter_map(|(_, rows)| median_round(rows, sc.fixed_rate()))
-        .collect();
-    format!(
-        "### {}: {}\n\n{}\n{ours} against each client: median of the per-round ratios (the \
-         rounds' own in brackets; below 1 is better for {ours} except throughput)\n\n{}\n",
-        sc.name,
-        sc.what,
-        median_table(sc.name, &medians),
-        ratio_table(ours, results)
-    )
-}
-
 /// Registers `watches` one-shot watches with one client and describes its memory.
 #[allow(clippy::print_stderr)]
 fn watch_memory(label: &str, bin: &Path, cs: &str, watches: usize) -> Result<String, String> {
@@ -406,24 +285,4 @@ fn watch_memory(label: &str, bin: &Path, cs: &str, watches: usize) -> Result<Str
         get("bytes_per_watch"),
         get("register_s"),
     ))
-}
-
-/// The first `java` process among `root` and its descendants (the launcher's `sh` wrapper
-/// runs Java as a child).
-pub(crate) fn find_java(root: u32) -> Option<u32> {
-    let comm = |p: u32| std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-    let mut frontier = vec![root];
-    while let Some(p) = frontier.pop() {
-        if comm(p).trim() == "java" {
-            return Some(p);
-        }
-        let children =
-            std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
-        frontier.extend(
-            children
-                .split_whitespace()
-                .filter_map(|c| c.parse::<u32>().ok()),
-        );
-    }
-    None
 }

@@ -7,7 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::client::{find_java, rotate, scenario_report, Options, Runner, ServerWatch};
+use super::client_rotation::{
+    bench_server_options, find_java, rotate, scenario_report, RunShape, Runner, ServerWatch,
+};
 use super::client_scenarios::{flags, Scenario};
 use super::tools::output;
 
@@ -16,13 +18,13 @@ pub(crate) const NAME: &str = "get-pipelined-tls";
 
 /// Runs the TLS rows; their report section.
 #[allow(clippy::print_stderr)]
-pub(crate) fn section(zk_bench: &Path, o: &Options, rounds: usize) -> Result<String, String> {
+pub(crate) fn section(zk_bench: &Path, o: &RunShape) -> Result<String, String> {
     let pki = zk_testkit::Pki::generate().map_err(|e| e.to_string())?;
     let mut server = zk_testkit::TlsServer::start_with_options(
         &pki,
         zk_testkit::ServerCert::Good,
         zk_testkit::ClientAuth::None,
-        super::client::bench_server_options(),
+        bench_server_options(),
     )
     .map_err(|e| e.to_string())?;
     let pid = server
@@ -78,7 +80,7 @@ pub(crate) fn section(zk_bench: &Path, o: &Options, rounds: usize) -> Result<Str
     let results = rotate(
         sc.name,
         &clients,
-        rounds,
+        o.rounds,
         &common,
         &ServerWatch::new(pid, o)?,
     )?;

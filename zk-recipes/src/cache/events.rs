@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
-use super::handle::Shared;
+use super::shared::Shared;
 use super::CacheEvent;
 
 /// A stream of [`CacheEvent`]s ([`super::Cache::events`]).

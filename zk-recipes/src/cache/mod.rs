@@ -13,6 +13,7 @@
 mod events;
 mod handle;
 mod read;
+mod shared;
 mod store;
 mod task;
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use zk_client::{AddWatchMode, EventType, PersistentWatcher, SessionEvent, SessionState};
 
-use super::handle::Shared;
 use super::read::{read_node, walk};
+use super::shared::Shared;
 use super::store::Full;
 use super::{CacheState, Config, Scope};
 use crate::error::Error;

@@ -305,3 +305,46 @@ impl ServiceInstanceBuilder {
         Ok(self.instance)
     }
 }
+
+/// Building a URI from an instance lives beside the instance, so that the template's own
+/// module does not depend on it.
+impl UriSpec {
+    /// The URI for `instance` (if any), `variables` overriding the predefined ones; a
+    /// variable without a value is left out, as Curator does.
+    pub fn build(
+        &self,
+        instance: Option<&ServiceInstance>,
+        variables: &HashMap<String, String>,
+    ) -> String {
+        let mut values: HashMap<&str, String> = HashMap::new();
+        values.insert("[", "{".into());
+        values.insert("]", "}".into());
+        values.insert("scheme", "http".into());
+        if let Some(i) = instance {
+            let text = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
+            values.insert("name", i.name.clone());
+            values.insert("id", i.id.clone());
+            values.insert("address", i.address.clone().unwrap_or_default());
+            values.insert("port", text(i.port));
+            values.insert("ssl-port", text(i.ssl_port));
+            values.insert("registration-time-utc", i.registration_time_utc.to_string());
+            let service_type = i.service_type.map(|t| t.as_str().to_lowercase());
+            values.insert("service-type", service_type.unwrap_or_default());
+            if i.ssl_port.is_some() {
+                values.insert("scheme", "https".into());
+            }
+        }
+        for (k, v) in variables {
+            values.insert(k, v.clone());
+        }
+        let mut out = String::new();
+        for part in &self.parts {
+            if !part.variable {
+                out.push_str(&part.value);
+            } else if let Some(v) = values.get(part.value.as_str()) {
+                out.push_str(v);
+            }
+        }
+        out
+    }
+}

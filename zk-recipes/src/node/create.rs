@@ -8,9 +8,9 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use zk_client::{Client, Error as ClientError, RetryPolicy};
 
+use super::{NodeStatus, PersistentNode};
 use crate::error::Error;
 use crate::guard::delete_node;
-use crate::node::{NodeStatus, PersistentNode};
 
 /// The first pause after a failed create (doubled up to [`MAX_PAUSE`]).
 const FIRST_PAUSE: Duration = Duration::from_millis(100);

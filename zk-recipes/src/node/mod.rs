@@ -2,6 +2,8 @@
 //! created, watched, and created again, with the latest data, after someone deletes it or the
 //! session is replaced, until it is closed.
 
+mod create;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -211,7 +213,7 @@ impl KeptNode {
         // Stopped: nothing creates the node again after the delete.
         let _ = (&mut self.task).await;
         let path = self.status.borrow().path.clone();
-        crate::node_create::remove(&self.spec, path).await
+        create::remove(&self.spec, path).await
     }
 }
 
@@ -225,7 +227,7 @@ impl Drop for KeptNode {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let spec = self.spec.clone();
             runtime.spawn(async move {
-                if let Err(e) = crate::node_create::remove(&spec, path).await {
+                if let Err(e) = create::remove(&spec, path).await {
                     tracing::warn!(node = %spec.path, error = %e, "could not delete a kept node on drop");
                 }
             });
@@ -253,7 +255,7 @@ async fn keep(
     loop {
         let path = match current.take() {
             Some(path) => path,
-            None => match crate::node_create::create(&spec, &data, &status).await {
+            None => match create::create(&spec, &data, &status).await {
                 Some(path) => path,
                 None => return,
             },
@@ -283,7 +285,7 @@ async fn watch_round(spec: &PersistentNode, path: &str, data: &mut watch::Receiv
     let (stat, watcher) = match client.exists_and_watch(path).await {
         Ok(found) => found,
         Err(e) if e.is_terminal() => {
-            return if crate::node_create::recreated(client).await {
+            return if create::recreated(client).await {
                 Next::Recheck
             } else {
                 Next::Stop
