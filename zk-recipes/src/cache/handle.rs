@@ -90,7 +90,7 @@ impl Cache {
     }
 
     /// A stream of the cache's events: first every node held now as
-    /// [`CacheEvent::Created`] and the state as [`CacheEvent::State`], then every change as
+    /// [`CacheEvent::Created`](super::CacheEvent::Created) and the state as [`CacheEvent::State`](super::CacheEvent::State), then every change as
     /// it happens, until the cache closes (the last event is `State(Closed)`).
     pub fn events(&self) -> CacheEvents {
         CacheEvents::new(self.shared.clone())
