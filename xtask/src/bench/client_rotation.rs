@@ -7,8 +7,9 @@ use std::process::Command;
 
 use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
 use super::client_scenarios::Scenario;
-use super::machine::{seconds, thread_switches, CpuTimes};
+use super::machine::{thread_switches, CpuTimes};
 use super::tools::output;
+use zk_bench_harness::workload::parse_duration;
 
 /// The Python that runs kazoo's harness (Debian's, with `python3-kazoo`).
 pub(crate) const PYTHON: &str = "/usr/bin/python3";
@@ -78,14 +79,10 @@ pub(crate) struct ServerWatch {
 impl ServerWatch {
     /// The server `pid` under runs of `o`'s warm-up and duration.
     pub(crate) fn new(pid: u32, o: &RunShape) -> Result<ServerWatch, String> {
-        let run_seconds = seconds(&o.warmup)
-            .zip(seconds(&o.duration))
-            .map(|(w, d)| w + d);
+        let run = parse_duration(&o.warmup)? + parse_duration(&o.duration)?;
         Ok(ServerWatch {
             pid,
-            run_seconds: run_seconds.ok_or_else(|| {
-                format!("durations end in s or ms: {} and {}", o.warmup, o.duration)
-            })?,
+            run_seconds: run.as_secs_f64(),
         })
     }
 }

@@ -73,14 +73,6 @@ fn switches_in(status: &str) -> u64 {
         .sum()
 }
 
-/// A duration as `zk-bench` takes it (`4s`, `500ms`, `1.5s`), in seconds.
-pub(crate) fn seconds(d: &str) -> Option<f64> {
-    match d.strip_suffix("ms") {
-        Some(ms) => ms.parse::<f64>().ok().map(|v| v / 1000.0),
-        None => d.strip_suffix('s')?.parse().ok(),
-    }
-}
-
 /// The aggregate `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq steal
 /// (guest time is already counted in user).
 fn parse(stat: &str) -> Option<CpuTimes> {
@@ -120,14 +112,6 @@ mod tests {
         let status = "Name:\tjava\nvoluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n";
         assert_eq!(switches_in(status), 127);
         assert!(thread_switches(std::process::id()).is_some());
-    }
-
-    #[test]
-    fn durations_in_seconds() {
-        assert_eq!(seconds("4s"), Some(4.0));
-        assert_eq!(seconds("1.5s"), Some(1.5));
-        assert_eq!(seconds("250ms"), Some(0.25));
-        assert_eq!(seconds("4"), None);
     }
 
     #[test]
