@@ -1,16 +1,18 @@
 //! Helpers shared by the `zk` binary's test files: run.rs (running `zk`, with or without
 //! `--server`, with stdin, and checking how it ended through `test_support::process`),
-//! files.rs (the `zk log` / `zk snapshot` helpers), and here a library client for the other
-//! side of a test and waiting on a child.
+//! files.rs (the `zk log` / `zk snapshot` helpers), workload.rs (the kazoo workload those tests
+//! decode), and here a library client for the other side of a test and waiting on a child.
 #![allow(dead_code, unused_imports)] // Each test binary uses a different subset.
 
 pub use zk_testkit as server;
 
 mod files;
 mod run;
+mod workload;
 
 pub use files::*;
 pub use run::*;
+pub use workload::*;
 
 use std::time::Duration;
 

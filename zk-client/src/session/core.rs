@@ -12,7 +12,8 @@ use tokio::time::Instant;
 
 use super::events::SessionEvent;
 use super::hosts::{self, Hosts};
-use super::registry::{DeferredRemovals, Registry};
+use super::registry::Registry;
+use super::removals::DeferredRemovals;
 use super::ro_probe::ReadOnlyState;
 use super::state::{AuthReason, SessionId, SessionState};
 use super::transport::Connector;

@@ -10,7 +10,7 @@ use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
 use super::pipeline::{self, Incoming, Notification, Pending, PendingQueue};
-use super::registry::Unneeded;
+use super::removals::Unneeded;
 use super::rewatch;
 use super::state::SessionState;
 use crate::error::Error;
@@ -18,7 +18,7 @@ use crate::message::{Command, Effect};
 use crate::watch::{WatchKind, WatchedEvent};
 
 /// Most `removeWatches` for dropped watchers in flight at once: the rest wait (see
-/// [`super::registry::DeferredRemovals`]), so a close or a request never queues behind more.
+/// [`super::removals::DeferredRemovals`]), so a close or a request never queues behind more.
 const REMOVALS_IN_FLIGHT: usize = 64;
 
 impl Session {

@@ -34,6 +34,7 @@ mod offline;
 mod outgoing;
 pub(crate) mod pipeline;
 mod registry;
+mod removals;
 mod rewatch;
 mod ro_probe;
 mod sasl;

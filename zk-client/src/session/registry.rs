@@ -7,13 +7,13 @@
 //! except child changes, for its node and all descendants. One-shot watches are removed when
 //! they fire. Events are delivered in the order the server sent them.
 
-use std::collections::hash_map::Entry as MapEntry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use zk_records::{EventType, KeeperState, WatcherType};
 
 use smallvec::SmallVec;
 
+use super::removals::Unneeded;
 use crate::watch::{Registration, Sink, WatchKind, WatchedEvent};
 use crate::watch_path::WatchPath;
 
@@ -25,13 +25,6 @@ struct Entry {
     id: u64,
     kind: WatchKind,
     sink: Sink,
-}
-
-/// A server-side watch no client watcher needs any more: worth a `removeWatches`.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Unneeded {
-    pub(crate) path: String,
-    pub(crate) kind: zk_records::WatcherType,
 }
 
 /// All registered watches, by server-side path.
@@ -95,23 +88,14 @@ impl Registry {
         // Otherwise ask by type, which newer servers understand and older ones refuse.
         Some(Unneeded {
             path,
-            kind: if path_empty {
-                zk_records::WatcherType::Any
-            } else {
-                kind
-            },
+            kind: if path_empty { WatcherType::Any } else { kind },
         })
     }
 
     /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
     /// telling each watcher with an event of type `removed`. Returns whether any was removed.
-    pub(crate) fn remove_all(
-        &mut self,
-        path: &str,
-        kind: zk_records::WatcherType,
-        client_path: &str,
-    ) -> bool {
-        use zk_records::WatcherType as T;
+    pub(crate) fn remove_all(&mut self, path: &str, kind: WatcherType, client_path: &str) -> bool {
+        use WatcherType as T;
         let Some(entries) = self.by_path.get_mut(path) else {
             return false;
         };
@@ -239,73 +223,6 @@ impl Registry {
     }
 }
 
-/// Server-side watches that no watcher needs any more, removed a few at a time: a burst of
-/// dropped watchers must not queue thousands of `removeWatches` ahead of the application's
-/// requests or of a close. A close, or a new connection (whose `SetWatches` leaves them out),
-/// makes them moot; a new watch on the same path cancels its removal, which would otherwise
-/// reach the server after it.
-#[derive(Debug, Default)]
-pub(crate) struct DeferredRemovals {
-    /// Paths in the order their first removal was deferred (cancelled ones are skipped).
-    order: VecDeque<String>,
-    kinds: HashMap<String, Vec<WatcherType>>,
-}
-
-impl DeferredRemovals {
-    /// Defers a removal.
-    pub(crate) fn push(&mut self, unneeded: Unneeded) {
-        match self.kinds.entry(unneeded.path) {
-            MapEntry::Occupied(mut e) => {
-                if !e.get().contains(&unneeded.kind) {
-                    e.get_mut().push(unneeded.kind);
-                }
-            }
-            MapEntry::Vacant(e) => {
-                self.order.push_back(e.key().clone());
-                e.insert(vec![unneeded.kind]);
-            }
-        }
-    }
-
-    /// A watch on `path` is being set: its deferred removals must not follow it.
-    #[inline]
-    pub(crate) fn cancel(&mut self, path: &str) {
-        if !self.kinds.is_empty() {
-            self.kinds.remove(path);
-        }
-    }
-
-    /// The oldest deferred removal.
-    pub(crate) fn pop(&mut self) -> Option<Unneeded> {
-        while let Some(path) = self.order.front() {
-            let Some(kinds) = self.kinds.get_mut(path) else {
-                self.order.pop_front();
-                continue;
-            };
-            let Some(kind) = kinds.pop() else {
-                self.kinds.remove(path);
-                continue;
-            };
-            if !kinds.is_empty() {
-                return Some(Unneeded {
-                    path: path.clone(),
-                    kind,
-                });
-            }
-            self.kinds.remove(path);
-            let path = self.order.pop_front()?;
-            return Some(Unneeded { path, kind });
-        }
-        None
-    }
-
-    /// Forgets every deferred removal.
-    pub(crate) fn clear(&mut self) {
-        self.order.clear();
-        self.kinds.clear();
-    }
-}
-
 /// Persistent recursive watches see every node event except child-list changes.
 fn recursive_hit(event: &WatchedEvent) -> bool {
     matches!(
@@ -427,7 +344,7 @@ mod tests {
             reg.remove(2, "/a"),
             Some(Unneeded {
                 path: "/a".into(),
-                kind: zk_records::WatcherType::Data
+                kind: WatcherType::Data
             })
         );
         assert_eq!(reg.remove(2, "/a"), None, "already gone");
@@ -453,52 +370,17 @@ mod tests {
     }
 
     #[test]
-    fn deferred_removals_come_out_in_order_once_and_cancel_per_path() {
-        let u = |path: &str, kind| Unneeded {
-            path: path.into(),
-            kind,
-        };
-        let mut d = DeferredRemovals::default();
-        d.push(u("/a", WatcherType::Data));
-        d.push(u("/b", WatcherType::Children));
-        d.push(u("/a", WatcherType::Children));
-        d.push(u("/a", WatcherType::Data));
-        d.push(u("/c", WatcherType::Any));
-        d.cancel("/b");
-        let mut got = Vec::new();
-        while let Some(x) = d.pop() {
-            got.push((x.path, x.kind));
-        }
-        assert_eq!(
-            got,
-            [
-                ("/a".to_owned(), WatcherType::Children),
-                ("/a".to_owned(), WatcherType::Data),
-                ("/c".to_owned(), WatcherType::Any)
-            ]
-        );
-        d.push(u("/b", WatcherType::Data));
-        d.cancel("/b");
-        d.push(u("/b", WatcherType::Children));
-        assert_eq!(d.pop(), Some(u("/b", WatcherType::Children)));
-        assert_eq!(d.pop(), None);
-        d.push(u("/x", WatcherType::Data));
-        d.clear();
-        assert_eq!(d.pop(), None);
-    }
-
-    #[test]
     fn remove_all_notifies_removed_watchers() {
         let mut reg = Registry::default();
         let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
         let mut c = oneshot_reg(&mut reg, 2, "/a", WatchKind::Child);
-        reg.remove_all("/a", zk_records::WatcherType::Children, "/a");
+        reg.remove_all("/a", WatcherType::Children, "/a");
         assert_eq!(
             c.try_recv().unwrap().event_type,
             EventType::ChildWatchRemoved
         );
         assert!(a.try_recv().is_err());
-        reg.remove_all("/a", zk_records::WatcherType::Any, "/a");
+        reg.remove_all("/a", WatcherType::Any, "/a");
         assert_eq!(
             a.try_recv().unwrap().event_type,
             EventType::DataWatchRemoved
