@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::timeout;
 use zk_recipes::discovery::{ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance};
-use zk_testkit::{Ensemble, EnsembleOptions, Proxy, ServerOptions, ZkServer};
+use zk_testkit::{Ensemble, EnsembleOptions, Proxy};
 
 use support::{
     connect, connect_with_timeout, expire_during, recreating_client, wait_children, WAIT,
@@ -48,14 +48,10 @@ fn removed(id: &str, port: i32) -> ServiceEvent {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_and_caches_survive_a_server_restart() {
-    // Ticks of 2 s let the server grant the 30 s sessions asked for (at most 20 ticks): a
-    // restart on a loaded machine can keep the server away longer than the default ticks'
-    // 10 s allow, and a client silent for 4/3 of its session timeout expires it.
-    let mut server = ZkServer::start_with(ServerOptions {
-        tick_ms: 2000,
-        ..ServerOptions::default()
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+    // 30 s sessions (the test kit's servers grant up to 60 s): a client silent for 4/3 of its
+    // session timeout expires it locally, and a restart on a loaded machine can keep the server
+    // away for many seconds.
+    let mut server = support::start_server();
     let cs = server.connect_string();
     let registrant = connect_with_timeout(&cs, Duration::from_secs(30)).await;
     let session = registrant.session().unwrap().id;
