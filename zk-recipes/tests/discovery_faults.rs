@@ -7,7 +7,9 @@ mod support;
 use std::time::Duration;
 
 use tokio::time::timeout;
-use zk_recipes::discovery::{ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance};
+use zk_recipes::discovery::{
+    ServiceCache, ServiceDiscovery, ServiceEvent, ServiceEvents, ServiceInstance,
+};
 use zk_testkit::{Ensemble, EnsembleOptions, Proxy};
 
 use support::{
@@ -24,12 +26,13 @@ fn instance(id: &str, port: i32) -> ServiceInstance {
         .unwrap()
 }
 
-/// The next change on the stream (within [`WAIT`]).
-async fn next(events: &mut ServiceEvents) -> ServiceEvent {
-    timeout(WAIT, events.next())
+/// The next change on `cache`'s stream (within [`WAIT`]); a stopped cache panics with the
+/// failure that stopped it.
+async fn next(events: &mut ServiceEvents, cache: &ServiceCache) -> ServiceEvent {
+    let event = timeout(WAIT, events.next())
         .await
-        .expect("no cache event in time")
-        .expect("the cache stopped")
+        .expect("no cache event in time");
+    event.unwrap_or_else(|| panic!("the cache stopped: {:?}", cache.failure()))
 }
 
 fn added(id: &str, port: i32) -> ServiceEvent {
@@ -68,11 +71,14 @@ async fn registrations_and_caches_survive_a_server_restart() {
     tokio::task::block_in_place(|| server.restart()).unwrap();
     // Both sessions come back; the registration is still there and the cache follows.
     discovery.register(instance("a2", 2)).await.unwrap();
-    assert_eq!(next(&mut events).await, added("a2", 2));
+    assert_eq!(next(&mut events, &cache).await, added("a2", 2));
     assert_eq!(cache.instances(), [instance("a1", 1), instance("a2", 2)]);
     assert_eq!(registrant.session().unwrap().id, session);
     discovery.close().await.unwrap();
-    let gone = [next(&mut events).await, next(&mut events).await];
+    let gone = [
+        next(&mut events, &cache).await,
+        next(&mut events, &cache).await,
+    ];
     assert!(
         gone.contains(&removed("a1", 1)) && gone.contains(&removed("a2", 2)),
         "{gone:?}"
@@ -108,7 +114,7 @@ async fn a_registration_survives_a_failover() {
         node: "e1".into(),
         instance: instance("e1", 2),
     };
-    assert_eq!(next(&mut events).await, updated);
+    assert_eq!(next(&mut events, &cache).await, updated);
     assert_eq!(registrant.session().unwrap().id, session);
     let stat = observer_zk
         .exists("/services/api/e1")
@@ -117,9 +123,12 @@ async fn a_registration_survives_a_failover() {
         .unwrap();
     assert_eq!(stat.ephemeral_owner, session);
     discovery.register(instance("e2", 3)).await.unwrap();
-    assert_eq!(next(&mut events).await, added("e2", 3));
+    assert_eq!(next(&mut events, &cache).await, added("e2", 3));
     discovery.close().await.unwrap();
-    let gone = [next(&mut events).await, next(&mut events).await];
+    let gone = [
+        next(&mut events, &cache).await,
+        next(&mut events, &cache).await,
+    ];
     assert!(gone.contains(&removed("e2", 3)), "{gone:?}");
     assert!(observer_zk
         .get_children("/services/api")
@@ -150,7 +159,10 @@ async fn a_cache_cut_off_catches_up_with_what_it_missed() {
     discovery.unregister("old").await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.heal();
-    let caught_up = [next(&mut events).await, next(&mut events).await];
+    let caught_up = [
+        next(&mut events, &cache).await,
+        next(&mut events, &cache).await,
+    ];
     assert!(caught_up.contains(&added("new", 2)), "{caught_up:?}");
     assert!(caught_up.contains(&removed("old", 1)), "{caught_up:?}");
     assert_eq!(cache_zk.session().unwrap().id, session, "same session");
@@ -171,7 +183,7 @@ async fn an_expiry_re_creates_the_registration_once_and_the_cache_follows() {
     let old_session = registrant.session().unwrap().id;
     let discovery = ServiceDiscovery::new(registrant.clone(), "/services").unwrap();
     discovery.register(instance("x", 1)).await.unwrap();
-    assert_eq!(next(&mut direct).await, added("x", 1));
+    assert_eq!(next(&mut direct, &direct_cache).await, added("x", 1));
     let cut_zk = recreating_client(&proxy).await;
     let cut_cache = ServiceDiscovery::new(cut_zk.clone(), "/services")
         .unwrap()
@@ -187,9 +199,9 @@ async fn an_expiry_re_creates_the_registration_once_and_the_cache_follows() {
     .await;
     // The server deleted the expired session's node; the new session puts it back, once.
     let seen = [
-        next(&mut direct).await,
-        next(&mut direct).await,
-        next(&mut direct).await,
+        next(&mut direct, &direct_cache).await,
+        next(&mut direct, &direct_cache).await,
+        next(&mut direct, &direct_cache).await,
     ];
     assert!(seen.contains(&added("y", 2)), "{seen:?}");
     assert!(seen.contains(&removed("x", 1)), "{seen:?}");
@@ -206,7 +218,7 @@ async fn an_expiry_re_creates_the_registration_once_and_the_cache_follows() {
     assert_eq!(stat.ephemeral_owner, new_session);
     // The cache whose session expired watches again and reads what it missed (x may be
     // reported removed and added again: its node was made anew).
-    while next(&mut cut).await != added("y", 2) {}
+    while next(&mut cut, &cut_cache).await != added("y", 2) {}
     let mut snapshots = cut_cache.watch();
     timeout(WAIT, snapshots.wait_for(|s| s.len() == 2))
         .await
