@@ -14,6 +14,7 @@ mod client;
 mod client_report;
 mod client_rotation;
 mod client_scenarios;
+mod client_targets;
 mod client_tls;
 mod codec;
 mod locks;

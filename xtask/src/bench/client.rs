@@ -3,8 +3,9 @@
 //! Apache's Java client (`zk-bench/java/JavaBench.java`, async API) and kazoo
 //! (`zk-bench/python/kazoo_bench.py`, async API), one after the other against one local
 //! ZooKeeper 3.8 whose data lives on tmpfs, in rounds; prints each scenario's median rounds
-//! and zk-client's per-round ratios against every other client with their median, then the
-//! memory taken by 100,000 registered watches in each Rust client.
+//! and zk-client's per-round ratios against every other client with their median, then every
+//! target against every peer with its verdict (`client_targets`), then the memory taken by
+//! 100,000 registered watches in each Rust client.
 //!
 //! Needs `java`, `javac`, `/usr/share/java/zookeeper.jar` (`apt-get install -y zookeeper
 //! default-jdk-headless`) and `/usr/bin/python3` with kazoo (`apt-get install -y
@@ -17,6 +18,7 @@ use super::client_rotation::{
     bench_server_options, find_java, rotate, scenario_report, RunShape, Runner, ServerWatch, PYTHON,
 };
 use super::client_scenarios::{flags, scenarios, FLOORS};
+use super::client_targets::{targets_table, Measured};
 use super::peers;
 use super::tools::{build_release, output, root, target_dir};
 
@@ -150,7 +152,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("no scenario `{name}`"));
         }
     }
-    // Each scenario's section goes out as soon as it is measured.
+    // Each scenario's section goes out as soon as it is measured; the targets table at the end.
+    let mut measured = Vec::new();
     for sc in &scenarios {
         output(Command::new(&zk_bench).args([
             "--server",
@@ -195,6 +198,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         };
         let results = rotate(sc.name, &clients, o.shape.rounds, &common, &watch)?;
         println!("{}", scenario_report(sc, &results, "zk-client"));
+        measured.push((sc, results));
     }
     if o.only
         .as_deref()
@@ -207,6 +211,18 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
          (utime+stime) over the measured window. Server data on {TMPFS} (tmpfs).",
         o.shape.rounds, o.shape.duration, o.shape.warmup
+    );
+    let measured: Vec<Measured<'_>> = measured
+        .iter()
+        .map(|(sc, results)| Measured {
+            name: sc.name,
+            fixed_rate: sc.fixed_rate(),
+            results,
+        })
+        .collect();
+    println!(
+        "\n### Targets (issue 22): zk-client against every peer\n\n{}",
+        targets_table("zk-client", &measured)
     );
     if o.watches > 0 {
         // A first run creates the watched nodes, so no measured process pays for that.
