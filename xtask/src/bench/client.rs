@@ -3,9 +3,9 @@
 //! Apache's Java client (`zk-bench/java/JavaBench.java`, async API) and kazoo
 //! (`zk-bench/python/kazoo_bench.py`, async API), one after the other against one local
 //! ZooKeeper 3.8 whose data lives on tmpfs, in rounds; prints each scenario's median rounds
-//! and zk-client's per-round ratios against every other client with their median, then every
-//! target against every peer with its verdict (`client_targets`), then the memory taken by
-//! 100,000 registered watches in each Rust client.
+//! and zk-client's per-round ratios against every other client with their median, then the
+//! memory taken by 100,000 registered watches in each Rust client, then every target against
+//! every peer with its verdict (`client_targets`).
 //!
 //! Needs `java`, `javac`, `/usr/share/java/zookeeper.jar` (`apt-get install -y zookeeper
 //! default-jdk-headless`) and `/usr/bin/python3` with kazoo (`apt-get install -y
@@ -212,18 +212,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          (utime+stime) over the measured window. Server data on {TMPFS} (tmpfs).",
         o.shape.rounds, o.shape.duration, o.shape.warmup
     );
-    let measured: Vec<Measured<'_>> = measured
-        .iter()
-        .map(|(sc, results)| Measured {
-            name: sc.name,
-            fixed_rate: sc.fixed_rate(),
-            results,
-        })
-        .collect();
-    println!(
-        "\n### Targets (issue 22): zk-client against every peer\n\n{}",
-        targets_table("zk-client", &measured)
-    );
+    // RSS after the watches (MiB) by client, for the targets table.
+    let mut memory: Vec<(String, f64)> = Vec::new();
     if o.watches > 0 {
         // A first run creates the watched nodes, so no measured process pays for that.
         eprintln!("creating {} nodes to watch...", o.watches);
@@ -239,10 +229,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             binaries.extend(peers::PEERS.iter().map(|(l, b)| (*l, dir.join(b))));
         }
         for (label, bin) in binaries {
-            println!("\n{}", watch_memory(label, &bin, &cs, o.watches)?);
+            let (line, rss_after) = watch_memory(label, &bin, &cs, o.watches)?;
+            println!("\n{line}");
+            memory.extend(rss_after.map(|mib| (label.to_owned(), mib)));
         }
     }
     drop(server);
+    let measured: Vec<Measured<'_>> = measured
+        .iter()
+        .map(|(sc, results)| Measured {
+            name: sc.name,
+            fixed_rate: sc.fixed_rate(),
+            results,
+        })
+        .collect();
+    println!(
+        "\n### Targets (issue 22): zk-client against every peer\n\n{}",
+        targets_table("zk-client", &measured, o.watches, &memory)
+    );
     Ok(())
 }
 
@@ -278,9 +282,15 @@ fn warm_server(zk_bench: &Path, cs: &str, duration: &str) -> Result<(), String> 
     Ok(())
 }
 
-/// Registers `watches` one-shot watches with one client and describes its memory.
+/// Registers `watches` one-shot watches with one client and describes its memory; also its
+/// RSS after (MiB), when the row has it.
 #[allow(clippy::print_stderr)]
-fn watch_memory(label: &str, bin: &Path, cs: &str, watches: usize) -> Result<String, String> {
+fn watch_memory(
+    label: &str,
+    bin: &Path,
+    cs: &str,
+    watches: usize,
+) -> Result<(String, Option<f64>), String> {
     eprintln!("{label}: registering {watches} watches...");
     let out = output(Command::new(bin).args(["--server", cs, "--watches", &watches.to_string()]))?;
     let line = out.lines().last().unwrap_or_default();
@@ -292,7 +302,7 @@ fn watch_memory(label: &str, bin: &Path, cs: &str, watches: usize) -> Result<Str
             .copied()
             .unwrap_or("?")
     };
-    Ok(format!(
+    let line = format!(
         "{label} with {watches} one-shot data watches registered: RSS {} MiB before, {} MiB \
          after ({} MiB, {} bytes per watch; registered in {} s).",
         get("rss_before_mib"),
@@ -300,5 +310,6 @@ fn watch_memory(label: &str, bin: &Path, cs: &str, watches: usize) -> Result<Str
         get("delta_mib"),
         get("bytes_per_watch"),
         get("register_s"),
-    ))
+    );
+    Ok((line, get("rss_after_mib").parse().ok()))
 }

@@ -1,7 +1,8 @@
 //! The targets of `cargo xtask bench client` (issue 22), judged on one run: for every scenario
 //! and every peer, each target figure's median per-round ratio, a distribution-free confidence
 //! interval of that median, and whether the target was met, missed, or missed within the spread
-//! of the rounds (the interval holds the target: the run cannot tell the two clients apart).
+//! of the rounds (the interval holds the target: the run cannot tell the two clients apart);
+//! then the RSS after 100,000 watches against each Rust peer's.
 
 use super::client_report::{ratios, Row};
 
@@ -121,9 +122,15 @@ fn is_peer(label: &str, ours: &str) -> bool {
     label != ours && label != "baseline" && !label.starts_with("floor-")
 }
 
-/// The Markdown table of every target for every scenario and peer, with a count of each
-/// verdict.
-pub(crate) fn targets_table(ours: &str, scenarios: &[Measured<'_>]) -> String {
+/// The Markdown table of every target for every scenario and peer, then the memory target
+/// (`memory`: RSS in MiB by client after registering `watches` watches, one measurement each,
+/// so no interval), with a count of each verdict.
+pub(crate) fn targets_table(
+    ours: &str,
+    scenarios: &[Measured<'_>],
+    watches: usize,
+    memory: &[(String, f64)],
+) -> String {
     let mut out = String::from(
         "| scenario | peer | figure | target | median | interval | verdict |\n\
          |---|---|---|--:|--:|--:|---|\n",
@@ -174,6 +181,22 @@ pub(crate) fn targets_table(ours: &str, scenarios: &[Measured<'_>]) -> String {
                 ));
             }
         }
+    }
+    let mine = memory.iter().find(|(l, _)| l == ours).map(|(_, mib)| *mib);
+    for (peer, theirs) in memory.iter().filter(|(l, _)| is_peer(l, ours)) {
+        let Some(mine) = mine else { break };
+        let ratio = mine / theirs;
+        let word = if ratio <= 1.0 {
+            met += 1;
+            "met"
+        } else {
+            missed += 1;
+            "**missed**"
+        };
+        out.push_str(&format!(
+            "| watches | {peer} | RSS after {watches} watches | ≤ 1.00x | {ratio:.2}x | {mine:.1} \
+             / {theirs:.1} MiB | {word} |\n"
+        ));
     }
     let lowest = coverages.iter().copied().fold(f64::NAN, f64::min);
     out.push_str(&format!(
@@ -251,6 +274,11 @@ mod tests {
                 ],
             ),
         ];
+        let memory = [
+            ("zk-client".to_owned(), 25.0),
+            ("peer".to_owned(), 50.0),
+            ("baseline".to_owned(), 20.0),
+        ];
         let table = targets_table(
             "zk-client",
             &[Measured {
@@ -258,7 +286,16 @@ mod tests {
                 fixed_rate: false,
                 results: &results,
             }],
+            100_000,
+            &memory,
         );
+        assert!(
+            table.contains(
+                "| watches | peer | RSS after 100000 watches | ≤ 1.00x | 0.50x | 25.0 / 50.0 MiB | met |"
+            ),
+            "{table}"
+        );
+        assert!(!table.contains("baseline"), "{table}");
         assert!(!table.contains("floor-"), "{table}");
         assert!(
             table.contains("| s | peer | throughput | ≥ 1.00x | 1.15x |"),
@@ -279,7 +316,7 @@ mod tests {
         );
         assert!(
             table.contains(
-                "2 met, 1 missed within the spread of the rounds, 1 missed with too few rounds \
+                "3 met, 1 missed within the spread of the rounds, 1 missed with too few rounds \
                  to tell, 0 missed"
             ),
             "{table}"
