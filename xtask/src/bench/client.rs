@@ -198,7 +198,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         };
         let results = rotate(sc.name, &clients, o.shape.rounds, &common, &watch)?;
         println!("{}", scenario_report(sc, &results, "zk-client"));
-        measured.push((sc, results));
+        measured.push(Measured {
+            name: sc.name,
+            fixed_rate: sc.fixed_rate(),
+            results,
+        });
     }
     if o.only
         .as_deref()
@@ -235,14 +239,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(server);
-    let measured: Vec<Measured<'_>> = measured
-        .iter()
-        .map(|(sc, results)| Measured {
-            name: sc.name,
-            fixed_rate: sc.fixed_rate(),
-            results,
-        })
-        .collect();
     println!(
         "\n### Targets (issue 22): zk-client against every peer\n\n{}",
         targets_table("zk-client", &measured, o.watches, &memory)

@@ -78,12 +78,16 @@ pub(crate) fn ratios(ours: &[Row], theirs: &[Row], f: fn(&Row) -> f64) -> (f64, 
     let per_round: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| f(a) / f(b)).collect();
     let mut sorted = per_round.clone();
     sorted.sort_by(f64::total_cmp);
-    let median = match sorted.len() {
+    (median_of_sorted(&sorted), per_round)
+}
+
+/// The median of sorted values (NaN for none).
+pub(crate) fn median_of_sorted(sorted: &[f64]) -> f64 {
+    match sorted.len() {
         0 => f64::NAN,
         n if n % 2 == 1 => sorted[n / 2],
         n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    };
-    (median, per_round)
+    }
 }
 
 /// The Markdown table of one scenario's median rounds. `server cores` and `client cores` are

@@ -2,9 +2,9 @@
 //! and every peer, each target figure's median per-round ratio, a distribution-free confidence
 //! interval of that median, and whether the target was met, missed, or missed within the spread
 //! of the rounds (the interval holds the target: the run cannot tell the two clients apart);
-//! then the RSS after 100,000 watches against each Rust peer's.
+//! then the RSS after the watches against each Rust peer's.
 
-use super::client_report::{ratios, Row};
+use super::client_report::{median_of_sorted, ratios, Row};
 
 /// The confidence the interval of a median aims for.
 const CONFIDENCE: f64 = 0.95;
@@ -55,7 +55,7 @@ const TARGETS: [Target; 4] = [
 /// `k`-th smallest and the `k`-th largest hold the true median with probability
 /// `1 - 2 P(Binomial(n, 1/2) < k)`, whatever the distribution. Returns the largest `k` (1-based)
 /// whose coverage reaches [`CONFIDENCE`], or 1 when none does (few rounds), with its coverage.
-pub(crate) fn median_interval_rank(n: usize) -> (usize, f64) {
+fn median_interval_rank(n: usize) -> (usize, f64) {
     let coverage = |k: usize| {
         let below: f64 = (0..k).map(|i| binomial_half(n, i)).sum();
         1.0 - 2.0 * below
@@ -76,9 +76,9 @@ fn binomial_half(n: usize, i: usize) -> f64 {
     choose / 2f64.powi(n as i32)
 }
 
-/// How a target came out.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Verdict {
+/// How a target came out (in the order the summary counts them).
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Verdict {
     Met,
     /// The median misses, but the interval holds the bound.
     WithinSpread,
@@ -86,6 +86,18 @@ pub(crate) enum Verdict {
     /// [`CONFIDENCE`] (too few rounds to call it).
     TooFewRounds,
     Missed,
+}
+
+impl Verdict {
+    /// The verdict as the table says it.
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::WithinSpread => "missed, within the spread",
+            Verdict::TooFewRounds => "missed, too few rounds to tell",
+            Verdict::Missed => "**missed**",
+        }
+    }
 }
 
 /// The verdict on `median` against `bound`, given the interval `(low, high)` and its coverage.
@@ -111,10 +123,11 @@ fn verdict(
 }
 
 /// One measured scenario, as the targets table needs it.
-pub(crate) struct Measured<'a> {
-    pub(crate) name: &'a str,
+pub(crate) struct Measured {
+    pub(crate) name: &'static str,
     pub(crate) fixed_rate: bool,
-    pub(crate) results: &'a [(String, Vec<Row>)],
+    /// Each client's label and rows by round.
+    pub(crate) results: Vec<(String, Vec<Row>)>,
 }
 
 /// Whether `label` is a peer (not zk-client itself, an earlier build of it, or a floor).
@@ -127,7 +140,7 @@ fn is_peer(label: &str, ours: &str) -> bool {
 /// so no interval), with a count of each verdict.
 pub(crate) fn targets_table(
     ours: &str,
-    scenarios: &[Measured<'_>],
+    scenarios: &[Measured],
     watches: usize,
     memory: &[(String, f64)],
 ) -> String {
@@ -135,8 +148,9 @@ pub(crate) fn targets_table(
         "| scenario | peer | figure | target | median | interval | verdict |\n\
          |---|---|---|--:|--:|--:|---|\n",
     );
-    let (mut met, mut spread, mut undecided, mut missed) = (0, 0, 0, 0);
-    let mut coverages = Vec::new();
+    // By verdict, in `Verdict`'s order.
+    let mut counts = [0usize; 4];
+    let mut lowest_coverage = f64::NAN;
     for sc in scenarios {
         let Some((_, mine)) = sc.results.iter().find(|(l, _)| l == ours) else {
             continue;
@@ -146,38 +160,25 @@ pub(crate) fn targets_table(
                 .iter()
                 .filter(|t| t.fixed_rate_too || !sc.fixed_rate)
             {
-                let (median, mut rounds) = ratios(mine, theirs, t.value);
+                let (_, mut rounds) = ratios(mine, theirs, t.value);
                 rounds.retain(|r| !r.is_nan());
                 if rounds.is_empty() {
                     continue;
                 }
                 rounds.sort_by(f64::total_cmp);
+                let median = median_of_sorted(&rounds);
                 let (k, coverage) = median_interval_rank(rounds.len());
-                let interval = (rounds[k - 1], rounds[rounds.len() - k]);
-                coverages.push(coverage);
-                let v = verdict(median, interval, coverage, t.bound, t.at_most);
-                let word = match v {
-                    Verdict::Met => {
-                        met += 1;
-                        "met"
-                    }
-                    Verdict::WithinSpread => {
-                        spread += 1;
-                        "missed, within the spread"
-                    }
-                    Verdict::TooFewRounds => {
-                        undecided += 1;
-                        "missed, too few rounds to tell"
-                    }
-                    Verdict::Missed => {
-                        missed += 1;
-                        "**missed**"
-                    }
-                };
+                let (low, high) = (rounds[k - 1], rounds[rounds.len() - k]);
+                lowest_coverage = lowest_coverage.min(coverage);
+                let v = verdict(median, (low, high), coverage, t.bound, t.at_most);
+                counts[v as usize] += 1;
                 let sign = if t.at_most { "≤" } else { "≥" };
                 out.push_str(&format!(
-                    "| {} | {peer} | {} | {sign} {:.2}x | {median:.2}x | {:.2}-{:.2} | {word} |\n",
-                    sc.name, t.figure, t.bound, interval.0, interval.1,
+                    "| {} | {peer} | {} | {sign} {:.2}x | {median:.2}x | {low:.2}-{high:.2} | {} |\n",
+                    sc.name,
+                    t.figure,
+                    t.bound,
+                    v.word(),
                 ));
             }
         }
@@ -186,26 +187,26 @@ pub(crate) fn targets_table(
     for (peer, theirs) in memory.iter().filter(|(l, _)| is_peer(l, ours)) {
         let Some(mine) = mine else { break };
         let ratio = mine / theirs;
-        let word = if ratio <= 1.0 {
-            met += 1;
-            "met"
+        let v = if ratio <= 1.0 {
+            Verdict::Met
         } else {
-            missed += 1;
-            "**missed**"
+            Verdict::Missed
         };
+        counts[v as usize] += 1;
         out.push_str(&format!(
             "| watches | {peer} | RSS after {watches} watches | ≤ 1.00x | {ratio:.2}x | {mine:.1} \
-             / {theirs:.1} MiB | {word} |\n"
+             / {theirs:.1} MiB | {} |\n",
+            v.word()
         ));
     }
-    let lowest = coverages.iter().copied().fold(f64::NAN, f64::min);
+    let [met, spread, undecided, missed] = counts;
     out.push_str(&format!(
         "\n{met} met, {spread} missed within the spread of the rounds, {undecided} missed with \
          too few rounds to tell, {missed} missed. The interval: order statistics of the \
          per-round ratios that hold the true median with at least {:.1}% confidence \
          (distribution-free; {:.0}% takes 6 rounds or more); \"within the spread\" means it \
          holds the target, so this run cannot tell the clients apart on that figure.\n",
-        lowest * 100.0,
+        lowest_coverage * 100.0,
         CONFIDENCE * 100.0
     ));
     out
@@ -284,7 +285,7 @@ mod tests {
             &[Measured {
                 name: "s",
                 fixed_rate: false,
-                results: &results,
+                results,
             }],
             100_000,
             &memory,
