@@ -17,6 +17,7 @@ mod client_scenarios;
 mod client_targets;
 mod client_tls;
 mod codec;
+mod cpu_split;
 mod locks;
 mod machine;
 mod peers;

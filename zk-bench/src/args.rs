@@ -57,6 +57,10 @@ pub(crate) struct Args {
     /// Tokio worker threads (1: a current-thread runtime).
     #[arg(long, default_value_t = 1)]
     pub(crate) threads: usize,
+    /// Wake at every reply (`ClientBuilder::coalesce_replies(false)`), to measure what
+    /// reply coalescing does.
+    #[arg(long)]
+    pub(crate) no_coalesce: bool,
     /// Name of this client in the output.
     #[arg(long, default_value = "zk-client")]
     pub(crate) label: String,

@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use zk_client::{Client, TlsConfig};
 
-/// A session to `connect` (over TLS when `tls_ca` is given), allowed replies as large as a
-/// listing of the watched nodes.
-pub(crate) async fn connect_one(connect: &str, tls_ca: Option<&Path>) -> Result<Client, String> {
-    let mut builder = Client::builder();
+/// A session to `connect` (over TLS when `tls_ca` is given, gathering replies unless
+/// `coalesce` is false), allowed replies as large as a listing of the watched nodes.
+pub(crate) async fn connect_one(
+    connect: &str,
+    tls_ca: Option<&Path>,
+    coalesce: bool,
+) -> Result<Client, String> {
+    let mut builder = Client::builder().coalesce_replies(coalesce);
     if let Some(ca) = tls_ca {
         builder = builder.tls(TlsConfig::new().ca_file(ca));
     }

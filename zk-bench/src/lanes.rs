@@ -42,7 +42,7 @@ pub(crate) async fn workload(
 ) -> Result<Report, String> {
     let mut clients = Vec::with_capacity(args.sessions);
     for _ in 0..args.sessions {
-        clients.push(connect_one(connect, args.tls_ca.as_deref()).await?);
+        clients.push(connect_one(connect, args.tls_ca.as_deref(), !args.no_coalesce).await?);
     }
     let now = Instant::now();
     let open_loop = args.rate > 0.0;

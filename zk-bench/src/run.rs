@@ -40,7 +40,7 @@ pub(crate) async fn main(args: Args) -> Result<(), String> {
     };
 
     let tls = args.tls_ca.as_deref();
-    let setup_client = connect_one(&connect, tls).await?;
+    let setup_client = connect_one(&connect, tls, !args.no_coalesce).await?;
     setup::setup(&setup_client, &args).await?;
     if args.setup_only {
         let _ = setup_client.close().await;

@@ -30,7 +30,7 @@ const TMPFS: &str = "/dev/shm";
 
 const USAGE: &str = "usage: cargo xtask bench client [--quick] [--rounds N] [--duration D] \
                      [--warmup D] [--server-warmup D] [--only SCENARIO] [--no-java] \
-                     [--no-kazoo] [--no-peers] [--no-floors] [--watches N] \
+                     [--no-kazoo] [--no-peers] [--no-floors] [--no-pin] [--watches N] \
                      [--baseline ZK_BENCH_BINARY]";
 
 /// Command-line options.
@@ -55,6 +55,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             rounds: 5,
             duration: "4s".into(),
             warmup: "2s".into(),
+            pin: true,
         },
         server_warmup: "10s".into(),
         only: None,
@@ -85,6 +86,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-kazoo" => o.kazoo = false,
             "--no-peers" => o.peers = false,
             "--no-floors" => o.floors = false,
+            "--no-pin" => o.shape.pin = false,
             "--watches" => o.watches = value()?.parse().map_err(|_| USAGE.to_owned())?,
             "--baseline" => o.baseline = Some(PathBuf::from(value()?)),
             _ => return Err(USAGE.into()),
@@ -213,8 +215,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     println!(
         "Median of {} round(s) (by throughput; by p99 at a fixed rate); {} measured after a {} \
          warm-up; each client's own /proc/self/stat and the server's /proc/{pid}/stat \
-         (utime+stime) over the measured window. Server data on {TMPFS} (tmpfs).",
-        o.shape.rounds, o.shape.duration, o.shape.warmup
+         (utime+stime) over the measured window. Server data on {TMPFS} (tmpfs). {}",
+        o.shape.rounds,
+        o.shape.duration,
+        o.shape.warmup,
+        match &watch.cpus {
+            Some(split) => format!(
+                "The server on CPU {}, the clients on CPU {} (`--no-pin`: both anywhere).",
+                split.server, split.clients
+            ),
+            None => "The server and the clients on any CPU.".to_owned(),
+        }
     );
     // RSS after the watches (MiB) by client, for the targets table.
     let mut memory: Vec<(String, f64)> = Vec::new();

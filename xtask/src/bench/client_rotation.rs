@@ -2,11 +2,13 @@
 //! server, running every client in alternating rounds while watching the server and the
 //! machine, and one scenario's report.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 
 use super::client_report::{median_round, median_table, parse_row, ratio_table, Row};
 use super::client_scenarios::Scenario;
+use super::cpu_split::CpuSplit;
 use super::machine::{thread_switches, CpuTimes};
 use super::tools::output;
 use zk_bench_harness::workload::parse_duration;
@@ -14,12 +16,13 @@ use zk_bench_harness::workload::parse_duration;
 /// The Python that runs kazoo's harness (Debian's, with `python3-kazoo`).
 pub(crate) const PYTHON: &str = "/usr/bin/python3";
 
-/// How many rounds, and how long each client runs in each (`zk-bench`'s `--warmup` and
-/// `--duration`).
+/// How many rounds, how long each client runs in each (`zk-bench`'s `--warmup` and
+/// `--duration`), and whether the server and the clients get CPUs of their own.
 pub(crate) struct RunShape {
     pub(crate) rounds: usize,
     pub(crate) duration: String,
     pub(crate) warmup: String,
+    pub(crate) pin: bool,
 }
 
 /// How one client of the rotation is run.
@@ -34,25 +37,30 @@ pub(crate) enum Runner {
 }
 
 impl Runner {
-    pub(crate) fn command(&self) -> Command {
+    /// The command that runs this client, on the clients' CPUs of `cpus` if given.
+    pub(crate) fn command(&self, cpus: Option<&CpuSplit>) -> Command {
+        let new = |program: &OsStr| match cpus {
+            Some(split) => split.client(program),
+            None => Command::new(program),
+        };
         match self {
             Runner::ZkBench(bin, floor) => {
-                let mut c = Command::new(bin);
+                let mut c = new(bin.as_os_str());
                 if let Some(floor) = floor {
                     c.args(["--floor", floor]);
                 }
                 c
             }
-            Runner::Peer(bin) => Command::new(bin),
+            Runner::Peer(bin) => new(bin.as_os_str()),
             Runner::Java(classpath, properties) => {
-                let mut c = Command::new("java");
+                let mut c = new(OsStr::new("java"));
                 c.arg("-Xmx512m")
                     .args(properties.iter().map(|p| format!("-D{p}")))
                     .args(["-cp", classpath, "JavaBench"]);
                 c
             }
             Runner::Kazoo(script) => {
-                let mut c = Command::new(PYTHON);
+                let mut c = new(OsStr::new(PYTHON));
                 c.arg(script);
                 c
             }
@@ -69,20 +77,37 @@ pub(crate) fn bench_server_options() -> zk_testkit::ServerOptions {
     }
 }
 
-/// The server process a rotation watches, and how long each run lasts (warm-up and
-/// measured window: the server's thread switches are counted over both).
+/// The server process a rotation watches, how long each run lasts (warm-up and measured
+/// window: the server's thread switches are counted over both), and the CPUs of the server
+/// and of the clients when they are split.
 pub(crate) struct ServerWatch {
     pub(crate) pid: u32,
     pub(crate) run_seconds: f64,
+    pub(crate) cpus: Option<CpuSplit>,
 }
 
 impl ServerWatch {
-    /// The server `pid` under runs of `o`'s warm-up and duration.
+    /// The server `pid` under runs of `o`'s warm-up and duration; with `o.pin` on a machine of
+    /// two CPUs or more, the server confined to its share of them.
+    #[allow(clippy::print_stderr)]
     pub(crate) fn new(pid: u32, o: &RunShape) -> Result<ServerWatch, String> {
         let run = parse_duration(&o.warmup)? + parse_duration(&o.duration)?;
+        let cpus = if o.pin {
+            CpuSplit::of_this_machine()
+        } else {
+            None
+        };
+        if let Some(split) = &cpus {
+            split.pin_server(pid)?;
+            eprintln!(
+                "server on CPU {}, clients on CPU {}",
+                split.server, split.clients
+            );
+        }
         Ok(ServerWatch {
             pid,
             run_seconds: run.as_secs_f64(),
+            cpus,
         })
     }
 }
@@ -108,7 +133,9 @@ pub(crate) fn rotate(
             let (label, runner) = &clients[i];
             eprintln!("{scenario} round {}: {label}...", round + 1);
             let before = (CpuTimes::now(), thread_switches(server.pid));
-            let mut row = parse_row(&output(runner.command().args(common(label)))?)?;
+            let mut row = parse_row(&output(
+                runner.command(server.cpus.as_ref()).args(common(label)),
+            )?)?;
             row.machine = before.0.shares_until(&CpuTimes::now());
             if let (Some(a), Some(b)) = (before.1, thread_switches(server.pid)) {
                 row.server_switches = (b - a) as f64 / (row.ops_per_s * server.run_seconds);

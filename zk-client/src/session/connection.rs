@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::Instant;
 use zk_records::OpCode;
 
+use super::coalesce::{Coalesce, LowWater};
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
 use super::pipeline::{self, PendingQueue};
@@ -39,22 +40,28 @@ struct Conn<S> {
     last_send: Instant,
     /// Set once a close is sent: when to give up waiting for the server's answer.
     close_deadline: Option<Instant>,
+    /// How many reply bytes the kernel gathers before waking the task.
+    coalesce: Coalesce,
 }
 
 impl<S> Conn<S> {
     /// When the timer must look at the clock next.
     fn wake_at(&self) -> Instant {
         let read = self.last_recv + self.read_timeout;
-        match self.close_deadline {
+        let at = match self.close_deadline {
             Some(d) => d.min(read),
             None => (self.last_send + self.ping_every).min(read),
+        };
+        match self.coalesce.valve() {
+            Some(valve) => valve.min(at),
+            None => at,
         }
     }
 }
 
 impl Session {
     /// Serves one connection until it breaks or the session ends.
-    pub(super) async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    pub(super) async fn serve<S: AsyncRead + AsyncWrite + LowWater + Unpin>(
         &mut self,
         stream: S,
         rbuf: BytesMut,
@@ -71,6 +78,7 @@ impl Session {
             last_recv: now,
             last_send: now,
             close_deadline: None,
+            coalesce: Coalesce::new(self.config.coalesce_replies),
         };
         self.prime(&mut conn);
         let rw_server = self.ro.probe(&self.config.connector, &self.config.hosts);
@@ -157,7 +165,7 @@ impl Session {
         mut rw_server: Pin<&mut P>,
     ) -> Poll<End>
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + LowWater + Unpin,
         P: Future<Output = HostPort>,
     {
         loop {
@@ -208,6 +216,15 @@ impl Session {
                 again = true;
             }
             if !again {
+                // Going to sleep: set how many reply bytes should wake the task.
+                let due =
+                    (conn.pending.requests).partition_point(|p| p.end <= conn.out.written_end());
+                let buffered = conn.rbuf.len();
+                if let Some(valve) = conn.coalesce.apply(&conn.stream, due, buffered) {
+                    if valve < timer.deadline() {
+                        timer.as_mut().reset(valve);
+                    }
+                }
                 return Poll::Pending;
             }
         }
@@ -257,7 +274,13 @@ impl Session {
             ))),
             Ok(_) => {
                 let buffered = conn.rbuf.len();
-                if let Some(end) = self.frames(&mut conn.rbuf, &mut conn.pending, &mut conn.out) {
+                let frames = self.frames(
+                    &mut conn.rbuf,
+                    &mut conn.pending,
+                    &mut conn.out,
+                    &mut conn.coalesce,
+                );
+                if let Some(end) = frames {
                     return Poll::Ready(Err(end));
                 }
                 // Only a complete frame proves the peer is alive (as in Java's client): bytes
@@ -304,9 +327,13 @@ fn poll_write<S: AsyncWrite + Unpin>(
 }
 
 /// The timer fired: ends the connection at the close deadline or the read timeout, queues a
-/// ping when nothing was sent for a while, and moves the timer to its next deadline.
-fn on_timer<S>(conn: &mut Conn<S>, timer: Pin<&mut tokio::time::Sleep>) -> Option<End> {
+/// ping when nothing was sent for a while, lets the coalescing valve look, and moves the timer
+/// to its next deadline.
+fn on_timer<S: LowWater>(conn: &mut Conn<S>, timer: Pin<&mut tokio::time::Sleep>) -> Option<End> {
     let now = Instant::now();
+    if conn.coalesce.valve().is_some_and(|v| now >= v) {
+        conn.coalesce.on_valve(&conn.stream, now);
+    }
     if conn.close_deadline.is_some_and(|d| now >= d) {
         return Some(End::Terminal(SessionState::Closed));
     }

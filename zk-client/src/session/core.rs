@@ -44,6 +44,8 @@ pub(crate) struct Config {
     /// Re-register the watches on every new connection (Java's client, unless
     /// `disableAutoWatchReset`); otherwise a lost connection ends them all.
     pub(crate) auto_watch_reset: bool,
+    /// Gather replies before waking while many are due (see `coalesce`).
+    pub(crate) coalesce_replies: bool,
 }
 
 /// Why a connected period ended.

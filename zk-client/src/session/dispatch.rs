@@ -7,6 +7,7 @@ use tokio::time::Instant;
 use zk_records::proto::RemoveWatchesRequest;
 use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
 
+use super::coalesce::Coalesce;
 use super::core::{End, Session};
 use super::outgoing::Outgoing;
 use super::pipeline::{self, Incoming, Notification, Pending, PendingQueue};
@@ -161,16 +162,20 @@ impl Session {
         }
     }
 
-    /// Handles every complete frame in `rbuf`.
+    /// Handles every complete frame in `rbuf`, telling `coalesce` each one's size.
     pub(super) fn frames(
         &mut self,
         rbuf: &mut BytesMut,
         pending: &mut PendingQueue,
         out: &mut Outgoing,
+        coalesce: &mut Coalesce,
     ) -> Option<End> {
         loop {
             let frame = match jute::frame::split_frame(rbuf, self.config.max_frame_len) {
-                Ok(Some(frame)) => frame.freeze(),
+                Ok(Some(frame)) => {
+                    coalesce.observe(frame.len() + 4);
+                    frame.freeze()
+                }
                 Ok(None) => return None,
                 Err(e) => return Some(self.protocol_error(pending, format!("bad frame: {e}"))),
             };

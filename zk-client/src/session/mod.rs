@@ -22,6 +22,7 @@
 //! explains failed TLS handshakes; `pipeline`, `outgoing`, `rewatch`, `ro_probe`,
 //! `four_letter`, `hosts` and `registry` are the pure parts they use.
 
+mod coalesce;
 mod connection;
 mod core;
 mod dispatch;

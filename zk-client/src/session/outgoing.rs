@@ -107,6 +107,13 @@ impl Outgoing {
         self.queue.push_back(bytes);
     }
 
+    /// Where the last fully written frame ends: requests ending there or before are with
+    /// the server.
+    #[inline]
+    pub(crate) fn written_end(&self) -> u64 {
+        self.written_frames_end
+    }
+
     /// Bytes not yet written.
     #[inline]
     pub(crate) fn len(&self) -> usize {

@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod building_blocks;
 mod close;
+mod coalesce;
 mod enforce_auth;
 mod ensemble;
 mod ensemble_tls;
