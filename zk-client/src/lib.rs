@@ -83,6 +83,12 @@
 //! unique `_c_<uuid>-` prefix (Apache Curator's) lets the client find the node again after a
 //! `ConnectionLoss` instead of leaving a ghost or a duplicate.
 //!
+//! Many requests in flight share one connection (pipelining: replies come back in order).
+//! With eight or more due on a plaintext connection (Linux), the client asks the kernel to
+//! wake it once several replies have arrived rather than at each one
+//! ([`ClientBuilder::coalesce_replies`], on by default): fewer wake-ups for the client, and on
+//! one host for the server sending the replies. A request at a time is never held back.
+//!
 //! Reconnects are immediate after a connection that lived; after a connection that ends
 //! within a second of its handshake (a server, proxy or load balancer that accepts the
 //! session and drops it) the client waits a jittered, growing pause (up to 10 s) before the

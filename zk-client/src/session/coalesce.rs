@@ -165,7 +165,7 @@ impl Coalesce {
             return None;
         }
         let target = self.target(due, buffered);
-        if target < self.mark || target >= self.mark + self.mark / 2 {
+        if target != self.mark && (target < self.mark || target >= self.mark + self.mark / 2) {
             if stream.set_low_water(target) {
                 self.mark = target;
             } else {
@@ -289,6 +289,16 @@ mod tests {
         assert_eq!(*marks.0.borrow(), vec![800, 600, 1]);
         assert!(c.apply(&marks, 64, 0).is_some());
         assert_eq!(*marks.0.borrow(), vec![800, 600, 1, 800]);
+    }
+
+    #[test]
+    fn no_system_call_while_the_mark_stays_at_one_byte() {
+        let mut c = warmed(100);
+        let marks = Marks::default();
+        for due in 0..MIN_DUE {
+            assert_eq!(c.apply(&marks, due, 0), None);
+        }
+        assert!(marks.0.borrow().is_empty());
     }
 
     #[test]
