@@ -282,8 +282,8 @@ impl ClientBuilder {
 
     /// Whether the connection gathers replies before waking (default true). With at least 8
     /// requests in flight on a plaintext connection (Linux), the client asks the kernel to
-    /// wake it once a quarter of the replies due (at most 8) have arrived, sized by the
-    /// smallest reply seen recently, instead of at every reply: fewer wake-ups for the
+    /// wake it once a quarter of the replies due (at most 8) have arrived, counted at the
+    /// mean size of the last 64 replies, instead of at every reply: fewer wake-ups for the
     /// client, and on one host for the server that sends the replies. Fewer than 8 in
     /// flight, TLS, or `false` here: the client wakes at every reply. A reply smaller than
     /// expected waits at most a few milliseconds (the connection checks every 2 ms that

@@ -6,11 +6,13 @@
 //! the client's. With 64 requests in flight, waking for every second reply leaves the server
 //! with less time for requests; waking for every eighth gives it back (see BENCHMARKS.md).
 //!
-//! Replies are not held back beyond what is due anyway: the mark asks for at most a quarter of
-//! the replies due (never more than [`MAX_REPLIES`]), sized by the smallest reply seen
-//! recently. A reply smaller than that could leave the mark unreached with nothing more
-//! coming, so while a mark is set a valve checks every [`VALVE`] that frames keep completing;
-//! when none did, the mark goes back to one byte and stays there for [`BACKOFF`] frames.
+//! A reply waits only for replies to requests already written: the mark asks for a quarter of
+//! the replies due (at most [`MAX_REPLIES`]) at the mean size of the last [`WINDOW`] frames,
+//! less what an unfinished frame already holds. The other three quarters are on their way, so
+//! the mark is reached unless the replies due average less than a quarter of that mean (a
+//! workload that changed at once). Then nothing more may come, so while a mark is set a valve
+//! checks every [`VALVE`] that frames keep completing; when none did, the mark goes back to
+//! one byte and stays there for [`BACKOFF`] frames.
 //! Below [`MIN_DUE`] replies due (a request at a time, a lock, a watch) the mark is one byte:
 //! latency-bound traffic is never held.
 
@@ -29,7 +31,7 @@ const MAX_REPLIES: usize = 8;
 const MAX_MARK: usize = 16 * 1024;
 /// The smallest reply frame: the length prefix and the reply header (an error reply).
 const MIN_FRAME: usize = 4 + super::pipeline::REPLY_HEADER_LEN;
-/// Frames per window of the smallest-frame estimate.
+/// Frames per window of the frame-size estimate.
 const WINDOW: u32 = 64;
 /// While a mark is set, how often the connection checks that frames keep completing.
 pub(super) const VALVE: Duration = Duration::from_millis(2);
@@ -89,10 +91,10 @@ pub(super) struct Coalesce {
     enabled: bool,
     /// The socket's mark now (1: wake at the first byte).
     mark: usize,
-    /// The smallest frame of the window being filled, and of the last full one.
-    window_min: usize,
-    last_min: usize,
+    /// Bytes and frames of the window being filled, and the mean frame of the last full one.
+    window_bytes: usize,
     window_frames: u32,
+    typical: usize,
     /// Frames completed on this connection, and how many had when the valve was armed.
     frames: u64,
     frames_at_valve: u64,
@@ -108,10 +110,10 @@ impl Coalesce {
         Coalesce {
             enabled,
             mark: 1,
-            window_min: usize::MAX,
-            // Until a window is full, assume the smallest frame there is.
-            last_min: MIN_FRAME,
+            window_bytes: 0,
             window_frames: 0,
+            // Until a window is full, assume the smallest frame there is.
+            typical: MIN_FRAME,
             frames: 0,
             frames_at_valve: 0,
             valve: None,
@@ -124,23 +126,24 @@ impl Coalesce {
     pub(super) fn observe(&mut self, len: usize) {
         self.frames += 1;
         self.backoff = self.backoff.saturating_sub(1);
-        self.window_min = self.window_min.min(len);
+        self.window_bytes = self.window_bytes.saturating_add(len);
         self.window_frames += 1;
         if self.window_frames == WINDOW {
-            self.last_min = self.window_min;
-            self.window_min = usize::MAX;
+            self.typical = self.window_bytes / WINDOW as usize;
+            self.window_bytes = 0;
             self.window_frames = 0;
         }
     }
 
     /// The mark for `due` replies outstanding with `buffered` bytes of an unfinished frame
-    /// already read: a quarter of the replies due (at most [`MAX_REPLIES`]) at the smallest
-    /// recent frame size, less the frames `buffered` may belong to; 1 when not coalescing.
+    /// already read: a quarter of the replies due (at most [`MAX_REPLIES`]) at the mean frame
+    /// size of the last window, less the frames `buffered` may belong to; 1 when not
+    /// coalescing.
     fn target(&self, due: usize, buffered: usize) -> usize {
         if !self.enabled || self.backoff > 0 || due < MIN_DUE {
             return 1;
         }
-        let frame = self.window_min.min(self.last_min).max(MIN_FRAME);
+        let frame = self.typical.max(MIN_FRAME);
         let replies = (due / 4).min(MAX_REPLIES);
         // Whole frames only, so that the mark stays put while a partial frame grows.
         let started = buffered.div_ceil(frame);
@@ -200,8 +203,8 @@ impl Coalesce {
             "no reply completed under the mark: waking at every byte"
         );
         self.backoff = BACKOFF;
-        self.last_min = MIN_FRAME;
-        self.window_min = usize::MAX;
+        self.typical = MIN_FRAME;
+        self.window_bytes = 0;
         self.window_frames = 0;
         self.valve = None;
         if self.mark > 1 {
@@ -247,7 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn mark_is_a_quarter_of_the_due_replies_at_the_smallest_recent_frame() {
+    fn mark_is_a_quarter_of_the_due_replies_at_the_mean_recent_frame() {
         let c = warmed(1116);
         assert_eq!(c.target(64, 0), 8 * 1116);
         assert_eq!(c.target(16, 0), 4 * 1116);
@@ -263,17 +266,21 @@ mod tests {
     }
 
     #[test]
-    fn a_smaller_frame_lowers_the_estimate_at_once() {
+    fn the_estimate_is_the_mean_of_the_last_full_window() {
         let mut c = warmed(1116);
-        c.observe(20);
-        assert_eq!(c.target(64, 0), 8 * MIN_FRAME);
-        // It stays for the rest of this window and all of the next.
-        for _ in 0..(2 * WINDOW - 2) {
+        // Half a window of header-only replies: the estimate waits for the window to end.
+        for _ in 0..WINDOW / 2 {
+            c.observe(20);
+        }
+        assert_eq!(c.target(64, 0), 8 * 1116);
+        for _ in 0..WINDOW / 2 {
             c.observe(1116);
         }
+        assert_eq!(c.target(64, 0), 8 * ((20 + 1116) / 2));
+        for _ in 0..WINDOW {
+            c.observe(20);
+        }
         assert_eq!(c.target(64, 0), 8 * MIN_FRAME);
-        c.observe(1116);
-        assert_eq!(c.target(64, 0), 8 * 1116);
     }
 
     #[test]
