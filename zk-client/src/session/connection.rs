@@ -223,6 +223,10 @@ impl Session {
                 if let Some(valve) = conn.coalesce.apply(&conn.stream, due, buffered) {
                     if valve < timer.deadline() {
                         timer.as_mut().reset(valve);
+                        // Register the waker with the moved timer.
+                        if timer.as_mut().poll(cx).is_ready() {
+                            continue;
+                        }
                     }
                 }
                 return Poll::Pending;
