@@ -25,6 +25,24 @@ where
     out
 }
 
+/// Creates `/big` (1 KiB) for [`large_then_small`].
+async fn big_node(zk: &Client) {
+    zk.create("/big", vec![7u8; 1024], &CreateOptions::persistent())
+        .await
+        .unwrap();
+}
+
+/// 128 replies of 1,116 bytes (the mark grows to several of them), then 64 replies of 20
+/// bytes (a header alone: all of them together are below the mark), every one checked.
+async fn large_then_small(zk: &Client) {
+    for r in burst(zk, 128, |zk| async move { zk.get_data("/big").await }).await {
+        assert_eq!(r.expect("getData").0.len(), 1024);
+    }
+    for r in burst(zk, 64, |zk| async move { zk.exists("/nothing-here").await }).await {
+        assert_eq!(r.expect("exists"), None);
+    }
+}
+
 #[tokio::test]
 async fn small_replies_after_large_ones_are_not_held_back() {
     let server = support::start_server();
@@ -32,24 +50,9 @@ async fn small_replies_after_large_ones_are_not_held_back() {
     // after 4 s, failing the requests with ConnectionLoss.
     let zk = support::connect(&server).await;
     let mut events = zk.session_events();
-    zk.create("/big", vec![7u8; 1024], &CreateOptions::persistent())
-        .await
-        .unwrap();
+    big_node(&zk).await;
     for _ in 0..4 {
-        // 128 replies of 1,116 bytes: the mark grows to several of them.
-        for r in burst(&zk, 128, |zk| async move { zk.get_data("/big").await }).await {
-            assert_eq!(r.expect("getData").0.len(), 1024);
-        }
-        // 64 replies of 20 bytes (a header alone): all of them together are below the mark.
-        for r in burst(
-            &zk,
-            64,
-            |zk| async move { zk.exists("/nothing-here").await },
-        )
-        .await
-        {
-            assert_eq!(r.expect("exists"), None);
-        }
+        large_then_small(&zk).await;
     }
     // The connection that served the bursts is the one the client started with.
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(10), events.next()).await
@@ -70,19 +73,6 @@ async fn without_coalescing_the_same_bursts_complete() {
         .connect(&server.connect_string())
         .await
         .unwrap();
-    zk.create("/big", vec![7u8; 1024], &CreateOptions::persistent())
-        .await
-        .unwrap();
-    for r in burst(&zk, 128, |zk| async move { zk.get_data("/big").await }).await {
-        assert_eq!(r.expect("getData").0.len(), 1024);
-    }
-    for r in burst(
-        &zk,
-        64,
-        |zk| async move { zk.exists("/nothing-here").await },
-    )
-    .await
-    {
-        assert_eq!(r.expect("exists"), None);
-    }
+    big_node(&zk).await;
+    large_then_small(&zk).await;
 }
