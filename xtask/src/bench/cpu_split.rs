@@ -6,7 +6,8 @@
 //! hand-off then wakes a thread on the other CPU: the server's CPU per request swings by 2x
 //! from second to second, and a client that keeps the second CPU busy (even a `nice 19` busy
 //! loop beside it) makes the server faster. Confined, the server pays the same for every
-//! client, and the comparison measures what the clients do (BENCHMARKS.md, run M).
+//! client, and the comparison measures what the clients do (BENCHMARKS.md, "Why the
+//! benchmark pins the server").
 
 use std::ffi::OsStr;
 use std::process::Command;
