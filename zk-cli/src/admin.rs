@@ -157,6 +157,7 @@ mod tests {
             server: "h:1".into(),
             word: "ruok".into(),
             timeout: std::time::Duration::from_secs(1),
+            reason: "connecting to 127.0.0.1:1: Connection refused".into(),
         };
         assert_eq!(code_for(&e(gone)), exit::CONNECTION);
     }

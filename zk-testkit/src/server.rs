@@ -59,6 +59,9 @@ impl Default for ServerOptions {
 /// TTL nodes (`zookeeper.extendedTypesEnabled`) are enabled.
 pub struct ZkServer {
     port: u16,
+    /// The `secureClientPort` of `extra_config`, which the server binds after its plaintext
+    /// port serves: readiness waits for it too.
+    secure_port: Option<u16>,
     dir: PathBuf,
     owns_dir: bool,
     detached: bool,
@@ -101,6 +104,11 @@ impl ZkServer {
             &dir.join("zoo.cfg"),
         );
         let fixed_port = options.port;
+        let secure_port = options
+            .extra_config
+            .iter()
+            .find_map(|line| line.trim().strip_prefix("secureClientPort="))
+            .and_then(|port| port.trim().parse().ok());
         let mut last_err = None;
         // A picked port can be taken by someone else before Java binds it: retry with another.
         for _ in 0..5 {
@@ -110,6 +118,7 @@ impl ZkServer {
             };
             let mut server = ZkServer {
                 port,
+                secure_port,
                 dir: dir.clone(),
                 owns_dir,
                 detached: options.detached,
@@ -227,15 +236,20 @@ impl ZkServer {
                 )));
             }
             // `ruok` says `imok` before the server serves requests; `srvr` reports a mode
-            // only once it does.
+            // only once it does. ZooKeeperServerMain binds the secure port after that.
             if matches!(four_letter_word(self.port, "ruok").as_deref(), Ok("imok"))
                 && four_letter_word(self.port, "srvr").is_ok_and(|s| s.contains("Mode: "))
+                && self.secure_port.is_none_or(accepts)
             {
                 return Ok(());
             }
             if Instant::now() > deadline {
+                let secure = match self.secure_port {
+                    Some(port) => format!(" (and a listener on secure port {port})"),
+                    None => String::new(),
+                };
                 return Err(Error::NotReady(format!(
-                    "no `imok` and `Mode:` from port {} within {:?}; log:\n{}",
+                    "no `imok` and `Mode:` from port {}{secure} within {:?}; log:\n{}",
                     self.port,
                     START_TIMEOUT,
                     log_tail(&self.dir)
@@ -244,6 +258,12 @@ impl ZkServer {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Whether a loopback `port` accepts TCP connections.
+fn accepts(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
 }
 
 impl Drop for ZkServer {

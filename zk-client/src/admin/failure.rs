@@ -7,8 +7,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AdminError {
-    /// No address of the server answered in time.
-    #[error("{server}: no answer to {word} within {timeout:?}")]
+    /// The server gave no answer: no address took a connection, or none answered within
+    /// the timeout.
+    #[error("{server}: no answer to {word}: {reason}")]
     Unreachable {
         /// The server asked.
         server: String,
@@ -16,6 +17,9 @@ pub enum AdminError {
         word: String,
         /// How long the exchange could take.
         timeout: Duration,
+        /// What happened instead: the last address's connection error, the TLS failure,
+        /// or the time that passed.
+        reason: String,
     },
     /// The server does not allow the word (`4lw.commands.whitelist`).
     #[error("the server does not allow {word} (add it to 4lw.commands.whitelist)")]

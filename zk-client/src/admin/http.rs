@@ -82,25 +82,31 @@ impl AdminServer {
                 "GET /commands/{name} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n",
                 self.server
             );
-            stream.write_all(request.as_bytes()).await.ok()?;
+            stream
+                .write_all(request.as_bytes())
+                .await
+                .map_err(|e| format!("sending the request: {e}"))?;
             let mut answer = Vec::new();
             let read = stream.take(ANSWER_LIMIT).read_to_end(&mut answer).await;
             // A TLS peer that closes without close_notify ends the read with an error after
             // the whole answer: what arrived is the answer.
-            (read.is_ok() || !answer.is_empty()).then_some(answer)
-        };
-        let answer = match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Some(answer)) => answer,
-            _ => {
-                return Err(AdminError::Unreachable {
-                    server: self.server.to_string(),
-                    word: name.to_owned(),
-                    timeout: self.timeout,
-                }
-                .into())
+            match read {
+                Err(e) if answer.is_empty() => Err(format!("reading the answer: {e}")),
+                _ => Ok(answer),
             }
         };
-        Ok(body(name, &String::from_utf8_lossy(&answer))?)
+        let reason = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(answer)) => return Ok(body(name, &String::from_utf8_lossy(&answer))?),
+            Ok(Err(reason)) => reason,
+            Err(_) => format!("nothing within {:?}", self.timeout),
+        };
+        Err(AdminError::Unreachable {
+            server: self.server.to_string(),
+            word: name.to_owned(),
+            timeout: self.timeout,
+            reason,
+        }
+        .into())
     }
 }
 

@@ -78,23 +78,27 @@ impl Admin {
             Error::InvalidArgument(format!("expected a four-letter word, found {word:?}"))
         })?;
         let exchange = async {
-            for addr in crate::session::hosts::resolve(&self.server).await.ok()? {
-                let Ok(stream) = self.connector.open(&self.server, addr).await else {
-                    continue;
-                };
-                return four_letter_exchange(stream, &bytes, ANSWER_LIMIT).await;
-            }
-            None
+            let stream = self.connector.open_any(&self.server).await?;
+            four_letter_exchange(stream, &bytes, ANSWER_LIMIT)
+                .await
+                .ok_or_else(|| "the connection closed without an answer".to_owned())
         };
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Some(answer)) => Ok(String::from_utf8_lossy(&answer).into_owned()),
-            _ => Err(AdminError::Unreachable {
-                server: self.server.to_string(),
-                word: word.to_owned(),
-                timeout: self.timeout,
-            }
-            .into()),
+            Ok(Ok(answer)) => Ok(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(Err(reason)) => Err(self.unreachable(word, reason)),
+            Err(_) => Err(self.unreachable(word, format!("nothing within {:?}", self.timeout))),
         }
+    }
+
+    /// The error of a `word` that got no answer, and why.
+    fn unreachable(&self, word: &str, reason: String) -> Error {
+        AdminError::Unreachable {
+            server: self.server.to_string(),
+            word: word.to_owned(),
+            timeout: self.timeout,
+            reason,
+        }
+        .into()
     }
 
     /// The answer to `word`, failing when the server refuses it or does not serve.

@@ -88,14 +88,23 @@ impl Connector {
             .flatten()
     }
 
-    /// A connection to `host` over this transport: the first of its addresses that accepts.
-    pub(crate) async fn open_any(&self, host: &HostPort) -> Option<Transport> {
-        for addr in super::hosts::resolve(host).await.ok()? {
-            if let Ok(s) = self.open(host, addr).await {
-                return Some(s);
+    /// Opens a connection to the first address of `host` that takes one; the error says why
+    /// the last address did not (or that `host` did not resolve).
+    pub(crate) async fn open_any(&self, host: &HostPort) -> Result<Transport, String> {
+        let addrs = super::hosts::resolve(host)
+            .await
+            .map_err(|e| format!("resolving {host}: {e}"))?;
+        let mut last = format!("{host} resolved to no address");
+        for addr in addrs {
+            match self.open(host, addr).await {
+                Ok(s) => return Ok(s),
+                Err(OpenError::Io(e)) => last = format!("connecting to {addr}: {e}"),
+                Err(OpenError::Tls(failure, _)) => {
+                    last = format!("TLS handshake with {addr}: {failure}")
+                }
             }
         }
-        None
+        Err(last)
     }
 
     /// A connector that speaks TLS when `tls` is given, plaintext otherwise.

@@ -71,7 +71,7 @@ async fn refused_and_unreachable_words_are_typed() {
         })
     );
 
-    // A port nothing listens on (the server's, once stopped).
+    // A stopped server: its dying process may still take the connection and close it.
     let mut server = server;
     server.stop();
     let gone = Admin::new(&server.connect_string())
@@ -79,8 +79,25 @@ async fn refused_and_unreachable_words_are_typed() {
         .timeout(Duration::from_secs(2));
     let err = gone.ruok().await.unwrap_err();
     assert!(
-        matches!(err, Error::Admin(AdminError::Unreachable { .. })),
+        matches!(&err, Error::Admin(AdminError::Unreachable { .. })),
         "{err:?}"
+    );
+
+    // A port nothing listens on: the error says the connection was refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let nobody = Admin::new(&format!("127.0.0.1:{port}")).unwrap();
+    let err = nobody.ruok().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Admin(AdminError::Unreachable { reason, .. })
+            if reason.starts_with(&format!("connecting to 127.0.0.1:{port}: "))),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("no answer to ruok: connecting to"),
+        "{err}"
     );
 }
 
