@@ -95,18 +95,8 @@ impl AdminServer {
                 _ => Ok(answer),
             }
         };
-        let reason = match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(answer)) => return Ok(body(name, &String::from_utf8_lossy(&answer))?),
-            Ok(Err(reason)) => reason,
-            Err(_) => format!("nothing within {:?}", self.timeout),
-        };
-        Err(AdminError::Unreachable {
-            server: self.server.to_string(),
-            word: name.to_owned(),
-            timeout: self.timeout,
-            reason,
-        }
-        .into())
+        let answer = super::within(&self.server, name, self.timeout, exchange).await?;
+        Ok(body(name, &String::from_utf8_lossy(&answer))?)
     }
 }
 

@@ -34,6 +34,28 @@ use crate::tls::TlsConfig;
 /// The most bytes read of one answer (`cons` and `wchs` of a busy server are long).
 const ANSWER_LIMIT: u64 = 16 << 20;
 
+/// Runs `exchange` (with `server`, for `word`) for at most `timeout`: its answer, or
+/// [`AdminError::Unreachable`] with why there was none.
+async fn within(
+    server: &HostPort,
+    word: &str,
+    timeout: Duration,
+    exchange: impl std::future::Future<Output = Result<Vec<u8>, String>>,
+) -> Result<Vec<u8>, Error> {
+    let reason = match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(answer)) => return Ok(answer),
+        Ok(Err(reason)) => reason,
+        Err(_) => format!("nothing within {timeout:?}"),
+    };
+    Err(AdminError::Unreachable {
+        server: server.to_string(),
+        word: word.to_owned(),
+        timeout,
+        reason,
+    }
+    .into())
+}
+
 /// Asks one server four-letter words.
 #[derive(Debug, Clone)]
 pub struct Admin {
@@ -83,22 +105,8 @@ impl Admin {
                 .await
                 .ok_or_else(|| "the connection closed without an answer".to_owned())
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(answer)) => Ok(String::from_utf8_lossy(&answer).into_owned()),
-            Ok(Err(reason)) => Err(self.unreachable(word, reason)),
-            Err(_) => Err(self.unreachable(word, format!("nothing within {:?}", self.timeout))),
-        }
-    }
-
-    /// The error of a `word` that got no answer, and why.
-    fn unreachable(&self, word: &str, reason: String) -> Error {
-        AdminError::Unreachable {
-            server: self.server.to_string(),
-            word: word.to_owned(),
-            timeout: self.timeout,
-            reason,
-        }
-        .into()
+        let answer = within(&self.server, word, self.timeout, exchange).await?;
+        Ok(String::from_utf8_lossy(&answer).into_owned())
     }
 
     /// The answer to `word`, failing when the server refuses it or does not serve.

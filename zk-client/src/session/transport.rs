@@ -74,13 +74,8 @@ impl Connector {
     /// address answers within [`four_letter::TIMEOUT`].
     pub(crate) async fn ask(&self, host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
         let exchange = async {
-            for addr in super::hosts::resolve(host).await.ok()? {
-                let Ok(s) = self.open(host, addr).await else {
-                    continue;
-                };
-                return four_letter::exchange(s, word, limit).await;
-            }
-            None
+            let stream = self.open_any(host).await.ok()?;
+            four_letter::exchange(stream, word, limit).await
         };
         tokio::time::timeout(four_letter::TIMEOUT, exchange)
             .await
