@@ -11,7 +11,7 @@ use zk_recipes::{CacheState, TreeCache};
 use zk_testkit::{Ensemble, EnsembleOptions, Fault, Proxy};
 
 use support::model::{cache_tree, read_tree, Model};
-use support::{connect, connect_with_timeout, wait_event, WAIT};
+use support::{connect, connect_with_timeout, expire_during, wait_event, WAIT};
 
 async fn create(zk: &Client, path: &str, data: &str) {
     zk.create(path, data.as_bytes().to_vec(), &CreateOptions::persistent())
@@ -126,16 +126,8 @@ async fn changes_made_while_the_session_expires_come_as_events_in_the_new_sessio
     let recreated = wait_event(&cached, "re-creation", |e| {
         matches!(e, SessionEvent::Recreated { .. })
     });
-    let cut = async {
-        proxy.partition();
-        change(&zk).await;
-        wait_event(&cached, "expiry", |e| {
-            matches!(e, SessionEvent::Expired { .. })
-        })
-        .await;
-        proxy.heal();
-    };
-    tokio::join!(recreated, cut);
+    // `join!` polls `recreated` first: both waits subscribe before the partition.
+    tokio::join!(recreated, expire_during(&cached, &proxy, change(&zk)));
     assert_ne!(cached.session().unwrap().id, old, "a new session");
     let tree = read_tree(&zk, "/f").await;
     model

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use crate::ensemble::{Mode, QUORUM_TIMEOUT};
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, on_free_ports,
+    port_taken, write, Failure, Spawned,
 };
 use crate::{EnsembleOptions, Error};
 
@@ -78,6 +79,10 @@ impl DynamicEnsemble {
     /// # Ok::<(), zk_testkit::Error>(())
     /// ```
     pub fn start(size: u32, options: EnsembleOptions) -> Result<DynamicEnsemble, Error> {
+        on_free_ports(|| DynamicEnsemble::start_once(size, options.clone()))
+    }
+
+    fn start_once(size: u32, options: EnsembleOptions) -> Result<DynamicEnsemble, Failure> {
         let mut ensemble = DynamicEnsemble {
             root: fresh_temp_dir()?,
             installation: Installation::find()?,
@@ -93,7 +98,7 @@ impl DynamicEnsemble {
             ensemble.write_config(id, &members)?;
             ensemble.spawn(id)?;
         }
-        ensemble.wait_serving(&ids, QUORUM_TIMEOUT)?;
+        ensemble.wait_started(&ids)?;
         Ok(ensemble)
     }
 
@@ -102,13 +107,25 @@ impl DynamicEnsemble {
     /// the leader (as a non-voting follower: it serves clients, but it is not a member until
     /// a `reconfig` adds [`DynamicEnsemble::spec`]). Returns its id.
     pub fn start_joiner(&mut self) -> Result<u32, Error> {
+        on_free_ports(|| self.try_joiner())
+    }
+
+    fn try_joiner(&mut self) -> Result<u32, Failure> {
         let id = self.servers.keys().next_back().map_or(1, |last| last + 1);
         let mut members = self.membership_lines()?;
         self.prepare(id)?;
         members.push(self.spec(id));
         self.write_config(id, &members)?;
         self.spawn(id)?;
-        self.wait_serving(&[id], QUORUM_TIMEOUT)?;
+        if let Err(e) = self.wait_started(&[id]) {
+            // A joiner that did not start is no part of the ensemble; the next try takes its
+            // id. The error carries its log's tail.
+            self.stop(id);
+            if let Some(s) = self.servers.remove(&id) {
+                let _ = std::fs::remove_dir_all(&s.dir);
+            }
+            return Err(e);
+        }
         Ok(id)
     }
 
@@ -194,12 +211,35 @@ impl DynamicEnsemble {
 
     /// Waits until each of `ids` serves as leader or follower.
     pub fn wait_serving(&self, ids: &[u32], timeout: Duration) -> Result<(), Error> {
+        self.wait_serving_unless(ids, timeout, || false)
+    }
+
+    /// Waits until `ids` serve after their first start, failing at once when one of them
+    /// found a picked port taken.
+    fn wait_started(&self, ids: &[u32]) -> Result<(), Failure> {
+        let taken = || ids.iter().any(|&id| port_taken(&self.server(id).dir));
+        match self.wait_serving_unless(ids, QUORUM_TIMEOUT, taken) {
+            _ if taken() => Err(Failure::PortTaken(Error::NotReady(format!(
+                "a picked port was taken; logs:\n{}",
+                self.logs()
+            )))),
+            serving => serving.map_err(Failure::Other),
+        }
+    }
+
+    /// Waits until each of `ids` serves as leader or follower, or `give_up` holds.
+    fn wait_serving_unless(
+        &self,
+        ids: &[u32],
+        timeout: Duration,
+        give_up: impl Fn() -> bool,
+    ) -> Result<(), Error> {
         let deadline = Instant::now() + timeout;
         loop {
             let serving = ids
                 .iter()
                 .all(|&id| matches!(self.mode(id), Some(Mode::Leader | Mode::Follower)));
-            if serving {
+            if serving || give_up() {
                 return Ok(());
             }
             if Instant::now() > deadline {

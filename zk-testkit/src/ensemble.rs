@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, write, Spawned,
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, on_free_ports,
+    port_taken, write, Failure, Spawned,
 };
 use crate::tls::{tls_config, ClientAuth, Pki, ServerCert};
 use crate::Error;
@@ -95,6 +96,10 @@ impl Ensemble {
     }
 
     fn launch(options: EnsembleOptions, tls: Option<&Pki>) -> Result<Ensemble, Error> {
+        on_free_ports(|| Ensemble::launch_once(&options, tls))
+    }
+
+    fn launch_once(options: &EnsembleOptions, tls: Option<&Pki>) -> Result<Ensemble, Failure> {
         let installation = Installation::find()?;
         let root = fresh_temp_dir()?;
         // Distinct free ports: client, quorum, election per server (and TLS for a TLS one).
@@ -160,7 +165,7 @@ impl Ensemble {
         for id in 1..=3 {
             ensemble.spawn(id)?;
         }
-        ensemble.wait_serving(&[1, 2, 3], QUORUM_TIMEOUT)?;
+        ensemble.wait_started()?;
         Ok(ensemble)
     }
 
@@ -274,24 +279,45 @@ impl Ensemble {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                let logs: String = self
-                    .nodes
-                    .iter()
-                    .map(|n| {
-                        format!(
-                            "--- server {} ({:?}):\n{}\n",
-                            n.id,
-                            self.mode(n.id),
-                            log_tail(&n.dir)
-                        )
-                    })
-                    .collect();
                 return Err(Error::NotReady(format!(
-                    "no {what} within {timeout:?}; logs:\n{logs}"
+                    "no {what} within {timeout:?}; logs:\n{}",
+                    self.logs()
                 )));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Waits until all three serve after their first start, failing at once when one found
+    /// a picked port taken (it exits, and the quorum would never form).
+    fn wait_started(&self) -> Result<(), Failure> {
+        let taken = || self.nodes.iter().any(|n| port_taken(&n.dir));
+        let serving = self.wait_until(QUORUM_TIMEOUT, "leader or follower", || {
+            taken()
+                || (1..=3).all(|id| matches!(self.mode(id), Some(Mode::Leader | Mode::Follower)))
+        });
+        match serving {
+            _ if taken() => Err(Failure::PortTaken(Error::NotReady(format!(
+                "a picked port was taken; logs:\n{}",
+                self.logs()
+            )))),
+            serving => serving.map_err(Failure::Other),
+        }
+    }
+
+    /// Each server's mode and the tail of its log, for error messages.
+    fn logs(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    "--- server {} ({:?}):\n{}\n",
+                    n.id,
+                    self.mode(n.id),
+                    log_tail(&n.dir)
+                )
+            })
+            .collect()
     }
 
     fn node(&self, id: u32) -> &Node {

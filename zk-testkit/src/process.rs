@@ -221,10 +221,119 @@ pub(crate) fn common_config(tick_ms: u32, data: &Path, client_port: u16) -> Stri
     )
 }
 
+/// How many sets of picked ports a start tries before giving up.
+pub(crate) const PORT_ATTEMPTS: usize = 4;
+
+/// Why a start of servers on picked ports failed.
+pub(crate) enum Failure {
+    /// A picked port was taken: another try on other ports may work.
+    PortTaken(Error),
+    /// Anything else.
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+/// Runs `start` (which picks its ports afresh) until it succeeds, fails otherwise than on a
+/// taken port, or has tried [`PORT_ATTEMPTS`] times.
+pub(crate) fn on_free_ports<T>(mut start: impl FnMut() -> Result<T, Failure>) -> Result<T, Error> {
+    let mut taken = None;
+    for _ in 0..PORT_ATTEMPTS {
+        match start() {
+            Ok(started) => return Ok(started),
+            Err(Failure::PortTaken(e)) => taken = Some(e),
+            Err(Failure::Other(e)) => return Err(e),
+        }
+    }
+    Err(taken.unwrap_or_else(|| Error::NotReady("no attempt was made".into())))
+}
+
+/// Whether the server logging in `dir` found a port it was given taken (a `BindException`):
+/// ports are picked by binding port 0 and letting go, and another process can take one
+/// before Java binds it.
+pub(crate) fn port_taken(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("zookeeper.log"))
+        .is_ok_and(|log| log.contains("Address already in use"))
+}
+
 /// The last lines of the server log in `dir`, for error messages.
 pub(crate) fn log_tail(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.len().saturating_sub(25);
     lines[start..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(what: &str) -> Error {
+        Error::NotReady(what.into())
+    }
+
+    #[test]
+    fn a_taken_port_is_tried_again_until_a_start_works() {
+        let mut tries = 0;
+        let started = on_free_ports(|| {
+            tries += 1;
+            match tries {
+                1 | 2 => Err(Failure::PortTaken(refused("taken"))),
+                _ => Ok(tries),
+            }
+        });
+        assert_eq!(started.ok(), Some(3));
+    }
+
+    #[test]
+    fn any_other_failure_ends_the_tries_at_once() {
+        let mut tries = 0;
+        let started: Result<(), Error> = on_free_ports(|| {
+            tries += 1;
+            Err(Failure::Other(refused("no java")))
+        });
+        assert_eq!(tries, 1);
+        assert_eq!(
+            started.unwrap_err().to_string(),
+            "ZooKeeper did not start: no java"
+        );
+    }
+
+    #[test]
+    fn ports_taken_every_time_give_the_last_error_after_every_attempt() {
+        let mut tries = 0;
+        let started: Result<(), Error> = on_free_ports(|| {
+            tries += 1;
+            Err(Failure::PortTaken(refused(&format!("taken {tries}"))))
+        });
+        assert_eq!(tries, PORT_ATTEMPTS);
+        assert!(started
+            .unwrap_err()
+            .to_string()
+            .ends_with(&format!("taken {PORT_ATTEMPTS}")));
+    }
+
+    #[test]
+    fn a_bind_exception_in_the_log_is_a_taken_port() {
+        let dir = fresh_temp_dir().unwrap();
+        assert!(!port_taken(&dir), "no log yet");
+        write(
+            &dir.join("zookeeper.log"),
+            "INFO binding to port 0.0.0.0/0.0.0.0:2181\n",
+        )
+        .unwrap();
+        assert!(!port_taken(&dir));
+        write(
+            &dir.join("zookeeper.log"),
+            "ERROR Unexpected exception, exiting abnormally\n\
+             java.net.BindException: Address already in use\n",
+        )
+        .unwrap();
+        assert!(port_taken(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, signal_group,
-    wait_group_stopped, write, Spawned,
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, port_taken, signal_group,
+    wait_group_stopped, write, Spawned, PORT_ATTEMPTS,
 };
 use crate::Error;
 
@@ -111,7 +111,7 @@ impl ZkServer {
             .and_then(|port| port.trim().parse().ok());
         let mut last_err = None;
         // A picked port can be taken by someone else before Java binds it: retry with another.
-        for _ in 0..5 {
+        for _ in 0..PORT_ATTEMPTS {
             let port = match fixed_port {
                 Some(p) => p,
                 None => free_port()?,
@@ -130,7 +130,7 @@ impl ZkServer {
                 Ok(()) => return Ok(server),
                 Err(e) => {
                     server.owns_dir = false; // keep the directory for the next attempt
-                    let retry = fixed_port.is_none() && log_tail(&dir).contains("already in use");
+                    let retry = fixed_port.is_none() && port_taken(&dir);
                     last_err = Some(e);
                     if !retry {
                         break;

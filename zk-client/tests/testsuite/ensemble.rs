@@ -16,9 +16,6 @@ use zk_client::{
 };
 use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
-/// One ensemble at a time.
-pub(crate) static ENSEMBLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 const WAIT: Duration = Duration::from_secs(30);
 
 fn start(options: EnsembleOptions) -> Ensemble {
@@ -73,13 +70,16 @@ async fn failover(
 ) -> Duration {
     let session = zk.session().unwrap();
     let (_, _, watch) = zk.get_data_and_watch("/w").await.unwrap();
-    let mut states = zk.state_watcher();
+    // Events, not the state: the client may be back on another server before this test
+    // looks, and the state alone would then never show the drop.
+    let mut events = zk.session_events();
     let stopped = Instant::now();
     ens.stop(victim);
     // Connected to the victim, or to a follower that lost its leader: the connection drops.
-    timeout(WAIT, states.wait_for(|s| *s != SessionState::Connected))
-        .await
-        .unwrap();
+    support::wait_event(&mut events, "Disconnected", |e| {
+        matches!(e, SessionEvent::Disconnected { .. })
+    })
+    .await;
     wait_state(
         zk,
         SessionState::Connected,
@@ -119,7 +119,7 @@ async fn failover(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failover_keeps_session_ephemerals_and_watches() {
-    let _one = ENSEMBLES.lock().await;
+    let _one = support::ENSEMBLES.lock().await;
     let mut ens = start(EnsembleOptions::default());
     let modes: Vec<_> = (1..=3).map(|id| ens.mode(id)).collect();
     assert_eq!(
@@ -184,7 +184,7 @@ async fn failover_keeps_session_ephemerals_and_watches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_when_the_quorum_is_lost_and_read_write_when_it_returns() {
-    let _one = ENSEMBLES.lock().await;
+    let _one = support::ENSEMBLES.lock().await;
     // Local sessions: in 3.8 a read-only server only creates local sessions.
     let mut ens = start(EnsembleOptions {
         local_sessions: true,
@@ -340,7 +340,7 @@ async fn read_only_client_moves_to_a_read_write_server_it_finds() {
 
 #[test]
 fn a_panicking_test_still_stops_every_server() {
-    let _one = ENSEMBLES.blocking_lock();
+    let _one = support::ENSEMBLES.blocking_lock();
     let (tx, rx) = std::sync::mpsc::channel();
     let result = std::thread::spawn(move || {
         let ens = start(EnsembleOptions::default());
@@ -365,7 +365,7 @@ fn a_panicking_test_still_stops_every_server() {
 /// zxid 0.
 #[tokio::test]
 async fn a_lost_quorum_is_told_apart_from_a_server_behind() {
-    let _one = ENSEMBLES.lock().await;
+    let _one = support::ENSEMBLES.lock().await;
     let mut ens = start(EnsembleOptions::default());
     let zk = Client::builder()
         .session_timeout(Duration::from_secs(4))

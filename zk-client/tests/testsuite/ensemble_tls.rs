@@ -8,12 +8,11 @@ use std::time::Duration;
 use zk_client::{Client, CreateOptions, Error, SessionEvent, SessionState, TlsConfig};
 use zk_testkit::{Ensemble, EnsembleOptions, Mode, QUORUM_TIMEOUT};
 
-use crate::ensemble::ENSEMBLES;
 use crate::support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_over_tls_when_the_quorum_is_lost_and_back_when_it_returns() {
-    let _one = ENSEMBLES.lock().await;
+    let _one = support::ENSEMBLES.lock().await;
     let pki = crate::tls::pki();
     // Local sessions: in 3.8 a read-only server only creates local sessions.
     let options = EnsembleOptions {

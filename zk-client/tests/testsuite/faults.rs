@@ -19,7 +19,7 @@ async fn client_with_timeout(connect: &str, session: Duration) -> Client {
 #[tokio::test]
 async fn reconnects_after_restart_keeping_session_and_watches() {
     let mut server = support::start_server();
-    let zk = client_with_timeout(&server.connect_string(), Duration::from_secs(10)).await;
+    let zk = client_with_timeout(&server.connect_string(), support::OUTLIVES_RESTART).await;
     let session = zk.session().unwrap();
     zk.create("/eph", Vec::new(), &CreateOptions::ephemeral())
         .await
@@ -76,7 +76,7 @@ async fn reconnects_after_restart_keeping_session_and_watches() {
 #[tokio::test]
 async fn changes_missed_while_disconnected_fire_on_reconnect() {
     let mut server = support::start_server();
-    let zk = client_with_timeout(&server.connect_string(), Duration::from_secs(10)).await;
+    let zk = client_with_timeout(&server.connect_string(), support::OUTLIVES_RESTART).await;
     zk.create("/y", b"0".to_vec(), &CreateOptions::persistent())
         .await
         .unwrap();
@@ -127,12 +127,14 @@ async fn hung_server_is_detected_by_read_timeout() {
 #[tokio::test]
 async fn pings_keep_an_idle_session_alive() {
     let server = support::start_server();
-    let zk = client_with_timeout(&server.connect_string(), Duration::from_secs(2)).await;
+    // Twice the session timeout idle: without pings the server would expire the session. The
+    // client pings every 4/3 s and waits 8/3 s for an answer, a margin a loaded machine keeps.
+    let zk = client_with_timeout(&server.connect_string(), Duration::from_secs(4)).await;
     zk.create("/idle", Vec::new(), &CreateOptions::ephemeral())
         .await
         .unwrap();
     let mut states = zk.state_watcher();
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
     assert_eq!(zk.state(), SessionState::Connected);
     // No state change happened at all while idle.
     assert!(timeout(Duration::from_millis(10), states.changed())

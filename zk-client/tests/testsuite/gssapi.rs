@@ -83,6 +83,7 @@ async fn connect_with(
     let mut builder = Client::builder()
         // Longer than GENEROUS: a refusal must not wait for it.
         .connect_timeout(GENEROUS * 2)
+        .session_timeout(support::OUTLIVES_RESTART)
         .sasl_gssapi(config);
     if let Some(tls) = tls {
         builder = builder.tls(tls);

@@ -242,7 +242,8 @@ async fn dropped_connections_reconnect_and_keep_the_session() {
 async fn latency_below_the_read_timeout_is_tolerated() {
     let server = support::start_server();
     let proxy = Proxy::start(server.addr()).await.unwrap();
-    let zk = client_via(&proxy, Duration::from_secs(3)).await;
+    // Pings every 2 s, each answered 0.5 s later, against a read timeout of 4 s.
+    let zk = client_via(&proxy, Duration::from_secs(6)).await;
     proxy.set_fault(Fault::Delay(Duration::from_millis(250)));
     let mut states = zk.state_watcher();
     for i in 0..4 {
@@ -256,7 +257,7 @@ async fn latency_below_the_read_timeout_is_tolerated() {
         );
     }
     // Idle across a few ping rounds: delayed pings still keep the connection.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(zk.state(), SessionState::Connected);
     assert!(timeout(Duration::from_millis(1), states.changed())
         .await

@@ -25,6 +25,7 @@ async fn connect_as(server: &SaslServer, user: &str, password: &str) -> Result<C
     let connecting = Client::builder()
         // Longer than GENEROUS: a refusal must not wait for it.
         .connect_timeout(GENEROUS * 2)
+        .session_timeout(support::OUTLIVES_RESTART)
         .sasl_digest_md5(user, password)
         .connect(&connect_string);
     tokio::time::timeout(GENEROUS, connecting)
@@ -201,6 +202,7 @@ async fn sasl_over_mutual_tls_names_both_identities_on_every_connection() {
         async move {
             Client::builder()
                 .connect_timeout(GENEROUS * 2)
+                .session_timeout(support::OUTLIVES_RESTART)
                 .tls(tls)
                 .sasl_digest_md5("alice", password)
                 .connect(&cs)

@@ -185,7 +185,7 @@ async fn mebibytes_of_persistent_watches_survive_a_restart() {
     const N: usize = 2000;
     let mut server = support::start_server();
     let proxy = Proxy::start(server.addr()).await.unwrap();
-    let zk = connect_via(&proxy, Duration::from_secs(20)).await;
+    let zk = connect_via(&proxy, support::OUTLIVES_RESTART).await;
     zk.create("/p", Vec::new(), &CreateOptions::persistent())
         .await
         .unwrap();

@@ -13,7 +13,7 @@ use zk_client::{Client, CreateOptions, Error, SessionEvent, SessionState};
 async fn a_request_without_reply_in_time_fails_typed_and_later_replies_still_match() {
     let mut server = support::start_server();
     let zk = Client::builder()
-        .session_timeout(Duration::from_secs(12))
+        .session_timeout(support::OUTLIVES_RESTART)
         .request_timeout(Duration::from_millis(400))
         .connect(&server.connect_string())
         .await
