@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use crate::ensemble::{Mode, QUORUM_TIMEOUT};
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, on_free_ports,
-    port_taken, write, Failure, Spawned,
+    after_start, common_config, four_letter_word, free_port, fresh_temp_dir, log_tail,
+    on_free_ports, port_taken, write, Failure, Spawned,
 };
 use crate::{EnsembleOptions, Error};
 
@@ -218,13 +218,8 @@ impl DynamicEnsemble {
     /// found a picked port taken.
     fn wait_started(&self, ids: &[u32]) -> Result<(), Failure> {
         let taken = || ids.iter().any(|&id| port_taken(&self.server(id).dir));
-        match self.wait_serving_unless(ids, QUORUM_TIMEOUT, taken) {
-            _ if taken() => Err(Failure::PortTaken(Error::NotReady(format!(
-                "a picked port was taken; logs:\n{}",
-                self.logs()
-            )))),
-            serving => serving.map_err(Failure::Other),
-        }
+        let serving = self.wait_serving_unless(ids, QUORUM_TIMEOUT, taken);
+        after_start(serving, taken(), || self.logs())
     }
 
     /// Waits until each of `ids` serves as leader or follower, or `give_up` holds.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, on_free_ports,
-    port_taken, write, Failure, Spawned,
+    after_start, common_config, four_letter_word, free_port, fresh_temp_dir, log_tail,
+    on_free_ports, port_taken, write, Failure, Spawned,
 };
 use crate::tls::{tls_config, ClientAuth, Pki, ServerCert};
 use crate::Error;
@@ -296,13 +296,7 @@ impl Ensemble {
             taken()
                 || (1..=3).all(|id| matches!(self.mode(id), Some(Mode::Leader | Mode::Follower)))
         });
-        match serving {
-            _ if taken() => Err(Failure::PortTaken(Error::NotReady(format!(
-                "a picked port was taken; logs:\n{}",
-                self.logs()
-            )))),
-            serving => serving.map_err(Failure::Other),
-        }
+        after_start(serving, taken(), || self.logs())
     }
 
     /// Each server's mode and the tail of its log, for error messages.

@@ -252,6 +252,22 @@ pub(crate) fn on_free_ports<T>(mut start: impl FnMut() -> Result<T, Failure>) ->
     Err(taken.unwrap_or_else(|| Error::NotReady("no attempt was made".into())))
 }
 
+/// The outcome of waiting for servers after their first start: a taken port when `taken`
+/// holds (another try on other ports may work), else what the wait gave.
+pub(crate) fn after_start(
+    waited: Result<(), Error>,
+    taken: bool,
+    logs: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    if taken {
+        return Err(Failure::PortTaken(Error::NotReady(format!(
+            "a picked port was taken; logs:\n{}",
+            logs()
+        ))));
+    }
+    waited.map_err(Failure::Other)
+}
+
 /// Whether the server logging in `dir` found a port it was given taken (a `BindException`):
 /// ports are picked by binding port 0 and letting go, and another process can take one
 /// before Java binds it.
@@ -315,6 +331,18 @@ mod tests {
             .unwrap_err()
             .to_string()
             .ends_with(&format!("taken {PORT_ATTEMPTS}")));
+    }
+
+    #[test]
+    fn a_taken_port_outweighs_what_the_wait_gave() {
+        let taken = after_start(Err(refused("no leader")), true, || "the log".into());
+        match taken {
+            Err(Failure::PortTaken(e)) => assert!(e.to_string().ends_with("logs:\nthe log")),
+            _ => panic!("expected PortTaken"),
+        }
+        let other = after_start(Err(refused("no leader")), false, String::new);
+        assert!(matches!(other, Err(Failure::Other(e)) if e.to_string().ends_with("no leader")));
+        assert!(after_start(Ok(()), false, String::new).is_ok());
     }
 
     #[test]
