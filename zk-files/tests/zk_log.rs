@@ -1,6 +1,6 @@
 //! The transaction log reader on minimal hand-made logs: the layouts real servers write in
-//! configurations the real-server tests do not start (see `zk-cli/tests/zk_files.rs`), and
-//! damage placed exactly. ZooKeeper 3.9 writes logs in 3.8's layout (`Util.marshallTxnEntry`
+//! configurations the real-server tests do not start (see
+//! `zk-cli/tests/testsuite/zk_files.rs`), and damage placed exactly. ZooKeeper 3.9 writes logs in 3.8's layout (`Util.marshallTxnEntry`
 //! and the entry framing of `FileTxnLog.append` are unchanged at branch-3.9; what changed is
 //! how the writer tracks file sizes), so these entries stand for both.
 

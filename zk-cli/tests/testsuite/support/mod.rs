@@ -1,0 +1,54 @@
+//! Helpers shared by the `zk` binary's test files: run.rs (running `zk`, with or without
+//! `--server`, with stdin, and checking how it ended through `test_support::process`),
+//! files.rs (the `zk log` / `zk snapshot` helpers), workload.rs (the kazoo workload those tests
+//! decode), and here a library client for the other side of a test and waiting on a child.
+
+pub use zk_testkit as server;
+
+mod files;
+mod run;
+mod workload;
+
+pub use files::*;
+pub use run::*;
+pub use workload::*;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// One ensemble at a time: the tests that start a quorum hold [`one_ensemble`]'s guard, so
+/// the suite never runs two quorums' JVMs at once beside the standalone servers.
+static ENSEMBLES: Mutex<()> = Mutex::new(());
+
+/// Waits until no other test of this binary runs an ensemble; the guard keeps it so.
+pub fn one_ensemble() -> MutexGuard<'static, ()> {
+    // A test that panicked while holding it has stopped its ensemble all the same.
+    ENSEMBLES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A library client of `cs` with a 6 s session: the other party of the watch, lock and
+/// election tests.
+pub async fn connect(cs: &str) -> zk_client::Client {
+    zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(6))
+        .connect(cs)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {cs}: {e}"))
+}
+
+/// Generous bound for anything that should happen soon, on a loaded shared machine.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The first line a child writes to `stdout` (read on a blocking thread).
+pub async fn first_line(stdout: std::process::ChildStdout) -> String {
+    tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the child's stdout");
+        line
+    })
+    .await
+    .expect("the reading thread panicked")
+}
