@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::java::{Installation, Jvm};
 use crate::process::{
-    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, port_taken, signal_group,
-    wait_group_stopped, write, Spawned, PORT_ATTEMPTS,
+    common_config, four_letter_word, free_port, fresh_temp_dir, log_tail, on_free_ports,
+    port_taken, signal_group, wait_group_stopped, write, Failure, Spawned,
 };
 use crate::Error;
 
@@ -109,9 +109,9 @@ impl ZkServer {
             .iter()
             .find_map(|line| line.trim().strip_prefix("secureClientPort="))
             .and_then(|port| port.trim().parse().ok());
-        let mut last_err = None;
-        // A picked port can be taken by someone else before Java binds it: retry with another.
-        for _ in 0..PORT_ATTEMPTS {
+        // A picked port can be taken by someone else before Java binds it: start again on
+        // another (a fixed port is never retried). The directory stays between tries.
+        let started = on_free_ports(|| {
             let port = match fixed_port {
                 Some(p) => p,
                 None => free_port()?,
@@ -120,28 +120,30 @@ impl ZkServer {
                 port,
                 secure_port,
                 dir: dir.clone(),
-                owns_dir,
+                owns_dir: false,
                 detached: options.detached,
                 java_args: java_args.clone(),
                 process: None,
             };
             write_config(&dir, port, &options)?;
             match server.spawn_and_wait() {
-                Ok(()) => return Ok(server),
-                Err(e) => {
-                    server.owns_dir = false; // keep the directory for the next attempt
-                    let retry = fixed_port.is_none() && port_taken(&dir);
-                    last_err = Some(e);
-                    if !retry {
-                        break;
-                    }
+                Ok(()) => Ok(server),
+                Err(e) if fixed_port.is_none() && port_taken(&dir) => Err(Failure::PortTaken(e)),
+                Err(e) => Err(Failure::Other(e)),
+            }
+        });
+        match started {
+            Ok(mut server) => {
+                server.owns_dir = owns_dir;
+                Ok(server)
+            }
+            Err(e) => {
+                if owns_dir {
+                    let _ = std::fs::remove_dir_all(&dir);
                 }
+                Err(e)
             }
         }
-        if owns_dir {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        Err(last_err.unwrap_or_else(|| Error::NotReady("no attempt was made".into())))
     }
 
     /// The client port.

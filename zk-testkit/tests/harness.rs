@@ -1,6 +1,6 @@
 //! Tests of the kit itself: a real server starts, answers, stops and restarts, and never
 //! outlives the process that started it.
-use zk_testkit::{four_letter_word, process_alive, start_server};
+use zk_testkit::{four_letter_word, process_alive, start_server, ServerOptions, ZkServer};
 
 #[test]
 fn server_starts_answers_and_stops() {
@@ -17,6 +17,30 @@ fn server_starts_answers_and_stops() {
     assert!(!process_alive(pid));
     assert!(four_letter_word(port, "ruok").is_err());
     assert!(!dir.exists(), "temporary directory removed");
+}
+
+#[test]
+fn a_taken_fixed_port_fails_and_leaves_no_directory() {
+    // Held on the wildcard address: the server binds its client port there.
+    let holder = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let err = match ZkServer::start_with(ServerOptions {
+        port: Some(port),
+        ..ServerOptions::default()
+    }) {
+        Ok(_) => panic!("a server started on port {port}, which is taken"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("Address already in use"), "{err}");
+    // The error names the log in the temporary directory, which is gone.
+    let log = err
+        .split_whitespace()
+        .find(|w| w.ends_with("zookeeper.log:"))
+        .unwrap_or_else(|| panic!("no log path in {err}"));
+    let dir = std::path::Path::new(log.trim_end_matches(':'))
+        .parent()
+        .unwrap();
+    assert!(!dir.exists(), "{} left behind", dir.display());
 }
 
 #[test]
