@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, Parents, RetryPolicy};
 
 use crate::error::Error;
-use crate::guard::delete_node;
+use crate::retried::delete_node;
 
 /// A barrier on the node at `path`, with Curator's `DistributedBarrier` layout: the barrier
 /// is up while the node exists. [`Barrier::set`] creates it (missing parents as containers),

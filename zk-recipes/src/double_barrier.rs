@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, OneshotWatcher, Parents, RetryPolicy};
 
 use crate::error::Error;
-use crate::guard::delete_node;
+use crate::retried::{children, delete_node};
 
 /// The node whose creation lets the members in (Curator's name).
 pub const READY_NODE: &str = "ready";
@@ -158,15 +158,7 @@ impl DoubleBarrier {
 
     /// The members' node names now, sorted (`ready` left out).
     async fn members_now(&self) -> Result<Vec<String>, Error> {
-        let mut names: Vec<String> = RetryPolicy::default()
-            .retry_idempotent(|| async {
-                match self.client.get_children(&self.path).await {
-                    Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
-                    Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
+        let mut names = children(&self.client, &self.path).await?;
         names.retain(|n| n != READY_NODE);
         names.sort();
         Ok(names)

@@ -6,9 +6,10 @@ use std::pin::Pin;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use zk_client::{Client, EventType, RetryPolicy, SessionEvent, SessionEvents, SessionState};
+use zk_client::{Client, EventType, SessionEvent, SessionEvents, SessionState};
 
 use crate::error::Error;
+use crate::retried::delete_node;
 
 /// A number that grows with every acquisition of a lock: the zxid that created the holder's
 /// lock node (its `czxid`).
@@ -228,19 +229,6 @@ impl Drop for MutexGuard {
             });
         }
     }
-}
-
-/// Deletes a lock node; `NoNode` is success.
-pub(crate) async fn delete_node(client: &Client, node: &str) -> Result<(), Error> {
-    RetryPolicy::default()
-        .retry_idempotent(|| async {
-            match client.delete(node, None).await {
-                Ok(()) | Err(zk_client::Error::NoNode { .. }) => Ok(()),
-                Err(e) => Err(e),
-            }
-        })
-        .await
-        .map_err(Error::from)
 }
 
 type Watch = Pin<Box<dyn Future<Output = Option<EventType>> + Send>>;

@@ -8,8 +8,9 @@ use tokio::task::JoinHandle;
 use zk_client::{Client, CreateMode, CreateOptions, EventType, RetryPolicy, SessionEvent};
 
 use crate::error::Error;
-use crate::guard::{delete_node, LossPolicy};
+use crate::guard::LossPolicy;
 use crate::layout::sort_key;
+use crate::retried::{children, delete_node};
 
 /// The lock name of Curator's `LeaderLatch`: nodes are `<path>/_c_<uuid>-latch-<sequence>`.
 pub const CURATOR_LATCH_NAME: &str = "latch-";
@@ -120,15 +121,7 @@ impl LeaderLatch {
 
     /// The participants' node names, leader first.
     async fn queue(&self) -> Result<Vec<String>, zk_client::Error> {
-        let mut children: Vec<String> = RetryPolicy::default()
-            .retry_idempotent(|| async {
-                match self.client.get_children(&self.path).await {
-                    Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
-                    Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
+        let mut children = children(&self.client, &self.path).await?;
         children
             .sort_by(|a, b| sort_key(a, CURATOR_LATCH_NAME).cmp(sort_key(b, CURATOR_LATCH_NAME)));
         Ok(children)

@@ -67,6 +67,7 @@ mod latch;
 pub mod layout;
 mod mutex;
 mod node;
+mod retried;
 mod rwlock;
 mod selector;
 mod semaphore;

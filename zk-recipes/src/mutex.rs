@@ -8,8 +8,9 @@ use bytes::Bytes;
 use zk_client::{Client, CreateMode, CreateOptions, RetryPolicy, Stat};
 
 use crate::error::Error;
-use crate::guard::{delete_node, FencingToken, LossPolicy, MutexGuard};
+use crate::guard::{FencingToken, LossPolicy, MutexGuard};
 use crate::layout::{Kind, Layout};
+use crate::retried::{children, delete_node};
 
 /// How many times an acquisition starts over when its node vanishes while it waits (the
 /// session expired and was re-created, someone deleted the node).
@@ -151,16 +152,8 @@ impl Mutex {
 
     /// The lock nodes queued on the path, holder first (names relative to the path).
     pub async fn participants(&self) -> Result<Vec<String>, Error> {
-        let children = RetryPolicy::default()
-            .retry_idempotent(|| async {
-                match self.client.get_children(&self.path).await {
-                    Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
-                    Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
-        let mut queue = self.layout.contenders_of(children?, self.kind);
+        let children = children(&self.client, &self.path).await?;
+        let mut queue = self.layout.contenders_of(children, self.kind);
         queue.retain(|n| self.kind.owns(n));
         Ok(queue)
     }

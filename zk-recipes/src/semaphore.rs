@@ -8,6 +8,7 @@ use zk_client::{Client, CreateMode, CreateOptions, Parents};
 use crate::error::Error;
 use crate::guard::{FencingToken, LossPolicy, MutexGuard};
 use crate::mutex::{Mutex, PendingNode};
+use crate::retried::children;
 
 /// How many times an acquisition starts over when its lease node vanishes while it waits.
 const VANISHED_ATTEMPTS: usize = 3;
@@ -93,11 +94,7 @@ impl Semaphore {
 
     /// The lease nodes present (names relative to `<path>/leases`).
     pub async fn leases(&self) -> Result<Vec<String>, Error> {
-        match self.client.get_children(&self.leases).await {
-            Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
-            Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(children(&self.client, &self.leases).await?)
     }
 
     /// One acquisition; `None` when our lease node vanished while we waited.

@@ -49,6 +49,7 @@ use zk_client::{Client, RetryPolicy};
 
 use crate::error::Error;
 use crate::node::KeptNode;
+use crate::retried::children;
 
 pub use cache::{ServiceCache, ServiceEvent, ServiceEvents, Snapshot};
 pub use instance::{ServiceInstance, ServiceInstanceBuilder, ServiceType, CLASS_KEY};
@@ -268,20 +269,6 @@ impl ServiceDiscovery {
     pub fn provider(&self, name: &str) -> ServiceProviderBuilder {
         ServiceProviderBuilder::new(self.client.clone(), self.path_for_name(name))
     }
-}
-
-/// The children of `path`, none when it does not exist (reads retried on connection loss).
-async fn children(client: &Client, path: &str) -> Result<Vec<String>, Error> {
-    let names = RetryPolicy::default()
-        .retry_idempotent(|| async {
-            match client.get_children(path).await {
-                Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
-                Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-    Ok(names)
 }
 
 /// The instance in the node at `path`, `None` when there is no node.

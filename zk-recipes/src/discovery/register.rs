@@ -5,8 +5,8 @@ use zk_client::{CreateMode, CreateOptions, Parents, RetryPolicy};
 use super::instance::{ServiceInstance, ServiceType};
 use super::ServiceDiscovery;
 use crate::error::Error;
-use crate::guard::delete_node;
 use crate::node::{KeptNode, PersistentNode};
+use crate::retried::delete_node;
 
 /// Creates the instance's node; for dynamic types, the node that keeps it in place.
 pub(super) async fn put(

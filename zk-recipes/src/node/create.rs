@@ -10,7 +10,7 @@ use zk_client::{Client, Error as ClientError, RetryPolicy};
 
 use super::{NodeStatus, PersistentNode};
 use crate::error::Error;
-use crate::guard::delete_node;
+use crate::retried::delete_node;
 
 /// The first pause after a failed create (doubled up to [`MAX_PAUSE`]).
 const FIRST_PAUSE: Duration = Duration::from_millis(100);

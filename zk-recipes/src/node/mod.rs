@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use zk_client::{Acl, Client, CreateMode, CreateOptions, EventType, Parents, SessionEvent};
 
 use crate::error::Error;
-use crate::guard::delete_node;
+use crate::retried::delete_node;
 
 /// The pause before looking again after a failed check of the node.
 const CHECK_PAUSE: Duration = Duration::from_millis(100);
