@@ -63,7 +63,7 @@ async fn changes_made_while_cut_off_across_a_server_restart_come_as_events() {
     seed(&zk_direct).await;
     drop(zk_direct);
     let proxy = Proxy::start(server.addr()).await.unwrap();
-    let cached = connect_with_timeout(&proxy.connect_string(), Duration::from_secs(30)).await;
+    let cached = connect_with_timeout(&proxy.connect_string(), support::OUTLIVES_RESTART).await;
     let session = cached.session().unwrap().id;
     let cache = TreeCache::new(cached.clone(), "/f").unwrap().start();
     cache.wait_live().await.unwrap();

@@ -56,12 +56,12 @@ async fn registrations_and_caches_survive_a_server_restart() {
     // away for many seconds.
     let mut server = support::start_server();
     let cs = server.connect_string();
-    let registrant = connect_with_timeout(&cs, Duration::from_secs(30)).await;
+    let registrant = connect_with_timeout(&cs, support::OUTLIVES_RESTART).await;
     let session = registrant.session().unwrap().id;
     let discovery = ServiceDiscovery::new(registrant.clone(), "/services").unwrap();
     discovery.register(instance("a1", 1)).await.unwrap();
     let observer = ServiceDiscovery::new(
-        connect_with_timeout(&cs, Duration::from_secs(30)).await,
+        connect_with_timeout(&cs, support::OUTLIVES_RESTART).await,
         "/services",
     )
     .unwrap();

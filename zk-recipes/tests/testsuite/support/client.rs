@@ -11,6 +11,11 @@ use zk_testkit::Proxy;
 /// Generous bound for anything that should happen soon, on a loaded shared machine.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A session timeout that outlives a server restart on a loaded machine: the client gives a
+/// session up 4/3 of its timeout after losing the server, and stopping and starting a JVM
+/// can take ten seconds or more. The test servers allow sessions up to 60 s.
+pub const OUTLIVES_RESTART: Duration = Duration::from_secs(40);
+
 /// A connected client with a short session timeout.
 pub async fn connect(connect_string: &str) -> zk_client::Client {
     connect_with_timeout(connect_string, Duration::from_secs(6)).await
