@@ -51,9 +51,7 @@ fn removed(id: &str, port: i32) -> ServiceEvent {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_and_caches_survive_a_server_restart() {
-    // 30 s sessions (the test kit's servers grant up to 60 s): a client silent for 4/3 of its
-    // session timeout expires it locally, and a restart on a loaded machine can keep the server
-    // away for many seconds.
+    // Sessions that outlive the restart (see `support::OUTLIVES_RESTART`).
     let mut server = support::start_server();
     let cs = server.connect_string();
     let registrant = connect_with_timeout(&cs, support::OUTLIVES_RESTART).await;
