@@ -22,7 +22,7 @@ use crate::ensemble::{Mode, QUORUM_TIMEOUT};
 use crate::java::{Installation, Jvm};
 use crate::process::{
     after_start, common_config, four_letter_word, free_port, fresh_temp_dir, log_tail,
-    on_free_ports, port_taken, write, Failure, Spawned,
+    on_free_ports, port_taken, write, Failure, QuorumSlot, Spawned,
 };
 use crate::{EnsembleOptions, Error};
 
@@ -45,12 +45,16 @@ struct Server {
 /// ZooKeeper servers with dynamic reconfiguration enabled. Ids start at 1; servers started
 /// by [`DynamicEnsemble::start_joiner`] take the next ids.
 ///
-/// Dropping it kills every server and removes the data directories.
+/// Dropping it kills every server and removes the data directories. One quorum runs per
+/// process at a time, as with [`Ensemble`](crate::Ensemble): a start waits until any other of
+/// this process is dropped.
 pub struct DynamicEnsemble {
     root: PathBuf,
     installation: Installation,
     options: EnsembleOptions,
     servers: BTreeMap<u32, Server>,
+    /// Last, so that it is let go once the servers are gone.
+    _slot: QuorumSlot,
 }
 
 impl fmt::Debug for DynamicEnsemble {
@@ -88,6 +92,7 @@ impl DynamicEnsemble {
             installation: Installation::find()?,
             options,
             servers: BTreeMap::new(),
+            _slot: QuorumSlot::take(),
         };
         let ids: Vec<u32> = (1..=size.max(1)).collect();
         for &id in &ids {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::java::{Installation, Jvm};
 use crate::process::{
     after_start, common_config, four_letter_word, free_port, fresh_temp_dir, log_tail,
-    on_free_ports, port_taken, write, Failure, Spawned,
+    on_free_ports, port_taken, write, Failure, QuorumSlot, Spawned,
 };
 use crate::tls::{tls_config, ClientAuth, Pki, ServerCert};
 use crate::Error;
@@ -63,10 +63,16 @@ struct Node {
 
 /// Three ZooKeeper servers forming a quorum. Server ids are 1, 2 and 3.
 ///
-/// Dropping it kills every server and removes the data directories.
+/// Dropping it kills every server and removes the data directories. One quorum runs per
+/// process at a time: a start waits until any other `Ensemble` or [`DynamicEnsemble`] of this
+/// process is dropped (so one test must not hold two).
+///
+/// [`DynamicEnsemble`]: crate::DynamicEnsemble
 pub struct Ensemble {
     root: PathBuf,
     nodes: Vec<Node>,
+    /// Last, so that it is let go once the servers are gone.
+    _slot: QuorumSlot,
 }
 
 impl fmt::Debug for Ensemble {
@@ -100,6 +106,7 @@ impl Ensemble {
     }
 
     fn launch_once(options: &EnsembleOptions, tls: Option<&Pki>) -> Result<Ensemble, Failure> {
+        let slot = QuorumSlot::take();
         let installation = Installation::find()?;
         let root = fresh_temp_dir()?;
         // Distinct free ports: client, quorum, election per server (and TLS for a TLS one).
@@ -123,6 +130,7 @@ impl Ensemble {
         let mut ensemble = Ensemble {
             root: root.clone(),
             nodes: Vec::new(),
+            _slot: slot,
         };
         for i in 0..3u32 {
             let dir = root.join(format!("server{}", i + 1));

@@ -221,6 +221,42 @@ pub(crate) fn common_config(tick_ms: u32, data: &Path, client_port: u16) -> Stri
     )
 }
 
+/// The right to run a quorum in this process: an [`Ensemble`](crate::Ensemble) or a
+/// [`DynamicEnsemble`](crate::DynamicEnsemble) holds one while it lives, so a test process
+/// never runs two quorums' JVMs at once (beside its standalone servers), and a failover timed
+/// in one test is not starved by another quorum's elections. Taking it waits until the
+/// quorum that holds it is dropped.
+pub(crate) struct QuorumSlot(());
+
+static QUORUM_TAKEN: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+static QUORUM_FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+impl QuorumSlot {
+    /// Waits for the slot and takes it.
+    pub(crate) fn take() -> QuorumSlot {
+        // A panic while holding the lock leaves the flag itself consistent.
+        let mut taken = QUORUM_TAKEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *taken {
+            taken = QUORUM_FREED
+                .wait(taken)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *taken = true;
+        QuorumSlot(())
+    }
+}
+
+impl Drop for QuorumSlot {
+    fn drop(&mut self) {
+        *QUORUM_TAKEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+        QUORUM_FREED.notify_one();
+    }
+}
+
 /// How many sets of picked ports a start tries before giving up.
 pub(crate) const PORT_ATTEMPTS: usize = 4;
 

@@ -7,7 +7,6 @@ use crate::support::ok;
 
 #[test]
 fn config_lists_the_members() {
-    let _one = crate::support::one_ensemble();
     let ens = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = format!("{}/some/chroot", ens.connect_string());
     let config: serde_json::Value = serde_json::from_str(&ok(&cs, &["config"])).unwrap();

@@ -16,7 +16,6 @@ fn exits(cs: &str, args: &[&str], code: i32) -> String {
 #[test]
 fn reads_from_a_read_only_server_and_writes_exit_17() {
     // Local sessions: in 3.8 a read-only server only creates local sessions.
-    let _one = crate::support::one_ensemble();
     let mut ens = Ensemble::start(EnsembleOptions {
         local_sessions: true,
         ..EnsembleOptions::default()

@@ -27,7 +27,6 @@ fn members(json: &str) -> (Vec<u64>, u64) {
 
 #[test]
 fn reconfig_adds_removes_and_replaces_members() {
-    let _one = crate::support::one_ensemble();
     let mut ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = ens.connect_string_of(&[1, 2, 3]);
     let auth = format!("digest:{SUPER_AUTH}");

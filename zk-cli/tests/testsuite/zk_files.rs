@@ -9,11 +9,11 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::support::server::ZkServer;
 use crate::support::{
     all_txns, check_snapshot, data_files, hex, json_lines, run_workload, start, zk, zk_stdin,
 };
 use serde_json::Value as J;
+use zk_testkit::ZkServer;
 
 fn find<'a>(txns: &'a [J], op: &str, path: &str) -> &'a J {
     txns.iter()

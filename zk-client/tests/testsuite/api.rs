@@ -183,7 +183,6 @@ async fn get_config_is_watched_through_a_chroot() {
 
 #[tokio::test]
 async fn an_ensemble_reports_its_members() {
-    let _one = support::ENSEMBLES.lock().await;
     let ens = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let zk = support::connect_to(&format!("{}/chrooted", ens.connect_string())).await;
     let (config, _) = zk.ensemble_config().await.unwrap();

@@ -119,7 +119,6 @@ async fn failover(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failover_keeps_session_ephemerals_and_watches() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ens = start(EnsembleOptions::default());
     let modes: Vec<_> = (1..=3).map(|id| ens.mode(id)).collect();
     assert_eq!(
@@ -184,7 +183,6 @@ async fn failover_keeps_session_ephemerals_and_watches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_when_the_quorum_is_lost_and_read_write_when_it_returns() {
-    let _one = support::ENSEMBLES.lock().await;
     // Local sessions: in 3.8 a read-only server only creates local sessions.
     let mut ens = start(EnsembleOptions {
         local_sessions: true,
@@ -340,7 +338,6 @@ async fn read_only_client_moves_to_a_read_write_server_it_finds() {
 
 #[test]
 fn a_panicking_test_still_stops_every_server() {
-    let _one = support::ENSEMBLES.blocking_lock();
     let (tx, rx) = std::sync::mpsc::channel();
     let result = std::thread::spawn(move || {
         let ens = start(EnsembleOptions::default());
@@ -365,7 +362,6 @@ fn a_panicking_test_still_stops_every_server() {
 /// zxid 0.
 #[tokio::test]
 async fn a_lost_quorum_is_told_apart_from_a_server_behind() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ens = start(EnsembleOptions::default());
     let zk = Client::builder()
         .session_timeout(Duration::from_secs(4))

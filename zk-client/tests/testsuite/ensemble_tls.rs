@@ -12,7 +12,6 @@ use crate::support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_over_tls_when_the_quorum_is_lost_and_back_when_it_returns() {
-    let _one = support::ENSEMBLES.lock().await;
     let pki = crate::tls::pki();
     // Local sessions: in 3.8 a read-only server only creates local sessions.
     let options = EnsembleOptions {

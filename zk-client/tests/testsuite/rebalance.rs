@@ -42,7 +42,6 @@ async fn update(zk: &Client, list: &str) -> Option<String> {
 
 #[tokio::test]
 async fn adding_servers_moves_a_fair_share_of_clients() {
-    let _one = support::ENSEMBLES.lock().await;
     let ens = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let one = address(&ens, 1);
     let all = (1..=3).map(|id| address(&ens, id)).collect::<Vec<_>>();
@@ -85,7 +84,6 @@ async fn adding_servers_moves_a_fair_share_of_clients() {
 
 #[tokio::test]
 async fn a_server_left_out_of_the_list_loses_its_clients() {
-    let _one = support::ENSEMBLES.lock().await;
     let ens = Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let first = address(&ens, 1);
     let rest = [address(&ens, 2), address(&ens, 3)];

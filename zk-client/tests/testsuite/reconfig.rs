@@ -137,7 +137,6 @@ async fn everything_is_still_there(root: &Client, followers: Vec<Follower>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let root = admin(&ens, &[1, 2, 3]).await;
     let followers = followers(&ens, &root).await;
@@ -200,7 +199,6 @@ async fn growing_and_shrinking_keeps_sessions_watches_and_ephemerals() {
 
 #[tokio::test]
 async fn refusals_are_typed() {
-    let _one = support::ENSEMBLES.lock().await;
     // A standalone server does not enable reconfiguration.
     let server = support::start_server();
     let zk = support::connect(&server).await;
@@ -245,7 +243,6 @@ async fn expire(ens: &DynamicEnsemble, zk: &Client) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_session_follows_the_ensemble_too() {
-    let _one = support::ENSEMBLES.lock().await;
     let ens = DynamicEnsemble::start(3, Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let root = admin(&ens, &[1, 2, 3]).await;
     let zk = Client::builder()

@@ -11,11 +11,6 @@ use zk_testkit::ZkServer;
 /// Generous bound for anything that should happen soon, on a loaded shared machine.
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-/// One ensemble at a time: every test that starts an ensemble holds this, so the suite never
-/// runs more than one quorum's JVMs beside the standalone servers, and timing checks such as
-/// failover within a bound are not starved by another quorum's elections.
-pub(crate) static ENSEMBLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// A session timeout that outlives a server restart on a loaded machine: the client gives a
 /// session up 4/3 of its timeout after losing the server, and stopping and starting a JVM
 /// can take ten seconds or more. The test servers allow sessions up to 60 s.

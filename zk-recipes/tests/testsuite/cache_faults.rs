@@ -175,7 +175,6 @@ async fn a_session_that_ends_for_good_closes_the_cache_with_the_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failover_in_an_ensemble_loses_no_change() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ensemble =
         Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = ensemble.connect_string();

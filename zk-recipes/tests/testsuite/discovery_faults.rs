@@ -90,7 +90,6 @@ async fn registrations_and_caches_survive_a_server_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_survives_a_failover() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ensemble =
         Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = ensemble.connect_string();

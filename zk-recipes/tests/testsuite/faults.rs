@@ -14,7 +14,6 @@ use crate::support::{connect, connect_with_timeout, wait_children, wait_event, W
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_holders_server_keeps_the_lock() {
-    let _one = support::ENSEMBLES.lock().await;
     let mut ensemble =
         Ensemble::start(EnsembleOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let cs = ensemble.connect_string();

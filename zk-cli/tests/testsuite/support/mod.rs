@@ -3,8 +3,6 @@
 //! files.rs (the `zk log` / `zk snapshot` helpers), workload.rs (the kazoo workload those tests
 //! decode), and here a library client for the other side of a test and waiting on a child.
 
-pub use zk_testkit as server;
-
 mod files;
 mod run;
 mod workload;
@@ -13,18 +11,7 @@ pub use files::*;
 pub use run::*;
 pub use workload::*;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-
-/// One ensemble at a time: the tests that start a quorum hold [`one_ensemble`]'s guard, so
-/// the suite never runs two quorums' JVMs at once beside the standalone servers.
-static ENSEMBLES: Mutex<()> = Mutex::new(());
-
-/// Waits until no other test of this binary runs an ensemble; the guard keeps it so.
-pub fn one_ensemble() -> MutexGuard<'static, ()> {
-    // A test that panicked while holding it has stopped its ensemble all the same.
-    ENSEMBLES.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A library client of `cs` with a 6 s session: the other party of the watch, lock and
 /// election tests.
