@@ -147,7 +147,9 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     /// The server broke the protocol (undecodable reply, reply to the wrong request); the
-    /// connection was reset.
+    /// connection was reset. The request whose reply could not be read gets this error; the
+    /// others written on that connection get [`Error::ConnectionLoss`] (the server may have
+    /// applied them).
     #[error("protocol error: {0}")]
     Protocol(String),
     /// An operation of a multi failed; the whole transaction was rolled back.

@@ -22,6 +22,13 @@ use crate::watch::{WatchKind, WatchedEvent};
 /// [`super::removals::DeferredRemovals`]), so a close or a request never queues behind more.
 const REMOVALS_IN_FLIGHT: usize = 64;
 
+/// The xid at `at` in `buf` (0 in a frame's body, 4 past its length prefix), when the bytes
+/// are there.
+fn xid_at(buf: &[u8], at: usize) -> Option<i32> {
+    let xid = buf.get(at..at + 4)?;
+    Some(i32::from_be_bytes([xid[0], xid[1], xid[2], xid[3]]))
+}
+
 impl Session {
     /// Handles a command while connected.
     pub(super) fn command(&mut self, cmd: Command, out: &mut Outgoing, pending: &mut PendingQueue) {
@@ -177,11 +184,15 @@ impl Session {
                     frame.freeze()
                 }
                 Ok(None) => return None,
-                Err(e) => return Some(self.protocol_error(pending, format!("bad frame: {e}"))),
+                Err(e) => {
+                    let culprit = xid_at(rbuf, 4);
+                    return Some(self.protocol_error(pending, culprit, format!("bad frame: {e}")));
+                }
             };
+            let culprit = xid_at(&frame, 0);
             let incoming = match pipeline::parse_reply(frame) {
                 Ok(i) => i,
-                Err(e) => return Some(self.protocol_error(pending, e)),
+                Err(e) => return Some(self.protocol_error(pending, culprit, e)),
             };
             if let Some(end) = self.incoming(incoming, pending, out) {
                 return Some(end);
@@ -189,10 +200,26 @@ impl Session {
         }
     }
 
-    /// Fails what is pending with a protocol error and resets the connection.
-    fn protocol_error(&mut self, pending: &mut PendingQueue, reason: String) -> End {
+    /// Resets the connection after the server broke the protocol. The oldest pending request
+    /// fails with [`Error::Protocol`] when the faulty frame carries its xid (`culprit`): its
+    /// reply is the one that could not be read. Every other written request fails with
+    /// `ConnectionLoss` as the connection ends, since the server may have applied it (Java's
+    /// client fails them all with `CONNECTIONLOSS`).
+    fn protocol_error(
+        &mut self,
+        pending: &mut PendingQueue,
+        culprit: Option<i32>,
+        reason: String,
+    ) -> End {
         tracing::error!(%reason, "protocol error; resetting the connection");
-        pending.fail_all(&Error::Protocol(reason.clone()));
+        if culprit.is_some() && pending.requests.front().map(|p| p.xid) == culprit {
+            if let Some(Pending {
+                reply: Some(tx), ..
+            }) = pending.requests.pop_front()
+            {
+                let _ = tx.send(Err(Error::Protocol(reason.clone())));
+            }
+        }
         End::Disconnected(format!("protocol error: {reason}"))
     }
 
@@ -240,6 +267,7 @@ impl Session {
                 let Some(p) = pending.requests.pop_front() else {
                     return Some(self.protocol_error(
                         pending,
+                        None,
                         format!("reply with xid {} but no request is pending", reply.xid),
                     ));
                 };
@@ -248,6 +276,7 @@ impl Session {
                     pending.requests.push_front(p);
                     return Some(self.protocol_error(
                         pending,
+                        None,
                         format!(
                             "reply with xid {} but the oldest pending request has xid {expected}",
                             reply.xid

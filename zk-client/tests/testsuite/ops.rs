@@ -334,3 +334,33 @@ async fn get_config_and_unimplemented_ttl_bounds() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+#[tokio::test]
+async fn an_oversized_reply_fails_its_request_and_leaves_the_others_retryable() {
+    let server = support::start_server();
+    let setup = support::connect(&server).await;
+    setup
+        .create("/oversized", vec![7u8; 8192], &CreateOptions::persistent())
+        .await
+        .unwrap();
+    let zk = zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(6))
+        .max_reply_len(4096)
+        .connect(&server.connect_string())
+        .await
+        .unwrap();
+    // Written together: the get's reply is refused, which resets the connection after the
+    // server has read (and may have applied) the create behind it.
+    let sequential = CreateOptions::new(CreateMode::PersistentSequential);
+    let (get, create) = tokio::join!(
+        zk.get_data("/oversized"),
+        zk.create("/seq-", Vec::new(), &sequential)
+    );
+    assert!(matches!(get, Err(Error::Protocol(_))), "{get:?}");
+    match create {
+        Ok(path) => assert!(path.starts_with("/seq-"), "{path}"),
+        Err(e) => assert!(e == Error::ConnectionLoss && e.may_have_run(), "{e:?}"),
+    }
+    // The session survives: the next request runs on a new connection.
+    assert!(zk.exists("/oversized").await.unwrap().is_some());
+}
