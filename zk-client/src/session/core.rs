@@ -208,10 +208,12 @@ impl Session {
         self.last_heard.map(|t| t + self.negotiated * 4 / 3)
     }
 
-    /// Java's `connectTimeout`: the session timeout shared by the servers, at least a second.
+    /// Java's `connectTimeout`: the session timeout shared by the servers, at least a second;
+    /// the negotiated timeout once a server has granted one (`ClientCnxn.onConnected`), so a
+    /// server that caps the timeout also shortens the wait on a dead host.
     pub(super) fn attempt_timeout(&self) -> Duration {
         let n = self.config.hosts.len().max(1) as u32;
-        (self.config.session_timeout / n).max(Duration::from_secs(1))
+        (self.negotiated / n).max(Duration::from_secs(1))
     }
 
     /// Marks the session as closing and starts the close timeout.
@@ -232,5 +234,59 @@ impl Session {
         self.config.hosts = hosts;
         self.rebalance = moving && self.connected_to.is_some();
         moving
+    }
+}
+
+/// A session over `hosts` servers asking for `timeout`, for unit tests: never run.
+#[cfg(test)]
+pub(super) fn test_session(hosts: u16, timeout: Duration) -> Session {
+    let config = Config {
+        hosts: (0..hosts)
+            .map(|i| HostPort {
+                host: "127.0.0.1".into(),
+                port: 2181 + i,
+            })
+            .collect(),
+        chroot: crate::path::Chroot::none(),
+        session_timeout: timeout,
+        read_only: false,
+        session: None,
+        max_frame_len: 1 << 20,
+        auth: Vec::new(),
+        recreate_on_expiry: false,
+        close_timeout: Duration::from_secs(1),
+        connector: Connector::new(None),
+        sasl: None,
+        auto_watch_reset: true,
+        coalesce_replies: true,
+    };
+    let (_, commands) = mpsc::unbounded_channel();
+    let (_, closes) = mpsc::unbounded_channel();
+    let (state, _) = watch::channel(SessionState::Disconnected);
+    let (events, _) = broadcast::channel(1);
+    Session::new(
+        config,
+        commands,
+        closes,
+        state,
+        events,
+        Arc::default(),
+        AuthReason::default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_attempt_gets_a_share_of_the_negotiated_timeout() {
+        let mut s = test_session(3, Duration::from_secs(120));
+        assert_eq!(s.attempt_timeout(), Duration::from_secs(40));
+        // The server caps the timeout at 40 s: a dead host costs a third of that.
+        s.negotiated = Duration::from_secs(40);
+        assert_eq!(s.attempt_timeout(), Duration::from_secs(40) / 3);
+        s.negotiated = Duration::from_millis(600);
+        assert_eq!(s.attempt_timeout(), Duration::from_secs(1));
     }
 }

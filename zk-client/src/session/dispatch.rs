@@ -257,7 +257,12 @@ impl Session {
                 }
                 None
             }
-            Incoming::SetWatches { err } => {
+            Incoming::SetWatches { zxid, err } => {
+                // Java's client takes the zxid of every reply in its pending queue, this one
+                // included: the events it fired are at least that recent.
+                if zxid > self.last_zxid {
+                    self.last_zxid = zxid;
+                }
                 if err != 0 {
                     tracing::warn!(err, "setWatches failed");
                 }
@@ -370,5 +375,32 @@ impl Session {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_set_watches_reply_advances_the_last_zxid() {
+        let mut s = super::super::core::test_session(1, Duration::from_secs(10));
+        let mut pending = PendingQueue::default();
+        let mut out = Outgoing::with_capacity(64);
+        s.last_zxid = 0x1_0000_0005;
+        let reply = Incoming::SetWatches {
+            zxid: 0x1_0000_0009,
+            err: 0,
+        };
+        assert!(s.incoming(reply, &mut pending, &mut out).is_none());
+        assert_eq!(s.last_zxid, 0x1_0000_0009);
+        // An older zxid (a lagging server) never moves it back.
+        let older = Incoming::SetWatches {
+            zxid: 0x1_0000_0001,
+            err: 0,
+        };
+        assert!(s.incoming(older, &mut pending, &mut out).is_none());
+        assert_eq!(s.last_zxid, 0x1_0000_0009);
     }
 }

@@ -93,8 +93,9 @@ pub(crate) enum Incoming {
     Ping,
     /// An authentication reply (xid -4).
     Auth { err: i32 },
-    /// A `SetWatches` reply (xid -8).
-    SetWatches { err: i32 },
+    /// A `SetWatches` reply (xid -8), with the server's last processed zxid: on a connection
+    /// whose notifications carry none, the only zxid the client learns.
+    SetWatches { zxid: i64, err: i32 },
     /// A reply to an ordinary request.
     Reply(Reply),
 }
@@ -208,7 +209,10 @@ pub(crate) fn parse_reply(mut frame: Bytes) -> Result<Incoming, String> {
         }
         PING_XID => Incoming::Ping,
         AUTH_XID => Incoming::Auth { err: header.err },
-        SET_WATCHES_XID => Incoming::SetWatches { err: header.err },
+        SET_WATCHES_XID => Incoming::SetWatches {
+            zxid: header.zxid,
+            err: header.err,
+        },
         xid => Incoming::Reply(Reply {
             xid,
             zxid: header.zxid,
@@ -299,8 +303,11 @@ mod tests {
             Ok(Incoming::Auth { err: -115 })
         ));
         assert!(matches!(
-            parse_reply(reply_frame(-8, 0, 0, &[])),
-            Ok(Incoming::SetWatches { err: 0 })
+            parse_reply(reply_frame(-8, 0x1_0000_0007, 0, &[])),
+            Ok(Incoming::SetWatches {
+                zxid: 0x1_0000_0007,
+                err: 0
+            })
         ));
         let event = jute::to_vec(&WatcherEvent {
             r#type: 3,
