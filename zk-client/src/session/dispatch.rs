@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 use tokio::time::Instant;
 use zk_records::proto::RemoveWatchesRequest;
-use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request};
+use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request, WatcherType};
 
 use super::coalesce::Coalesce;
 use super::core::{End, Session};
@@ -21,6 +21,21 @@ use crate::watch::{WatchKind, WatchedEvent};
 /// Most `removeWatches` for dropped watchers in flight at once: the rest wait (see
 /// [`super::removals::DeferredRemovals`]), so a close or a request never queues behind more.
 const REMOVALS_IN_FLIGHT: usize = 64;
+
+/// Whether a request in flight sets a watch that removing `unneeded` would take away: the
+/// watcher waiting for it is registered only when its reply comes, and the server, which
+/// reads the `removeWatches` after that request, would remove the watch it just set. The
+/// server keeps the older watch instead; if it fires, no watcher takes the event.
+fn being_set(pending: &PendingQueue, unneeded: &Unneeded) -> bool {
+    pending.requests.iter().any(|p| match &p.effect {
+        Effect::Register { registration, .. } => {
+            *registration.path == *unneeded.path
+                && (unneeded.kind == WatcherType::Any
+                    || registration.kind.server_type() == unneeded.kind)
+        }
+        _ => false,
+    })
+}
 
 /// The xid at `at` in `buf` (0 in a frame's body, 4 past its length prefix), when the bytes
 /// are there.
@@ -70,7 +85,9 @@ impl Session {
             }
             Command::DropWatcher(id, path) => {
                 if let Some(unneeded) = self.registry.remove(id, &path) {
-                    self.removals.push(unneeded);
+                    if !being_set(pending, &unneeded) {
+                        self.removals.push(unneeded);
+                    }
                 }
             }
             Command::UpdateHosts { hosts, reply } => {

@@ -147,21 +147,18 @@ impl Registry {
             _ => false,
         };
         if let Some(entries) = self.by_path.get_mut(path) {
-            let mut recursive_removed = 0;
             entries.retain_mut(|e| {
                 let hit = wanted(e.kind)
                     || e.kind == WatchKind::PersistentRecursive && recursive_hit(event);
                 if !hit {
                     return true;
                 }
-                let alive = e.sink.send(event.clone());
-                let keep = alive && !e.kind.is_oneshot();
-                if !keep && e.kind == WatchKind::PersistentRecursive {
-                    recursive_removed += 1;
-                }
-                keep
+                // A persistent watch whose receiver is gone stays until its handle's drop
+                // reaches the session (`DropWatcher`, sent right after): that removal is
+                // what tells the server to stop sending its events.
+                e.sink.send(event.clone());
+                !e.kind.is_oneshot()
             });
-            self.recursive_count -= recursive_removed;
             if entries.is_empty() {
                 self.by_path.remove(path);
             }
@@ -301,6 +298,22 @@ mod tests {
         );
         reg.dispatch("/a", &ev(EventType::NodeDeleted, "/a"));
         assert_eq!(c.try_recv().unwrap().event_type, EventType::NodeDeleted);
+        assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn a_persistent_watch_whose_receiver_is_gone_waits_for_its_drop() {
+        let mut reg = Registry::default();
+        drop(stream_reg(&mut reg, 1, "/p", WatchKind::Persistent));
+        // The event comes between the receiver's drop and the handle's `DropWatcher`.
+        reg.dispatch("/p", &ev(EventType::NodeDataChanged, "/p"));
+        assert_eq!(
+            reg.remove(1, "/p"),
+            Some(Unneeded {
+                path: "/p".into(),
+                kind: WatcherType::Any
+            })
+        );
         assert!(reg.is_empty());
     }
 

@@ -243,3 +243,37 @@ async fn recursive_watch_under_chroot() {
     );
     assert!(w.try_next().is_none());
 }
+
+#[tokio::test]
+async fn dropping_a_watcher_keeps_the_watch_a_request_in_flight_sets() {
+    let server = support::start_server();
+    let zk = support::connect(&server).await;
+    let other = support::connect(&server).await;
+    zk.create("/x", b"0".to_vec(), &persistent()).await.unwrap();
+    for round in 0..20 {
+        let (_, _, first) = zk.get_data_and_watch("/x").await.unwrap();
+        // The second getData(watch) is written before the first watcher is dropped: its
+        // watcher is registered only when the reply comes.
+        let mut second = Box::pin(zk.get_data_and_watch("/x"));
+        std::future::poll_fn(|cx| {
+            assert!(std::future::Future::poll(second.as_mut(), cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        drop(first);
+        let (_, _, second) = second.await.unwrap();
+        zk.sync("/x").await.unwrap();
+        zk.check_watches("/x", WatcherType::Data)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the server lost the watch: {e}"));
+        other
+            .set_data("/x", format!("{round}").into_bytes(), None)
+            .await
+            .unwrap();
+        let event = timeout(WAIT, second.changed())
+            .await
+            .unwrap_or_else(|_| panic!("round {round}: no event"))
+            .unwrap();
+        assert_eq!(event.event_type, EventType::NodeDataChanged);
+    }
+}
