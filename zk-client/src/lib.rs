@@ -96,8 +96,13 @@
 //! such a peer never gets a reconnect storm.
 //!
 //! A session expires when a server says so on reconnect, or, decided by the client alone,
-//! when no server has been heard from for 4/3 of the negotiated session timeout (the rule of
-//! ZooKeeper's Java client; by then the server has expired it). Expiry is reported as
+//! when no server has been heard from for 4/3 of the negotiated session timeout. ZooKeeper's
+//! Java client waits for a server's verdict; this is the side Curator takes (its connection
+//! state manager declares the session lost once the timeout passes without a server): a lock
+//! or a leadership must not be trusted past the point where the ensemble may have expired the
+//! session. The ensemble usually has; but a server that restarts, or an ensemble that gets
+//! its quorum back, renews the timeout of every session it knows, so such a session can live
+//! on on the server until it times out there, with its ephemeral nodes. Expiry is reported as
 //! [`SessionState::Expired`], a [`SessionEvent::Expired`] with its [`ExpiryCause`], an
 //! `Expired` event to every watcher, and [`Error::SessionExpired`] to requests. By default
 //! it is final; with [`ClientBuilder::recreate_session_on_expiry`] (or

@@ -200,7 +200,7 @@ impl Session {
     }
 
     /// When the session counts as expired if no server is heard from before: 4/3 of the
-    /// negotiated timeout after the last frame (as ZooKeeper's Java client decides).
+    /// negotiated timeout after the last frame (the side Curator takes; see the crate docs).
     pub(super) fn expiry_deadline(&self) -> Option<Instant> {
         if self.session_id == 0 {
             return None;

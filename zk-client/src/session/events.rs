@@ -26,9 +26,10 @@ pub enum ExpiryCause {
     /// A server answered the reconnect handshake with "expired" (the session is gone on the
     /// server).
     Server,
-    /// No server was heard from for 4/3 of the negotiated session timeout (the rule of
-    /// ZooKeeper's Java client): the server has certainly expired the session by now, or
-    /// will as soon as it can.
+    /// No server was heard from for 4/3 of the negotiated session timeout: the ensemble has
+    /// most likely expired the session (the side Curator takes; a restarted server or an ensemble
+    /// that regains its quorum renews the timeout instead, and expires the session only when
+    /// that passes without the client).
     LocalTimeout {
         /// How long no server was heard from.
         silent_for: Duration,

@@ -8,7 +8,8 @@
 //!   reconnect; requests written to a connection that breaks fail with `ConnectionLoss` and are
 //!   never sent again;
 //! - no frame from any server for 4/3 of the negotiated session timeout means the session is
-//!   expired (Java's client rule), whatever the servers say later;
+//!   expired (the side Curator takes; Java's client waits for a server's verdict), whatever the
+//!   servers say later;
 //! - `max(3, hosts)` consecutive handshakes closed without an answer, with a non-zero last
 //!   zxid, are reported as `ServerBehind`;
 //! - with re-creation on, an expired session is replaced by a new one (from zxid 0 when the
