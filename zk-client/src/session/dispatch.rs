@@ -218,8 +218,8 @@ impl Session {
     }
 
     /// Resets the connection after the server broke the protocol. The oldest pending request
-    /// fails with [`Error::Protocol`] when the faulty frame carries its xid (`culprit`): its
-    /// reply is the one that could not be read. Every other written request fails with
+    /// fails with [`Error::Protocol`] when the faulty frame is its reply (`culprit`, its xid):
+    /// the reply that could not be read. Every other written request fails with
     /// `ConnectionLoss` as the connection ends, since the server may have applied it (Java's
     /// client fails them all with `CONNECTIONLOSS`).
     fn protocol_error(
@@ -296,9 +296,10 @@ impl Session {
                 if p.xid != reply.xid {
                     let expected = p.xid;
                     pending.requests.push_front(p);
+                    // Replies come in order: this garbled one is the oldest request's.
                     return Some(self.protocol_error(
                         pending,
-                        None,
+                        Some(expected),
                         format!(
                             "reply with xid {} but the oldest pending request has xid {expected}",
                             reply.xid
