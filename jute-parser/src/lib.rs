@@ -53,8 +53,13 @@
 //! not searched. A dotted name is always fully qualified (`b.N` inside `module a` is `b.N`,
 //! never `a.b.N`). A module may be reopened, in the same or another file; its records merge.
 //! With several root files ([`parse_files`]), each root sees only what it reads itself (as
-//! `rcc` handles several files on its command line); a file read by several roots is
-//! resolved once, in the context of the first root that reads it.
+//! `rcc` compiles each file on its command line on its own), whatever their order; a file
+//! read by several roots gives its records once and has its references checked for each.
+//!
+//! An `include` path is joined to the including file's directory and resolved by the system,
+//! as `rcc` opens `new File(dir, path)`: `..` follows symbolic links and needs the directories
+//! it passes through to exist, and an absolute path is taken below that directory (unless
+//! the including file was named without one).
 //!
 //! # Comments as documentation
 //!

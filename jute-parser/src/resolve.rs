@@ -19,6 +19,8 @@ use crate::schema::{Field, Module, Record, Schema, Type};
 use crate::source::{normalize, SourceFile};
 use crate::syntax::parse_source;
 
+mod unresolved;
+
 /// Files larger than this are refused (a guard against e.g. `include "/dev/zero"`).
 const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
@@ -50,6 +52,8 @@ struct Unresolved {
     fqn: String,
     module: String,
     in_record: String,
+    /// The root whose reading met the reference (index into `Resolver::root_files`).
+    root: usize,
 }
 
 #[derive(Default)]
@@ -65,11 +69,15 @@ struct Resolver {
     module_index: HashMap<String, usize>,
     /// Ordering key for diagnostics about roots that could not be read.
     extra_order: usize,
+    /// Each root's file and the files it read, in root order.
+    root_files: Vec<(usize, HashSet<usize>)>,
 }
 
 /// Per-root state: what is known so far, and the include stack.
 #[derive(Default)]
 struct Walk {
+    /// Index of the root being read.
+    root: usize,
     visible: HashSet<String>,
     visited: HashSet<usize>,
     stack: Vec<usize>,
@@ -103,8 +111,12 @@ pub(crate) fn resolve(roots: Vec<Root>) -> Result<Schema, Diagnostics> {
             }
         };
         if let Some(idx) = idx {
-            let mut walk = Walk::default();
+            let mut walk = Walk {
+                root: r.root_files.len(),
+                ..Walk::default()
+            };
             r.walk(idx, &mut walk);
+            r.root_files.push((idx, walk.visited));
         }
     }
     r.report_unresolved();
@@ -226,7 +238,22 @@ impl Resolver {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let target = normalize(&dir.join(&inc.path));
+        // Apache's compiler opens `new File(dir, path)`: the system resolves `..` (through
+        // symbolic links, and only in directories that exist), and an absolute path is taken
+        // below `dir` unless the including file has no directory part.
+        let relative = if dir.as_os_str().is_empty() {
+            inc.path.as_str()
+        } else {
+            inc.path.trim_start_matches('/')
+        };
+        let target = dir.join(relative);
+        // Shown (and included from) in its lexically normalised form when that is the same
+        // file.
+        let normal = normalize(&target);
+        let target = match (fs::canonicalize(&normal), fs::canonicalize(&target)) {
+            (Ok(a), Ok(b)) if a == b => normal,
+            _ => target,
+        };
         match self.load(&target) {
             Ok(t) => {
                 if let Some(pos) = walk.stack.iter().position(|&f| f == t) {
@@ -312,6 +339,14 @@ impl Resolver {
                         },
                     );
                     self.modules[midx].records.push(record);
+                }
+            }
+            if midx.is_none() {
+                // Read before by another root: its records exist, but each root resolves its
+                // references on its own (Apache's compiler compiles each file it is given
+                // separately), so what this root has not read stays unknown here.
+                for f in &class.fields {
+                    let _ = self.ty(file, &mname, &fqn, &f.ty, walk);
                 }
             }
             walk.visible.insert(fqn);
@@ -405,77 +440,11 @@ impl Resolver {
                         fqn,
                         module: module.to_string(),
                         in_record: in_record.to_string(),
+                        root: walk.root,
                     });
                     return None;
                 }
             }
         })
-    }
-
-    fn report_unresolved(&mut self) {
-        let poisoned: HashSet<String> = self
-            .files
-            .iter()
-            .flat_map(|f| f.poisoned.iter().cloned())
-            .collect();
-        let unresolved = std::mem::take(&mut self.unresolved);
-        for u in unresolved {
-            let simple = u.written.rsplit('.').next().unwrap_or("").to_string();
-            if u.fqn == u.in_record {
-                let d = Diagnostic::error(
-                    format!("record `{}` refers to itself", u.fqn),
-                    self.label(
-                        u.file,
-                        u.span,
-                        "the record is not known until its closing `}`",
-                    ),
-                )
-                .with_note(
-                    "Apache's compiler rejects self-references (also inside `vector` or `map`)",
-                );
-                self.push(u.file, d);
-                continue;
-            }
-            if let Some(decl) = self.decls.get(&u.fqn) {
-                let d = Diagnostic::error(
-                    format!("record `{}` is used before its declaration", u.fqn),
-                    self.label(u.file, u.span, "used here"),
-                )
-                .with_secondary(self.label(decl.file, decl.span, "declared here, later"))
-                .with_note("records must be declared (or included) before a field uses them, as in Apache's compiler");
-                self.push(u.file, d);
-                continue;
-            }
-            if poisoned.contains(&simple) {
-                continue;
-            }
-            let label = if u.written.contains('.') {
-                format!("no record `{}` is declared", u.fqn)
-            } else {
-                format!(
-                    "not declared in module `{}` or as a fully qualified name",
-                    u.module
-                )
-            };
-            let mut d = Diagnostic::error(
-                format!("unknown record type `{}`", u.written),
-                self.label(u.file, u.span, label),
-            );
-            let mut candidates: Vec<&String> = self
-                .decls
-                .keys()
-                .filter(|k| {
-                    k.rsplit('.').next() == Some(simple.as_str())
-                        && (k.ends_with(&format!(".{}", u.written)) || !u.written.contains('.'))
-                })
-                .collect();
-            candidates.sort();
-            if let Some(c) = candidates.first() {
-                d = d.with_note(format!(
-                    "a record `{c}` exists; write its fully qualified name (unqualified names only refer to the current module, dotted names are always fully qualified)"
-                ));
-            }
-            self.push(u.file, d);
-        }
     }
 }

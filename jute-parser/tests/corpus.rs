@@ -118,6 +118,22 @@ fn several_roots() {
 }
 
 #[test]
+fn each_root_resolves_on_its_own_whatever_the_order() {
+    let a = "tests/corpus/support/roots/a.jute";
+    let b = "tests/corpus/support/roots/b.jute";
+    jute_parser::parse_file(a).expect("a.jute declares A before including b.jute");
+    for roots in [[a, b], [b, a]] {
+        let err = jute_parser::parse_files(roots).expect_err("b.jute alone does not know A");
+        let text = err.to_string();
+        assert!(
+            text.contains("unknown record type `corpus.roots.m.A`")
+                && text.contains("compiled on its own"),
+            "{roots:?}: {text}"
+        );
+    }
+}
+
+#[test]
 fn ast_is_exposed_with_spans() {
     let src = "module a.b { class C { vector<x.Y> v; } }\n";
     let file = jute_parser::parse_ast("f.jute", src).expect("parses");
