@@ -127,8 +127,8 @@ impl<'s> Reader<'s> {
                     return Ok(Value::Null);
                 };
                 d.nested(|d| {
-                    // The count was checked against the remaining input (or the length limit
-                    // for zero-sized elements); cap the reservation anyway.
+                    // The count was checked against the remaining input (at one byte or more
+                    // per element); cap the reservation anyway.
                     let mut items = Vec::with_capacity(count.min(4096));
                     for i in 0..count {
                         items.push(self.value(elem, d).map_err(|e| e.in_index(i))?);

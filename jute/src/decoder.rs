@@ -213,15 +213,17 @@ impl<B: Buf> Decoder<B> {
     /// `min_element_len` bytes each.
     ///
     /// Returns `None` for the null marker -1. Rejects other negative counts, and counts whose
-    /// elements could not fit in the bytes that remain. For zero-sized elements the count is
-    /// bounded by [`Limits::max_len`] instead.
+    /// elements could not fit in the bytes that remain. Every element counts as at least one
+    /// byte, so even elements that may encode to nothing (an empty record, one whose fields are
+    /// all trailing) cannot be promised in greater number than the bytes left; their count is
+    /// also checked against [`Limits::max_len`].
     #[inline]
     pub fn read_count(
         &mut self,
         what: &'static str,
         min_element_len: usize,
     ) -> Result<Option<usize>, Error> {
-        self.read_checked_prefix(what, min_element_len, min_element_len == 0)
+        self.read_checked_prefix(what, min_element_len.max(1), min_element_len == 0)
     }
 
     /// Reads a length or count prefix: -1 is null, other negatives are errors; the value is

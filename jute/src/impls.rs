@@ -141,8 +141,9 @@ length_prefixed_bytes!(
 length_prefixed_bytes!(Vec<u8>, "buffer", take_vec);
 length_prefixed_bytes!(Bytes, "buffer", take_bytes, shared = Bytes::clone);
 
-/// Initial capacity for `count` elements of at least `min_len` bytes each: exact when the count
-/// was checked against the remaining input, capped when elements may be empty.
+/// Initial capacity for `count` elements of at least `min_len` bytes each: exact when each
+/// element takes input bytes, capped when elements may be empty (their count is bounded by the
+/// remaining input at one byte each, which the elements themselves need not consume).
 #[inline]
 pub(crate) fn capacity(count: usize, min_len: usize) -> usize {
     if min_len == 0 {

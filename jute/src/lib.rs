@@ -78,7 +78,8 @@
 //! - a string or buffer length above [`Limits::max_len`] (Java's `jute.maxbuffer` plus its extra
 //!   allowance) or above the bytes that remain is an error, checked *before* allocating;
 //! - a vector or map count is checked against the remaining bytes using each element's minimum
-//!   encoded size ([`Jute::MIN_ENCODED_LEN`]), so a 4-byte prefix cannot reserve gigabytes;
+//!   encoded size ([`Jute::MIN_ENCODED_LEN`], and at least one byte even for elements that
+//!   may encode to nothing), so a 4-byte prefix cannot reserve gigabytes;
 //! - containers nest at most [`Limits::max_depth`] deep, so input cannot exhaust the stack.
 //!
 //! Every error names the field path, byte offset, what was expected and what was found:

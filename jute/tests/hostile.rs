@@ -228,3 +228,79 @@ fn deep_nesting_is_bounded() {
     assert_eq!(err.kind(), &ErrorKind::DepthOverLimit { limit: 3 });
     assert_eq!(err.path_string(), "[0][0][0]");
 }
+
+/// A record whose only field is trailing: it may encode to nothing (`MIN_ENCODED_LEN` 0).
+#[derive(Jute, Debug, PartialEq)]
+struct Tail {
+    #[jute(trailing)]
+    a: Option<i64>,
+}
+
+/// The empty record: always encodes to nothing.
+#[derive(Jute, Debug, PartialEq)]
+struct Empty {}
+
+#[test]
+fn count_of_elements_that_may_be_empty_is_bounded_by_the_input() {
+    // 2,097,150 (the default `max_len`) elements promised with no byte behind them: each
+    // element counts as at least one byte, so the count is refused before any is decoded.
+    let bytes = be(2_097_150);
+    let err = jute::from_slice::<Vec<Tail>>(&bytes).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::LengthOverInput {
+            what: "vector",
+            len: 2_097_150,
+            needed: 2_097_150,
+            remaining: 0
+        }
+    );
+    assert_eq!(err.offset(), 0);
+    let err = jute::from_slice::<Vec<Empty>>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LengthOverInput { .. }),
+        "{err}"
+    );
+    let err = jute::from_slice::<Vec<()>>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LengthOverInput { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn nested_vectors_of_empty_records_are_bounded_by_the_input() {
+    // Three inner vectors, each promising 1,000,000 empty records, in 16 bytes: the first
+    // inner count is refused (8 bytes left after it), so nothing multiplies.
+    let mut bytes = be(3).to_vec();
+    for _ in 0..3 {
+        bytes.extend(be(1_000_000));
+    }
+    let err = jute::from_slice::<Vec<Vec<Empty>>>(&bytes).unwrap_err();
+    assert_eq!(err.path_string(), "[0]");
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::LengthOverInput {
+            what: "vector",
+            len: 1_000_000,
+            needed: 1_000_000,
+            remaining: 8
+        }
+    );
+}
+
+#[test]
+fn counts_of_empty_elements_within_the_input_still_decode() {
+    // Up to one element per remaining byte is accepted: here 4 empty records with the 4 bytes
+    // of the next inner count still to come, then that inner vector of 0.
+    let mut bytes = be(2).to_vec();
+    bytes.extend(be(4));
+    bytes.extend(be(0));
+    let v = jute::from_slice::<Vec<Vec<Empty>>>(&bytes).unwrap();
+    assert_eq!(
+        v,
+        vec![vec![Empty {}, Empty {}, Empty {}, Empty {}], vec![]]
+    );
+    // A record with a trailing field, alone, decodes from the one count it needs nothing after.
+    assert_eq!(jute::from_slice::<Vec<Tail>>(&be(0)).unwrap(), vec![]);
+}
