@@ -1,6 +1,7 @@
 //! Schema-driven encoding: [`Value`] -> bytes, checking every value against the schema.
 
 use jute::bytes::BufMut;
+use jute::Jute;
 use jute_parser::{Record, Schema, Type};
 
 use crate::error::{EncodeError, EncodeErrorKind};
@@ -119,10 +120,11 @@ fn write<B: BufMut + ?Sized>(
         (Type::Int, v) => buf.put_i32(integer(v, "an int")?),
         (Type::Long, v) => buf.put_i64(integer(v, "a long")?),
         // Narrowing a double to a float field is the caller's explicit choice of value.
-        (Type::Float, Value::Float(x)) => buf.put_f32(*x),
-        (Type::Float, Value::Double(x)) => buf.put_f32(*x as f32),
-        (Type::Double, Value::Double(x)) => buf.put_f64(*x),
-        (Type::Double, Value::Float(x)) => buf.put_f64(f64::from(*x)),
+        // Written through `Jute`, which writes every NaN as Java's canonical NaN.
+        (Type::Float, Value::Float(x)) => x.encode(buf),
+        (Type::Float, Value::Double(x)) => (*x as f32).encode(buf),
+        (Type::Double, Value::Double(x)) => x.encode(buf),
+        (Type::Double, Value::Float(x)) => f64::from(*x).encode(buf),
         (Type::UString | Type::Buffer | Type::Vector(_) | Type::Map(..), Value::Null) => {
             buf.put_i32(-1)
         }

@@ -237,3 +237,25 @@ fn trailing_fields_may_be_absent() {
     .is_err());
     assert!(jute_value::from_json(&schema, "m.C", &json).is_err());
 }
+
+#[test]
+fn nan_payloads_are_written_canonical() {
+    // A NaN with the sign bit and a payload, in a float and a double field (and narrowed or
+    // widened across them): every one is written as Java's canonical NaN.
+    let schema = schema();
+    for (f, d) in [
+        (
+            Value::Float(f32::from_bits(0xffc0_0001)),
+            Value::Double(f64::from_bits(0xfff8_0000_0000_0001)),
+        ),
+        (
+            Value::Double(f64::from_bits(0xfff8_0000_0000_0001)),
+            Value::Float(f32::from_bits(0xffc0_0001)),
+        ),
+    ] {
+        let mut bytes = Vec::new();
+        jute_value::encode_type(&schema, &jute_parser::Type::Float, &f, &mut bytes).unwrap();
+        jute_value::encode_type(&schema, &jute_parser::Type::Double, &d, &mut bytes).unwrap();
+        assert_eq!(bytes, [0x7f, 0xc0, 0, 0, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]);
+    }
+}

@@ -62,13 +62,15 @@ pub trait Fixed: Sized {
     fn read(bytes: &[u8]) -> Self;
 }
 
+/// `$bytes` gives the big-endian wire bytes, as `Jute::encode` writes them (floats
+/// canonicalize NaN).
 macro_rules! fixed {
-    ($($ty:ty),*) => {$(
+    ($($ty:ty => $bytes:path),*) => {$(
         impl Fixed for $ty {
             const LEN: usize = ::core::mem::size_of::<$ty>();
             #[inline(always)]
             fn write(&self, bytes: &mut [u8]) {
-                bytes.copy_from_slice(&self.to_be_bytes());
+                bytes.copy_from_slice(&$bytes(*self));
             }
             #[inline(always)]
             fn read(bytes: &[u8]) -> Self {
@@ -77,7 +79,13 @@ macro_rules! fixed {
         }
     )*};
 }
-fixed!(i8, i32, i64, f32, f64);
+fixed!(
+    i8 => i8::to_be_bytes,
+    i32 => i32::to_be_bytes,
+    i64 => i64::to_be_bytes,
+    f32 => crate::put::f32_bytes,
+    f64 => crate::put::f64_bytes
+);
 
 impl Fixed for bool {
     const LEN: usize = 1;

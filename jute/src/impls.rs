@@ -9,14 +9,18 @@ use crate::error::Error;
 use crate::utf8_bytes::Utf8Bytes;
 use crate::{Jute, Nullable};
 
+/// A fixed-size primitive; `$bytes` gives its big-endian wire bytes (floats canonicalize NaN).
 macro_rules! primitive {
     ($ty:ty, $len:expr, $read:ident) => {
+        primitive!($ty, $len, $read, <$ty>::to_be_bytes);
+    };
+    ($ty:ty, $len:expr, $read:ident, $bytes:expr) => {
         impl Jute for $ty {
             const MIN_ENCODED_LEN: usize = $len;
 
             #[inline]
             fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-                crate::put::put_array(buf, self.to_be_bytes());
+                crate::put::put_array(buf, ($bytes)(*self));
             }
 
             #[inline]
@@ -35,8 +39,8 @@ macro_rules! primitive {
 primitive!(i8, 1, read_i8);
 primitive!(i32, 4, read_i32);
 primitive!(i64, 8, read_i64);
-primitive!(f32, 4, read_f32);
-primitive!(f64, 8, read_f64);
+primitive!(f32, 4, read_f32, crate::put::f32_bytes);
+primitive!(f64, 8, read_f64, crate::put::f64_bytes);
 
 impl Jute for bool {
     const MIN_ENCODED_LEN: usize = 1;

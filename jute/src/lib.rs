@@ -28,8 +28,8 @@
 //! | `boolean`       | `bool`                        | 1: writes 0/1, reads any non-zero byte as `true`    |
 //! | `int`           | `i32`                         | 4, big-endian                                       |
 //! | `long`          | `i64`                         | 8, big-endian                                       |
-//! | `float`         | `f32`                         | 4, IEEE-754 big-endian                              |
-//! | `double`        | `f64`                         | 8, IEEE-754 big-endian                              |
+//! | `float`         | `f32`                         | 4, IEEE-754 big-endian; NaN written as `0x7fc00000` |
+//! | `double`        | `f64`                         | 8, IEEE-754 big-endian; NaN as Java's canonical NaN |
 //! | `ustring`       | `String`, [`Utf8Bytes`], `Cow<str>` | `int` length + UTF-8 (see below); -1 = null   |
 //! | `buffer`        | `Vec<u8>`, [`bytes::Bytes`], `Cow<[u8]>` | `int` length + bytes; -1 = null        |
 //! | `vector<T>`     | `Vec<T>`                      | `int` count + elements; -1 = null                   |

@@ -21,6 +21,28 @@ pub(crate) fn put_array<B: BufMut + ?Sized, const N: usize>(buf: &mut B, bytes: 
     }
 }
 
+/// The wire bits of a `float`: NaN is written as the canonical quiet NaN `0x7fc00000`, as
+/// Java's `Float.floatToIntBits` (used by `BinaryOutputArchive`) writes every NaN.
+#[inline(always)]
+pub(crate) fn f32_bytes(v: f32) -> [u8; 4] {
+    if v.is_nan() {
+        0x7fc0_0000u32.to_be_bytes()
+    } else {
+        v.to_be_bytes()
+    }
+}
+
+/// The wire bits of a `double`: NaN is written as the canonical quiet NaN
+/// `0x7ff8000000000000`, as Java's `Double.doubleToLongBits` writes every NaN.
+#[inline(always)]
+pub(crate) fn f64_bytes(v: f64) -> [u8; 8] {
+    if v.is_nan() {
+        0x7ff8_0000_0000_0000u64.to_be_bytes()
+    } else {
+        v.to_be_bytes()
+    }
+}
+
 /// Appends a length or count prefix: `len` as a big-endian `int`.
 #[inline(always)]
 pub(crate) fn put_len<B: BufMut + ?Sized>(buf: &mut B, len: usize) {
@@ -34,6 +56,26 @@ mod tests {
 
     /// Every split of the output into two writable chunks gives the bytes of a contiguous
     /// write: the fallback path (`put_slice` across the chunk boundary) included.
+    /// Every NaN is written with Java's canonical bits, whatever its sign and payload.
+    #[test]
+    fn nan_is_written_canonical() {
+        assert_eq!(
+            crate::to_vec(&f32::from_bits(0xffc0_0001)),
+            [0x7f, 0xc0, 0, 0]
+        );
+        assert_eq!(
+            crate::to_vec(&f64::from_bits(0xfff8_0000_0000_0001)),
+            [0x7f, 0xf8, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            crate::to_vec(&f32::from_bits(0x7f80_0001)),
+            [0x7f, 0xc0, 0, 0]
+        );
+        // Not NaN: written as is.
+        assert_eq!(crate::to_vec(&f32::NEG_INFINITY), [0xff, 0x80, 0, 0]);
+        assert_eq!(crate::to_vec(&-0.0f64), [0x80, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
     #[test]
     fn writes_across_chunk_boundaries() {
         let value = (

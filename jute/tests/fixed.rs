@@ -157,3 +157,17 @@ fn one_step_decode_paths_agree_on_every_byte_pattern() {
     assert!(slow.b);
     assert_eq!(slow.e.to_bits(), exact.e.to_bits());
 }
+
+/// The one-array path writes NaN as Java's canonical NaN, like the field-by-field path.
+#[test]
+fn fast_path_writes_canonical_nan() {
+    let v = AllFixed {
+        e: f32::from_bits(0xffc0_0001),
+        f: f64::from_bits(0xfff8_0000_0000_0001),
+        ..sample()
+    };
+    let bytes = jute::to_vec(&v);
+    assert_eq!(bytes, jute::to_vec(&reference(&v)));
+    assert_eq!(&bytes[14..18], &[0x7f, 0xc0, 0, 0]);
+    assert_eq!(&bytes[18..26], &[0x7f, 0xf8, 0, 0, 0, 0, 0, 0]);
+}
