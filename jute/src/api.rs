@@ -6,6 +6,10 @@ use bytes::{Buf, Bytes};
 use crate::{Chunks, Decoder, Error, Jute, Limits};
 
 /// Encodes `value` into a new, exactly sized `Vec<u8>`.
+///
+/// # Panics
+///
+/// As [`Jute::encode`], on a length or count over `i32::MAX`.
 pub fn to_vec<T: Jute>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.encoded_len());
     value.encode(&mut out);
@@ -13,6 +17,10 @@ pub fn to_vec<T: Jute>(value: &T) -> Vec<u8> {
 }
 
 /// Encodes `value` into [`Chunks`], sharing its large buffers (see [`Jute::encode_chunks`]).
+///
+/// # Panics
+///
+/// As [`Jute::encode`], on a length or count over `i32::MAX`.
 pub fn to_chunks<T: Jute>(value: &T) -> Chunks {
     let mut out = Chunks::new();
     value.encode_chunks(&mut out);

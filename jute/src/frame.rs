@@ -62,8 +62,13 @@ pub fn split_frame(buf: &mut BytesMut, max_len: usize) -> Result<Option<BytesMut
 }
 
 /// Writes `value` as one frame: its length, then its bytes.
+///
+/// # Panics
+///
+/// When the value's encoding, or a length or count inside it, exceeds `i32::MAX` bytes or
+/// elements (the wire's `int` prefix cannot hold it).
 pub fn encode_frame<T: Jute, B: BufMut + ?Sized>(value: &T, dst: &mut B) {
-    dst.put_i32(value.encoded_len() as i32);
+    crate::put::put_len(dst, value.encoded_len());
     value.encode(dst);
 }
 
@@ -110,6 +115,27 @@ mod tests {
         );
         assert_eq!(&buf[..], &[0, 0]);
         assert!(split_frame(&mut buf, 100).unwrap().is_none());
+    }
+
+    /// A value that claims more than `i32::MAX` bytes: the frame prefix cannot hold it.
+    struct Oversized;
+
+    impl Jute for Oversized {
+        fn encode<B: BufMut + ?Sized>(&self, _buf: &mut B) {}
+
+        fn encoded_len(&self) -> usize {
+            i32::MAX as usize + 1
+        }
+
+        fn decode<B: Buf>(_d: &mut crate::Decoder<B>) -> Result<Self, Error> {
+            Ok(Oversized)
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot encode a length or count of 2147483648")]
+    fn frame_over_int_panics() {
+        encode_frame(&Oversized, &mut Vec::new());
     }
 
     #[test]

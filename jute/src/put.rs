@@ -44,9 +44,27 @@ pub(crate) fn f64_bytes(v: f64) -> [u8; 8] {
 }
 
 /// Appends a length or count prefix: `len` as a big-endian `int`.
+///
+/// # Panics
+///
+/// When `len` exceeds `i32::MAX`: the wire cannot hold it, and a wrapped prefix would be
+/// read back as another value (-1 is null). Encoding is infallible, so this is a panic.
 #[inline(always)]
 pub(crate) fn put_len<B: BufMut + ?Sized>(buf: &mut B, len: usize) {
-    put_array(buf, (len as i32).to_be_bytes());
+    let Ok(len) = i32::try_from(len) else {
+        len_over_int(len)
+    };
+    put_array(buf, len.to_be_bytes());
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn len_over_int(len: usize) -> ! {
+    panic!(
+        "jute: cannot encode a length or count of {len}: the wire's int prefix holds at most {}",
+        i32::MAX
+    )
 }
 
 #[cfg(test)]
@@ -74,6 +92,23 @@ mod tests {
         // Not NaN: written as is.
         assert_eq!(crate::to_vec(&f32::NEG_INFINITY), [0xff, 0x80, 0, 0]);
         assert_eq!(crate::to_vec(&-0.0f64), [0x80, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// A count over `i32::MAX` panics instead of wrapping (`u32::MAX` would be -1, null).
+    /// Zero-sized elements: the vector allocates nothing.
+    #[test]
+    #[should_panic(expected = "cannot encode a length or count of 4294967295")]
+    fn count_over_int_panics() {
+        let v = vec![(); u32::MAX as usize];
+        v.encode(&mut Vec::new());
+    }
+
+    /// The largest count the wire holds is still written.
+    #[test]
+    fn count_of_int_max_is_written() {
+        let mut out = Vec::new();
+        super::put_len(&mut out, i32::MAX as usize);
+        assert_eq!(out, [0x7f, 0xff, 0xff, 0xff]);
     }
 
     #[test]

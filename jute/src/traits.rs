@@ -54,6 +54,11 @@ pub trait Jute: Sized {
 
     /// Writes the value. Infallible: the buffer grows or the caller sized it with
     /// [`Jute::encoded_len`].
+    ///
+    /// # Panics
+    ///
+    /// When a string, buffer, vector or map holds more than `i32::MAX` bytes or elements:
+    /// the wire's `int` prefix cannot hold the length (it would wrap, and -1 reads as null).
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B);
 
     /// The exact number of bytes [`Jute::encode`] writes.
@@ -63,6 +68,10 @@ pub trait Jute: Sized {
     /// `Utf8Bytes` values of at least [`SHARE_MIN_LEN`](crate::SHARE_MIN_LEN) bytes become chunks of their own,
     /// shared rather than copied (for a vectored write). Records and containers forward to
     /// their fields; everything else writes into [`Chunks::buf`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Jute::encode`], on a length or count over `i32::MAX`.
     #[inline]
     fn encode_chunks(&self, out: &mut Chunks) {
         self.encode(out.buf());
