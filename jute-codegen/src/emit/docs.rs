@@ -31,10 +31,12 @@ fn doc_lines(text: &str) -> Vec<String> {
         .map(|line| {
             let mut out = String::with_capacity(line.len() + 1);
             out.push(' ');
+            // Trimming leaves no indented code block; escaping '`' and '~' leaves no fence
+            // (rustdoc would run a fenced or indented block as a doctest).
             for c in line.trim().chars() {
                 if matches!(
                     c,
-                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+                    '\\' | '`' | '~' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
                 ) {
                     out.push('\\');
                 }
@@ -72,4 +74,32 @@ pub(crate) fn parse_attr(
             path: path.to_owned(),
             reason: format!("attribute text does not lex as Rust tokens: {e}"),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    /// Fences (backtick and tilde) and indented lines in a schema comment come out as plain
+    /// text: escaped fence characters, no leading indentation beyond the one space after `///`.
+    #[test]
+    fn code_blocks_in_comments_are_inert() {
+        let comment = "Example:\n\n~~~\nlet x = 1;\n~~~\n```rust\nfail();\n```\n\n    indented();\n\tx ~~strike~~";
+        assert_eq!(
+            doc_lines(comment),
+            [
+                " Example:",
+                " ",
+                r" \~\~\~",
+                " let x = 1;",
+                r" \~\~\~",
+                r" \`\`\`rust",
+                " fail();",
+                r" \`\`\`",
+                " ",
+                " indented();",
+                r" x \~\~strike\~\~",
+            ]
+        );
+    }
 }
