@@ -2,8 +2,10 @@
 //!
 //! All reads go through [`jute::Decoder`], so the runtime's rules apply unchanged: lengths
 //! and counts are checked against [`jute::Limits`] and the remaining input before anything is
-//! allocated, and nesting is bounded by [`jute::Limits::max_depth`] (here records count as a
-//! level too, because a schema, unlike compiled code, is input).
+//! allocated, and vectors and maps nest at most [`jute::Limits::max_depth`] deep. Records do
+//! not count toward that limit (a parsed schema defines a record before its use, so record
+//! nesting is bounded by the schema, as in compiled code); because a schema is input, they
+//! nest at most [`MAX_RECORD_DEPTH`] deep, which guards the stack.
 
 use std::collections::HashMap;
 
@@ -76,11 +78,17 @@ pub fn min_encoded_len(schema: &Schema, ty: &Type) -> usize {
 /// How deep `min_len` follows record references before settling for a lower bound.
 const MIN_LEN_DEPTH: u32 = 128;
 
-/// One decoding run: the schema and a memo of record minimum lengths.
+/// The deepest nesting of records (one inside another's field, at any depth of vectors and
+/// maps) that decoding accepts: far beyond real schemas (ZooKeeper's nest 3 deep), and
+/// shallow enough for the stack of a 2 MiB thread.
+pub const MAX_RECORD_DEPTH: u32 = 512;
+
+/// One decoding run: the schema, a memo of record minimum lengths, and the record nesting.
 struct Reader<'s> {
     schema: &'s Schema,
     options: &'s Options,
     min_lens: HashMap<&'s str, usize>,
+    record_depth: u32,
 }
 
 impl<'s> Reader<'s> {
@@ -89,26 +97,39 @@ impl<'s> Reader<'s> {
             schema,
             options,
             min_lens: HashMap::new(),
+            record_depth: 0,
         }
     }
 
     fn record<B: Buf>(&mut self, r: &'s Record, d: &mut Decoder<B>) -> Result<Value, Error> {
-        d.nested(|d| {
-            let mut fields = Vec::with_capacity(r.fields.len());
-            for (i, f) in r.fields.iter().enumerate() {
-                if d.remaining() == 0 && self.options.rest_is_trailing(r, i) {
-                    break;
-                }
-                let v = self
-                    .value(&f.ty, d)
-                    .map_err(|e| e.in_named_field(&r.name, &f.name))?;
-                fields.push((f.name.clone(), v));
+        if self.record_depth >= MAX_RECORD_DEPTH {
+            return Err(Error::invalid(
+                format!("records nested at most {MAX_RECORD_DEPTH} deep"),
+                format!("`{}` deeper", r.qualified_name()),
+                d.offset(),
+            ));
+        }
+        self.record_depth += 1;
+        let result = self.fields(r, d);
+        self.record_depth -= 1;
+        result
+    }
+
+    fn fields<B: Buf>(&mut self, r: &'s Record, d: &mut Decoder<B>) -> Result<Value, Error> {
+        let mut fields = Vec::with_capacity(r.fields.len());
+        for (i, f) in r.fields.iter().enumerate() {
+            if d.remaining() == 0 && self.options.rest_is_trailing(r, i) {
+                break;
             }
-            Ok(Value::Record(RecordValue {
-                name: r.qualified_name(),
-                fields,
-            }))
-        })
+            let v = self
+                .value(&f.ty, d)
+                .map_err(|e| e.in_named_field(&r.name, &f.name))?;
+            fields.push((f.name.clone(), v));
+        }
+        Ok(Value::Record(RecordValue {
+            name: r.qualified_name(),
+            fields,
+        }))
     }
 
     fn value<B: Buf>(&mut self, ty: &'s Type, d: &mut Decoder<B>) -> Result<Value, Error> {

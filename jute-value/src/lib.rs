@@ -61,7 +61,7 @@ mod lookup;
 mod options;
 mod value;
 
-pub use decode::{decode, decode_type, decode_with, min_encoded_len};
+pub use decode::{decode, decode_type, decode_with, min_encoded_len, MAX_RECORD_DEPTH};
 pub use encode::{encode, encode_to_vec, encode_to_vec_with, encode_type, encode_with};
 pub use error::{EncodeError, EncodeErrorKind};
 pub use json::{from_json, from_json_type, from_json_with};

@@ -110,26 +110,44 @@ fn string_length_limit_applies() {
     );
 }
 
-#[test]
-fn deep_record_chains_hit_the_depth_limit_not_the_stack() {
+/// A schema of `count` records, `d.R0 { int x; }` and each `d.Ri { d.R(i-1) inner; }`.
+fn record_chain(count: usize) -> jute_parser::Schema {
     let mut text = String::from("module d { class R0 { int x; }\n");
-    for i in 1..200 {
+    for i in 1..count {
         text.push_str(&format!("class R{i} {{ R{} inner; }}\n", i - 1));
     }
     text.push('}');
-    let schema = jute_parser::parse_str("d.jute", &text).unwrap();
+    jute_parser::parse_str("d.jute", &text).unwrap()
+}
+
+#[test]
+fn nested_records_do_not_count_toward_the_container_depth() {
+    // 65 records one inside the other (more than `Limits::max_depth`, which bounds vectors
+    // and maps): what `encode` writes, `decode` reads back.
+    let schema = record_chain(66);
+    let bytes = [0, 0, 0, 7];
+    let v = decode(&schema, "d.R65", &mut Decoder::new(&bytes[..])).unwrap();
+    assert_eq!(encode_to_vec(&schema, "d.R65", &v).unwrap(), bytes);
+    let json = v.to_json().to_string();
+    assert_eq!(json.matches("inner").count(), 65, "{json}");
+    assert!(json.contains(r#"{"x":7}"#), "{json}");
+}
+
+#[test]
+fn deep_record_chains_hit_the_record_limit_not_the_stack() {
+    let depth = jute_value::MAX_RECORD_DEPTH as usize;
+    let schema = record_chain(depth + 100);
     let bytes = [0u8; 4];
-    let err = decode(&schema, "d.R199", &mut Decoder::new(&bytes[..])).unwrap_err();
+    let top = format!("d.R{}", depth + 99);
+    let err = decode(&schema, &top, &mut Decoder::new(&bytes[..])).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::DepthOverLimit { .. }),
+        err.to_string()
+            .contains(&format!("expected records nested at most {depth} deep")),
         "{err}"
     );
-    // A chain within the limit decodes.
-    let v = decode(&schema, "d.R10", &mut Decoder::new(&bytes[..])).unwrap();
-    assert_eq!(
-        v.to_json().to_string(),
-        r#"{"inner":{"inner":{"inner":{"inner":{"inner":{"inner":{"inner":{"inner":{"inner":{"inner":{"x":0}}}}}}}}}}}"#
-    );
+    // The deepest chain within the limit decodes.
+    let deepest = format!("d.R{}", depth - 1);
+    decode(&schema, &deepest, &mut Decoder::new(&bytes[..])).unwrap();
 }
 
 #[test]
