@@ -165,8 +165,8 @@ impl<'s> Reader<'s> {
                 d.nested(|d| {
                     let mut entries = Vec::with_capacity(count.min(4096));
                     for i in 0..count {
-                        let key = self.value(k, d).map_err(|e| e.in_index(i))?;
-                        let value = self.value(v, d).map_err(|e| e.in_index(i))?;
+                        let key = self.value(k, d).map_err(|e| e.in_map_key(i))?;
+                        let value = self.value(v, d).map_err(|e| e.in_map_value(i))?;
                         entries.push((key, value));
                     }
                     Ok(Value::Map(entries))

@@ -173,6 +173,28 @@ fn decode_errors_name_the_path_through_vectors() {
 }
 
 #[test]
+fn decode_errors_say_whether_a_map_key_or_value_failed() {
+    let schema = schema();
+    let ty = jute_parser::Type::Map(
+        Box::new(jute_parser::Type::UString),
+        Box::new(jute_parser::Type::UString),
+    );
+    // Entry 0: key "a", then a value length of -2.
+    let mut bytes = 1i32.to_be_bytes().to_vec();
+    bytes.extend(1i32.to_be_bytes());
+    bytes.push(b'a');
+    bytes.extend((-2i32).to_be_bytes());
+    let err = jute_value::decode_type(&schema, &ty, &mut Decoder::new(&bytes[..])).unwrap_err();
+    assert_eq!(err.path_string(), "[0]:value");
+    // Entry 0's key length is -2.
+    let mut bytes = 1i32.to_be_bytes().to_vec();
+    bytes.extend((-2i32).to_be_bytes());
+    bytes.extend(0i32.to_be_bytes());
+    let err = jute_value::decode_type(&schema, &ty, &mut Decoder::new(&bytes[..])).unwrap_err();
+    assert_eq!(err.path_string(), "[0]:key");
+}
+
+#[test]
 fn json_errors_name_the_path() {
     let schema = schema();
     let check = |json: &str, want: &str| {

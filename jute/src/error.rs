@@ -29,7 +29,8 @@ pub enum PathSegment {
         /// The field's name, e.g. `passwd`.
         field: &'static str,
     },
-    /// An element of a vector, or an entry of a map, by position.
+    /// An element of a vector, by position (also used by callers that do not say whether a
+    /// map entry's key or value failed).
     Index(usize),
     /// A field of a record whose names are known only at run time (schema-driven decoders,
     /// such as `jute-value`). Rendered exactly like [`PathSegment::Field`].
@@ -39,6 +40,10 @@ pub enum PathSegment {
         /// The field's name, e.g. `passwd`.
         field: Box<str>,
     },
+    /// The key of a map's entry, by the entry's position. Rendered `[i]:key`.
+    MapKey(usize),
+    /// The value of a map's entry, by the entry's position. Rendered `[i]:value`.
+    MapValue(usize),
 }
 
 /// What went wrong.
@@ -174,10 +179,14 @@ impl Error {
                 PathSegment::NamedField { record, field } => {
                     push_field(&mut out, record, field);
                 }
-                PathSegment::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
+                PathSegment::Index(i) => push_index(&mut out, *i),
+                PathSegment::MapKey(i) => {
+                    push_index(&mut out, *i);
+                    out.push_str(":key");
+                }
+                PathSegment::MapValue(i) => {
+                    push_index(&mut out, *i);
+                    out.push_str(":value");
                 }
             }
         }
@@ -202,12 +211,34 @@ impl Error {
         self
     }
 
-    /// Records that the error happened inside element `index` of a vector or map.
+    /// Records that the error happened inside element `index` of a vector (or, when the caller
+    /// does not say which part, entry `index` of a map).
     #[cold]
     pub fn in_index(mut self, index: usize) -> Self {
         self.inner.path.push(PathSegment::Index(index));
         self
     }
+
+    /// Records that the error happened inside the key of entry `index` of a map.
+    #[cold]
+    pub fn in_map_key(mut self, index: usize) -> Self {
+        self.inner.path.push(PathSegment::MapKey(index));
+        self
+    }
+
+    /// Records that the error happened inside the value of entry `index` of a map.
+    #[cold]
+    pub fn in_map_value(mut self, index: usize) -> Self {
+        self.inner.path.push(PathSegment::MapValue(index));
+        self
+    }
+}
+
+/// Appends `[index]` to a rendered path.
+fn push_index(out: &mut String, index: usize) {
+    out.push('[');
+    out.push_str(&index.to_string());
+    out.push(']');
 }
 
 /// Appends `record.field` to a rendered path (the record only for the outermost segment).
@@ -332,6 +363,18 @@ mod tests {
             e.to_string(),
             "MultiResponse.stats[2].mzxid: at byte 41: expected long (8 bytes), found end of input (3 bytes left)"
         );
+    }
+
+    #[test]
+    fn map_keys_and_values_are_told_apart() {
+        let key = Error::invalid("a key", "null", 0)
+            .in_map_key(1)
+            .in_field("SetWatches", "m");
+        assert_eq!(key.path_string(), "SetWatches.m[1]:key");
+        let value = Error::invalid("a value", "null", 0)
+            .in_field("Id", "scheme")
+            .in_map_value(4);
+        assert_eq!(value.path_string(), "[4]:value.scheme");
     }
 
     #[test]

@@ -238,8 +238,8 @@ impl<K: Jute + Ord, V: Jute> Nullable for BTreeMap<K, V> {
         d.nested(|d| {
             let mut out = BTreeMap::new();
             for i in 0..len {
-                let k = K::decode(d).map_err(|e| e.in_index(i))?;
-                let v = V::decode(d).map_err(|e| e.in_index(i))?;
+                let k = K::decode(d).map_err(|e| e.in_map_key(i))?;
+                let v = V::decode(d).map_err(|e| e.in_map_value(i))?;
                 // Like Java's TreeMap, a repeated key keeps the last value.
                 out.insert(k, v);
             }

@@ -216,8 +216,8 @@ impl<'de, K: JuteView<'de> + Ord, V: JuteView<'de>> NullableView<'de> for BTreeM
         d.nested(|d| {
             let mut out = BTreeMap::new();
             for i in 0..len {
-                let k = K::decode_view(d).map_err(|e| e.in_index(i))?;
-                let v = V::decode_view(d).map_err(|e| e.in_index(i))?;
+                let k = K::decode_view(d).map_err(|e| e.in_map_key(i))?;
+                let v = V::decode_view(d).map_err(|e| e.in_map_value(i))?;
                 out.insert(k, v);
             }
             Ok(out)

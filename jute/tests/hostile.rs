@@ -304,3 +304,40 @@ fn counts_of_empty_elements_within_the_input_still_decode() {
     // A record with a trailing field, alone, decodes from the one count it needs nothing after.
     assert_eq!(jute::from_slice::<Vec<Tail>>(&be(0)).unwrap(), vec![]);
 }
+
+#[test]
+fn map_errors_say_whether_the_key_or_the_value_failed() {
+    type M = std::collections::BTreeMap<String, String>;
+    type V<'a> = std::collections::BTreeMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>;
+    // Entry 0 whole; entry 1's key "b", then a value length of -2.
+    let mut bytes = be(2).to_vec();
+    for text in [b'a', b'x', b'b'] {
+        bytes.extend(be(1));
+        bytes.push(text);
+    }
+    bytes.extend(be(-2));
+    let err = jute::from_slice::<M>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NegativeLength { len: -2, .. }),
+        "{err}"
+    );
+    assert_eq!(err.path_string(), "[1]:value");
+    assert_eq!(
+        jute::view::<V<'_>>(&bytes).unwrap_err().path_string(),
+        "[1]:value"
+    );
+    // Entry 0's key length is -2.
+    let mut bytes = be(1).to_vec();
+    bytes.extend(be(-2));
+    bytes.extend(be(0));
+    let err = jute::from_slice::<M>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NegativeLength { len: -2, .. }),
+        "{err}"
+    );
+    assert_eq!(err.path_string(), "[0]:key");
+    assert_eq!(
+        jute::view::<V<'_>>(&bytes).unwrap_err().path_string(),
+        "[0]:key"
+    );
+}
