@@ -72,8 +72,6 @@ mod tests {
     use crate::Jute;
     use bytes::BufMut;
 
-    /// Every split of the output into two writable chunks gives the bytes of a contiguous
-    /// write: the fallback path (`put_slice` across the chunk boundary) included.
     /// Every NaN is written with Java's canonical bits, whatever its sign and payload.
     #[test]
     fn nan_is_written_canonical() {
@@ -111,6 +109,8 @@ mod tests {
         assert_eq!(out, [0x7f, 0xff, 0xff, 0xff]);
     }
 
+    /// Every split of the output into two writable chunks gives the bytes of a contiguous
+    /// write: the fallback path (`put_slice` across the chunk boundary) included.
     #[test]
     fn writes_across_chunk_boundaries() {
         let value = (
