@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use zk_client::{Client, EventType, SessionEvent, SessionEvents, SessionState};
 
 use crate::error::Error;
-use crate::retried::delete_node;
+use crate::retried::{delete_node, Cleanup};
 
 /// A number that grows with every acquisition of a lock: the zxid that created the holder's
 /// lock node (its `czxid`).
@@ -206,28 +206,34 @@ impl MutexGuard {
 
     /// Releases the lock: deletes the node, retrying across connection losses (a delete of
     /// this unique node is safe to repeat), and waits for it. A node already gone (the
-    /// session expired) is fine.
+    /// session expired) is fine. The delete runs in a task of its own: cancelling this
+    /// future (a timeout, a `select!`) stops the wait, not the delete.
     pub async fn release(mut self) -> Result<(), Error> {
-        self.released = true;
+        match self.leave() {
+            Some(cleanup) => cleanup.wait().await,
+            // Outside a runtime (never, in an async fn polled by tokio): delete in place.
+            None => delete_node(&self.client, &self.node).await,
+        }
+    }
+
+    /// Stops the monitor and starts deleting the node, once; the delete's task.
+    fn leave(&mut self) -> Option<Cleanup> {
         self.monitor.abort();
-        delete_node(&self.client, &self.node).await
+        if std::mem::replace(&mut self.released, true) {
+            return None;
+        }
+        let (client, node) = (self.client.clone(), self.node.clone());
+        Cleanup::spawn(
+            "lock node",
+            async move { delete_node(&client, &node).await },
+        )
     }
 }
 
 impl Drop for MutexGuard {
     fn drop(&mut self) {
-        self.monitor.abort();
-        if self.released {
-            return;
-        }
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let (client, node) = (self.client.clone(), std::mem::take(&mut self.node));
-            runtime.spawn(async move {
-                if let Err(e) = delete_node(&client, &node).await {
-                    tracing::warn!(%node, error = %e, "could not delete the lock node on drop");
-                }
-            });
-        }
+        // The delete goes on in the background.
+        let _ = self.leave();
     }
 }
 

@@ -10,7 +10,7 @@ use zk_client::{Client, CreateMode, CreateOptions, EventType, RetryPolicy, Sessi
 use crate::error::Error;
 use crate::guard::LossPolicy;
 use crate::layout::sort_key;
-use crate::retried::{children, delete_node};
+use crate::retried::{children, delete_node, Cleanup};
 
 /// The lock name of Curator's `LeaderLatch`: nodes are `<path>/_c_<uuid>-latch-<sequence>`.
 pub const CURATOR_LATCH_NAME: &str = "latch-";
@@ -92,7 +92,7 @@ impl LeaderLatch {
             latch: self,
             leader,
             node: node_rx,
-            task,
+            task: Some(task),
         })
     }
 
@@ -140,7 +140,8 @@ pub struct Latch {
     latch: LeaderLatch,
     leader: watch::Receiver<Leadership>,
     node: watch::Receiver<String>,
-    task: JoinHandle<()>,
+    /// The task following the election; taken when leaving it.
+    task: Option<JoinHandle<()>>,
 }
 
 impl Latch {
@@ -182,29 +183,33 @@ impl Latch {
         Ok(self.participants().await?.into_iter().next())
     }
 
-    /// Leaves the election: stops following it and deletes the node.
+    /// Leaves the election: stops following it and deletes the node. The delete runs in a
+    /// task of its own: cancelling this future (a timeout, a `select!`) stops the wait, not
+    /// the delete.
     pub async fn close(mut self) -> Result<(), Error> {
-        self.task.abort();
-        let node = self.node();
-        // Nothing left for the drop to delete.
-        self.node = watch::channel(String::new()).1;
-        delete_node(&self.latch.client, &node).await
+        match self.leave() {
+            Some(cleanup) => cleanup.wait().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Stops following the election and starts deleting the node, once; the delete's task
+    /// (`None` after the first call, or outside a tokio runtime).
+    fn leave(&mut self) -> Option<Cleanup> {
+        let task = self.task.take()?;
+        task.abort();
+        let client = self.latch.client.clone();
+        let node = self.node.borrow().clone();
+        Cleanup::spawn("leader latch node", async move {
+            delete_node(&client, &node).await
+        })
     }
 }
 
 impl Drop for Latch {
     fn drop(&mut self) {
-        self.task.abort();
-        let node = self.node.borrow().clone();
-        if node.is_empty() {
-            return;
-        }
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let client = self.latch.client.clone();
-            runtime.spawn(async move {
-                let _ = delete_node(&client, &node).await;
-            });
-        }
+        // The delete goes on in the background.
+        let _ = self.leave();
     }
 }
 

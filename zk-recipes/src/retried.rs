@@ -1,7 +1,10 @@
 //! The node operations every recipe needs, retried on connection loss (both are idempotent)
 //! and with a missing node taken as the answer, not as an error: a node's children, and a
-//! delete.
+//! delete; and a cleanup that runs to its end even when its caller stops waiting.
 
+use std::future::Future;
+
+use tokio::task::JoinHandle;
 use zk_client::{Client, RetryPolicy};
 
 use crate::error::Error;
@@ -30,4 +33,51 @@ pub(crate) async fn delete_node(client: &Client, node: &str) -> Result<(), Error
         })
         .await
         .map_err(Error::from)
+}
+
+/// A cleanup (a delete that must happen) running in a task of its own: dropping it, or
+/// cancelling [`Cleanup::wait`], does not stop the task, so a caller that stops waiting (a
+/// timeout, a `select!`) still gets its node deleted, as Curator's guaranteed deletes do.
+pub(crate) struct Cleanup(JoinHandle<Result<(), Error>>);
+
+impl Cleanup {
+    /// Starts `cleanup` on the current tokio runtime; `None` outside one (nothing could run
+    /// it). A failure is logged with `what`, as nobody may be waiting to hear of it.
+    pub(crate) fn spawn<F>(what: &'static str, cleanup: F) -> Option<Cleanup>
+    where
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        Some(Cleanup(runtime.spawn(async move {
+            let result = cleanup.await;
+            if let Err(e) = &result {
+                tracing::warn!(error = %e, "could not delete the {what}");
+            }
+            result
+        })))
+    }
+
+    /// Waits for the cleanup and returns its result. A runtime shutting down meanwhile
+    /// reads as the client being closed; a panic in the cleanup is resumed here.
+    pub(crate) async fn wait(self) -> Result<(), Error> {
+        match self.0.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(Error::Client(zk_client::Error::Closed)),
+        }
+    }
+}
+
+/// Deletes `node` as a [`Cleanup`] and waits for it: cancelling the caller does not cancel
+/// the delete. Outside a tokio runtime, deletes in place.
+pub(crate) async fn delete_detached(
+    client: &Client,
+    node: &str,
+    what: &'static str,
+) -> Result<(), Error> {
+    let (c, n) = (client.clone(), node.to_owned());
+    match Cleanup::spawn(what, async move { delete_node(&c, &n).await }) {
+        Some(cleanup) => cleanup.wait().await,
+        None => delete_node(client, node).await,
+    }
 }

@@ -6,7 +6,7 @@ use super::instance::{ServiceInstance, ServiceType};
 use super::ServiceDiscovery;
 use crate::error::Error;
 use crate::node::{KeptNode, PersistentNode};
-use crate::retried::delete_node;
+use crate::retried::delete_detached;
 
 /// Creates the instance's node; for dynamic types, the node that keeps it in place.
 pub(super) async fn put(
@@ -74,7 +74,8 @@ async fn put_persistent(
     Ok(())
 }
 
-/// Deletes a registered instance's node (stops keeping it, for dynamic types).
+/// Deletes a registered instance's node (stops keeping it, for dynamic types), in a task of
+/// its own: cancelling the caller does not cancel the delete.
 pub(super) async fn withdraw(
     discovery: &ServiceDiscovery,
     instance: ServiceInstance,
@@ -84,7 +85,7 @@ pub(super) async fn withdraw(
         Some(node) => node.close().await,
         None => {
             let path = discovery.path_for_instance(&instance.name, &instance.id);
-            delete_node(&discovery.client, &path).await
+            delete_detached(&discovery.client, &path, "service instance node").await
         }
     }
 }

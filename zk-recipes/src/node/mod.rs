@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use zk_client::{Acl, Client, CreateMode, CreateOptions, EventType, Parents, SessionEvent};
 
 use crate::error::Error;
-use crate::retried::delete_node;
+use crate::retried::{delete_node, Cleanup};
 
 /// The pause before looking again after a failed check of the node.
 const CHECK_PAUSE: Duration = Duration::from_millis(100);
@@ -130,8 +130,7 @@ impl PersistentNode {
             spec,
             status,
             data: data_tx,
-            task,
-            closed: false,
+            task: Some(task),
         }
     }
 
@@ -149,8 +148,8 @@ pub struct KeptNode {
     spec: PersistentNode,
     status: watch::Receiver<NodeStatus>,
     data: watch::Sender<Bytes>,
-    task: JoinHandle<()>,
-    closed: bool,
+    /// The task keeping the node in place; taken when it is stopped.
+    task: Option<JoinHandle<()>>,
 }
 
 impl KeptNode {
@@ -206,32 +205,36 @@ impl KeptNode {
     }
 
     /// Stops keeping the node and deletes it (retried across connection losses; a node
-    /// already gone is fine).
+    /// already gone is fine). The delete runs in a task of its own: cancelling this future
+    /// (a timeout, a `select!`) stops the wait, not the delete.
     pub async fn close(mut self) -> Result<(), Error> {
-        self.closed = true;
-        self.task.abort();
-        // Stopped: nothing creates the node again after the delete.
-        let _ = (&mut self.task).await;
-        let path = self.status.borrow().path.clone();
-        create::remove(&self.spec, path).await
+        match self.leave() {
+            Some(cleanup) => cleanup.wait().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the background task and starts deleting the node, once; the delete's task
+    /// (`None` after the first call, or outside a tokio runtime). The delete waits for the
+    /// aborted task to end first, so that nothing creates the node again after it, and a
+    /// node the task put in place as it was aborted is the one deleted.
+    fn leave(&mut self) -> Option<Cleanup> {
+        let task = self.task.take()?;
+        task.abort();
+        let spec = self.spec.clone();
+        let status = self.status.clone();
+        Cleanup::spawn("kept node", async move {
+            let _ = task.await;
+            let path = status.borrow().path.clone();
+            create::remove(&spec, path).await
+        })
     }
 }
 
 impl Drop for KeptNode {
     fn drop(&mut self) {
-        self.task.abort();
-        if self.closed {
-            return;
-        }
-        let path = self.status.borrow().path.clone();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let spec = self.spec.clone();
-            runtime.spawn(async move {
-                if let Err(e) = create::remove(&spec, path).await {
-                    tracing::warn!(node = %spec.path, error = %e, "could not delete a kept node on drop");
-                }
-            });
-        }
+        // The delete goes on in the background.
+        let _ = self.leave();
     }
 }
 

@@ -1,6 +1,7 @@
 //! The mutex under faults: the holder's server killed in an ensemble (the session moves to
 //! another server and keeps the lock), and a waiter whose session expires and is re-created
-//! (it re-enters the queue cleanly, with no node left of the old session).
+//! (it re-enters the queue cleanly, with no node left of the old session); and a release
+//! cancelled during a partition (the node is still deleted once the connection is back).
 use crate::support;
 
 use std::time::Duration;
@@ -161,4 +162,38 @@ async fn a_waiter_whose_session_ends_for_good_gets_the_error() {
     .await;
     holder.release().await.unwrap();
     proxy.heal();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_cancelled_during_a_partition_still_deletes_the_node() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    // A session that outlives the whole test: the node must go by the release, not by expiry.
+    let holder_zk = connect_with_timeout(&proxy.connect_string(), Duration::from_secs(40)).await;
+    let session = holder_zk.session().unwrap().id;
+    let guard = Mutex::new(holder_zk.clone(), "/locks/c")
+        .unwrap()
+        .acquire()
+        .await
+        .unwrap();
+    proxy.partition();
+    // The caller stops waiting while the client cannot reach the server.
+    assert!(
+        timeout(Duration::from_millis(200), guard.release())
+            .await
+            .is_err(),
+        "the release finished during the partition"
+    );
+    proxy.heal();
+    timeout(
+        Duration::from_secs(5),
+        wait_children(&zk, "/locks/c", "the released node gone", |c| c.is_empty()),
+    )
+    .await
+    .expect("the lock node outlived its cancelled release");
+    assert_eq!(holder_zk.session().unwrap().id, session, "same session");
+    let other = Mutex::new(zk.clone(), "/locks/c").unwrap();
+    let next = other.acquire_timeout(Duration::from_secs(5)).await.unwrap();
+    assert!(next.is_some(), "another contender cannot acquire");
 }
