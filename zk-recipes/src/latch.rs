@@ -195,12 +195,18 @@ impl Latch {
 
     /// Stops following the election and starts deleting the node, once; the delete's task
     /// (`None` after the first call, or outside a tokio runtime).
+    ///
+    /// The delete first waits for the aborted task to end: on a multi-thread runtime it may
+    /// be running a join when aborted and publish a new node before it stops, and that node
+    /// is the one to delete.
     fn leave(&mut self) -> Option<Cleanup> {
         let task = self.task.take()?;
         task.abort();
         let client = self.latch.client.clone();
-        let node = self.node.borrow().clone();
+        let node = self.node.clone();
         Cleanup::spawn("leader latch node", async move {
+            let _ = task.await;
+            let node = node.borrow().clone();
             delete_node(&client, &node).await
         })
     }
