@@ -153,6 +153,25 @@ impl State {
         self.rng
     }
 
+    /// Forgets the errors of instances whose first error is `timeout` old or older.
+    fn purge(&mut self, timeout: Duration) {
+        self.down.retain(|_, (first, _)| first.elapsed() < timeout);
+    }
+
+    /// Counts an error of the instance `key`. Expired entries are dropped first, as
+    /// Curator's `DownInstanceManager.add` does: an error after the timeout starts a new
+    /// count instead of adding to one that is about to be forgotten.
+    fn note_error(&mut self, key: (String, String), timeout: Duration) {
+        self.purge(timeout);
+        let entry = self.down.entry(key).or_insert((Instant::now(), 0));
+        entry.1 += 1;
+    }
+
+    /// Whether the instance `key` has `threshold` errors or more counted.
+    fn is_down(&self, key: &(String, String), threshold: u32) -> bool {
+        self.down.get(key).is_some_and(|(_, n)| *n >= threshold)
+    }
+
     fn pick(&mut self, pick: Pick, n: usize) -> usize {
         match pick {
             Pick::Random => (self.next_random() % n as u64) as usize,
@@ -221,10 +240,7 @@ impl ServiceProvider {
     /// Notes that a call to `instance` failed (Curator's `noteError`): after the policy's
     /// number of errors it is left out until the policy's timeout has passed since the first.
     pub fn note_error(&self, instance: &ServiceInstance) {
-        let mut state = self.lock();
-        let now = Instant::now();
-        let entry = state.down.entry(key(instance)).or_insert((now, 0));
-        entry.1 += 1;
+        self.lock().note_error(key(instance), self.policy.timeout);
     }
 
     /// The cache under it (every instance of the service, disabled and down ones included).
@@ -239,14 +255,13 @@ impl ServiceProvider {
 
     /// The instances it may hand out, after forgetting errors older than the timeout.
     fn available(&self, state: &mut State) -> Vec<ServiceInstance> {
-        let timeout = self.policy.timeout;
-        state.down.retain(|_, (first, _)| first.elapsed() < timeout);
+        state.purge(self.policy.timeout);
         let threshold = self.policy.error_threshold;
         self.cache
             .instances()
             .into_iter()
             .filter(|i| i.enabled)
-            .filter(|i| state.down.get(&key(i)).is_none_or(|(_, n)| *n < threshold))
+            .filter(|i| !state.is_down(&key(i), threshold))
             .filter(|i| self.filters.iter().all(|f| f(i)))
             .collect()
     }
@@ -254,5 +269,47 @@ impl ServiceProvider {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding it cannot leave the state inconsistent: every write is whole.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            turn: 0,
+            sticky: None,
+            down: HashMap::new(),
+            rng: 1,
+        }
+    }
+
+    #[test]
+    fn an_error_after_the_timeout_starts_a_new_count() {
+        let timeout = Duration::from_millis(50);
+        let api = ("api".to_owned(), "a".to_owned());
+        let mut state = state();
+        state.note_error(api.clone(), timeout);
+        std::thread::sleep(timeout * 2);
+        // Two errors within the timeout of each other, after the first one expired.
+        state.note_error(api.clone(), timeout);
+        state.purge(timeout);
+        state.note_error(api.clone(), timeout);
+        state.purge(timeout);
+        assert_eq!(state.down.get(&api).map(|(_, n)| *n), Some(2));
+        assert!(state.is_down(&api, 2));
+    }
+
+    #[test]
+    fn errors_within_the_timeout_add_up() {
+        let timeout = Duration::from_secs(60);
+        let api = ("api".to_owned(), "a".to_owned());
+        let mut state = state();
+        state.note_error(api.clone(), timeout);
+        assert!(!state.is_down(&api, 2));
+        state.note_error(api.clone(), timeout);
+        assert!(state.is_down(&api, 2));
+        assert!(!state.is_down(&("api".to_owned(), "b".to_owned()), 2));
     }
 }
