@@ -29,7 +29,11 @@ pub(super) async fn put(
             })
         }
     };
-    let node = PersistentNode::new(discovery.client.clone(), &path, mode, data)?.start();
+    // A node at the path that is not ours (persistent, or another session's) is replaced,
+    // not adopted: it would outlive this registration, or go with a session not ours.
+    let node = PersistentNode::new(discovery.client.clone(), &path, mode, data)?
+        .replacing_foreign()
+        .start();
     match node.wait_created(discovery.register_timeout).await {
         Ok(_) => Ok(Some(node)),
         Err(e) => {

@@ -64,20 +64,8 @@ async fn attempt(spec: &PersistentNode, data: Bytes) -> Result<String, ClientErr
             .await?;
         return Ok(path);
     }
-    let created = match &spec.parents {
-        Some(parents) => {
-            client
-                .create_with_parents(&spec.path, data.clone(), &spec.options, parents)
-                .await
-        }
-        None => {
-            client
-                .create2(&spec.path, data.clone(), &spec.options)
-                .await
-        }
-    };
-    match created {
-        Ok((path, _)) => Ok(path),
+    match create_fixed(spec, data.clone()).await {
+        Ok(path) => Ok(path),
         // Ephemeral sequential without protection: the node a lost create made is among
         // this session's ephemeral nodes.
         Err(e) if e.may_have_run() && spec.options.mode.is_sequential() => {
@@ -85,6 +73,19 @@ async fn attempt(spec: &PersistentNode, data: Bytes) -> Result<String, ClientErr
                 Some(path) => Ok(path),
                 None => Err(e),
             }
+        }
+        // A fixed path already taken by a node that must not be adopted (a service
+        // registration, and the node is persistent or another session's): deleted and
+        // created again, as Curator's ServiceDiscoveryImpl.internalRegisterService does. A
+        // node there again is left to the next attempt.
+        Err(ClientError::NodeExists { .. })
+            if !spec.options.mode.is_sequential() && foreign(spec).await? =>
+        {
+            match client.delete(&spec.path, None).await {
+                Ok(()) | Err(ClientError::NoNode { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            create_fixed(spec, data).await
         }
         // A fixed path already taken (by us before a lost reply, an earlier session, another
         // process): taken over with our data, as Curator's PersistentNode does.
@@ -94,6 +95,35 @@ async fn attempt(spec: &PersistentNode, data: Bytes) -> Result<String, ClientErr
         }
         Err(e) => Err(e),
     }
+}
+
+/// One create at the spec's path (the prefix, for sequential modes), with its parents if
+/// asked; the node's path.
+async fn create_fixed(spec: &PersistentNode, data: Bytes) -> Result<String, ClientError> {
+    let client = &spec.client;
+    let created = match &spec.parents {
+        Some(parents) => {
+            client
+                .create_with_parents(&spec.path, data, &spec.options, parents)
+                .await
+        }
+        None => client.create2(&spec.path, data, &spec.options).await,
+    };
+    created.map(|(path, _)| path)
+}
+
+/// Whether the node at the spec's fixed path is one to replace rather than adopt: the spec
+/// asks for it ([`PersistentNode::replacing_foreign`]) for an ephemeral node, and the node is
+/// persistent or another session's ephemeral node. A node gone meanwhile is not.
+async fn foreign(spec: &PersistentNode) -> Result<bool, ClientError> {
+    if !spec.replace_foreign || !spec.options.mode.is_ephemeral() {
+        return Ok(false);
+    }
+    let session = spec.client.session().map(|s| s.id);
+    Ok(match spec.client.exists(&spec.path).await? {
+        Some(stat) => Some(stat.ephemeral_owner) != session,
+        None => false,
+    })
 }
 
 /// This session's ephemeral nodes named `<path><10-digit sequence>`, in sequence order.

@@ -67,6 +67,9 @@ pub struct PersistentNode {
     data: Bytes,
     pub(crate) protected: bool,
     pub(crate) parents: Option<Parents>,
+    /// Whether a node found at the fixed path that is not this session's (persistent, or
+    /// another session's ephemeral node) is deleted and created again instead of adopted.
+    pub(crate) replace_foreign: bool,
 }
 
 impl PersistentNode {
@@ -86,6 +89,7 @@ impl PersistentNode {
             data: data.into(),
             protected: mode.is_sequential() && !mode.is_ephemeral(),
             parents: Some(Parents::containers()),
+            replace_foreign: false,
         })
     }
 
@@ -115,6 +119,15 @@ impl PersistentNode {
     /// containers, as Curator's `creatingParentContainersIfNeeded`.
     pub fn parents(mut self, parents: Option<Parents>) -> PersistentNode {
         self.parents = parents;
+        self
+    }
+
+    /// Deletes and creates again a node found at the fixed path that is not this session's
+    /// (persistent, or another session's ephemeral node), instead of adopting it: a service
+    /// registration must be an ephemeral node of its own session, as Curator's
+    /// `ServiceDiscoveryImpl` makes sure.
+    pub(crate) fn replacing_foreign(mut self) -> PersistentNode {
+        self.replace_foreign = true;
         self
     }
 
@@ -305,8 +318,9 @@ async fn watch_round(spec: &PersistentNode, path: &str, data: &mut watch::Receiv
     };
     let session = client.session().map(|s| s.id);
     if spec.options.mode.is_ephemeral() && Some(stat.ephemeral_owner) != session {
-        if spec.unique_name() {
-            // Ours from an earlier session, about to go with it: make a new one now.
+        if spec.unique_name() || spec.replace_foreign {
+            // Ours from an earlier session, about to go with it, or one not to be adopted:
+            // make a new one now.
             let _ = delete_node(client, path).await;
             return Next::Recreate;
         }

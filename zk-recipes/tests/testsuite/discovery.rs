@@ -1,6 +1,7 @@
 //! Service discovery against a real server: registration of every service type, update,
 //! unregister and close; queries; the service cache and its change stream; providers and
-//! their strategies, down instances and disabled ones.
+//! their strategies, down instances and disabled ones; a DYNAMIC registration replacing a
+//! node at its path that is not its own.
 use crate::support;
 
 use std::collections::BTreeSet;
@@ -312,4 +313,50 @@ async fn payloads_round_trip_through_the_server() {
         Some(json!({"zone": "eu", "n": [1, 2]}))
     );
     discovery.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dynamic_registration_replaces_a_node_that_is_not_its_own() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let squatter = connect(&server.connect_string()).await;
+    let session = zk.session().unwrap().id;
+    for path in ["/services", "/services/api"] {
+        zk.create(path, Vec::new(), &CreateOptions::persistent())
+            .await
+            .unwrap();
+    }
+    // A persistent node, and another live session's ephemeral node, at the instances' paths.
+    zk.create(
+        "/services/api/x",
+        b"stale".to_vec(),
+        &CreateOptions::persistent(),
+    )
+    .await
+    .unwrap();
+    squatter
+        .create(
+            "/services/api/y",
+            b"other".to_vec(),
+            &CreateOptions::new(zk_client::CreateMode::Ephemeral),
+        )
+        .await
+        .unwrap();
+    let discovery = ServiceDiscovery::new(zk.clone(), "/services").unwrap();
+    for id in ["x", "y"] {
+        discovery.register(instance("api", id, 1)).await.unwrap();
+        let path = format!("/services/api/{id}");
+        let stat = zk.exists(&path).await.unwrap().unwrap();
+        assert_eq!(
+            stat.ephemeral_owner, session,
+            "{path}: not our ephemeral node"
+        );
+        assert_eq!(
+            discovery.query_for_instance("api", id).await.unwrap(),
+            Some(instance("api", id, 1))
+        );
+    }
+    // Unregistering leaves nothing behind: the nodes were ours.
+    discovery.close().await.unwrap();
+    assert!(zk.get_children("/services/api").await.unwrap().is_empty());
 }
