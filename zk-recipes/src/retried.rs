@@ -22,17 +22,39 @@ pub(crate) async fn children(client: &Client, path: &str) -> Result<Vec<String>,
         .await
 }
 
-/// Deletes `node` at any version; `NoNode` is success.
+/// Deletes `node` at any version; `NoNode` is success. Guaranteed, as Curator's
+/// `guaranteed()` deletes are: while the session lives, a delete that keeps failing on
+/// connection loss or timeouts waits for the next connection and tries again, so a node of
+/// ours (a lock, a latch, a lease) never outlives an outage shorter than the session. It
+/// ends when the node is gone, on an answer that is not transient, or with the session
+/// (which takes an ephemeral node with it).
 pub(crate) async fn delete_node(client: &Client, node: &str) -> Result<(), Error> {
-    RetryPolicy::default()
-        .retry_idempotent(|| async {
-            match client.delete(node, None).await {
-                Ok(()) | Err(zk_client::Error::NoNode { .. }) => Ok(()),
-                Err(e) => Err(e),
+    let mut states = client.state_watcher();
+    loop {
+        let result = RetryPolicy::default()
+            .retry_idempotent(|| async {
+                match client.delete(node, None).await {
+                    Ok(()) | Err(zk_client::Error::NoNode { .. }) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        match result {
+            Err(e) if e.is_retryable() => {
+                tracing::debug!(%node, error = %e, "delete still failing; waiting for a connection");
+                let state = states
+                    .wait_for(|s| s.is_connected() || s.is_terminal())
+                    .await;
+                if state.is_none_or(|s| s.is_terminal()) {
+                    return Err(Error::from(e));
+                }
+                // Connected again: a pause before the next round, so a server that times out
+                // every request is not asked in a tight loop.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-        })
-        .await
-        .map_err(Error::from)
+            other => return other.map_err(Error::from),
+        }
+    }
 }
 
 /// A cleanup (a delete that must happen) running in a task of its own: dropping it, or

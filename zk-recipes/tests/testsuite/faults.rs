@@ -197,3 +197,37 @@ async fn a_release_cancelled_during_a_partition_still_deletes_the_node() {
     let next = other.acquire_timeout(Duration::from_secs(5)).await.unwrap();
     assert!(next.is_some(), "another contender cannot acquire");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_lock_is_deleted_after_an_outage_longer_than_its_retries() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    // Requests time out after 500 ms: a plain retried delete (5 runs, ~4 s) gives up long
+    // before the 40 s session would take the node with it.
+    let holder_zk = zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(40))
+        .request_timeout(Duration::from_millis(500))
+        .connect(&proxy.connect_string())
+        .await
+        .unwrap();
+    let session = holder_zk.session().unwrap().id;
+    let guard = Mutex::new(holder_zk.clone(), "/locks/outage")
+        .unwrap()
+        .acquire()
+        .await
+        .unwrap();
+    proxy.partition();
+    drop(guard);
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    proxy.heal();
+    timeout(
+        Duration::from_secs(10),
+        wait_children(&zk, "/locks/outage", "the dropped lock's node gone", |c| {
+            c.is_empty()
+        }),
+    )
+    .await
+    .expect("the lock node outlived the outage");
+    assert_eq!(holder_zk.session().unwrap().id, session, "same session");
+}
