@@ -24,6 +24,8 @@ use crate::session::state::{AuthReason, SessionState};
 use crate::session::{Config, Connector, Session};
 use crate::tls::TlsConfig;
 
+mod debug;
+
 type HookFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The application's callback for new sessions.
@@ -48,7 +50,7 @@ impl fmt::Debug for NewSessionHook {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     session_timeout: Duration,
     connect_timeout: Option<Duration>,
