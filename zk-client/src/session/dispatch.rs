@@ -37,10 +37,10 @@ fn being_set(pending: &PendingQueue, unneeded: &Unneeded) -> bool {
     })
 }
 
-/// The xid at `at` in `buf` (0 in a frame's body, 4 past its length prefix), when the bytes
-/// are there.
-fn xid_at(buf: &[u8], at: usize) -> Option<i32> {
-    let xid = buf.get(at..at + 4)?;
+/// The xid of the frame at the start of `buf` (past its 4-byte length prefix), when the
+/// bytes are there.
+fn frame_xid(buf: &[u8]) -> Option<i32> {
+    let xid = buf.get(4..8)?;
     Some(i32::from_be_bytes([xid[0], xid[1], xid[2], xid[3]]))
 }
 
@@ -202,14 +202,15 @@ impl Session {
                 }
                 Ok(None) => return None,
                 Err(e) => {
-                    let culprit = xid_at(rbuf, 4);
+                    let culprit = frame_xid(rbuf);
                     return Some(self.protocol_error(pending, culprit, format!("bad frame: {e}")));
                 }
             };
-            let culprit = xid_at(&frame, 0);
             let incoming = match pipeline::parse_reply(frame) {
                 Ok(i) => i,
-                Err(e) => return Some(self.protocol_error(pending, culprit, e)),
+                // A header cut short or a garbled notification: no request's reply for sure,
+                // so every pending request fails with `ConnectionLoss`.
+                Err(e) => return Some(self.protocol_error(pending, None, e)),
             };
             if let Some(end) = self.incoming(incoming, pending, out) {
                 return Some(end);
