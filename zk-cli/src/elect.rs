@@ -11,6 +11,7 @@ use zk_recipes::{Layout, LeaderLatch, LeaderSelector, Leadership, LossPolicy, Mu
 use crate::connect::Session;
 use crate::exit::{self, Failure};
 use crate::format;
+use crate::interrupt::{self, Interrupts};
 use crate::lock::{recipe_failure, run_while, LayoutArg};
 
 /// `elect`.
@@ -43,7 +44,7 @@ pub(crate) struct ElectArgs {
     /// This participant's id, as the others see it (default: `zk-<pid>`).
     proposal: Option<String>,
     /// The command to run while leading (after `--`). Without one, `zk` prints its node once
-    /// leading and leads until interrupted (Ctrl-C, SIGINT).
+    /// leading and leads until interrupted (SIGINT, SIGTERM or SIGHUP).
     #[arg(last = true, value_name = "COMMAND")]
     command: Vec<String>,
 }
@@ -72,18 +73,29 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
             .with_layout(Layout::Kazoo)
             .with_loss_policy(policy)
             .with_data(id.into_bytes());
-        let guard = match a.wait {
-            Some(wait) => mutex
-                .acquire_timeout(wait)
-                .await
-                .map_err(recipe_failure)?
-                .ok_or_else(|| not_leading(&a.path, wait))?,
-            None => mutex.acquire().await.map_err(recipe_failure)?,
+        let mut interrupts = Interrupts::catch()?;
+        let acquire = async {
+            match a.wait {
+                Some(wait) => mutex
+                    .acquire_timeout(wait)
+                    .await
+                    .map_err(recipe_failure)?
+                    .ok_or_else(|| not_leading(&a.path, wait)),
+                None => mutex.acquire().await.map_err(recipe_failure),
+            }
+        };
+        // Dropping the acquisition deletes its node.
+        let guard = tokio::select! {
+            guard = acquire => guard?,
+            signal = interrupts.recv() => return Ok(interrupt::exit_code(signal)),
         };
         let lost = guard.lost();
-        let code = run_while(&a.command, guard.node(), async move {
-            format!("leadership ({:?})", lost.await)
-        })
+        let code = run_while(
+            &a.command,
+            guard.node(),
+            async move { format!("leadership ({:?})", lost.await) },
+            &mut interrupts,
+        )
         .await?;
         guard.release().await.map_err(recipe_failure)?;
         return Ok(code);
@@ -94,20 +106,41 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
     if a.listen {
         return listen(s, &Election::Curator(latch), &a.path).await;
     }
+    let mut interrupts = Interrupts::catch()?;
     let latch = latch.start().await.map_err(recipe_failure)?;
-    match a.wait {
-        Some(wait) => match tokio::time::timeout(wait, latch.wait_leadership()).await {
-            Ok(led) => led.map_err(recipe_failure)?,
-            Err(_) => {
-                latch.close().await.map_err(recipe_failure)?;
-                return Err(not_leading(&a.path, wait));
-            }
-        },
-        None => latch.wait_leadership().await.map_err(recipe_failure)?,
+    let led = async {
+        match a.wait {
+            Some(wait) => tokio::time::timeout(wait, latch.wait_leadership())
+                .await
+                .map_err(|_| not_leading(&a.path, wait))?
+                .map_err(recipe_failure),
+            None => latch.wait_leadership().await.map_err(recipe_failure),
+        }
+    };
+    let led = tokio::select! {
+        led = led => led.map(|()| None),
+        signal = interrupts.recv() => Ok(Some(interrupt::exit_code(signal))),
+    };
+    match led {
+        Ok(None) => {}
+        Ok(Some(code)) => {
+            latch.close().await.map_err(recipe_failure)?;
+            return Ok(code);
+        }
+        Err(failure) => {
+            latch.close().await.map_err(recipe_failure)?;
+            return Err(failure);
+        }
     }
     let leadership = latch.leadership();
     let term = leadership.borrow().term;
-    let result = run_while(&a.command, &latch.node(), lost(leadership, term)).await;
+    let result = run_while(
+        &a.command,
+        &latch.node(),
+        lost(leadership, term),
+        &mut interrupts,
+    )
+    .await;
     latch.close().await.map_err(recipe_failure)?;
     result
 }

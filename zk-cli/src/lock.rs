@@ -1,6 +1,6 @@
 //! `lock`: takes a distributed lock (zk-recipes' Mutex, Curator's layout or kazoo's) and runs
 //! a command while holding it, like `etcdctl lock`; the command is stopped with SIGTERM if the
-//! lock may have been lost.
+//! lock may have been lost or `zk` gets SIGINT, SIGTERM or SIGHUP, and the lock is let go.
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use zk_recipes::{Layout, LossPolicy, Mutex};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
+use crate::interrupt::{self, Interrupts};
 
 /// `lock`.
 #[derive(Debug, Args)]
@@ -33,7 +34,7 @@ pub(crate) struct LockArgs {
     /// The lock's path.
     path: String,
     /// The command to run while holding the lock (after `--`). Without one, `zk` prints the
-    /// lock node and holds the lock until interrupted (Ctrl-C, SIGINT).
+    /// lock node and holds the lock until interrupted (SIGINT, SIGTERM or SIGHUP).
     #[arg(last = true, value_name = "COMMAND")]
     command: Vec<String>,
 }
@@ -70,45 +71,55 @@ pub(crate) async fn run(s: &Session, a: &LockArgs) -> Result<u8, Failure> {
         .map_err(recipe_failure)?
         .with_layout(layout)
         .with_loss_policy(policy);
-    let guard = match a.wait {
-        Some(wait) => mutex
-            .acquire_timeout(wait)
-            .await
-            .map_err(recipe_failure)?
-            .ok_or_else(|| {
-                Failure::Message(
-                    exit::NOT_ACQUIRED,
-                    format!("lock {} not acquired within {wait:?}", a.path),
-                )
-            })?,
-        None => mutex.acquire().await.map_err(recipe_failure)?,
+    let mut interrupts = Interrupts::catch()?;
+    let acquire = async {
+        match a.wait {
+            Some(wait) => mutex
+                .acquire_timeout(wait)
+                .await
+                .map_err(recipe_failure)?
+                .ok_or_else(|| {
+                    Failure::Message(
+                        exit::NOT_ACQUIRED,
+                        format!("lock {} not acquired within {wait:?}", a.path),
+                    )
+                }),
+            None => mutex.acquire().await.map_err(recipe_failure),
+        }
+    };
+    // Dropping the acquisition deletes its node.
+    let guard = tokio::select! {
+        guard = acquire => guard?,
+        signal = interrupts.recv() => return Ok(interrupt::exit_code(signal)),
     };
     let lost = guard.lost();
-    let code = run_while(&a.command, guard.node(), async move {
-        format!("lock ({:?})", lost.await)
-    })
+    let code = run_while(
+        &a.command,
+        guard.node(),
+        async move { format!("lock ({:?})", lost.await) },
+        &mut interrupts,
+    )
     .await?;
     guard.release().await.map_err(recipe_failure)?;
     Ok(code)
 }
 
-/// Runs `command` (or, when empty, prints `node` and waits for SIGINT) until it ends or
-/// `lost` resolves with what was lost; then the command gets SIGTERM, and the exit code is
-/// [`exit::LOCK_LOST`].
+/// Runs `command` (or, when empty, prints `node` and holds until a signal) until it ends,
+/// `lost` resolves with what was lost, or one of `interrupts` arrives. A lost lock stops the
+/// command and exits with [`exit::LOCK_LOST`]; a signal stops it and exits with 128 + the
+/// signal (0 without a command, where a signal is the way to let go).
 pub(crate) async fn run_while(
     command: &[String],
     node: &str,
     lost: impl Future<Output = String>,
+    interrupts: &mut Interrupts,
 ) -> Result<u8, Failure> {
     let lost_failure =
         |what: String| Failure::Message(exit::LOCK_LOST, format!("the {what} may have been lost"));
     let Some((program, args)) = command.split_first() else {
         crate::format::line(node)?;
         return tokio::select! {
-            interrupted = tokio::signal::ctrl_c() => {
-                interrupted.map_err(|e| Failure::Message(exit::GENERIC, format!("waiting for Ctrl-C: {e}")))?;
-                Ok(exit::OK)
-            }
+            _ = interrupts.recv() => Ok(exit::OK),
             what = lost => Err(lost_failure(what)),
         };
     };
@@ -130,13 +141,12 @@ pub(crate) async fn run_while(
             Ok(exit_code(status))
         }
         what = lost => {
-            if let Some(pid) = child.id() {
-                // SIGTERM (not tokio's SIGKILL), so the command can stop cleanly; kill(1)
-                // keeps this crate free of unsafe code.
-                let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-            }
-            let _ = child.wait().await;
+            interrupts.stop(&mut child).await;
             Err(lost_failure(what))
+        }
+        signal = interrupts.recv() => {
+            interrupts.stop(&mut child).await;
+            Ok(interrupt::exit_code(signal))
         }
     }
 }

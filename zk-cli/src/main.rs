@@ -16,6 +16,7 @@ mod exit;
 mod export;
 mod format;
 mod import;
+mod interrupt;
 mod lock;
 mod log;
 mod nodes;
@@ -65,6 +66,9 @@ Exit codes:
  126, 127  `lock`, `elect`: the command could not be run, or was not found
   `lock`/`elect -- COMMAND` otherwise exit with the command's code (128 + N if killed by
   signal N)
+  `lock`/`elect` given SIGINT, SIGTERM or SIGHUP (signal N) stop the command (SIGTERM, then
+  SIGKILL after 10 s or a second signal), let the lock or leadership go and exit with
+  128 + N, or 0 when holding without a command
 
 Examples:
   zk --server 127.0.0.1:2181 create /app '{\"port\":8080}'

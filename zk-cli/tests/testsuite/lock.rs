@@ -3,30 +3,10 @@
 //! stopped with SIGTERM (exit code 14) when the lock may have been lost.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use zk_testkit::{start_server, Fault, Proxy};
 
-use crate::support::{connect, first_line, zk_at as zk, WAIT, ZK};
-
-/// Waits for a child in a blocking thread, within [`WAIT`].
-async fn wait_exit(mut child: std::process::Child) -> std::process::ExitStatus {
-    let waited = tokio::task::spawn_blocking(move || {
-        let deadline = std::time::Instant::now() + WAIT;
-        while std::time::Instant::now() < deadline {
-            if let Some(status) = child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        None
-    });
-    waited
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("zk did not exit within {WAIT:?}"))
-}
+use crate::support::{connect, first_line, wait_exit, zk_at as zk, ZK};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_the_command_under_the_lock() {

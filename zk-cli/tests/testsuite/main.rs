@@ -19,6 +19,7 @@ mod read_only;
 mod reconfig;
 mod sasl;
 mod services;
+mod signals;
 mod streams;
 mod support;
 mod tls;

@@ -39,3 +39,22 @@ pub async fn first_line(stdout: std::process::ChildStdout) -> String {
     .await
     .expect("the reading thread panicked")
 }
+
+/// Waits for a child in a blocking thread, within [`WAIT`].
+pub async fn wait_exit(mut child: std::process::Child) -> std::process::ExitStatus {
+    let waited = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + WAIT;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        None
+    });
+    waited
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("zk did not exit within {WAIT:?}"))
+}
