@@ -201,11 +201,9 @@ impl Latch {
     /// is the one to delete.
     fn leave(&mut self) -> Option<Cleanup> {
         let task = self.task.take()?;
-        task.abort();
         let client = self.latch.client.clone();
         let node = self.node.clone();
-        Cleanup::spawn("leader latch node", async move {
-            let _ = task.await;
+        Cleanup::after_abort("leader latch node", task, move || async move {
             let node = node.borrow().clone();
             delete_node(&client, &node).await
         })

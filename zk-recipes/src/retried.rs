@@ -79,6 +79,27 @@ impl Cleanup {
         })))
     }
 
+    /// Aborts `task` and starts `cleanup` once the task has ended, on the current tokio
+    /// runtime (`None` outside one). Waiting for the aborted task matters on a multi-thread
+    /// runtime: it may be running when aborted and put a node in place before it stops, and
+    /// `cleanup`, called only then, sees that node.
+    pub(crate) fn after_abort<T, C, F>(
+        what: &'static str,
+        task: JoinHandle<T>,
+        cleanup: C,
+    ) -> Option<Cleanup>
+    where
+        T: Send + 'static,
+        C: FnOnce() -> F + Send + 'static,
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        task.abort();
+        Cleanup::spawn(what, async move {
+            let _ = task.await;
+            cleanup().await
+        })
+    }
+
     /// Waits for the cleanup and returns its result. A runtime shutting down meanwhile
     /// reads as the client being closed; a panic in the cleanup is resumed here.
     pub(crate) async fn wait(self) -> Result<(), Error> {
@@ -90,16 +111,23 @@ impl Cleanup {
     }
 }
 
-/// Deletes `node` as a [`Cleanup`] and waits for it: cancelling the caller does not cancel
-/// the delete. Outside a tokio runtime, deletes in place.
-pub(crate) async fn delete_detached(
+/// Starts deleting `node` as a [`Cleanup`] at once, not when first polled, and returns the
+/// wait for it: cancelling or dropping the wait does not cancel the delete. Outside a tokio
+/// runtime, the wait deletes in place.
+pub(crate) fn delete_detached(
     client: &Client,
     node: &str,
     what: &'static str,
-) -> Result<(), Error> {
-    let (c, n) = (client.clone(), node.to_owned());
-    match Cleanup::spawn(what, async move { delete_node(&c, &n).await }) {
-        Some(cleanup) => cleanup.wait().await,
-        None => delete_node(client, node).await,
+) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+    let (client, node) = (client.clone(), node.to_owned());
+    let cleanup = Cleanup::spawn(what, {
+        let (client, node) = (client.clone(), node.clone());
+        async move { delete_node(&client, &node).await }
+    });
+    async move {
+        match cleanup {
+            Some(cleanup) => cleanup.wait().await,
+            None => delete_node(&client, &node).await,
+        }
     }
 }

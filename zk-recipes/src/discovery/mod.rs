@@ -208,12 +208,18 @@ impl ServiceDiscovery {
     }
 
     /// Unregisters every instance registered here (Curator's `close`); the first error is
-    /// returned after all were tried.
+    /// returned after all were tried. Every delete starts before the first wait, each in a
+    /// task of its own: cancelling this future (a timeout, a `select!`) stops the wait, not
+    /// the deletes.
     pub async fn close(&self) -> Result<(), Error> {
         let entries = std::mem::take(&mut *self.registered.lock().await);
+        let withdrawals: Vec<_> = entries
+            .into_values()
+            .map(|entry| register::withdraw(self, entry.instance, entry.node))
+            .collect();
         let mut first = Ok(());
-        for (_, entry) in entries {
-            let result = register::withdraw(self, entry.instance, entry.node).await;
+        for withdrawal in withdrawals {
+            let result = withdrawal.await;
             if first.is_ok() {
                 first = result;
             }

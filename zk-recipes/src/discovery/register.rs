@@ -1,5 +1,7 @@
 //! Putting an instance's node in place and taking it away, per service type.
 
+use std::future::Future;
+
 use zk_client::{CreateMode, CreateOptions, Parents, RetryPolicy};
 
 use super::instance::{ServiceInstance, ServiceType};
@@ -78,18 +80,23 @@ async fn put_persistent(
     Ok(())
 }
 
-/// Deletes a registered instance's node (stops keeping it, for dynamic types), in a task of
-/// its own: cancelling the caller does not cancel the delete.
-pub(super) async fn withdraw(
+/// Starts deleting a registered instance's node (stops keeping it, for dynamic types) in a
+/// task of its own, at once, and returns the wait for it: cancelling or dropping the wait
+/// does not cancel the delete (a dropped [`KeptNode`] deletes its node too).
+pub(super) fn withdraw(
     discovery: &ServiceDiscovery,
     instance: ServiceInstance,
     node: Option<KeptNode>,
-) -> Result<(), Error> {
-    match node {
-        Some(node) => node.close().await,
-        None => {
-            let path = discovery.path_for_instance(&instance.name, &instance.id);
-            delete_detached(&discovery.client, &path, "service instance node").await
+) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+    let delete = node.is_none().then(|| {
+        let path = discovery.path_for_instance(&instance.name, &instance.id);
+        delete_detached(&discovery.client, &path, "service instance node")
+    });
+    async move {
+        match (node, delete) {
+            (Some(node), _) => node.close().await,
+            (None, Some(delete)) => delete.await,
+            (None, None) => Ok(()),
         }
     }
 }

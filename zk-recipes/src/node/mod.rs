@@ -233,11 +233,9 @@ impl KeptNode {
     /// node the task put in place as it was aborted is the one deleted.
     fn leave(&mut self) -> Option<Cleanup> {
         let task = self.task.take()?;
-        task.abort();
         let spec = self.spec.clone();
         let status = self.status.clone();
-        Cleanup::spawn("kept node", async move {
-            let _ = task.await;
+        Cleanup::after_abort("kept node", task, move || async move {
             let path = status.borrow().path.clone();
             create::remove(&spec, path).await
         })

@@ -360,3 +360,39 @@ async fn a_dynamic_registration_replaces_a_node_that_is_not_its_own() {
     discovery.close().await.unwrap();
     assert!(zk.get_children("/services/api").await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_close_cancelled_at_once_still_unregisters_every_instance() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let observer = connect(&server.connect_string()).await;
+    let discovery = ServiceDiscovery::new(zk.clone(), "/services").unwrap();
+    for (i, service_type) in [ServiceType::Static, ServiceType::Permanent]
+        .into_iter()
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        let instance = ServiceInstance::builder("api")
+            .id(&format!("i{i}"))
+            .service_type(service_type)
+            .build()
+            .unwrap();
+        discovery.register(instance).await.unwrap();
+    }
+    assert_eq!(
+        observer.get_children("/services/api").await.unwrap().len(),
+        8
+    );
+    // Polled once, then dropped: the caller stopped waiting, as a timeout would.
+    tokio::select! {
+        biased;
+        _ = discovery.close() => panic!("closed without waiting for the server"),
+        () = std::future::ready(()) => {}
+    }
+    wait_children(&observer, "/services/api", "every instance gone", |c| {
+        c.is_empty()
+    })
+    .await;
+    assert!(discovery.registered().await.is_empty());
+}
