@@ -48,8 +48,9 @@ pub(crate) struct CreateArgs {
     /// `auth::cdrwa` for the --auth identities, `world:anyone:r`.
     #[arg(long = "acl", value_name = "SCHEME:ID:PERMS")]
     acl: Vec<String>,
-    /// Create missing parents first, as persistent nodes with the node's ACL (one that
-    /// another client creates meanwhile is fine).
+    /// Create missing parents first, as persistent nodes open to anyone (world:anyone:cdrwa;
+    /// --acl is the node's only, as with Curator's creatingParentsIfNeeded); one that another
+    /// client creates meanwhile is fine.
     #[arg(short, long)]
     parents: bool,
     /// The node's path (for -s, the prefix of the name).

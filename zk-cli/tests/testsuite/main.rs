@@ -14,6 +14,7 @@ mod four_letter;
 #[cfg(feature = "gssapi")]
 mod gssapi;
 mod lock;
+mod node_options;
 mod progress;
 mod read_only;
 mod reconfig;

@@ -28,18 +28,19 @@ pub struct Parents {
     /// Create them as containers (deleted by the server once their last child is gone) rather
     /// than persistent nodes, like Curator's `creatingParentContainersIfNeeded`.
     pub containers: bool,
-    /// Their ACL; `None`: the ACL of the node being created (for [`Client::ensure_path`]: open
-    /// to anyone).
+    /// Their ACL; `None`: open to anyone (`world:anyone:cdrwa`), whatever the ACL of the node
+    /// being created, as Curator's `creatingParentsIfNeeded` gives parents its default ACL
+    /// rather than the child's. Give the child's ACL here to have the parents share it.
     pub acl: Option<Vec<Acl>>,
 }
 
 impl Parents {
-    /// Persistent parents with the child's ACL.
+    /// Persistent parents open to anyone.
     pub fn persistent() -> Parents {
         Parents::default()
     }
 
-    /// Container parents with the child's ACL.
+    /// Container parents open to anyone.
     pub fn containers() -> Parents {
         Parents {
             containers: true,
@@ -53,13 +54,19 @@ impl Parents {
         self
     }
 
-    fn options(&self, child_acl: &[Acl]) -> CreateOptions {
+    /// The options each missing parent is created with (`CreateOptions::new` is open to
+    /// anyone).
+    fn options(&self) -> CreateOptions {
         let mode = if self.containers {
             CreateMode::Container
         } else {
             CreateMode::Persistent
         };
-        CreateOptions::new(mode).with_acl(self.acl.clone().unwrap_or_else(|| child_acl.to_vec()))
+        let options = CreateOptions::new(mode);
+        match &self.acl {
+            Some(acl) => options.with_acl(acl.clone()),
+            None => options,
+        }
     }
 }
 
@@ -83,9 +90,15 @@ pub(crate) fn child_path(parent: &str, name: &str) -> String {
 
 impl Client {
     /// Creates a node like [`Client::create2`], first creating whichever of its ancestors are
-    /// missing, as `parents` says (persistent or container nodes, with the child's ACL or
-    /// their own). Ancestors that exist, or that others create meanwhile, are left as they
-    /// are. Returns the created path and its stat.
+    /// missing, as `parents` says (persistent or container nodes). Ancestors that exist, or
+    /// that others create meanwhile, are left as they are. Returns the created path and its
+    /// stat.
+    ///
+    /// The ACL of `options` is the node's only: the parents are open to anyone
+    /// (`world:anyone:cdrwa`) unless `parents` gives them an ACL ([`Parents::with_acl`]), as
+    /// Curator's `creatingParentsIfNeeded` gives them its ACL provider's default rather than
+    /// the child's. (A child's ACL that withholds `CREATE` on the parents would otherwise stop
+    /// the create of the next level.)
     ///
     /// ```no_run
     /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
@@ -115,8 +128,7 @@ impl Client {
                 Err(e @ Error::NoNode { .. }) => {
                     last = Some(e);
                     if let Some(parent) = parent_of(path) {
-                        self.create_ancestors(parent, &parents.options(&options.acl))
-                            .await?;
+                        self.create_ancestors(parent, &parents.options()).await?;
                     }
                 }
                 other => return other,
@@ -135,8 +147,7 @@ impl Client {
         if path == "/" {
             return Ok(());
         }
-        self.create_ancestors(path, &parents.options(&zk_records::open_acl_unsafe()))
-            .await
+        self.create_ancestors(path, &parents.options()).await
     }
 
     /// Creates `path` and its missing ancestors with `options`, bottom-up: the node is tried
@@ -264,11 +275,12 @@ mod tests {
 
     #[test]
     fn parent_options() {
-        let acl = zk_records::open_acl_unsafe();
-        let p = Parents::containers().options(&acl);
+        let open = zk_records::open_acl_unsafe();
+        let p = Parents::containers().options();
         assert_eq!(p.mode, CreateMode::Container);
-        assert_eq!(p.acl, acl);
-        let p = Parents::persistent().with_acl(vec![]).options(&acl);
+        assert_eq!(p.acl, open);
+        assert_eq!(Parents::persistent().options().acl, open);
+        let p = Parents::persistent().with_acl(vec![]).options();
         assert_eq!(p.mode, CreateMode::Persistent);
         assert!(p.acl.is_empty());
     }

@@ -38,10 +38,25 @@ async fn create_with_parents_persistent_and_containers() {
         .unwrap();
     assert_eq!(path, "/a/b/c");
     assert_eq!(stat.data_length, 1);
+    // Parents get the open ACL, as Curator's `creatingParentsIfNeeded` gives them its default
+    // ACL provider's; the node gets its own.
     for p in ["/a", "/a/b"] {
         let (parent_acl, stat) = zk.get_acl(p).await.unwrap();
-        assert_eq!(parent_acl, acl, "{p} has the child's ACL");
+        assert_eq!(parent_acl, zk_records_open_acl(), "{p} has the open ACL");
         assert_eq!(stat.ephemeral_owner, 0, "{p} is persistent");
+    }
+    assert_eq!(zk.get_acl("/a/b/c").await.unwrap().0, acl);
+    // An ACL for the parents is theirs: the child's, when asked for.
+    zk.create_with_parents(
+        "/g/h/i",
+        Vec::new(),
+        &CreateOptions::persistent().with_acl(acl.clone()),
+        &Parents::persistent().with_acl(acl.clone()),
+    )
+    .await
+    .unwrap();
+    for p in ["/g", "/g/h", "/g/h/i"] {
+        assert_eq!(zk.get_acl(p).await.unwrap().0, acl, "{p}");
     }
     // Existing parents are kept as they are; a sequential child under container parents
     // with their own ACL.
