@@ -465,3 +465,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "cli_tests.rs"]
+mod cli_tests;

@@ -42,8 +42,8 @@ pub(crate) struct CreateArgs {
     container: bool,
     /// Time to live in milliseconds: deleted when unchanged and childless for that long
     /// (the server needs `zookeeper.extendedTypesEnabled=true`).
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
-    ttl: Option<u64>,
+    #[arg(short, long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) ttl: Option<u64>,
     /// ACL entry `SCHEME:ID:PERMS` (repeatable; default world:anyone:cdrwa), e.g.
     /// `auth::cdrwa` for the --auth identities, `world:anyone:r`.
     #[arg(long = "acl", value_name = "SCHEME:ID:PERMS")]
@@ -66,9 +66,9 @@ pub(crate) struct SetArgs {
     path: String,
     /// The new data (`-`: read stdin).
     pub(crate) data: String,
-    /// Only if the node's data version is this one (else exit 5).
-    #[arg(short, long)]
-    version: Option<i32>,
+    /// Only if the node's data version is this one (else exit 5; -1: any version).
+    #[arg(short, long, allow_negative_numbers = true)]
+    pub(crate) version: Option<i32>,
 }
 
 /// `rm`.
@@ -77,9 +77,15 @@ pub(crate) struct RmArgs {
     /// Delete the node's descendants first (children before parents, in batched multis).
     #[arg(short, long)]
     recursive: bool,
-    /// Only if the node's data version is this one (not with -r).
-    #[arg(short, long, conflicts_with = "recursive")]
-    version: Option<i32>,
+    /// Only if the node's data version is this one (else exit 5; -1: any version; not with
+    /// -r).
+    #[arg(
+        short,
+        long,
+        conflicts_with = "recursive",
+        allow_negative_numbers = true
+    )]
+    pub(crate) version: Option<i32>,
     /// The node's path.
     path: String,
 }
@@ -111,7 +117,7 @@ fn create_options(a: &CreateArgs) -> Result<CreateOptions, Failure> {
         (true, false, false, false) => CreateMode::Ephemeral,
         (false, true, false, false) => CreateMode::PersistentSequential,
         (false, false, false, false) => CreateMode::Persistent,
-        (true, _, false, true) => return Err(Failure::usage("--ttl cannot be ephemeral")),
+        (true, _, false, true) => return Err(Failure::usage("-t/--ttl cannot be ephemeral")),
     };
     let mut options = CreateOptions::new(mode);
     if let Some(ms) = a.ttl {

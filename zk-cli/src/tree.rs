@@ -30,9 +30,15 @@ pub(crate) struct SetAclArgs {
     /// many nodes have the new ACL). Nodes that vanish meanwhile are skipped.
     #[arg(short = 'R', long)]
     recursive: bool,
-    /// Only if the node's ACL version (`aversion`) is this one (else exit 5; not with -R).
-    #[arg(short, long, conflicts_with = "recursive")]
-    version: Option<i32>,
+    /// Only if the node's ACL version (`aversion`) is this one (else exit 5; -1: any
+    /// version; not with -R).
+    #[arg(
+        short,
+        long,
+        conflicts_with = "recursive",
+        allow_negative_numbers = true
+    )]
+    pub(crate) version: Option<i32>,
     /// The node's path.
     path: String,
     /// ACL entries `SCHEME:ID:PERMS`, as `create --acl` takes them (e.g. `world:anyone:r`).

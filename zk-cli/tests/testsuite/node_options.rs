@@ -1,9 +1,46 @@
-//! `zk` node options against a real ZooKeeper server: the ACL of the parents
-//! `create -p --acl` creates.
+//! `zk` node options against a real ZooKeeper server: `-v -1` (any version, as ZooKeeper
+//! means it) for `set`, `rm` and `setacl`; `create -t TTL` (zkCli's short flag); the ACL of
+//! the parents `create -p --acl` creates.
 
 use zk_testkit::start_server;
 
-use crate::support::ok;
+use crate::support::{fails, ok};
+
+#[test]
+fn version_minus_one_is_any_version() {
+    let server = start_server();
+    let cs = server.connect_string();
+    ok(&cs, &["create", "/v", "0"]);
+    ok(&cs, &["set", "/v", "1"]);
+    ok(&cs, &["set", "/v", "2", "-v", "-1"]);
+    ok(&cs, &["set", "-v", "-1", "/v", "3"]);
+    assert_eq!(ok(&cs, &["get", "/v"]), "3");
+    // Another negative version is not "any": the server's BADVERSION.
+    fails(&cs, &["set", "/v", "4", "-v", "-2"], 5);
+    ok(&cs, &["setacl", "/v", "-v", "-1", "world:anyone:cdrwa"]);
+    ok(&cs, &["setacl", "-v", "-1", "/v", "world:anyone:cdrwa"]);
+    let stat: serde_json::Value = serde_json::from_str(&ok(&cs, &["stat", "/v"])).unwrap();
+    assert_eq!(
+        (stat["version"].as_i64(), stat["aversion"].as_i64()),
+        (Some(3), Some(2))
+    );
+    ok(&cs, &["rm", "-v", "-1", "/v"]);
+    fails(&cs, &["exists", "/v"], 1);
+}
+
+#[test]
+fn create_t_is_the_ttl() {
+    let server = start_server();
+    let cs = server.connect_string();
+    assert_eq!(ok(&cs, &["create", "-t", "60000", "/ttl", "t"]), "/ttl\n");
+    assert_eq!(
+        ok(&cs, &["create", "-s", "-t", "60000", "/ttl/s-"]),
+        "/ttl/s-0000000000\n"
+    );
+    assert_eq!(ok(&cs, &["get", "/ttl"]), "t");
+    let err = fails(&cs, &["create", "-e", "-t", "5", "/x"], 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
 
 #[test]
 fn create_parents_get_the_open_acl_and_the_node_its_own() {
