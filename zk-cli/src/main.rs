@@ -108,8 +108,8 @@ Examples:
   zk snapshot /var/lib/zookeeper/version-2/snapshot.100000005 --data utf8
 
 The connect string is `host[:port][,host[:port]...][/chroot]`; paths are relative to the
-chroot. Data given as `-` is read from stdin, and so is a --sasl-password-file, --tls-ca,
---tls-cert or --tls-key given as `-` (one per run). A reader that closes stdout early ends
+chroot. Data given as `-` is read from stdin, and so is `import`'s FILE or a
+--sasl-password-file, --tls-ca, --tls-cert or --tls-key given as `-` (one per run). A reader that closes stdout early ends
 the command quietly with 0. Ephemeral nodes live as long as the session,
 which ends when the command exits. With --tls-ca (or --tls-platform-roots) every server is
 spoken to over TLS (its secureClientPort), never plaintext; certificates are checked against
@@ -377,12 +377,14 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
     // Every other command connects: no stdin is read without somewhere to send it.
     cli.global.server()?;
-    let data_on_stdin = match &cli.command {
-        Command::Create(a) => a.data.as_deref() == Some("-"),
-        Command::Set(a) => a.data == "-",
-        _ => false,
+    // The command's own argument read from stdin, by the name the message gives it.
+    let argument_on_stdin = match &cli.command {
+        Command::Create(a) => (a.data.as_deref() == Some("-")).then_some("DATA"),
+        Command::Set(a) => (a.data == "-").then_some("DATA"),
+        Command::Import(a) => (a.file == "-").then_some("FILE"),
+        _ => None,
     };
-    stdin::check_single_use(&cli.global, data_on_stdin)?;
+    stdin::check_single_use(&cli.global, argument_on_stdin)?;
     // Read stdin before connecting: a slow producer must not eat into the session.
     let stdin_data = match &cli.command {
         Command::Create(a) => nodes::read_data(a.data.as_deref())?,

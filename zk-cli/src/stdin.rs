@@ -1,5 +1,5 @@
-//! stdin as a file argument: `-` for DATA (`create`, `set`), `--sasl-password-file`,
-//! `--tls-ca`, `--tls-cert` and `--tls-key`. stdin can be read once, so at most one of them
+//! stdin as a file argument: `-` for DATA (`create`, `set`), FILE (`import`),
+//! `--sasl-password-file`, `--tls-ca`, `--tls-cert` and `--tls-key`. stdin can be read once, so at most one of them
 //! may be `-`, and it is read before connecting (a slow producer must not eat into the
 //! session).
 
@@ -18,20 +18,24 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// A usage error when more than one argument is `-`; `data` tells whether the command's
-/// DATA is.
-pub(crate) fn check_single_use(global: &Global, data: bool) -> Result<(), Failure> {
+/// A usage error when more than one argument is `-`; `argument` names the command's own
+/// argument that is `-` (`DATA`, `FILE`), if one is.
+pub(crate) fn check_single_use(global: &Global, argument: Option<&str>) -> Result<(), Failure> {
     let is = |p: &Option<std::path::PathBuf>| p.as_deref().is_some_and(is_stdin);
-    let uses: Vec<&str> = [
-        (data, "DATA"),
+    let options = [
         (is(&global.sasl_password_file), "--sasl-password-file"),
         (global.tls_ca.iter().any(|p| is_stdin(p)), "--tls-ca"),
         (is(&global.tls_cert), "--tls-cert"),
         (is(&global.tls_key), "--tls-key"),
-    ]
-    .into_iter()
-    .filter_map(|(used, name)| used.then_some(name))
-    .collect();
+    ];
+    let uses: Vec<&str> = argument
+        .into_iter()
+        .chain(
+            options
+                .into_iter()
+                .filter_map(|(used, name)| used.then_some(name)),
+        )
+        .collect();
     let stdin_cas = global.tls_ca.iter().filter(|p| is_stdin(p)).count();
     if uses.len() > 1 || stdin_cas > 1 {
         return Err(Failure::usage(format!(

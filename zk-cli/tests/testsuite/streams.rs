@@ -1,7 +1,7 @@
 //! `zk` and its standard streams, and the messages scripts read: a reader that closes stdout
-//! early ends the command quietly with 0; `-` is stdin for DATA and file options, which
-//! only one argument may claim; `--version`; `create` under a missing parent names it;
-//! `exists` answers 0/1 and fails with the failure's own code.
+//! early ends the command quietly with 0; `-` is stdin for DATA, `import`'s FILE and file
+//! options, which only one argument may claim; `--version`; `create` under a missing parent
+//! names it; `exists` answers 0/1 and fails with the failure's own code.
 
 use std::process::{Command, Output, Stdio};
 
@@ -96,6 +96,41 @@ fn stdin_is_read_once() {
         "/",
     ]);
     assert_fails(&out, 2, "stdin can be read once");
+}
+
+#[test]
+fn import_from_stdin_is_a_use_of_stdin() {
+    // Refused before reading anything or connecting, as for DATA.
+    let out = zk_with_stdin(
+        &["--server", "127.0.0.1:1", "--sasl", "digest-md5:u"]
+            .into_iter()
+            .chain(["--sasl-password-file", "-", "import", "-", "/x"])
+            .collect::<Vec<_>>(),
+        b"{}",
+    );
+    assert_fails(
+        &out,
+        2,
+        "stdin can be read once, but several arguments are `-`: FILE, --sasl-password-file",
+    );
+    let out = zk(&[
+        "--server",
+        "127.0.0.1:1",
+        "--tls-ca",
+        "ca.pem",
+        "--tls-cert",
+        "me.pem",
+        "--tls-key",
+        "-",
+        "import",
+        "-",
+        "/x",
+    ]);
+    assert_fails(
+        &out,
+        2,
+        "stdin can be read once, but several arguments are `-`: FILE, --tls-key",
+    );
 }
 
 #[test]
