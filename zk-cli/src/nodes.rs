@@ -132,34 +132,58 @@ fn create_options(a: &CreateArgs) -> Result<CreateOptions, Failure> {
 /// `create [-p]`: prints the created path.
 pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result<u8, Failure> {
     let options = create_options(a)?;
-    let path = if a.parents {
+    let created = if a.parents {
         let parents = Parents::persistent();
         let created = s
             .client
             .create_with_parents(&a.path, data, &options, &parents);
-        s.call(created).await?.0
+        s.call(created).await.map(|(path, _)| path)
     } else {
-        match s.call(s.client.create(&a.path, data, &options)).await {
-            Err(Error::NoNode { .. }) => return Err(missing_parent(&a.path)),
-            created => created?,
-        }
+        s.call(s.client.create(&a.path, data, &options)).await
+    };
+    let path = match created {
+        Err(e @ Error::NoNode { .. }) => return Err(missing_parent(s, a, e).await),
+        created => created?,
     };
     format::line(&path)?;
     Ok(exit::OK)
 }
 
-/// `create` without `-p` under a node that does not exist: ZooKeeper's NONODE names the
-/// path asked for, the message names the parent that is missing.
-fn missing_parent(path: &str) -> Failure {
+/// A `create` that failed with NONODE, which names the path asked for: the failure names
+/// what is missing instead. That is the chroot when it does not exist (`-p` creates parents
+/// below it, not its own); else, without `-p`, the parent.
+async fn missing_parent(s: &Session, a: &CreateArgs, error: Error) -> Failure {
+    let chroot = s.client.chroot().as_str();
+    let chroot_missing = match chroot {
+        Some(_) => matches!(s.call(s.client.exists("/")).await, Ok(None)),
+        None => false,
+    };
+    match (chroot, chroot_missing) {
+        (Some(chroot), true) => {
+            Failure::Message(exit::NO_NODE, chroot_missing_message(&a.path, chroot))
+        }
+        _ if a.parents => error.into(),
+        _ => Failure::Message(exit::NO_NODE, parent_missing_message(&a.path)),
+    }
+}
+
+/// The message for a create under a chroot that does not exist.
+fn chroot_missing_message(path: &str, chroot: &str) -> String {
+    format!(
+        "cannot create {path}: the chroot {chroot} does not exist (create it first, connecting \
+         without the chroot)"
+    )
+}
+
+/// The message for a create without `-p` whose parent does not exist.
+fn parent_missing_message(path: &str) -> String {
     let parent = match path.rsplit_once('/') {
         Some(("", _)) | None => "/",
         Some((parent, _)) => parent,
     };
-    Failure::Message(
-        exit::NO_NODE,
-        format!(
-            "cannot create {path}: the parent node {parent} does not exist (`create -p` creates missing parents)"
-        ),
+    format!(
+        "cannot create {path}: the parent node {parent} does not exist (`create -p` creates \
+         missing parents)"
     )
 }
 
@@ -259,4 +283,24 @@ pub(crate) async fn whoami(s: &Session) -> Result<u8, Failure> {
     let infos = s.call(s.client.who_am_i()).await?;
     format::line(&format::whoami_json(&infos))?;
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_what_is_missing() {
+        assert_eq!(
+            chroot_missing_message("/x", "/app/prod"),
+            "cannot create /x: the chroot /app/prod does not exist (create it first, \
+             connecting without the chroot)"
+        );
+        assert_eq!(
+            parent_missing_message("/a/b"),
+            "cannot create /a/b: the parent node /a does not exist (`create -p` creates \
+             missing parents)"
+        );
+        assert!(parent_missing_message("/a").contains("the parent node / does not exist"));
+    }
 }

@@ -65,3 +65,33 @@ fn create_parents_get_the_open_acl_and_the_node_its_own() {
     assert_eq!(ok(&cs, &["acl", "/pa/b/c"]), "r world:anyone\n");
     assert_eq!(ok(&cs, &["get", "/pa/b/c"]), "x");
 }
+
+#[test]
+fn create_under_a_missing_chroot_names_the_chroot() {
+    let server = start_server();
+    let cs = server.connect_string();
+    let chrooted = format!("{cs}/no/such/root");
+    let says = "the chroot /no/such/root does not exist (create it first, connecting without \
+                the chroot)";
+    let err = fails(&chrooted, &["create", "/x", "v"], 3);
+    assert!(err.contains(&format!("cannot create /x: {says}")), "{err}");
+    assert!(!err.contains("parent node /"), "{err}");
+    let err = fails(&chrooted, &["create", "/x/y", "v"], 3);
+    assert!(
+        err.contains(&format!("cannot create /x/y: {says}")),
+        "{err}"
+    );
+    // -p creates parents below the chroot, not the chroot's own ancestors.
+    let err = fails(&chrooted, &["create", "-p", "/x/y", "v"], 3);
+    assert!(
+        err.contains(&format!("cannot create /x/y: {says}")),
+        "{err}"
+    );
+    // A missing parent below an existing chroot is named relative to the chroot.
+    ok(&cs, &["create", "/app"]);
+    let err = fails(&format!("{cs}/app"), &["create", "/a/b"], 3);
+    assert!(
+        err.contains("cannot create /a/b: the parent node /a does not exist"),
+        "{err}"
+    );
+}
