@@ -43,6 +43,12 @@ pub enum ServerCert {
     Expired,
     /// Signed by the CA, valid now, for `wrong.example` and `10.255.255.1` only.
     WrongHost,
+    /// Signed by the CA, valid now, with one subject alternative name, the IP address
+    /// `127.0.0.1` (subject `CN=zk-ip-only`): it names no DNS name.
+    IpOnly,
+    /// Signed by the CA, valid now, with the subject `CN=localhost` and no subject
+    /// alternative names.
+    CnOnly,
 }
 
 impl ServerCert {
@@ -51,6 +57,8 @@ impl ServerCert {
             ServerCert::Good => "server.p12",
             ServerCert::Expired => "server-expired.p12",
             ServerCert::WrongHost => "server-wrong-host.p12",
+            ServerCert::IpOnly => "server-ip-only.p12",
+            ServerCert::CnOnly => "server-cn-only.p12",
         }
     }
 }
@@ -113,6 +121,9 @@ impl Pki {
         self.signed("ca", "server-expired", "CN=localhost", sans, Some("-3d"))?;
         let wrong = "san=dns:wrong.example,ip:10.255.255.1";
         self.signed("ca", "server-wrong-host", "CN=wrong.example", wrong, None)?;
+        let ip_only = "san=ip:127.0.0.1";
+        self.signed("ca", "server-ip-only", "CN=zk-ip-only", ip_only, None)?;
+        self.signed("ca", "server-cn-only", "CN=localhost", "", None)?;
         self.keytool("-importcert -noprompt -alias ca -file ca.pem -keystore trust.p12")?;
         self.signed("ca", "client", "CN=zk-client,O=zk-testkit", "", None)?;
         self.signed("other-ca", "stranger", "CN=stranger", "", None)?;

@@ -126,7 +126,7 @@ impl Connector {
             return Ok(Transport::Tcp(stream));
         };
         let name = server_name(&host.host);
-        let (config, cert) = tls.for_connection();
+        let (config, cert) = tls.for_connection(addr.ip());
         match TlsConnector::from(config).connect(name, stream).await {
             Ok(s) => Ok(Transport::Tls(Box::new(s), cert)),
             Err(e) => {

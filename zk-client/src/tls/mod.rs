@@ -1,11 +1,14 @@
 //! TLS settings ([`TlsConfig`]) and their loading from PEM into a rustls client configuration
 //! shared by a session's connections; the typed causes of a failed TLS connection
-//! ([`TlsFailure`]) are in `failure`, the certificate handling of each connection in `verify`.
+//! ([`TlsFailure`]) are in `failure`, the certificate handling of each connection in `verify`,
+//! the host check of ZooKeeper's Java client in `names`.
 
 pub(crate) mod failure;
+mod names;
 mod verify;
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -152,9 +155,14 @@ impl TlsConfig {
 
     /// **Dangerous**: accepts a server certificate that does not name the host connected to
     /// (the certificate must still be signed by a trusted CA and be in date). Anyone holding
-    /// any certificate of that CA can then impersonate the servers. Default false: the host
-    /// of the connect string (a DNS name or an IP address) must be in the certificate's
-    /// subject alternative names.
+    /// any certificate of that CA can then impersonate the servers. Default false: the
+    /// certificate must name the server as ZooKeeper's Java client requires it
+    /// (`zookeeper.ssl.hostnameVerification`): its subject alternative names hold the address
+    /// connected to (an IP name) or the host of the connect string (a DNS name, `*` standing
+    /// for part of one label); a certificate without DNS or IP subject alternative names
+    /// names the server by its subject's common name instead. (Java also takes the name a
+    /// reverse DNS lookup gives for an IP literal of the connect string; this client does no
+    /// reverse lookup.)
     pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> TlsConfig {
         self.accept_invalid_hostnames = accept;
         self
@@ -221,7 +229,11 @@ impl TlsConfig {
                 origin: "the CA certificates".into(),
                 reason: e.to_string(),
             })?;
-        let verifier = Arc::new(Verifier::new(webpki, self.accept_invalid_hostnames));
+        let verifier = Arc::new(Verifier::new(
+            webpki.clone(),
+            self.accept_invalid_hostnames,
+            None,
+        ));
         let identity = match &self.identity {
             Some((cert, key)) => Some(load_identity(cert, key, &provider)?),
             None => None,
@@ -238,6 +250,8 @@ impl TlsConfig {
         Ok(Arc::new(Tls {
             config: Arc::new(config),
             identity,
+            webpki,
+            accept_invalid_hostnames: self.accept_invalid_hostnames,
         }))
     }
 }
@@ -298,15 +312,26 @@ fn load_identity(
 pub(crate) struct Tls {
     config: Arc<ClientConfig>,
     identity: Option<Arc<CertifiedKey>>,
+    /// The chain verification every connection's verifier starts with.
+    webpki: Arc<WebPkiServerVerifier>,
+    accept_invalid_hostnames: bool,
 }
 
 impl Tls {
-    /// The configuration for one connection, and the flag its client-certificate resolver
-    /// sets when the server asks for a certificate.
-    pub(crate) fn for_connection(&self) -> (Arc<ClientConfig>, Arc<ClientCert>) {
+    /// The configuration for one connection to `peer` (whose address the host check takes),
+    /// and the flag its client-certificate resolver sets when the server asks for a
+    /// certificate.
+    pub(crate) fn for_connection(&self, peer: IpAddr) -> (Arc<ClientConfig>, Arc<ClientCert>) {
         let cert = Arc::new(ClientCert::new(self.identity.clone()));
         let mut config = ClientConfig::clone(&self.config);
         config.client_auth_cert_resolver = cert.clone();
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(Verifier::new(
+                self.webpki.clone(),
+                self.accept_invalid_hostnames,
+                Some(peer),
+            )));
         (Arc::new(config), cert)
     }
 }

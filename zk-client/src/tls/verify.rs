@@ -1,7 +1,9 @@
-//! Certificate handling of each connection: the server verifier (WebPKI, with the host-name
-//! check optionally off), the client-certificate resolver that records whether the server
-//! asked for one, and the probe configuration that refuses every certificate.
+//! Certificate handling of each connection: the server verifier (WebPKI for the chain, and
+//! the host check of ZooKeeper's Java client, optionally off), the client-certificate
+//! resolver that records whether the server asked for one, and the probe configuration that
+//! refuses every certificate.
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -14,8 +16,10 @@ use tokio_rustls::rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use tokio_rustls::rustls::pki_types;
 use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, SignatureScheme,
 };
+
+use super::names::CertNames;
 
 /// The client certificate of one connection, recording whether the server asked for one.
 #[derive(Debug)]
@@ -59,20 +63,61 @@ impl ResolvesClientCert for ClientCert {
     }
 }
 
-/// WebPKI verification of the server's certificate, with the host-name check optionally off.
+/// WebPKI verification of the server's certificate (chain, dates, usage), and the host check
+/// of ZooKeeper's Java client ([`super::names`]) for the address connected to and the host of
+/// the connect string, optionally off.
 #[derive(Debug)]
 pub(super) struct Verifier {
     inner: Arc<WebPkiServerVerifier>,
     accept_invalid_hostnames: bool,
+    /// The address of the connection (`None`: no address, only the connect string's host is
+    /// checked).
+    peer: Option<IpAddr>,
 }
 
 impl Verifier {
-    /// WebPKI's verification, the host-name check off when `accept_invalid_hostnames`.
-    pub(super) fn new(inner: Arc<WebPkiServerVerifier>, accept_invalid_hostnames: bool) -> Self {
+    /// WebPKI's verification and the host check of a connection to `peer`, the host check
+    /// off when `accept_invalid_hostnames`.
+    pub(super) fn new(
+        inner: Arc<WebPkiServerVerifier>,
+        accept_invalid_hostnames: bool,
+        peer: Option<IpAddr>,
+    ) -> Self {
         Verifier {
             inner,
             accept_invalid_hostnames,
+            peer,
         }
+    }
+
+    /// The host check of `end_entity` for `server_name` (the host of the connect string) and
+    /// the connection's address.
+    fn check_names(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let names = CertNames::read(end_entity).map_err(|e| {
+            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
+                std::io::Error::other(format!("reading the certificate's names: {e}")),
+            ))))
+        })?;
+        let (host, literal) = match server_name {
+            ServerName::DnsName(name) => (Some(name.as_ref()), None),
+            ServerName::IpAddress(ip) => (None, Some(IpAddr::from(*ip))),
+            _ => (None, None),
+        };
+        // The connection's address; an IP literal of the connect string when there is none.
+        let addr = self.peer.or(literal);
+        if names.accept(addr, host) {
+            return Ok(ServerCertVerified::assertion());
+        }
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForNameContext {
+                expected: server_name.to_owned(),
+                presented: names.presented(),
+            },
+        ))
     }
 }
 
@@ -93,12 +138,19 @@ impl ServerCertVerifier for Verifier {
             now,
         );
         match verified {
-            // The chain, dates and usage were checked before the name: only the name failed.
-            Err(rustls::Error::InvalidCertificate(
+            // WebPKI checks the chain, dates and usage before the name: the certificate is
+            // good but for its name, which Java's rules decide.
+            Ok(_)
+            | Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if self.accept_invalid_hostnames => {
+            )) => {}
+            Err(other) => return Err(other),
+        }
+        match self.check_names(end_entity, server_name) {
+            Err(e) if self.accept_invalid_hostnames => {
                 tracing::warn!(
                     server = ?server_name,
+                    reason = %e,
                     "accepting a server certificate that does not name the server \
                      (danger_accept_invalid_hostnames)"
                 );

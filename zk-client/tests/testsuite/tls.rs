@@ -203,6 +203,40 @@ async fn the_host_name_is_checked_unless_explicitly_not() {
     );
 }
 
+/// The host check accepts what ZooKeeper's Java client accepts (`ZKTrustManager`): the
+/// address connected to in an IP subject alternative name, and, in a certificate without
+/// subject alternative names, the subject's common name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_check_takes_the_address_connected_to_and_a_lone_common_name() {
+    // Only `IP:127.0.0.1`: `localhost` resolves to it, and the address is checked.
+    let server = start(ServerCert::IpOnly, ClientAuth::None);
+    let client = connect(Some(trusting()), &server.connect_string_by_name())
+        .await
+        .unwrap_or_else(|e| panic!("an IP SAN of the address connected to: {e}"));
+    client.exists("/").await.unwrap();
+    client.close().await.unwrap();
+    drop(server);
+    // Only `CN=localhost`, no subject alternative names: the common name is checked.
+    let server = start(ServerCert::CnOnly, ClientAuth::None);
+    let client = connect(Some(trusting()), &server.connect_string_by_name())
+        .await
+        .unwrap_or_else(|e| panic!("a lone CN naming the host: {e}"));
+    client.exists("/").await.unwrap();
+    client.close().await.unwrap();
+    // The common name `localhost` does not name the address 127.0.0.1 (no reverse lookup).
+    let failure = tls_failure(Some(trusting()), &server.connect_string()).await;
+    match &failure {
+        TlsFailure::HostnameMismatch {
+            expected,
+            presented,
+        } => {
+            assert_eq!(expected, "127.0.0.1");
+            assert!(presented.contains("localhost"), "{presented}");
+        }
+        other => panic!("expected a host-name mismatch, got {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_and_watch_replay_run_over_tls() {
     let mut server = start(ServerCert::Good, ClientAuth::Want);
