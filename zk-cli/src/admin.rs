@@ -24,7 +24,9 @@ pub(crate) enum Word {
 /// The exit code for a four-letter word's failure.
 pub(crate) fn code_for(e: &Error) -> u8 {
     match e {
-        Error::Admin(AdminError::Unreachable { .. }) => exit::CONNECTION,
+        Error::Admin(AdminError::Unreachable { .. } | AdminError::Truncated { .. }) => {
+            exit::CONNECTION
+        }
         Error::Admin(AdminError::NotAllowed { .. }) => exit::NOT_ALLOWED,
         Error::Admin(AdminError::NotServing { .. }) => exit::NOT_SERVING,
         other => exit::code_for(other),

@@ -33,6 +33,25 @@ pub enum AdminError {
         /// The word.
         word: String,
     },
+    /// The answer was cut short: the connection failed (a reset) before the answer's end, or
+    /// closed before the end its HTTP framing announces.
+    #[error(
+        "{server}: the answer to {word} is truncated: expected {expected}, found {received} \
+         bytes, then {reason}"
+    )]
+    Truncated {
+        /// The server asked.
+        server: String,
+        /// The word, or the AdminServer command.
+        word: String,
+        /// Where the answer should have ended (the server's close, the `Content-Length`,
+        /// the last chunk).
+        expected: String,
+        /// How many bytes of the answer (of its body, for HTTP) arrived.
+        received: usize,
+        /// How the connection ended (the error, or its close).
+        reason: String,
+    },
     /// The answer does not have the expected form.
     #[error("{word}: expected {expected}, found {found:?}")]
     Unexpected {

@@ -28,23 +28,60 @@ pub use parse::{ServerMode, ServerStats, StatAnswer};
 pub use self::failure::AdminError;
 use crate::connect_string::{ConnectString, HostPort};
 use crate::error::Error;
-use crate::session::{four_letter_exchange, Connector};
+use crate::session::{four_letter_exchange, Connector, NoAnswer};
 use crate::tls::TlsConfig;
 
 /// The most bytes read of one answer (`cons` and `wchs` of a busy server are long).
 const ANSWER_LIMIT: u64 = 16 << 20;
 
+/// Why an exchange with a server has no usable answer.
+#[derive(Debug)]
+enum Failure {
+    /// No answer, and why.
+    NoAnswer(String),
+    /// An answer that is not usable.
+    Admin(AdminError),
+    /// An answer cut short: where it should have ended, how many bytes came, and how the
+    /// connection ended.
+    Truncated {
+        expected: String,
+        received: usize,
+        reason: String,
+    },
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Failure {
+        Failure::NoAnswer(reason)
+    }
+}
+
 /// Runs `exchange` (with `server`, for `word`) for at most `timeout`: its answer, or
-/// [`AdminError::Unreachable`] with why there was none.
-async fn within(
+/// [`AdminError::Unreachable`] with why there was none, or [`AdminError::Truncated`].
+async fn within<T>(
     server: &HostPort,
     word: &str,
     timeout: Duration,
-    exchange: impl std::future::Future<Output = Result<Vec<u8>, String>>,
-) -> Result<Vec<u8>, Error> {
+    exchange: impl std::future::Future<Output = Result<T, Failure>>,
+) -> Result<T, Error> {
     let reason = match tokio::time::timeout(timeout, exchange).await {
         Ok(Ok(answer)) => return Ok(answer),
-        Ok(Err(reason)) => reason,
+        Ok(Err(Failure::NoAnswer(reason))) => reason,
+        Ok(Err(Failure::Admin(e))) => return Err(e.into()),
+        Ok(Err(Failure::Truncated {
+            expected,
+            received,
+            reason,
+        })) => {
+            return Err(AdminError::Truncated {
+                server: server.to_string(),
+                word: word.to_owned(),
+                expected,
+                received,
+                reason,
+            }
+            .into())
+        }
         Err(_) => format!("nothing within {timeout:?}"),
     };
     Err(AdminError::Unreachable {
@@ -94,7 +131,7 @@ impl Admin {
     }
 
     /// Sends any four-letter `word` and returns the answer as text (invalid UTF-8 replaced),
-    /// as it came.
+    /// as it came. An answer cut by a failed connection is [`AdminError::Truncated`].
     pub async fn raw(&self, word: &str) -> Result<String, Error> {
         let bytes: [u8; 4] = word.as_bytes().try_into().map_err(|_| {
             Error::InvalidArgument(format!("expected a four-letter word, found {word:?}"))
@@ -103,7 +140,14 @@ impl Admin {
             let stream = self.connector.open_any(&self.server).await?;
             four_letter_exchange(stream, &bytes, ANSWER_LIMIT)
                 .await
-                .ok_or_else(|| "the connection closed without an answer".to_owned())
+                .map_err(|e| match e {
+                    NoAnswer::Failed(reason) => Failure::NoAnswer(reason),
+                    NoAnswer::Truncated { received, reason } => Failure::Truncated {
+                        expected: "the server to close the connection after the answer".into(),
+                        received,
+                        reason,
+                    },
+                })
         };
         let answer = within(&self.server, word, self.timeout, exchange).await?;
         Ok(String::from_utf8_lossy(&answer).into_owned())

@@ -15,16 +15,31 @@ use crate::error::RefusalReason;
 /// How long one four-letter exchange may take.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Why a four-letter exchange has no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NoAnswer {
+    /// The word could not be sent, or the connection failed before a byte of the answer.
+    Failed(String),
+    /// The connection failed (a reset) after `received` bytes of the answer, before the
+    /// server closed it: the answer is cut.
+    Truncated {
+        /// The bytes of the answer that arrived.
+        received: usize,
+        /// The connection's error.
+        reason: String,
+    },
+}
+
 /// Sends `word` to `host` in plaintext and reads the answer (at most `limit` bytes) until the
-/// server closes the connection; `None` when no address answers within [`TIMEOUT`]. (A
-/// session's own words go through its transport: `Connector::ask`.)
+/// server closes the connection; `None` when no address answers in full within [`TIMEOUT`].
+/// (A session's own words go through its transport: `Connector::ask`.)
 pub(crate) async fn ask_plain(host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
     let exchange = async {
         for addr in hosts::resolve(host).await.ok()? {
             let Ok(s) = TcpStream::connect(addr).await else {
                 continue;
             };
-            return exchange(s, word, limit).await;
+            return exchange(s, word, limit).await.ok();
         }
         None
     };
@@ -32,21 +47,34 @@ pub(crate) async fn ask_plain(host: &HostPort, word: &[u8; 4], limit: u64) -> Op
 }
 
 /// Sends `word` on `stream` and reads the answer (at most `limit` bytes) until the server
-/// closes the connection.
+/// closes the connection. The server closes it after the answer (it reads the four bytes
+/// sent, so nothing unread makes its close a reset): a connection that fails after part of
+/// the answer cuts the answer, [`NoAnswer::Truncated`].
 pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     word: &[u8; 4],
     limit: u64,
-) -> Option<Vec<u8>> {
-    stream.write_all(word).await.ok()?;
-    stream.flush().await.ok()?;
+) -> Result<Vec<u8>, NoAnswer> {
+    let sent = async {
+        stream.write_all(word).await?;
+        stream.flush().await
+    };
+    sent.await
+        .map_err(|e| NoAnswer::Failed(format!("sending {}: {e}", String::from_utf8_lossy(word))))?;
     let mut answer = Vec::with_capacity(256);
     let read = (&mut stream).take(limit).read_to_end(&mut answer).await;
-    // A TLS server may close without a close_notify: the answer read counts.
-    if read.is_err() && answer.is_empty() {
-        return None;
+    match read {
+        Ok(_) => Ok(answer),
+        Err(e) if answer.is_empty() => Err(NoAnswer::Failed(format!(
+            "the connection failed without an answer: {e}"
+        ))),
+        // A TLS server may close without a close_notify: a close all the same.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(answer),
+        Err(e) => Err(NoAnswer::Truncated {
+            received: answer.len(),
+            reason: e.to_string(),
+        }),
     }
-    Some(answer)
 }
 
 /// Why a server refused a client that has seen `last_zxid`, from its `srvr` answer (`None`:

@@ -44,5 +44,5 @@ pub(crate) mod state;
 mod transport;
 
 pub(crate) use self::core::{Config, Session};
-pub(crate) use self::four_letter::exchange as four_letter_exchange;
+pub(crate) use self::four_letter::{exchange as four_letter_exchange, NoAnswer};
 pub(crate) use self::transport::Connector;

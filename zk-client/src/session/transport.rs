@@ -71,11 +71,11 @@ pub(crate) struct Connector {
 impl Connector {
     /// Sends the four-letter `word` to `host` over this session's transport and reads the
     /// answer (at most `limit` bytes) until the server closes the connection; `None` when no
-    /// address answers within [`four_letter::TIMEOUT`].
+    /// address answers in full (a truncated answer is none) within [`four_letter::TIMEOUT`].
     pub(crate) async fn ask(&self, host: &HostPort, word: &[u8; 4], limit: u64) -> Option<Vec<u8>> {
         let exchange = async {
             let stream = self.open_any(host).await.ok()?;
-            four_letter::exchange(stream, word, limit).await
+            four_letter::exchange(stream, word, limit).await.ok()
         };
         tokio::time::timeout(four_letter::TIMEOUT, exchange)
             .await

@@ -9,6 +9,7 @@ mod api;
 mod building_blocks;
 mod close;
 mod coalesce;
+mod cut_answers;
 mod enforce_auth;
 mod ensemble;
 mod ensemble_tls;
