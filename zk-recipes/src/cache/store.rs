@@ -3,8 +3,10 @@
 //!
 //! A node is identified by its path and its `czxid`: a node deleted and created again under
 //! the same path is a different node (a `Deleted` then a `Created`), even when both happen
-//! between two reads. A node changed when its `mzxid` moved. Applying the same read twice
-//! yields no second event, so every path can be re-read as often as needed.
+//! between two reads. The old node's cached descendants go with it, but not those created
+//! after the new node (a larger `czxid`): they are the new node's, read before it. A node
+//! changed when its `mzxid` moved. Applying the same read twice yields no second event, so
+//! every path can be re-read as often as needed.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -113,12 +115,16 @@ impl Store {
         match (self.nodes.get(path), read) {
             (None, None) => Ok(()),
             (Some(_), None) => {
-                self.remove_subtree(path, events);
+                self.remove_subtree(path, |_| false, events);
                 Ok(())
             }
             (Some(old), Some(new)) if old.stat.czxid != new.stat.czxid => {
-                self.remove_subtree(path, events);
-                self.insert_new(path, new, events)
+                // Descendants created after the new node are its own: they stay.
+                let czxid = new.stat.czxid;
+                let kept = self.remove_subtree(path, |below| below.stat.czxid > czxid, events);
+                self.insert_new(path, new, events)?;
+                self.restore(kept, events);
+                Ok(())
             }
             (Some(_), Some(new)) => {
                 self.update(path, new, events);
@@ -199,8 +205,15 @@ impl Store {
         }
     }
 
-    /// Removes `path` and its cached descendants, children before parents.
-    fn remove_subtree(&mut self, path: &str, events: &mut Events) {
+    /// Removes `path` and its cached descendants, children before parents (so that no node is
+    /// reported deleted before its descendants); returns the descendants `keep` accepts, for
+    /// [`Store::restore`].
+    fn remove_subtree(
+        &mut self,
+        path: &str,
+        keep: impl Fn(&Entry) -> bool,
+        events: &mut Events,
+    ) -> Vec<(String, Entry)> {
         let prefix = descendant_prefix(path);
         let below: Vec<String> = self
             .nodes
@@ -208,10 +221,27 @@ impl Store {
             .take_while(|(p, _)| p.starts_with(&prefix))
             .map(|(p, _)| p.clone())
             .collect();
-        for p in below.iter().rev().map(String::as_str).chain([path]) {
-            if let Some(old) = self.nodes.remove(p) {
-                events.push(|| CacheEvent::Deleted(old.node(p)));
+        let mut kept = Vec::new();
+        for p in below.into_iter().rev() {
+            if let Some(old) = self.nodes.remove(&p) {
+                events.push(|| CacheEvent::Deleted(old.node(&p)));
+                if keep(&old) {
+                    kept.push((p, old));
+                }
             }
+        }
+        if let Some(old) = self.nodes.remove(path) {
+            events.push(|| CacheEvent::Deleted(old.node(path)));
+        }
+        kept
+    }
+
+    /// Puts back descendants [`Store::remove_subtree`] kept, parents before children, each
+    /// reported created again. No more nodes than were held before: within the limit.
+    fn restore(&mut self, kept: Vec<(String, Entry)>, events: &mut Events) {
+        for (p, entry) in kept.into_iter().rev() {
+            events.push(|| CacheEvent::Created(entry.node(&p)));
+            self.nodes.insert(p, entry);
         }
     }
 }
@@ -309,5 +339,26 @@ mod tests {
             .map(|(p, e)| (p.to_owned(), e))
             .collect();
         assert_eq!(s.replace_all(two, &mut ev), Err(Full));
+    }
+
+    #[test]
+    fn a_child_read_before_its_recreated_parent_stays() {
+        let mut s = Store::new(10);
+        let mut ev = Events::new(true);
+        for (p, c) in [("/p", 1), ("/p/c", 2), ("/p/old", 3)] {
+            s.apply(p, Some(entry(c, c, "")), &mut ev).unwrap();
+        }
+        ev.list.clear();
+        // Both deleted and created again; the child's read is applied first.
+        s.apply("/p/c", Some(entry(11, 11, "new")), &mut ev)
+            .unwrap();
+        s.apply("/p", Some(entry(10, 10, "")), &mut ev).unwrap();
+        assert_eq!(s.children("/p"), ["c"]);
+        assert_eq!(s.get("/p/c").unwrap().stat.czxid, 11);
+        // No node is reported deleted before its descendants.
+        assert_eq!(
+            kinds(&ev.list),
+            ["-/p/c", "+/p/c", "-/p/old", "-/p/c", "-/p", "+/p", "+/p/c"]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The cache's task: sets the watch, reads the scope, re-reads each node a watch event names,
 //! and reads the whole scope again after a reconnect or a new session.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,7 +152,9 @@ impl Run {
         }
     }
 
-    /// A watch event: re-reads its node and those of every event already waiting.
+    /// A watch event: re-reads its node and those of every event already waiting, in path
+    /// order (parents before their descendants, whatever order the events came in: a parent
+    /// created again is applied before the children created under it).
     async fn watch_event(&mut self, event: Option<zk_client::WatchedEvent>) -> Result<(), Error> {
         let Some(first) = event else {
             // The watch ended (its session expired, or watches were not restored after a
@@ -160,14 +163,14 @@ impl Run {
             self.resync = true;
             return Ok(());
         };
-        let mut paths = Vec::new();
+        let mut paths = BTreeSet::new();
         let mut next = Some(first);
         while let Some(event) = next.take() {
             match event.event_type {
                 EventType::NodeCreated | EventType::NodeDataChanged | EventType::NodeDeleted
-                    if self.config.holds(&event.path) && !paths.contains(&event.path) =>
+                    if self.config.holds(&event.path) =>
                 {
-                    paths.push(event.path);
+                    paths.insert(event.path);
                 }
                 EventType::None => {
                     // The session ended under the watch: the session events say what next.
@@ -189,7 +192,7 @@ impl Run {
     }
 
     /// Reads `paths` (all at once) and applies the reads in order.
-    async fn refresh(&mut self, paths: Vec<String>) -> Result<(), Error> {
+    async fn refresh(&mut self, paths: BTreeSet<String>) -> Result<(), Error> {
         let mut reads = tokio::task::JoinSet::new();
         for (i, path) in paths.iter().enumerate() {
             let client = self.config.client.clone();

@@ -7,6 +7,7 @@
 mod barriers;
 mod cache;
 mod cache_curator;
+mod cache_edges;
 mod cache_faults;
 mod curator;
 mod discovery;
