@@ -79,6 +79,17 @@ impl Cache {
         self.shared.lock().store.children(path)
     }
 
+    /// The paths whose last read the server refused (`NoAuth`: the node's ACL does not let the
+    /// client read it), sorted. Such a node is not held, and a walk of the scope does not reach
+    /// its descendants (its children cannot be listed); the rest of the tree is followed as
+    /// usual. With [`TreeCache::data`](super::TreeCache::data) off, its stat is held all the
+    /// same (`exists` needs no permission). A path leaves the list when a read of it succeeds
+    /// or finds no node, and each resync reads every path again. Each newly refused path is
+    /// also logged (`tracing`, warn).
+    pub fn unreadable(&self) -> Vec<String> {
+        self.shared.lock().store.unreadable()
+    }
+
     /// How many nodes are held.
     pub fn len(&self) -> usize {
         self.shared.lock().store.len()

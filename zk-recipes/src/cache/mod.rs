@@ -9,6 +9,10 @@
 //! changed while the client was away, and a new session has no watch at all: after either the
 //! cache reads its whole scope again and reports the differences as events
 //! ([`CacheState::Resyncing`] meanwhile), so missed changes are never silently lost.
+//!
+//! A node the client may not read (`NoAuth`) is skipped, as Curator's caches log such a read
+//! and go on: it is not held, [`Cache::unreadable`] lists it, and the rest of the scope is
+//! followed as usual.
 
 mod events;
 mod handle;

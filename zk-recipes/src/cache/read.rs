@@ -1,13 +1,14 @@
 //! Reading what the cache holds from the server: one node, or the whole scope walked with many
-//! reads in flight at once.
+//! reads in flight at once. A read the server refuses (`NoAuth`: the node's ACL does not let
+//! the client read it) is an answer, not a failure: the node is skipped and noted.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use bytes::Bytes;
 use tokio::task::JoinSet;
 use zk_client::Client;
 
-use super::store::{Entry, Tree};
+use super::store::{Entry, Found, Tree};
 use super::Config;
 use crate::error::Error;
 
@@ -26,28 +27,46 @@ struct Want {
 /// A node as read: its entry (if wanted) and its children's names (if wanted).
 type Read = (Option<Entry>, Vec<String>);
 
-/// A walk's read in flight: the node, its depth, and what was read.
-type WalkRead = Result<(String, usize, Option<Read>), Error>;
+/// What the server answered a read of one node.
+enum Reply {
+    /// What was wanted.
+    Read(Read),
+    /// No such node.
+    Missing,
+    /// The client may not read the node (`NoAuth`); its stat when the cache keeps no data
+    /// (`exists` needs no permission).
+    Refused(Option<Entry>),
+}
 
-/// Reads one node's stat and, when the cache keeps data, its data. `None`: no such node.
-pub(crate) async fn read_node(
-    client: &Client,
-    path: &str,
-    data: bool,
-) -> Result<Option<Entry>, Error> {
+/// A walk's read in flight: the node, its depth, and what was read.
+type WalkRead = Result<(String, usize, Reply), Error>;
+
+/// The scope as a walk read it: the nodes, and the paths the server refused to read.
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    pub(crate) tree: Tree,
+    pub(crate) unreadable: BTreeSet<String>,
+}
+
+/// Reads one node's stat and, when the cache keeps data, its data.
+pub(crate) async fn read_node(client: &Client, path: &str, data: bool) -> Result<Found, Error> {
     let want = Want {
         entry: true,
         children: false,
     };
-    Ok(read(client, path, data, want)
-        .await?
-        .and_then(|(entry, _)| entry))
+    Ok(match read(client, path, data, want).await? {
+        Reply::Read((Some(entry), _)) => Found::Node(entry),
+        Reply::Read((None, _)) | Reply::Missing => Found::Missing,
+        Reply::Refused(Some(entry)) => Found::Node(entry),
+        Reply::Refused(None) => Found::Unreadable,
+    })
 }
 
 /// Reads every node of the cache's scope (in path order, as the store holds them). Changes made
-/// during the walk may or may not show: the watch set before it reports them.
-pub(crate) async fn walk(config: &Config) -> Result<Tree, Error> {
-    let mut tree = Tree::new();
+/// during the walk may or may not show: the watch set before it reports them. The children of
+/// a node the client may not read are not listed, so the walk does not reach them.
+pub(crate) async fn walk(config: &Config) -> Result<Walked, Error> {
+    let mut walked = Walked::default();
     let mut pending: VecDeque<(String, usize)> = VecDeque::from([(config.path.clone(), 0)]);
     let mut reads: JoinSet<WalkRead> = JoinSet::new();
     loop {
@@ -56,7 +75,7 @@ pub(crate) async fn walk(config: &Config) -> Result<Tree, Error> {
                 break;
             };
             let want = Want {
-                entry: config.scope.holds(depth) && config.admits(&path),
+                entry: want_entry(config, &path, depth),
                 children: config.scope.descends(depth),
             };
             let client = config.client.clone();
@@ -67,17 +86,25 @@ pub(crate) async fn walk(config: &Config) -> Result<Tree, Error> {
             });
         }
         let Some(joined) = reads.join_next().await else {
-            return Ok(tree);
+            return Ok(walked);
         };
         // A read task only ends early when the walk is dropped (the cache closed).
         let (path, depth, read) = joined.map_err(|_| zk_client::Error::Closed)??;
-        let Some((entry, children)) = read else {
-            continue;
+        let entry = match read {
+            Reply::Read((entry, children)) => {
+                for name in children {
+                    pending.push_back((child_path(&path, &name), depth + 1));
+                }
+                entry
+            }
+            Reply::Missing => continue,
+            Reply::Refused(entry) => {
+                walked.unreadable.insert(path.clone());
+                entry.filter(|_| want_entry(config, &path, depth))
+            }
         };
-        for name in children {
-            pending.push_back((child_path(&path, &name), depth + 1));
-        }
         if let Some(entry) = entry {
+            let tree = &mut walked.tree;
             if tree.len() >= config.max_nodes {
                 return Err(Error::CacheFull {
                     path: config.path.clone(),
@@ -89,6 +116,11 @@ pub(crate) async fn walk(config: &Config) -> Result<Tree, Error> {
     }
 }
 
+/// Whether the cache holds the node at `path`, `depth` levels below its path.
+fn want_entry(config: &Config, path: &str, depth: usize) -> bool {
+    config.scope.holds(depth) && config.admits(path)
+}
+
 /// `parent/name`.
 pub(crate) fn child_path(parent: &str, name: &str) -> String {
     if parent == "/" {
@@ -98,10 +130,11 @@ pub(crate) fn child_path(parent: &str, name: &str) -> String {
     }
 }
 
-/// One node, in one round trip whatever is wanted. `None`: no such node.
-async fn read(client: &Client, path: &str, data: bool, want: Want) -> Result<Option<Read>, Error> {
+/// One node, in one round trip whatever is wanted (two when the server refuses to list a
+/// node's children and the cache keeps no data: `exists` then reads its stat).
+async fn read(client: &Client, path: &str, data: bool, want: Want) -> Result<Reply, Error> {
     let found = match (want.entry, want.children, data) {
-        (false, false, _) => return Ok(Some((None, Vec::new()))),
+        (false, false, _) => return Ok(Reply::Read((None, Vec::new()))),
         (false, true, _) => client.get_children(path).await.map(|c| (None, names(c))),
         (true, false, true) => client
             .get_data(path)
@@ -109,27 +142,34 @@ async fn read(client: &Client, path: &str, data: bool, want: Want) -> Result<Opt
             .map(|(d, stat)| (Some(entry(stat, Some(d))), Vec::new())),
         (true, false, false) => match client.exists(path).await? {
             Some(stat) => Ok((Some(entry(stat, None)), Vec::new())),
-            None => return Ok(None),
+            None => return Ok(Reply::Missing),
         },
-        (true, true, false) => client
-            .get_children2(path)
-            .await
-            .map(|(c, stat)| (Some(entry(stat, None)), names(c))),
+        (true, true, false) => match client.get_children2(path).await {
+            Err(zk_client::Error::NoAuth { .. }) => {
+                return Ok(match client.exists(path).await? {
+                    Some(stat) => Reply::Refused(Some(entry(stat, None))),
+                    None => Reply::Missing,
+                })
+            }
+            read => read.map(|(c, stat)| (Some(entry(stat, None)), names(c))),
+        },
         (true, true, true) => return read_both(client, path).await,
     };
     match found {
-        Ok(read) => Ok(Some(read)),
-        Err(zk_client::Error::NoNode { .. }) => Ok(None),
+        Ok(read) => Ok(Reply::Read(read)),
+        Err(zk_client::Error::NoNode { .. }) => Ok(Reply::Missing),
+        Err(zk_client::Error::NoAuth { .. }) => Ok(Reply::Refused(None)),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Data, stat and children; the children are asked for only when the stat counts some (a
 /// child created after the read is reported by the watch).
-async fn read_both(client: &Client, path: &str) -> Result<Option<Read>, Error> {
+async fn read_both(client: &Client, path: &str) -> Result<Reply, Error> {
     let (data, stat) = match client.get_data(path).await {
         Ok(read) => read,
-        Err(zk_client::Error::NoNode { .. }) => return Ok(None),
+        Err(zk_client::Error::NoNode { .. }) => return Ok(Reply::Missing),
+        Err(zk_client::Error::NoAuth { .. }) => return Ok(Reply::Refused(None)),
         Err(e) => return Err(e.into()),
     };
     let children = if stat.num_children == 0 {
@@ -139,10 +179,12 @@ async fn read_both(client: &Client, path: &str) -> Result<Option<Read>, Error> {
             Ok(c) => names(c),
             // Deleted between the two reads: the watch reports it.
             Err(zk_client::Error::NoNode { .. }) => Vec::new(),
+            // Its ACL changed between the two reads.
+            Err(zk_client::Error::NoAuth { .. }) => return Ok(Reply::Refused(None)),
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(Some((Some(entry(stat, Some(data))), children)))
+    Ok(Reply::Read((Some(entry(stat, Some(data))), children)))
 }
 
 fn names(children: Vec<zk_client::Utf8Bytes>) -> Vec<String> {

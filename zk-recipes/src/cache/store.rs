@@ -7,8 +7,11 @@
 //! after the new node (a larger `czxid`): they are the new node's, read before it. A node
 //! changed when its `mzxid` moved. Applying the same read twice yields no second event, so
 //! every path can be re-read as often as needed.
+//!
+//! The store also notes the paths whose last read the server refused (`NoAuth`): such a node
+//! is not held, and the rest of the tree is followed as usual.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use bytes::Bytes;
@@ -60,10 +63,22 @@ impl Events {
 /// A tree read fresh, to compare with what the cache holds.
 pub(crate) type Tree = BTreeMap<String, Entry>;
 
-/// Every cached node, by path, at most `limit` of them.
+/// What a read of one node found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The node as read.
+    Node(Entry),
+    /// No such node.
+    Missing,
+    /// The server refused the read (`NoAuth`): the client may not read the node.
+    Unreadable,
+}
+
+/// Every cached node, by path, at most `limit` of them, and the paths the client may not read.
 #[derive(Debug)]
 pub(crate) struct Store {
     nodes: Tree,
+    unreadable: BTreeSet<String>,
     limit: usize,
 }
 
@@ -75,6 +90,7 @@ impl Store {
     pub(crate) fn new(limit: usize) -> Store {
         Store {
             nodes: Tree::new(),
+            unreadable: BTreeSet::new(),
             limit,
         }
     }
@@ -105,13 +121,27 @@ impl Store {
             .collect()
     }
 
-    /// Applies a fresh read of `path` (`None`: the node does not exist).
+    /// The paths whose last read the server refused, sorted.
+    pub(crate) fn unreadable(&self) -> Vec<String> {
+        self.unreadable.iter().cloned().collect()
+    }
+
+    /// Applies a fresh read of `path`.
     pub(crate) fn apply(
         &mut self,
         path: &str,
-        read: Option<Entry>,
+        read: Found,
         events: &mut Events,
     ) -> Result<(), Full> {
+        let read = match read {
+            Found::Node(entry) => Some(entry),
+            Found::Missing => None,
+            Found::Unreadable => {
+                self.skip(path, events);
+                return Ok(());
+            }
+        };
+        self.unreadable.remove(path);
         match (self.nodes.get(path), read) {
             (None, None) => Ok(()),
             (Some(_), None) => {
@@ -134,13 +164,41 @@ impl Store {
         }
     }
 
+    /// Notes that the client may not read `path`; a node held there leaves the cache (its
+    /// descendants have reads of their own, and stay).
+    fn skip(&mut self, path: &str, events: &mut Events) {
+        if self.unreadable.insert(path.to_owned()) {
+            tracing::warn!(
+                path,
+                "tree cache: not authorized to read the node, skipping it"
+            );
+        }
+        if self.nodes.contains_key(path) {
+            let kept = self.remove_subtree(path, |_| true, events);
+            self.restore(kept, events);
+        }
+    }
+
     /// Replaces the contents with `fresh` (a tree read after the cache may have missed
     /// changes): deletions first, children before their parents, then creations and changes
     /// in path order, parents before their children.
-    pub(crate) fn replace_all(&mut self, mut fresh: Tree, events: &mut Events) -> Result<(), Full> {
+    /// `unreadable` replaces the paths noted as unreadable.
+    pub(crate) fn replace_all(
+        &mut self,
+        mut fresh: Tree,
+        unreadable: BTreeSet<String>,
+        events: &mut Events,
+    ) -> Result<(), Full> {
         if fresh.len() > self.limit {
             return Err(Full);
         }
+        for path in unreadable.difference(&self.unreadable) {
+            tracing::warn!(
+                path,
+                "tree cache: not authorized to read the node, skipping it"
+            );
+        }
+        self.unreadable = unreadable;
         let gone: Vec<String> = self
             .nodes
             .iter()
@@ -177,6 +235,7 @@ impl Store {
     /// Removes every node (the cache closed).
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
+        self.unreadable.clear();
     }
 
     fn insert_new(&mut self, path: &str, new: Entry, events: &mut Events) -> Result<(), Full> {
@@ -286,11 +345,14 @@ mod tests {
     fn a_read_creates_changes_and_deletes_once() {
         let mut s = Store::new(10);
         let mut ev = Events::new(true);
-        s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
-        s.apply("/a", Some(entry(1, 1, "x")), &mut ev).unwrap();
-        s.apply("/a", Some(entry(1, 2, "y")), &mut ev).unwrap();
-        s.apply("/a", None, &mut ev).unwrap();
-        s.apply("/a", None, &mut ev).unwrap();
+        s.apply("/a", Found::Node(entry(1, 1, "x")), &mut ev)
+            .unwrap();
+        s.apply("/a", Found::Node(entry(1, 1, "x")), &mut ev)
+            .unwrap();
+        s.apply("/a", Found::Node(entry(1, 2, "y")), &mut ev)
+            .unwrap();
+        s.apply("/a", Found::Missing, &mut ev).unwrap();
+        s.apply("/a", Found::Missing, &mut ev).unwrap();
         assert_eq!(kinds(&ev.list), ["+/a", "~/a", "-/a"]);
     }
 
@@ -298,11 +360,15 @@ mod tests {
     fn a_node_created_again_is_deleted_then_created_with_its_descendants() {
         let mut s = Store::new(10);
         let mut ev = Events::new(true);
-        s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
-        s.apply("/a/b", Some(entry(2, 2, "")), &mut ev).unwrap();
-        s.apply("/a-b", Some(entry(3, 3, "")), &mut ev).unwrap();
+        s.apply("/a", Found::Node(entry(1, 1, "")), &mut ev)
+            .unwrap();
+        s.apply("/a/b", Found::Node(entry(2, 2, "")), &mut ev)
+            .unwrap();
+        s.apply("/a-b", Found::Node(entry(3, 3, "")), &mut ev)
+            .unwrap();
         ev.list.clear();
-        s.apply("/a", Some(entry(9, 9, "")), &mut ev).unwrap();
+        s.apply("/a", Found::Node(entry(9, 9, "")), &mut ev)
+            .unwrap();
         assert_eq!(kinds(&ev.list), ["-/a/b", "-/a", "+/a"]);
         assert_eq!(s.children("/"), ["a", "a-b"]);
         assert_eq!(s.len(), 2);
@@ -313,7 +379,7 @@ mod tests {
         let mut s = Store::new(10);
         let mut ev = Events::new(true);
         for (p, c) in [("/r", 1), ("/r/a", 2), ("/r/a/x", 3), ("/r/b", 4)] {
-            s.apply(p, Some(entry(c, c, "")), &mut ev).unwrap();
+            s.apply(p, Found::Node(entry(c, c, "")), &mut ev).unwrap();
         }
         ev.list.clear();
         let fresh: Tree = [
@@ -324,7 +390,7 @@ mod tests {
         .into_iter()
         .map(|(p, e)| (p.to_owned(), e))
         .collect();
-        s.replace_all(fresh, &mut ev).unwrap();
+        s.replace_all(fresh, BTreeSet::new(), &mut ev).unwrap();
         assert_eq!(kinds(&ev.list), ["-/r/a/x", "-/r/a", "~/r/b", "+/r/c"]);
     }
 
@@ -332,13 +398,17 @@ mod tests {
     fn the_limit_holds() {
         let mut s = Store::new(1);
         let mut ev = Events::new(true);
-        s.apply("/a", Some(entry(1, 1, "")), &mut ev).unwrap();
-        assert_eq!(s.apply("/b", Some(entry(2, 2, "")), &mut ev), Err(Full));
+        s.apply("/a", Found::Node(entry(1, 1, "")), &mut ev)
+            .unwrap();
+        assert_eq!(
+            s.apply("/b", Found::Node(entry(2, 2, "")), &mut ev),
+            Err(Full)
+        );
         let two: Tree = [("/a", entry(1, 1, "")), ("/b", entry(2, 2, ""))]
             .into_iter()
             .map(|(p, e)| (p.to_owned(), e))
             .collect();
-        assert_eq!(s.replace_all(two, &mut ev), Err(Full));
+        assert_eq!(s.replace_all(two, BTreeSet::new(), &mut ev), Err(Full));
     }
 
     #[test]
@@ -346,13 +416,14 @@ mod tests {
         let mut s = Store::new(10);
         let mut ev = Events::new(true);
         for (p, c) in [("/p", 1), ("/p/c", 2), ("/p/old", 3)] {
-            s.apply(p, Some(entry(c, c, "")), &mut ev).unwrap();
+            s.apply(p, Found::Node(entry(c, c, "")), &mut ev).unwrap();
         }
         ev.list.clear();
         // Both deleted and created again; the child's read is applied first.
-        s.apply("/p/c", Some(entry(11, 11, "new")), &mut ev)
+        s.apply("/p/c", Found::Node(entry(11, 11, "new")), &mut ev)
             .unwrap();
-        s.apply("/p", Some(entry(10, 10, "")), &mut ev).unwrap();
+        s.apply("/p", Found::Node(entry(10, 10, "")), &mut ev)
+            .unwrap();
         assert_eq!(s.children("/p"), ["c"]);
         assert_eq!(s.get("/p/c").unwrap().stat.czxid, 11);
         // No node is reported deleted before its descendants.
@@ -360,5 +431,36 @@ mod tests {
             kinds(&ev.list),
             ["-/p/c", "+/p/c", "-/p/old", "-/p/c", "-/p", "+/p", "+/p/c"]
         );
+    }
+
+    #[test]
+    fn an_unreadable_node_is_noted_and_leaves_its_descendants() {
+        let mut s = Store::new(10);
+        let mut ev = Events::new(true);
+        for (p, c) in [("/r", 1), ("/r/a", 2), ("/r/a/x", 3), ("/r/b", 4)] {
+            s.apply(p, Found::Node(entry(c, c, "")), &mut ev).unwrap();
+        }
+        ev.list.clear();
+        s.apply("/r/a", Found::Unreadable, &mut ev).unwrap();
+        s.apply("/r/c", Found::Unreadable, &mut ev).unwrap();
+        assert_eq!(kinds(&ev.list), ["-/r/a/x", "-/r/a", "+/r/a/x"]);
+        assert_eq!(s.unreadable(), ["/r/a", "/r/c"]);
+        assert!(s.get("/r/a").is_none() && s.get("/r/a/x").is_some());
+        // Read again (allowed now, or gone): no longer noted.
+        s.apply("/r/a", Found::Node(entry(2, 5, "")), &mut ev)
+            .unwrap();
+        s.apply("/r/c", Found::Missing, &mut ev).unwrap();
+        assert!(s.unreadable().is_empty());
+        assert!(s.get("/r/a").is_some());
+        // A walk's list replaces the notes.
+        let fresh: Tree = [("/r", entry(1, 1, ""))]
+            .into_iter()
+            .map(|(p, e)| (p.to_owned(), e))
+            .collect();
+        let refused = BTreeSet::from(["/r/b".to_owned()]);
+        s.replace_all(fresh, refused, &mut ev).unwrap();
+        assert_eq!(s.unreadable(), ["/r/b"]);
+        s.clear();
+        assert!(s.unreadable().is_empty());
     }
 }

@@ -10,7 +10,7 @@ use zk_client::{AddWatchMode, EventType, PersistentWatcher, SessionEvent, Sessio
 
 use super::read::{read_node, walk};
 use super::shared::Shared;
-use super::store::Full;
+use super::store::{Found, Full};
 use super::{CacheState, Config, Scope};
 use crate::error::Error;
 
@@ -110,7 +110,7 @@ impl Run {
         }
         let fresh = walk(&self.config).await?;
         self.shared
-            .publish(|store, events| store.replace_all(fresh, events))
+            .publish(|store, events| store.replace_all(fresh.tree, fresh.unreadable, events))
             .map_err(|Full| self.full())?;
         self.resync = false;
         self.retry_delay = FIRST_RETRY;
@@ -205,14 +205,16 @@ impl Run {
             results[i] = Some(read?);
         }
         for (path, read) in paths.iter().zip(results) {
+            let read = read.unwrap_or(Found::Missing);
             self.shared
-                .publish(|store, events| store.apply(path, read.flatten(), events))
+                .publish(|store, events| store.apply(path, read, events))
                 .map_err(|Full| self.full())?;
         }
         Ok(())
     }
 
-    /// Handles a failed read; the error if it is final.
+    /// Handles a failed read; the error if it is final. (A read the server refuses for lack of
+    /// permission is no failure: the node is skipped, see [`Found::Unreadable`].)
     fn failed(&mut self, e: Error) -> Option<Error> {
         // A lost connection or a slow reply passes; so does an expired session, which either
         // is re-created (then read again) or ends the session events (then final).

@@ -1,11 +1,13 @@
 //! The tree cache against a real server at its edges: a parent and its children deleted and
-//! created again in one transaction (their watch events come together, children first).
+//! created again in one transaction (their watch events come together, children first), and
+//! nodes the cache's client may not read (skipped; the rest of the tree followed).
 use crate::support;
 
 use std::time::Duration;
 
-use zk_client::{Client, CreateOptions, Op};
+use zk_client::{Acl, Client, CreateOptions, Id, Op, Perms};
 use zk_recipes::{Cache, CacheState, TreeCache};
+use zk_testkit::{Fault, Proxy};
 
 use crate::support::model::{cache_tree, read_tree, Model};
 use crate::support::{connect, WAIT};
@@ -86,4 +88,100 @@ async fn a_parent_and_children_created_again_together_stay_cached() {
         .await;
     assert_eq!(cache_tree(&cache), tree);
     assert_eq!(cache.state(), CacheState::Live);
+}
+
+/// Every permission for the session's authenticated ids only (`CREATOR_ALL_ACL`).
+fn creator_only() -> Vec<Acl> {
+    vec![Acl {
+        perms: Perms::ALL.bits(),
+        id: Id {
+            scheme: "auth".into(),
+            id: Default::default(),
+        },
+    }]
+}
+
+/// Every permission for everyone (`OPEN_ACL_UNSAFE`).
+fn open_to_all() -> Vec<Acl> {
+    vec![Acl {
+        perms: Perms::ALL.bits(),
+        id: Id {
+            scheme: "world".into(),
+            id: "anyone".into(),
+        },
+    }]
+}
+
+#[tokio::test]
+async fn a_node_the_client_may_not_read_is_skipped() {
+    let server = support::start_server();
+    let cs = server.connect_string();
+    let owner = connect(&cs).await;
+    owner
+        .add_auth("digest", b"owner:secret".to_vec())
+        .await
+        .unwrap();
+    let open = CreateOptions::persistent();
+    let private = CreateOptions::persistent().with_acl(creator_only());
+    create(&owner, "/acl", "r", &open).await;
+    create(&owner, "/acl/open", "1", &open).await;
+    create(&owner, "/acl/secret", "s", &private).await;
+    // The cache's client has no identity the secret node's ACL names; it goes through a proxy
+    // that can slow it down.
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    let cache = TreeCache::new(connect(&proxy.connect_string()).await, "/acl")
+        .unwrap()
+        .start();
+    tokio::time::timeout(WAIT, cache.wait_live())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("the cache stopped: {e}"));
+    let paths = |c: &Cache| c.snapshot().into_iter().map(|n| n.path).collect::<Vec<_>>();
+    assert_eq!(paths(&cache), ["/acl", "/acl/open"]);
+    assert_eq!(cache.unreadable(), ["/acl/secret"]);
+    // The rest of the tree keeps being followed, through changes to secret nodes (a server
+    // with the fix for CVE-2024-23944 sends no watch event for a node the client may not
+    // read; one without it sends them, and the reads are refused).
+    owner.set_data("/acl/secret", "s2", None).await.unwrap();
+    create(&owner, "/acl/secret2", "t", &private).await;
+    owner.set_data("/acl/open", "2", None).await.unwrap();
+    create(&owner, "/acl/new", "3", &open).await;
+    wait_cache(&cache, "the later changes", |c| {
+        data_at(c, "/acl/open").as_deref() == Some("2") && c.get("/acl/new").is_some()
+    })
+    .await;
+    assert_eq!(paths(&cache), ["/acl", "/acl/new", "/acl/open"]);
+    assert!(cache.unreadable().contains(&"/acl/secret".to_owned()));
+    // A node readable when its event is sent and closed by the time the cache reads it (the
+    // cache's connection slowed down): the refused read skips it.
+    proxy.set_fault(Fault::Delay(Duration::from_millis(500)));
+    create(&owner, "/acl/flip", "f", &open).await;
+    owner
+        .set_acl("/acl/flip", &creator_only(), None)
+        .await
+        .unwrap();
+    wait_cache(&cache, "the refused read noted", |c| {
+        c.unreadable().contains(&"/acl/flip".to_owned())
+    })
+    .await;
+    proxy.set_fault(Fault::Pass);
+    assert!(cache.get("/acl/flip").is_none());
+    // Readable again and changed: held, no longer noted.
+    owner
+        .set_acl("/acl/flip", &open_to_all(), None)
+        .await
+        .unwrap();
+    owner.set_data("/acl/flip", "g", None).await.unwrap();
+    wait_cache(&cache, "the node readable again", |c| {
+        data_at(c, "/acl/flip").as_deref() == Some("g")
+            && !c.unreadable().contains(&"/acl/flip".to_owned())
+    })
+    .await;
+    owner.set_data("/acl/open", "3", None).await.unwrap();
+    wait_cache(&cache, "a change after it", |c| {
+        data_at(c, "/acl/open").as_deref() == Some("3")
+    })
+    .await;
+    assert_eq!(cache.state(), CacheState::Live);
+    assert_eq!(cache.failure(), None);
 }
