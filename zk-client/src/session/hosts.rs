@@ -1,7 +1,8 @@
-//! The server list: shuffled once, tried round-robin, names resolved again on every attempt,
-//! with jittered exponential backoff after each full cycle of failures; and a new list
-//! taken with Java's `StaticHostProvider` rebalancing (ZOOKEEPER-1355): a client moves only
-//! with the probability that evens the load over the new list.
+//! The server list: shuffled once, tried round-robin, names resolved again on every attempt
+//! (a name's addresses in a random order), with jittered exponential backoff after each full
+//! cycle of failures; and a new list taken with Java's `StaticHostProvider` rebalancing
+//! (ZOOKEEPER-1355): a client moves only with the probability that evens the load over the
+//! new list.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -247,6 +248,9 @@ pub(crate) fn jittered_backoff(base: Duration, max: Duration, n: u32, rng: &mut 
 }
 
 /// Resolves a host name (or literal) now, every time: DNS changes are picked up on reconnect.
+/// The addresses come in a random order, as Java's `StaticHostProvider.resolve` shuffles them:
+/// clients given one name for several servers spread over them instead of all taking the
+/// resolver's first address.
 pub(crate) async fn resolve(host: &HostPort) -> io::Result<Vec<SocketAddr>> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.host.as_str(), host.port))
         .await?
@@ -257,7 +261,13 @@ pub(crate) async fn resolve(host: &HostPort) -> io::Result<Vec<SocketAddr>> {
             format!("{} resolved to no address", host.host),
         ));
     }
-    Ok(addrs)
+    Ok(in_random_order(addrs, &mut Rng::new()))
+}
+
+/// `addrs` shuffled.
+fn in_random_order(mut addrs: Vec<SocketAddr>, rng: &mut Rng) -> Vec<SocketAddr> {
+    rng.shuffle(&mut addrs);
+    addrs
 }
 
 #[cfg(test)]
@@ -407,6 +417,25 @@ mod tests {
     #[test]
     fn empty_list_yields_nothing() {
         assert!(Hosts::new(Vec::new(), Rng::seeded(0)).next().is_none());
+    }
+
+    #[test]
+    fn a_names_addresses_are_tried_in_random_order() {
+        let addrs: Vec<SocketAddr> = ["10.0.0.1:2181", "10.0.0.2:2181", "10.0.0.3:2181"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let mut rng = Rng::seeded(9);
+        let mut first = std::collections::HashSet::new();
+        for _ in 0..60 {
+            let order = in_random_order(addrs.clone(), &mut rng);
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, addrs, "every address, each once");
+            first.insert(order[0]);
+        }
+        // Each address leads some attempts: clients spread over a name's servers.
+        assert_eq!(first.len(), addrs.len(), "first addresses seen: {first:?}");
     }
 
     #[tokio::test]
