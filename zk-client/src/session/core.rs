@@ -112,6 +112,7 @@ pub(crate) struct Session {
     pub(super) rng: hosts::Rng,
     /// Whether a read-write server has served this session: until then (a session a
     /// read-only server created), reconnects ask for a new session, as Java's client does.
+    /// A re-created session starts without it.
     pub(super) seen_rw: bool,
     /// The server of the current connection.
     pub(super) connected_to: Option<HostPort>,
@@ -278,6 +279,42 @@ pub(super) fn test_session(hosts: u16, timeout: Duration) -> Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::events::ExpiryCause;
+    use zk_records::proto::ConnectResponse;
+
+    fn accepted(session_id: i64, read_only: bool) -> ConnectResponse {
+        ConnectResponse {
+            protocol_version: 0,
+            time_out: 30_000,
+            session_id,
+            passwd: Bytes::from_static(&[7; 16]),
+            read_only: Some(read_only),
+        }
+    }
+
+    #[test]
+    fn a_new_session_first_seen_read_only_is_not_offered_to_a_read_write_server() {
+        let mut s = test_session(3, Duration::from_secs(30));
+        s.config.read_only = true;
+        s.config.recreate_on_expiry = true;
+        let host = s.config.hosts[0].clone();
+        s.established(&host, &accepted(0x11, false));
+        assert_eq!(
+            s.connect_request().session_id,
+            0x11,
+            "a read-write session resumes"
+        );
+        assert_eq!(s.expire(ExpiryCause::Server), None, "re-created");
+        // The new session is made by a read-only server: only that server knows it.
+        s.established(&host, &accepted(0x22, true));
+        assert_eq!(
+            s.connect_request().session_id,
+            0,
+            "a read-write server is asked for a new session, as Java's seenRwServerBefore says"
+        );
+        s.established(&host, &accepted(0x33, false));
+        assert_eq!(s.connect_request().session_id, 0x33);
+    }
 
     #[test]
     fn each_attempt_gets_a_share_of_the_negotiated_timeout() {

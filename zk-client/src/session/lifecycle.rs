@@ -146,7 +146,7 @@ impl Session {
     }
 
     /// The handshake's request: the session to resume (if any) and the last zxid seen.
-    fn connect_request(&self) -> ConnectRequest {
+    pub(super) fn connect_request(&self) -> ConnectRequest {
         ConnectRequest {
             protocol_version: 0,
             last_zxid_seen: self.last_zxid,
@@ -284,7 +284,7 @@ impl Session {
 
     /// Records a successful handshake with `host`: the session's identity and timeout, the
     /// new state, and the events that announce it.
-    fn established(&mut self, host: &HostPort, response: &ConnectResponse) {
+    pub(super) fn established(&mut self, host: &HostPort, response: &ConnectResponse) {
         self.hosts.connected();
         self.connected_to = Some(host.clone());
         self.refusals = 0;
@@ -399,6 +399,9 @@ impl Session {
         self.behind = false;
         self.session_id = 0;
         self.password = Bytes::from_static(&[0; 16]);
+        // The new session has been served by no server yet: one a read-only server creates
+        // is not resumed on a read-write one.
+        self.seen_rw = false;
         self.last_heard = None;
         if let Ok(mut s) = self.session.lock() {
             *s = None;
