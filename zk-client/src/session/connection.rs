@@ -81,7 +81,9 @@ impl Session {
             coalesce: Coalesce::new(self.config.coalesce_replies),
         };
         self.prime(&mut conn);
-        let rw_server = self.ro.probe(&self.config.connector, &self.config.hosts);
+        let rw_server = self
+            .ro
+            .probe(&self.config.connector, self.servers.subscribe());
         tokio::pin!(rw_server);
         // One timer for the whole connection (a ping, the read timeout or the close
         // deadline), moved only when it fires (sends and receives only push those deadlines

@@ -119,6 +119,8 @@ pub(crate) struct Session {
     /// A server-list update asked this client to move: the connection ends (then the
     /// session connects where the host list says).
     pub(super) rebalance: bool,
+    /// The current server list, for the read-only probe (which reads it every round).
+    pub(super) servers: watch::Sender<Vec<HostPort>>,
 }
 
 impl Session {
@@ -137,6 +139,7 @@ impl Session {
             .unwrap_or((0, Bytes::from_static(&[0; 16])));
         // A resumed session is a read-write one.
         let seen_rw = config.session.is_some();
+        let config_hosts = config.hosts.clone();
         Session {
             hosts: Hosts::new(config.hosts.clone(), hosts::Rng::new()),
             ro: ReadOnlyState::default(),
@@ -174,6 +177,7 @@ impl Session {
             seen_rw,
             connected_to: None,
             rebalance: false,
+            servers: watch::channel(config_hosts).0,
         }
     }
 
@@ -232,6 +236,7 @@ impl Session {
     pub(super) fn update_hosts(&mut self, hosts: Vec<HostPort>) -> bool {
         let moving = self.hosts.update(hosts.clone(), self.connected_to.as_ref());
         tracing::info!(servers = hosts.len(), moving, "server list updated");
+        self.servers.send_replace(hosts.clone());
         self.config.hosts = hosts;
         self.rebalance = moving && self.connected_to.is_some();
         moving

@@ -2,13 +2,17 @@
 //! for a read-write server with the `isro` four-letter word and move to it, as ZooKeeper's
 //! Java client does (`ClientCnxn`'s `pingRwServer`).
 //!
+//! Each probe round asks the servers of the session's current list (an `update_server_list`
+//! reaches a probe under way), as Java's probe takes its server from the host provider.
 //! Differences from the Java client, on purpose: each probe round asks every server of the
-//! connect string (Java asks one per round), so a read-write server is found after one round
-//! whatever the list's order. The pause between rounds starts at 100 ms and doubles up to
-//! 60 s, as in Java.
+//! list (Java asks one per round), so a read-write server is found after one round whatever
+//! the list's order. The pause between rounds starts at 100 ms and doubles up to 60 s, as in
+//! Java.
 
 use std::future::Future;
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use super::transport::Connector;
 use crate::connect_string::HostPort;
@@ -43,33 +47,33 @@ impl ReadOnlyState {
         self.found = Some(host);
     }
 
-    /// A future that, on a read-only connection, probes `hosts` (through `connector`: over
-    /// TLS for a TLS client) until one serves reads and writes and returns it; on a
-    /// read-write connection it never completes.
+    /// A future that, on a read-only connection, probes the servers of `servers` (the list
+    /// as it is at each round; through `connector`: over TLS for a TLS client) until one
+    /// serves reads and writes and returns it; on a read-write connection it never completes.
     pub(crate) fn probe(
         &self,
         connector: &Connector,
-        hosts: &[HostPort],
+        servers: watch::Receiver<Vec<HostPort>>,
     ) -> impl Future<Output = HostPort> + 'static {
-        let hosts = if self.read_only {
-            hosts.to_vec()
-        } else {
-            Vec::new()
-        };
-        seek_rw_server(connector.clone(), hosts)
+        let read_only = self.read_only;
+        let connector = connector.clone();
+        async move {
+            if !read_only {
+                return std::future::pending().await;
+            }
+            seek_rw_server(connector, servers).await
+        }
     }
 }
 
-/// Probes `hosts` in rounds, with a doubling pause between rounds, until one answers `rw`
-/// to `isro`. Never completes for an empty list.
-async fn seek_rw_server(connector: Connector, hosts: Vec<HostPort>) -> HostPort {
-    if hosts.is_empty() {
-        return std::future::pending().await;
-    }
+/// Probes the servers of `servers` in rounds, with a doubling pause between rounds, until one
+/// answers `rw` to `isro`.
+async fn seek_rw_server(connector: Connector, servers: watch::Receiver<Vec<HostPort>>) -> HostPort {
     let mut pause = MIN_INTERVAL;
     loop {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_INTERVAL);
+        let hosts = servers.borrow().clone();
         for host in &hosts {
             if is_read_write(&connector, host).await {
                 tracing::info!(server = %host, "found a read-write server");
@@ -119,17 +123,26 @@ mod tests {
         assert!(is_read_write(&plain, &rw).await);
         let mut state = ReadOnlyState::default();
         state.connected(false);
-        let never = state.probe(&plain, std::slice::from_ref(&rw));
+        let (servers, list) = watch::channel(vec![rw.clone()]);
+        let never = state.probe(&plain, list.clone());
         assert!(tokio::time::timeout(Duration::from_millis(300), never)
             .await
             .is_err());
         state.connected(true);
-        let found = tokio::time::timeout(
-            Duration::from_secs(5),
-            state.probe(&plain, &[ro, rw.clone()]),
-        )
-        .await
-        .unwrap();
+        servers.send_replace(vec![ro.clone()]);
+        let probing = state.probe(&plain, list);
+        tokio::pin!(probing);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), probing.as_mut())
+                .await
+                .is_err(),
+            "no read-write server in the list yet"
+        );
+        // A list updated while the probe runs is the one its next round asks.
+        servers.send_replace(vec![ro, rw.clone()]);
+        let found = tokio::time::timeout(Duration::from_secs(5), probing)
+            .await
+            .unwrap();
         assert_eq!(found, rw);
     }
 }

@@ -336,6 +336,38 @@ async fn read_only_client_moves_to_a_read_write_server_it_finds() {
         .unwrap();
 }
 
+/// A read-only client probes the servers of its current list, as Java's `pingRwServer` asks
+/// the host provider: a read-write server that an `update_server_list` adds (without moving
+/// the client, whose server stays in a list that does not grow) is found and taken.
+#[tokio::test]
+async fn read_only_client_probes_the_servers_of_an_updated_list() {
+    let server = support::start_server();
+    let fake = fake_read_only_server().await;
+    // A port nothing listens on: the client can only connect to the read-only server.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let zk = Client::builder()
+        .read_only(true)
+        .session_timeout(Duration::from_secs(6))
+        .connect(&format!("{fake},{dead}"))
+        .await
+        .unwrap();
+    assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
+    let moved = zk
+        .update_server_list(&format!("{fake},{}", server.connect_string()))
+        .await
+        .unwrap();
+    assert!(
+        !moved,
+        "the current server stays in a list of the same size"
+    );
+    let took = wait_state(&zk, SessionState::Connected, WAIT).await;
+    eprintln!("found the read-write server of the new list after {took:?}");
+    assert_ne!(zk.session().unwrap().id, 0x77, "a new session");
+}
+
 #[test]
 fn a_panicking_test_still_stops_every_server() {
     let (tx, rx) = std::sync::mpsc::channel();
