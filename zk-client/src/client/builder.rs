@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: the settings of a client, the start of its session, and the wait for
 //! the first connection; and the task that runs the application's new-session hook.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -373,7 +374,8 @@ impl ClientBuilder {
         }
         let timeout = self.connect_timeout.unwrap_or(self.session_timeout);
         let mut failures = Vec::new();
-        let hosts = cs.hosts().len();
+        // Failures are kept per server: one listed twice counts once.
+        let hosts = cs.hosts().iter().collect::<HashSet<_>>().len();
         let first = first_session(first_events, self.recreate_on_expiry, hosts, &mut failures);
         match tokio::time::timeout(timeout, first).await {
             Err(_) => Err(Error::ConnectTimeout { failures }),
@@ -385,9 +387,9 @@ impl ClientBuilder {
 
 /// Waits for the first connection (`Ok`) or the end of the session. With re-creation, a
 /// resumed session found expired is followed by a new one, so expiry does not end the wait.
-/// Records the last failure of each server in `failures`; when each of the `hosts` servers has
-/// answered with something that is not ZooKeeper, or failed TLS, there is nothing left to
-/// wait for.
+/// Records the last failure of each server in `failures`; when each of the `hosts` distinct
+/// servers has answered with something that is not ZooKeeper, or failed TLS, there is
+/// nothing left to wait for.
 async fn first_session(
     mut events: broadcast::Receiver<SessionEvent>,
     recreate: bool,

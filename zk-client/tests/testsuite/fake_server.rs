@@ -284,6 +284,22 @@ async fn peers_that_are_not_zookeeper_are_named_at_once() {
     }
 }
 
+/// A connect string may name a server twice (Java's parser keeps both entries): the peer is
+/// still named as soon as it has answered, not at the connect timeout.
+#[tokio::test]
+async fn a_peer_listed_twice_is_named_at_once() {
+    let http = answering(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+    let err = Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .connect(&format!("{http}, {http}"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotZooKeeper { server, .. } if *server == http),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_connect_timeout_names_each_servers_last_failure() {
     let http = answering(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
