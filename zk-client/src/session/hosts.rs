@@ -142,6 +142,14 @@ impl Hosts {
         self.migration = None;
     }
 
+    /// A server answered but refused the session: the next attempt comes without delay, and
+    /// a migration under way goes on (as Java leaves its reconfig mode only once connected or
+    /// once every server was tried).
+    pub(crate) fn refused(&mut self) {
+        self.tried_in_cycle = 0;
+        self.failed_cycles = 0;
+    }
+
     /// The next host of a migration, if one is under way; ends it (as a full cycle of
     /// failures, so that the backoff applies) once every host was tried.
     fn next_migrating(&mut self) -> Option<HostPort> {
@@ -412,6 +420,19 @@ mod tests {
         tried.sort_by_key(|h| h.port);
         assert_eq!(tried, list);
         assert!(h.next().unwrap().1 > Duration::ZERO, "a full cycle failed");
+    }
+
+    #[test]
+    fn a_refusal_does_not_end_a_migration() {
+        let mut h = Hosts::new(hosts(2), Rng::seeded(5));
+        let gone = h.next().unwrap().0;
+        assert!(h.update(hosts(4)[2..].to_vec(), Some(&gone)));
+        let (first, _) = h.next().unwrap();
+        h.refused();
+        assert!(h.migration.is_some(), "the migration goes on");
+        let (second, delay) = h.next().unwrap();
+        assert_eq!(delay, Duration::ZERO);
+        assert_ne!(first, second, "each new host once");
     }
 
     #[test]

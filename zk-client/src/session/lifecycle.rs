@@ -238,7 +238,7 @@ impl Session {
         if e.refused() {
             self.refused(reason.unwrap_or(RefusalReason::Unknown));
             // The server is up: retry soon, not after a growing backoff.
-            self.hosts.connected();
+            self.hosts.refused();
             let jitter = self.rng.below(REFUSAL_PAUSE.as_millis() as u64 + 1);
             let pause = REFUSAL_PAUSE + Duration::from_millis(jitter);
             if let Offline::Stop = self.offline(tokio::time::sleep(pause), true).await {
