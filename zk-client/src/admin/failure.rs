@@ -52,6 +52,16 @@ pub enum AdminError {
         /// How the connection ended (the error, or its close).
         reason: String,
     },
+    /// The answer goes on past the most bytes read of one answer (16 MiB).
+    #[error("{server}: the answer to {word} is longer than {limit} bytes, the most read")]
+    TooLarge {
+        /// The server asked.
+        server: String,
+        /// The word, or the AdminServer command.
+        word: String,
+        /// The most bytes read of one answer.
+        limit: u64,
+    },
     /// The answer does not have the expected form.
     #[error("{word}: expected {expected}, found {found:?}")]
     Unexpected {

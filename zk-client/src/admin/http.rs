@@ -16,9 +16,6 @@ use crate::error::Error;
 use crate::session::Connector;
 use crate::tls::TlsConfig;
 
-/// The most bytes read of one answer.
-const ANSWER_LIMIT: u64 = 16 << 20;
-
 /// Runs the AdminServer's commands of one server (`admin.enableServer`, port
 /// `admin.serverPort`, 8080 by default), over plaintext HTTP or, with [`AdminServer::tls`],
 /// HTTPS (`admin.forceHttps` or `admin.portUnification` on the server).
@@ -89,7 +86,14 @@ impl AdminServer {
                 .await
                 .map_err(|e| format!("sending the request: {e}"))?;
             let mut answer = Vec::new();
-            let read = stream.take(ANSWER_LIMIT).read_to_end(&mut answer).await;
+            // One byte past the limit tells an answer of the limit's length from a longer one.
+            let read = (&mut stream)
+                .take(super::ANSWER_LIMIT + 1)
+                .read_to_end(&mut answer)
+                .await;
+            if answer.len() as u64 > super::ANSWER_LIMIT {
+                return Err(Failure::TooLarge);
+            }
             let end = match read {
                 Ok(_) => None,
                 Err(e) if answer.is_empty() => {

@@ -48,6 +48,8 @@ enum Failure {
         received: usize,
         reason: String,
     },
+    /// An answer longer than [`ANSWER_LIMIT`].
+    TooLarge,
 }
 
 impl From<String> for Failure {
@@ -79,6 +81,14 @@ async fn within<T>(
                 expected,
                 received,
                 reason,
+            }
+            .into())
+        }
+        Ok(Err(Failure::TooLarge)) => {
+            return Err(AdminError::TooLarge {
+                server: server.to_string(),
+                word: word.to_owned(),
+                limit: ANSWER_LIMIT,
             }
             .into())
         }
@@ -138,7 +148,8 @@ impl Admin {
         })?;
         let exchange = async {
             let stream = self.connector.open_any(&self.server).await?;
-            four_letter_exchange(stream, &bytes, ANSWER_LIMIT)
+            // One byte past the limit tells an answer of the limit's length from a longer one.
+            let answer = four_letter_exchange(stream, &bytes, ANSWER_LIMIT + 1)
                 .await
                 .map_err(|e| match e {
                     NoAnswer::Failed(reason) => Failure::NoAnswer(reason),
@@ -147,7 +158,11 @@ impl Admin {
                         received,
                         reason,
                     },
-                })
+                })?;
+            if answer.len() as u64 > ANSWER_LIMIT {
+                return Err(Failure::TooLarge);
+            }
+            Ok(answer)
         };
         let answer = within(&self.server, word, self.timeout, exchange).await?;
         Ok(String::from_utf8_lossy(&answer).into_owned())

@@ -1,7 +1,8 @@
 //! Four-letter-word and AdminServer answers that a scripted one-connection server cuts short
 //! (a reset, a body shorter than its `Content-Length`, a chunked body without its last
 //! chunk): each is an error, never an answer; complete answers, and a reset after a body its
-//! framing says is complete, are answers.
+//! framing says is complete, are answers. An answer longer than the most read (16 MiB) is an
+//! error too, not an answer cut at the limit.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -123,4 +124,36 @@ async fn chunked_http_answers_are_read_and_an_unterminated_one_is_an_error() {
     let whole = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
                   5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n";
     assert_eq!(command(whole, End::Close).await.unwrap(), "hello world");
+}
+
+/// The most bytes `Admin` and `AdminServer` read of one answer.
+const LIMIT: usize = 16 << 20;
+
+/// `head` followed by `len` bytes of `x`, for the life of the test binary.
+fn long_answer(head: &[u8], len: usize) -> &'static [u8] {
+    let mut answer = head.to_vec();
+    answer.resize(head.len() + len, b'x');
+    answer.leak()
+}
+
+/// Asserts that `result` is the error of an answer longer than [`LIMIT`].
+fn assert_too_large(result: Result<String, Error>) {
+    match result {
+        Err(Error::Admin(AdminError::TooLarge { limit, .. })) if limit == LIMIT as u64 => {}
+        Err(e) => panic!("expected an answer too large, got {e:?}"),
+        Ok(answer) => panic!("expected an error, got an answer of {} bytes", answer.len()),
+    }
+}
+
+#[tokio::test]
+async fn an_answer_longer_than_the_limit_is_an_error_not_a_cut_answer() {
+    let admin = |addr: SocketAddr| Admin::new(&addr.to_string()).unwrap();
+    let addr = serve_once(b"cons", long_answer(b"", LIMIT + 1), End::Close).await;
+    assert_too_large(admin(addr).raw("cons").await);
+    // An answer of the limit's length is whole.
+    let addr = serve_once(b"cons", long_answer(b"", LIMIT), End::Close).await;
+    assert_eq!(admin(addr).raw("cons").await.unwrap().len(), LIMIT);
+
+    let head = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n";
+    assert_too_large(command(long_answer(head, LIMIT), End::Close).await);
 }
