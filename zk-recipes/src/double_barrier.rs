@@ -7,7 +7,8 @@ use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, OneshotWatcher, Parents, RetryPolicy};
 
 use crate::error::Error;
-use crate::retried::{children, delete_node};
+use crate::mutex::PendingNode;
+use crate::retried::{children, delete_detached, delete_node};
 
 /// The node whose creation lets the members in (Curator's name).
 pub const READY_NODE: &str = "ready";
@@ -17,6 +18,10 @@ pub const READY_NODE: &str = "ready";
 /// member that finds `members` of them creates `<path>/ready`, which lets everyone in. To
 /// leave, members delete their nodes, the lowest last (each waits on the lowest, the lowest
 /// on the highest), so that nobody leaves before everyone is done.
+///
+/// Entering is cancellable: a member whose `enter` future is dropped, or ends in an error,
+/// before everyone is in withdraws its node (deleted in the background), so that it is not
+/// counted as a member nor waited for when the others leave.
 ///
 /// ```no_run
 /// # async fn demo(client: zk_client::Client) -> Result<(), zk_recipes::Error> {
@@ -80,20 +85,42 @@ impl DoubleBarrier {
     }
 
     async fn enter_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
-        let ready = self.child(READY_NODE);
-        let created = self
-            .client
-            .create_with_parents(
-                &self.node(),
-                Vec::new(),
-                &CreateOptions::ephemeral(),
-                &Parents::containers(),
-            )
-            .await;
-        match created {
-            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => {}
-            Err(e) => return Err(e.into()),
+        let node = self.node();
+        // Withdraws our member node if this future is dropped or fails before we are in.
+        let mut pending = PendingNode {
+            client: self.client.clone(),
+            node: Some(node.clone()),
+        };
+        // The name is ours alone: after a connection loss, `NodeExists` is our own create.
+        RetryPolicy::default()
+            .retry_idempotent(|| async {
+                let created = self
+                    .client
+                    .create_with_parents(
+                        &node,
+                        Vec::new(),
+                        &CreateOptions::ephemeral(),
+                        &Parents::containers(),
+                    )
+                    .await;
+                match created {
+                    Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        let entered = self.wait_ready(deadline).await?;
+        pending.node = None;
+        if !entered {
+            delete_detached(&self.client, &node, "double barrier member node").await?;
         }
+        Ok(entered)
+    }
+
+    /// Waits until `<path>/ready` exists, or creates it once `members` members are there:
+    /// false when the deadline passed first.
+    async fn wait_ready(&self, deadline: Option<Instant>) -> Result<bool, Error> {
+        let ready = self.child(READY_NODE);
         loop {
             let (stat, watcher) = RetryPolicy::default()
                 .retry_idempotent(|| self.client.exists_and_watch(&ready))
@@ -102,17 +129,21 @@ impl DoubleBarrier {
                 return Ok(true);
             }
             if self.members_now().await?.len() >= self.members {
-                return match self
-                    .client
-                    .create(&ready, Vec::new(), &CreateOptions::persistent())
-                    .await
-                {
-                    Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(true),
-                    Err(e) => Err(e.into()),
-                };
+                RetryPolicy::default()
+                    .retry_idempotent(|| async {
+                        match self
+                            .client
+                            .create(&ready, Vec::new(), &CreateOptions::persistent())
+                            .await
+                        {
+                            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
+                            Err(e) => Err(e),
+                        }
+                    })
+                    .await?;
+                return Ok(true);
             }
             if !wait(watcher, deadline).await? {
-                delete_node(&self.client, &self.node()).await?;
                 return Ok(false);
             }
         }

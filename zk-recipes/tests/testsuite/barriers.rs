@@ -127,3 +127,25 @@ async fn members_enter_and_leave_together_with_curators() {
     curator.finish().await;
     wait_children(&zk, "/b/double", "nothing left", |c| c.is_empty()).await;
 }
+
+#[tokio::test]
+async fn a_dropped_enter_leaves_no_member_behind() {
+    let server = support::start_server();
+    let cs = server.connect_string();
+    let zk = connect(&cs).await;
+    // A member whose caller stops waiting (a timeout around `enter`, a `select!`) is not a
+    // member: its node goes, and it is not counted.
+    let dropped = DoubleBarrier::new(connect(&cs).await, "/b/dropped", 2).unwrap();
+    assert!(timeout(Duration::from_millis(300), dropped.enter())
+        .await
+        .is_err());
+    let alone = DoubleBarrier::new(connect(&cs).await, "/b/dropped", 2).unwrap();
+    assert!(
+        !alone
+            .enter_timeout(Duration::from_millis(500))
+            .await
+            .unwrap(),
+        "entered with one live member of two"
+    );
+    wait_children(&zk, "/b/dropped", "no member left", |c| c.is_empty()).await;
+}
