@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use zk_client::{Client, CreateMode, CreateOptions, Parents};
+use zk_client::{Client, CreateMode, CreateOptions, Parents, RetryPolicy};
 
 use crate::error::Error;
 use crate::guard::{FencingToken, LossPolicy, MutexGuard};
@@ -127,7 +127,11 @@ impl Semaphore {
             // Subscribed before the check that grants the lease: a suspension right after it
             // reaches the lease.
             let events = self.client.session_events();
-            let (children, watcher) = self.client.get_children_and_watch(&self.leases).await?;
+            // A read, safe to repeat: retried on connection loss and timeouts, as Curator's
+            // retry loop does, rather than giving the lease up.
+            let (children, watcher) = RetryPolicy::default()
+                .retry_idempotent(|| self.client.get_children_and_watch(&self.leases))
+                .await?;
             if !children.iter().any(|c| **c == *name) {
                 return Ok(None);
             }

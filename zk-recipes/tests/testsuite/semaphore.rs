@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::time::timeout;
 use zk_recipes::Semaphore;
 
+use zk_testkit::{Fault, Proxy};
+
 use crate::support::peer::Peer;
 use crate::support::{connect, wait_children, WAIT};
 
@@ -92,4 +94,42 @@ async fn shared_with_curators_semaphore() {
     assert!(got.starts_with("ACQUIRED "), "{got}");
     java.finish().await;
     second.release().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiter_rides_out_a_slow_connection() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let holder = Semaphore::new(zk.clone(), "/pool", 1)
+        .unwrap()
+        .acquire()
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    // Requests time out after 500 ms; the session outlives the slow spell.
+    let waiter_zk = zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(20))
+        .request_timeout(Duration::from_millis(500))
+        .connect(&proxy.connect_string())
+        .await
+        .unwrap();
+    let session = waiter_zk.session().unwrap().id;
+    let waiter = Semaphore::new(waiter_zk.clone(), "/pool", 1).unwrap();
+    let pending = tokio::spawn(async move { waiter.acquire().await });
+    wait_children(&zk, "/pool/leases", "the waiter's lease", |c| c.len() == 2).await;
+    // The release's watch event reaches the waiter late, and its read of the leases then
+    // times out once or twice before the connection is quick again: it reads again, as
+    // Curator's retry loop does, and gets the lease.
+    proxy.set_fault(Fault::Delay(Duration::from_secs(1)));
+    holder.release().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    proxy.set_fault(Fault::Pass);
+    let lease = timeout(WAIT, pending)
+        .await
+        .expect("the waiter hangs")
+        .unwrap()
+        .expect("the waiter gave up on a timed-out read");
+    assert_eq!(waiter_zk.session().unwrap().id, session, "same session");
+    let leases = wait_children(&zk, "/pool/leases", "one lease", |c| c.len() == 1).await;
+    assert!(lease.node().ends_with(&leases[0]), "{leases:?}");
 }
