@@ -8,7 +8,8 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use zk_client::{
-    AddWatchMode, Client, CreateOptions, EventType, Parents, PersistentWatcher, SessionEvent, Stat,
+    AddWatchMode, Client, CreateOptions, EventType, Parents, PersistentWatcher, RetryPolicy,
+    SessionEvent, Stat,
 };
 
 use crate::error::Error;
@@ -47,18 +48,23 @@ impl SharedCount {
     /// is none yet.
     pub async fn new(client: Client, path: &str, seed: i32) -> Result<SharedCount, Error> {
         zk_client::validate_path(path, false)?;
-        let created = client
-            .create_with_parents(
-                path,
-                to_bytes(seed),
-                &CreateOptions::persistent(),
-                &Parents::containers(),
-            )
-            .await;
-        match created {
-            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // Safe to repeat: after a connection loss, `NodeExists` may be our own create.
+        RetryPolicy::default()
+            .retry_idempotent(|| async {
+                let created = client
+                    .create_with_parents(
+                        path,
+                        to_bytes(seed),
+                        &CreateOptions::persistent(),
+                        &Parents::containers(),
+                    )
+                    .await;
+                match created {
+                    Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
         Ok(SharedCount {
             client,
             path: path.to_owned(),
@@ -70,17 +76,19 @@ impl SharedCount {
         &self.path
     }
 
-    /// Reads the count.
+    /// Reads the count (retried on connection loss and timeouts).
     pub async fn get(&self) -> Result<VersionedCount, Error> {
-        let (data, stat) = self.client.get_data(&self.path).await?;
+        let (data, stat) = RetryPolicy::default()
+            .retry_idempotent(|| self.client.get_data(&self.path))
+            .await?;
         versioned(&self.path, &data, &stat)
     }
 
-    /// Sets the count, whatever it was.
+    /// Sets the count, whatever it was (retried on connection loss and timeouts: writing the
+    /// same value again is harmless).
     pub async fn set(&self, value: i32) -> Result<VersionedCount, Error> {
-        let stat = self
-            .client
-            .set_data(&self.path, to_bytes(value), None)
+        let stat = RetryPolicy::default()
+            .retry_idempotent(|| self.client.set_data(&self.path, to_bytes(value), None))
             .await?;
         Ok(VersionedCount {
             value,

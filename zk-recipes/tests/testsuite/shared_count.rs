@@ -1,7 +1,8 @@
 //! SharedCount against a real server and against Apache Curator's `SharedCount` (Java harness
 //! zk-testkit's `java/CuratorCountHarness.java`): the byte layout (4 big-endian bytes), versioned
-//! compare-and-set in both directions, concurrent updates that lose none, and a change stream
-//! that catches up after its client was cut off.
+//! compare-and-set in both directions, concurrent updates that lose none, a change stream
+//! that catches up after its client was cut off, and reads and writes that ride out a slow
+//! connection.
 use crate::support;
 
 use std::time::Duration;
@@ -175,4 +176,42 @@ async fn curator_and_we_share_one_count() {
     assert_eq!(count.try_set(&seen, 10).await.unwrap(), None);
     watch.send_line().await;
     watch.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_and_writes_ride_out_a_slow_connection() {
+    let server = support::start_server();
+    let proxy = Proxy::start(server.addr()).await.unwrap();
+    // Requests time out after 500 ms, while the proxy holds each chunk for 1 s.
+    let slow = zk_client::Client::builder()
+        .session_timeout(Duration::from_secs(20))
+        .request_timeout(Duration::from_millis(500))
+        .connect(&proxy.connect_string())
+        .await
+        .unwrap();
+    let session = slow.session().unwrap().id;
+    let spell = async {
+        proxy.set_fault(Fault::Delay(Duration::from_secs(1)));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.set_fault(Fault::Pass);
+    };
+    let new = async { SharedCount::new(slow.clone(), "/counts/slow", 4).await };
+    let (count, ()) = tokio::join!(new, spell);
+    let count = count.expect("new gave up on a timed-out create");
+    let spell = async {
+        proxy.set_fault(Fault::Delay(Duration::from_secs(1)));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.set_fault(Fault::Pass);
+    };
+    let (read, ()) = tokio::join!(count.get(), spell);
+    assert_eq!(read.expect("get gave up on a timed-out read").value, 4);
+    let spell = async {
+        proxy.set_fault(Fault::Delay(Duration::from_secs(1)));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.set_fault(Fault::Pass);
+    };
+    let (written, ()) = tokio::join!(count.set(9), spell);
+    let written = written.expect("set gave up on a timed-out write");
+    assert_eq!(written, count.get().await.unwrap());
+    assert_eq!(slow.session().unwrap().id, session, "same session");
 }
