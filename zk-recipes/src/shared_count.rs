@@ -99,11 +99,20 @@ impl SharedCount {
 
     /// Sets the count to `value` if it is still as `previous` was read (its version):
     /// the new value, or `None` when someone changed it meanwhile (read it again and retry).
+    /// A `previous` at version -1, ZooKeeper's "any version", is refused with
+    /// `InvalidArgument` (Curator's `IllegalTrySetVersionException`): it would write blindly.
     pub async fn try_set(
         &self,
         previous: &VersionedCount,
         value: i32,
     ) -> Result<Option<VersionedCount>, Error> {
+        if previous.version == ANY_VERSION {
+            return Err(zk_client::Error::InvalidArgument(format!(
+                "shared count {}: a compare-and-set needs the version read, not -1 (any)",
+                self.path
+            ))
+            .into());
+        }
         let set = self
             .client
             .set_data(&self.path, to_bytes(value), Some(previous.version))
@@ -144,6 +153,9 @@ impl SharedCount {
         Ok(CountChanges { rx, task })
     }
 }
+
+/// The version ZooKeeper's `setData` takes as "whatever the version".
+const ANY_VERSION: i32 = -1;
 
 /// How many values a [`CountChanges`] reader may fall behind before the count's task waits
 /// (and then reads the latest value).

@@ -215,3 +215,28 @@ async fn reads_and_writes_ride_out_a_slow_connection() {
     assert_eq!(written, count.get().await.unwrap());
     assert_eq!(slow.session().unwrap().id, session, "same session");
 }
+
+#[tokio::test]
+async fn a_try_set_at_version_minus_one_is_refused() {
+    let server = support::start_server();
+    let zk = connect(&server.connect_string()).await;
+    let count = SharedCount::new(zk, "/counts/any", 1).await.unwrap();
+    count.set(2).await.unwrap();
+    // Version -1 is ZooKeeper's "any version": a compare-and-set at it would be a blind write
+    // (Curator's trySetCount throws IllegalTrySetVersionException).
+    let forged = VersionedCount {
+        value: 1,
+        version: -1,
+        mzxid: 0,
+    };
+    assert!(
+        matches!(
+            count.try_set(&forged, 3).await,
+            Err(zk_recipes::Error::Client(
+                zk_client::Error::InvalidArgument(_)
+            ))
+        ),
+        "not refused"
+    );
+    assert_eq!(count.get().await.unwrap().value, 2, "written over");
+}
