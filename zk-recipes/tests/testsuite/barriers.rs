@@ -1,7 +1,8 @@
 //! Barrier and DoubleBarrier against a real server and with Apache Curator's
 //! `DistributedBarrier` / `DistributedDoubleBarrier` (Java harness
 //! zk-testkit's `java/CuratorCountHarness.java`): waiters pass only once the barrier is removed;
-//! nobody enters a double barrier before all members are there, nor leaves before all are done.
+//! nobody enters a double barrier before all members are there, nor leaves before all are done,
+//! and a member whose `enter` is dropped is not counted.
 use crate::support;
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The semaphore against a real server: at most N leases at once, a lease freed lets a
-//! waiter in, a timed-out waiter leaves no lease behind; and shared with Curator's
-//! `InterProcessSemaphoreV2` (the Java harness) on one path.
+//! waiter in, a timed-out waiter leaves no lease behind, a waiter rides out reads that time
+//! out; and shared with Curator's `InterProcessSemaphoreV2` (the Java harness) on one path.
 use crate::support;
 
 use std::time::Duration;
