@@ -187,7 +187,8 @@ pub(crate) fn decode_body<'b>(
         return Ok(close_session_or_digest(bytes, d));
     }
     if op == OpCode::Multi {
-        return Ok(TxnBody::Multi(expand_multi(MultiTxn::decode(d)?)));
+        let limits = d.limits();
+        return Ok(TxnBody::Multi(expand_multi(MultiTxn::decode(d)?, limits)));
     }
     let Some(result) = top_level(op, d) else {
         return Err(unknown());
@@ -238,7 +239,9 @@ fn is_eof(e: &Error) -> bool {
     )
 }
 
-fn expand_multi(multi: MultiTxn) -> Vec<SubTxn> {
+/// Decodes each sub-transaction of `multi` under `limits`, the limits of the transaction
+/// that holds it (as Java reads them under one `jute.maxbuffer`).
+fn expand_multi(multi: MultiTxn, limits: jute::Limits) -> Vec<SubTxn> {
     multi
         .txns
         .into_iter()
@@ -255,7 +258,7 @@ fn expand_multi(multi: MultiTxn) -> Vec<SubTxn> {
                 Err(_) => unsupported(),
                 // Like ByteBufferInputStream.byteBuffer2Record, bytes after a complete
                 // record are ignored.
-                Ok(op) => match in_multi(op, &mut Decoder::new(data)) {
+                Ok(op) => match in_multi(op, &mut Decoder::with_limits(data, limits)) {
                     None => unsupported(),
                     Some(result) => result.map_err(|e| (e.to_string(), data.to_vec())),
                 },

@@ -337,3 +337,35 @@ fn a_large_log_is_read_in_bounded_memory() {
         file.len()
     );
 }
+
+#[test]
+fn a_multi_is_read_with_the_reader_s_limits() {
+    // A server run with -Djute.maxbuffer=4194304 logs a multi holding a 3 MiB setData: a
+    // reader given that limit reads the sub-transaction too, as it reads a lone setData.
+    let data: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let set = handmade::set_data("/big", &data);
+    let mut multi = 1i32.to_be_bytes().to_vec();
+    multi.extend(5i32.to_be_bytes());
+    multi.extend((set.len() as i32).to_be_bytes());
+    multi.extend_from_slice(&set);
+    let mut file = log_header();
+    file.extend(entry(&txn(1, 1, 14, &multi, Some(1))));
+    let limits = jute::Limits {
+        max_len: 4 << 20,
+        ..jute::Limits::default()
+    };
+    let items: Vec<LogItem> = TxnLogReader::with_limits(&file, limits).unwrap().collect();
+    let t = txns(&items);
+    assert_eq!(t.len(), 1, "{items:?}");
+    match &t[0].body {
+        TxnBody::Multi(subs) => match &subs[..] {
+            [sub] => match &sub.body {
+                Ok(Txn::SetData(txn)) => assert_eq!(txn.data.as_deref(), Some(&data[..])),
+                Ok(other) => panic!("{other:?}"),
+                Err((message, _)) => panic!("{message}"),
+            },
+            other => panic!("{} sub-transactions", other.len()),
+        },
+        other => panic!("{other:?}"),
+    }
+}
