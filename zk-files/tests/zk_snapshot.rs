@@ -165,6 +165,35 @@ fn bytes_after_a_complete_snapshot_are_trailing_bytes() {
     );
 }
 
+#[test]
+fn a_node_cut_short_is_named_with_its_field() {
+    let snap = snapshot_tree(&[("/a", b"hello"), ("/b", b"world")]);
+    let b_at = snap.len() - 5 - (4 + 2 + 4 + 5 + 8 + 60);
+    let error = |cut: usize| match read(&snap[..cut], u64::MAX).0.last() {
+        Some(SnapItem::Error {
+            offset, message, ..
+        }) => (*offset, message.clone()),
+        other => panic!("{other:?}"),
+    };
+    // In the data of /b: the node, the field, the offset of its length.
+    let (offset, message) = error(b_at + 6 + 6);
+    assert_eq!(offset, b_at + 6);
+    assert!(
+        message.contains("node 3 (/b): DataNode.data: at byte"),
+        "{message}"
+    );
+    // In its stat.
+    let (_, message) = error(b_at + 6 + 9 + 8 + 20);
+    assert!(
+        message.contains("node 3 (/b): DataNode.stat.ctime: at byte"),
+        "{message}"
+    );
+    // In its path: the node is counted, its path is not known yet.
+    let (offset, message) = error(b_at + 3);
+    assert_eq!(offset, b_at);
+    assert!(message.contains("node 3: path: at byte"), "{message}");
+}
+
 /// What ZooKeeper 3.9 writes after the tree (FileSnap.serialize at branch-3.9): the tree's
 /// seal; with digests enabled (the default) the `ZxidDigest` and a seal; with
 /// `zookeeper.serializeLastProcessedZxid.enabled` (the default) `long lastProcessedZxid` and

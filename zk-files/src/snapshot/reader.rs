@@ -38,6 +38,13 @@ enum Section {
 /// Why a step stopped.
 enum Failure {
     Decode(Error),
+    /// A node's path or `DataNode` record did not decode: the node's number (the root is 1)
+    /// and its path once read.
+    Node {
+        index: u64,
+        path: Option<String>,
+        error: Error,
+    },
     Source(ZkFileError),
     Full(usize),
 }
@@ -49,6 +56,8 @@ pub struct SnapshotReader<'a> {
     limits: Limits,
     header: FileHeader,
     stage: Stage,
+    /// Nodes read so far.
+    nodes: u64,
 }
 
 impl<'a> SnapshotReader<'a> {
@@ -94,13 +103,16 @@ impl<'a> SnapshotReader<'a> {
             limits,
             header: FileHeader::default(),
             stage: Stage::Sessions(None),
+            nodes: 0,
         };
         // A closure: it is generic over the window's lifetime, the fn item is not.
         #[allow(clippy::redundant_closure)]
         let header = match reader.decode(|d| FileHeader::decode(d)) {
             Ok(header) => header,
             Err(Failure::Source(e)) => return Err(e),
-            Err(Failure::Decode(e)) => return Err(ZkFileError::Header(e)),
+            Err(Failure::Decode(e) | Failure::Node { error: e, .. }) => {
+                return Err(ZkFileError::Header(e))
+            }
             Err(Failure::Full(held)) => {
                 let found = format!("{held} bytes that do not decode as one");
                 return Err(ZkFileError::Header(Error::invalid(
@@ -216,33 +228,7 @@ impl<'a> SnapshotReader<'a> {
                 self.stage = Stage::Acls(n - 1);
                 Ok(Some(SnapItem::Acl { id, acls }))
             }
-            Stage::Nodes => {
-                let node = self.decode(|d| {
-                    let at = d.offset();
-                    let Some(path) = Option::<String>::decode(d)? else {
-                        return Err(Error::invalid("a node path", "null", at));
-                    };
-                    if path == "/" {
-                        return Ok(None);
-                    }
-                    let data = Option::<Vec<u8>>::decode(d)?;
-                    let acl = d.read_i64()?;
-                    let stat = StatPersisted::decode(d)?;
-                    Ok(Some(Znode {
-                        path,
-                        data,
-                        acl,
-                        stat,
-                    }))
-                })?;
-                match node {
-                    Some(node) => Ok(Some(SnapItem::Node(Box::new(node)))),
-                    None => {
-                        self.stage = Stage::Seal(Section::Tree);
-                        Ok(None)
-                    }
-                }
-            }
+            Stage::Nodes => self.node(),
             Stage::Seal(after) => {
                 let offset = self.window.offset();
                 let computed = self.window.checksum();
@@ -265,6 +251,40 @@ impl<'a> SnapshotReader<'a> {
             Stage::AfterSeal(after) => self.after_seal(after),
             Stage::Done => Ok(None),
         }
+    }
+
+    /// The next node (`ustring path`, then the `DataNode` record: `buffer data, long acl,
+    /// StatPersisted stat`), or the end of the tree (the path `"/"`). A failure names the
+    /// node by its number and, once read, its path.
+    fn node(&mut self) -> Result<Option<SnapItem>, Failure> {
+        let index = self.nodes + 1;
+        let path = self
+            .decode(|d| {
+                let at = d.offset();
+                Option::<String>::decode(d)?
+                    .ok_or_else(|| Error::invalid("a node path", "null", at))
+            })
+            .map_err(|f| in_node(index, None, f))?;
+        if path == "/" {
+            self.stage = Stage::Seal(Section::Tree);
+            return Ok(None);
+        }
+        let (data, acl, stat) = self
+            .decode(|d| {
+                let data =
+                    Option::<Vec<u8>>::decode(d).map_err(|e| e.in_field("DataNode", "data"))?;
+                let acl = d.read_i64().map_err(|e| e.in_field("DataNode", "acl"))?;
+                let stat = StatPersisted::decode(d).map_err(|e| e.in_field("DataNode", "stat"))?;
+                Ok((data, acl, stat))
+            })
+            .map_err(|f| in_node(index, Some(&path), f))?;
+        self.nodes = index;
+        Ok(Some(SnapItem::Node(Box::new(Znode {
+            path,
+            data,
+            acl,
+            stat,
+        }))))
     }
 
     /// What follows a seal: the digest (after the tree's seal, 3.6+), the last processed
@@ -309,6 +329,18 @@ impl<'a> SnapshotReader<'a> {
 
     fn failure_item(&mut self, section: &str, failure: Failure) -> SnapItem {
         match failure {
+            Failure::Node { index, path, error } => {
+                let node = match path {
+                    Some(path) => format!("node {index} ({path})"),
+                    None => format!("node {index}: path"),
+                };
+                SnapItem::Error {
+                    offset: error.offset(),
+                    limit: matches!(error.kind(), ErrorKind::LengthOverLimit { .. })
+                        .then_some(LimitReached::ItemLength),
+                    message: format!("in the {section}: {node}: {error}"),
+                }
+            }
             Failure::Decode(e) => SnapItem::Error {
                 offset: e.offset(),
                 limit: matches!(e.kind(), ErrorKind::LengthOverLimit { .. })
@@ -339,6 +371,19 @@ impl<'a> SnapshotReader<'a> {
                 ),
             },
         }
+    }
+}
+
+/// A decoding failure inside node number `index` (whose `path`, once read, is given) as a
+/// [`Failure::Node`]; other failures unchanged.
+fn in_node(index: u64, path: Option<&str>, failure: Failure) -> Failure {
+    match failure {
+        Failure::Decode(error) => Failure::Node {
+            index,
+            path: path.map(String::from),
+            error,
+        },
+        other => other,
     }
 }
 
