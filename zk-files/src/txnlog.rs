@@ -92,6 +92,8 @@ pub struct TxnLogReader<'a> {
     done: bool,
     /// Bytes fed to Adler-32 so far.
     summed: u64,
+    /// Prefix sums of the bytes the searches for intact entries pass over.
+    ranges: RangeAdler,
 }
 
 impl<'a> TxnLogReader<'a> {
@@ -136,6 +138,7 @@ impl<'a> TxnLogReader<'a> {
             content_end,
             done: false,
             summed: 0,
+            ranges: RangeAdler::new(),
         })
     }
 
@@ -145,9 +148,9 @@ impl<'a> TxnLogReader<'a> {
     }
 
     /// Bytes the reader has summed for Adler-32 checksums so far: each entry's transaction
-    /// bytes, and after damage the search for the next intact entry, which sums each byte of
-    /// the file at most twice plus at most 32 bytes per candidate position (so at most 34
-    /// times the file's size, whatever it holds).
+    /// bytes, and after damage the searches for the next intact entry, which together sum
+    /// each byte of the file at most once plus at most 64 bytes per candidate position (so
+    /// at most 66 times the file's size, whatever it holds).
     pub fn bytes_checksummed(&self) -> u64 {
         self.summed
     }
@@ -367,9 +370,9 @@ impl<'a> TxnLogReader<'a> {
     /// The first offset at or after `from` where a complete entry with a matching checksum
     /// starts. A false match needs a 32-bit checksum collision at a position that also has a
     /// plausible length and the end-of-record byte. Candidates are tried a stretch at a time:
-    /// a window of two stretches (a stretch being the longest entry the reader holds) with
-    /// [`RangeAdler`] over it, so each candidate's checksum costs bounded time and a search
-    /// costs time linear in the bytes it passes.
+    /// a window of two stretches (a stretch being the longest entry the reader holds) that the
+    /// reader's [`RangeAdler`] covers, so each candidate's checksum costs bounded time, and
+    /// every byte is summed into the table once however many searches pass over it.
     fn resync(&mut self, from: u64) -> std::io::Result<Option<u64>> {
         let stretch = (self.max_entry_len() + ENTRY_HEAD + 1) as u64;
         let last = self
@@ -382,9 +385,9 @@ impl<'a> TxnLogReader<'a> {
             let content_end = self.content_end;
             let bytes = self.window.get(base, want)?;
             let content = &bytes[..bytes.len().min((content_end - base) as usize)];
-            let ranges = RangeAdler::new(content, &mut self.summed);
+            self.ranges.cover(content, base, &mut self.summed);
             let found = (0..(stop - base) as usize)
-                .find(|&q| is_entry_at(bytes, content, q, &ranges, &mut self.summed));
+                .find(|&q| is_entry_at(bytes, content, base, q, &self.ranges, &mut self.summed));
             if let Some(q) = found {
                 return Ok(Some(base + q as u64));
             }
@@ -394,11 +397,12 @@ impl<'a> TxnLogReader<'a> {
     }
 }
 
-/// Whether a complete entry with a matching checksum starts at `bytes[q..]` (`content`: the
-/// part of `bytes` before the padding).
+/// Whether a complete entry with a matching checksum starts at `bytes[q..]` (`bytes`: the
+/// file from offset `base`; `content`: the part of it before the padding).
 fn is_entry_at(
     bytes: &[u8],
     content: &[u8],
+    base: u64,
     q: usize,
     ranges: &RangeAdler,
     summed: &mut u64,
@@ -417,7 +421,7 @@ fn is_entry_at(
         && end < content.len()
         && content[end] == END_OF_RECORD
         && i64::from_be_bytes(array(&bytes[q..q + 8]))
-            == i64::from(ranges.adler32(content, q + ENTRY_HEAD, end, summed))
+            == i64::from(ranges.adler32(content, base, q + ENTRY_HEAD, end, summed))
 }
 
 /// Decodes one entry's transaction bytes.

@@ -62,14 +62,20 @@ impl<'a> SeekWindow<'a> {
     }
 
     /// The bytes at offsets `at..at + n`, fewer at the end of the input. Bytes before `at`
-    /// are dropped.
+    /// may be dropped; those still held serve a later `get` that steps back (a search for
+    /// the next intact entry starts just after the entry read last).
     pub(crate) fn get(&mut self, at: u64, n: usize) -> std::io::Result<&[u8]> {
         let held = (self.buf.len() - self.start) as u64;
-        if at < self.base || at > self.base.saturating_add(held) {
+        // File offset of `buf[0]` (`base` is `u64::MAX` when nothing is held).
+        let first = self.base.saturating_sub(self.start as u64);
+        if at < first || at > self.base.saturating_add(held) {
             self.buf.clear();
             self.start = 0;
             self.base = at;
             self.input.seek(SeekFrom::Start(at))?;
+        } else if at < self.base {
+            self.start -= (self.base - at) as usize;
+            self.base = at;
         } else {
             self.start += (at - self.base) as usize;
             self.base = at;
