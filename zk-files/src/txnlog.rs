@@ -254,12 +254,22 @@ impl<'a> TxnLogReader<'a> {
         self.summed += data.len() as u64;
         self.pos = next;
         if checksum != i64::from(computed) {
+            let what = format!(
+                "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
+                 bytes is {computed:#x}"
+            );
+            // The length may be what is damaged, reaching past intact entries to another
+            // 'B': the next intact entry is searched for, not taken from it.
+            let message = match self.resync(p + 1)? {
+                Some(resume) => {
+                    self.pos = resume;
+                    format!("{what}; resuming at the next valid entry, at offset {resume}")
+                }
+                None => format!("{what}; entry skipped"),
+            };
             return Ok(LogItem::Corrupt {
                 offset: p as usize,
-                message: format!(
-                    "checksum mismatch: stored {checksum:#x}, Adler-32 of the {len} transaction \
-                     bytes is {computed:#x}; entry skipped"
-                ),
+                message,
                 limit: None,
             });
         }

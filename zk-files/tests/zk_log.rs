@@ -435,3 +435,40 @@ impl<R: std::io::Seek> std::io::Seek for CountingReads<'_, R> {
         self.inner.seek(pos)
     }
 }
+
+#[test]
+fn a_length_that_reaches_a_later_entry_s_end_loses_no_entry() {
+    // Entries 128 bytes apart (115 transaction bytes): flipping bit 7 of the first entry's
+    // length makes it end exactly at the second entry's 'B'. Its checksum does not match, and
+    // the second entry, intact, is still read.
+    let mut file = log_header();
+    for zxid in 1..=5 {
+        let txn = txn(
+            1,
+            zxid,
+            5,
+            &handmade::set_data("/a", &[b'v'; 57]),
+            Some(zxid),
+        );
+        assert_eq!(txn.len(), 115);
+        file.extend(entry(&txn));
+    }
+    file.resize(file.len() + 256, 0);
+    file[16 + 11] ^= 0x80;
+    let items = read(&file);
+    match &items[0] {
+        LogItem::Corrupt {
+            offset: 16,
+            message,
+            ..
+        } => assert!(
+            message.contains("checksum mismatch")
+                && message.contains("resuming at the next valid entry, at offset 144"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let zxids: Vec<i64> = txns(&items).iter().map(|t| t.header.zxid).collect();
+    assert_eq!(zxids, [2, 3, 4, 5], "{items:#?}");
+    assert!(matches!(items.last(), Some(LogItem::End { .. })));
+}
