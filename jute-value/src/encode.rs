@@ -122,7 +122,7 @@ fn write<B: BufMut + ?Sized>(
         // Narrowing a double to a float field is the caller's explicit choice of value.
         // Written through `Jute`, which writes every NaN as Java's canonical NaN.
         (Type::Float, Value::Float(x)) => x.encode(buf),
-        (Type::Float, Value::Double(x)) => (*x as f32).encode(buf),
+        (Type::Float, Value::Double(x)) => narrow(*x)?.encode(buf),
         (Type::Double, Value::Double(x)) => x.encode(buf),
         (Type::Double, Value::Float(x)) => f64::from(*x).encode(buf),
         (Type::UString | Type::Buffer | Type::Vector(_) | Type::Map(..), Value::Null) => {
@@ -212,6 +212,19 @@ fn integer<T: TryFrom<i64>>(v: &Value, expected: &str) -> Result<T, EncodeError>
         return Err(EncodeError::mismatch(expected, value_phrase(v)));
     };
     T::try_from(n).map_err(|_| EncodeError::mismatch(expected, n.to_string()))
+}
+
+/// A double as a float, rounded to the nearest; an error when a finite double is beyond the
+/// largest float (it would become an infinity). NaN and the infinities stay what they are.
+pub(crate) fn narrow(x: f64) -> Result<f32, EncodeError> {
+    let narrowed = x as f32;
+    if x.is_finite() && narrowed.is_infinite() {
+        return Err(EncodeError::mismatch(
+            format!("a float (at most {:e} in magnitude)", f32::MAX),
+            x.to_string(),
+        ));
+    }
+    Ok(narrowed)
 }
 
 /// A length or count as the `int` prefix, or an error when it does not fit.

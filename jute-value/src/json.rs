@@ -24,7 +24,7 @@ use jute_parser::{Schema, Type};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple, Serializer};
 use serde::Serialize;
 
-use crate::encode::type_phrase;
+use crate::encode::{narrow, type_phrase};
 use crate::error::{EncodeError, EncodeErrorKind};
 use crate::options::Options;
 use crate::value::{RecordValue, Value};
@@ -189,7 +189,7 @@ fn convert(
         (Type::Boolean, J::Bool(b)) => Value::Bool(*b),
         (Type::Int, _) => Value::Int(json_int(json, "an int")?),
         (Type::Long, _) => Value::Long(json_int(json, "a long")?),
-        (Type::Float, _) => Value::Float(json_float(json, "a float")? as f32),
+        (Type::Float, _) => Value::Float(narrow(json_float(json, "a float")?)?),
         (Type::Double, _) => Value::Double(json_float(json, "a double")?),
         (Type::UString, J::String(s)) => Value::String(s.clone()),
         (Type::Buffer, J::String(s)) => {

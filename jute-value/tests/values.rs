@@ -299,3 +299,27 @@ fn nan_payloads_are_written_canonical() {
         assert_eq!(bytes, [0x7f, 0xc0, 0, 0, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]);
     }
 }
+
+#[test]
+fn a_double_beyond_the_largest_float_is_refused_for_a_float_field() {
+    let schema = schema();
+    let float = jute_parser::Type::Float;
+    let err = jute_value::from_json_type(&schema, &float, &serde_json::json!(1e39)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "expected a float (at most 3.4028235e38 in magnitude), found 1000000000000000000000000000000000000000"
+    );
+    let mut bytes = Vec::new();
+    let err =
+        jute_value::encode_type(&schema, &float, &Value::Double(-1e39), &mut bytes).unwrap_err();
+    assert!(err.to_string().contains("at most 3.4028235e38"), "{err}");
+    // The largest float itself, rounding to it, and the infinities spelled out are floats.
+    for ok in [
+        serde_json::json!(f64::from(f32::MAX)),
+        serde_json::json!(3.4028235e38),
+        serde_json::json!("-Infinity"),
+    ] {
+        let value = jute_value::from_json_type(&schema, &float, &ok).unwrap();
+        assert!(matches!(value, Value::Float(_)), "{ok}: {value:?}");
+    }
+}
