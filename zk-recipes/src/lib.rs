@@ -15,7 +15,9 @@
 //! - [`LeaderSelector`]: Curator's `LeaderSelector` (a mutex whose holder leads): runs a
 //!   task while leading and cancels it as soon as leadership may be lost.
 //! - [`Semaphore`]: Curator's `InterProcessSemaphoreV2` (`locks/` and `leases/` under the
-//!   path): at most N lease holders at once.
+//!   path): at most N lease holders at once, N fixed or the current value of a
+//!   [`SharedCount`] ([`Semaphore::with_shared_count`]: waiters are let in as soon as it is
+//!   raised; lowering it takes no lease back).
 //! - [`TreeCache`]: Curator's `CuratorCache` (kazoo's `TreeCache`): a local copy of a subtree
 //!   (or of a node's children, or of one node) on a persistent recursive watch, with a
 //!   [`CacheEvents`] stream of created/changed/deleted events; it reads its scope again after

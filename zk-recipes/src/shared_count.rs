@@ -8,8 +8,8 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use zk_client::{
-    AddWatchMode, Client, CreateOptions, EventType, Parents, PersistentWatcher, RetryPolicy,
-    SessionEvent, Stat,
+    AddWatchMode, Client, CreateOptions, EventType, OneshotWatcher, Parents, PersistentWatcher,
+    RetryPolicy, SessionEvent, Stat,
 };
 
 use crate::error::Error;
@@ -82,6 +82,16 @@ impl SharedCount {
             .retry_idempotent(|| self.client.get_data(&self.path))
             .await?;
         versioned(&self.path, &data, &stat)
+    }
+
+    /// Reads the count and leaves a one-shot watch on its node, on the count's own client
+    /// (retried on connection loss and timeouts): what a semaphore limited by the count
+    /// decides with and wakes on.
+    pub(crate) async fn get_and_watch(&self) -> Result<(VersionedCount, OneshotWatcher), Error> {
+        let (data, stat, watcher) = RetryPolicy::default()
+            .retry_idempotent(|| self.client.get_data_and_watch(&self.path))
+            .await?;
+        Ok((versioned(&self.path, &data, &stat)?, watcher))
     }
 
     /// Sets the count, whatever it was (retried on connection loss and timeouts: writing the
