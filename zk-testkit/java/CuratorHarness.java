@@ -11,6 +11,8 @@
 //                    return it on a line on stdin
 //   sem-try PATH MAX MS  a lease within MS milliseconds: "ACQUIRED <lease node>" (then
 //                    returned) or TIMEOUT
+//                    (for both, a MAX starting with "/" is the path of a SharedCount, seeded 1,
+//                    whose value is the limit: InterProcessSemaphoreV2(PATH, SharedCountReader))
 //   latch PATH ID    join a LeaderLatch election as ID: prints STARTED, then LEADER / NOT_LEADER
 //                    as leadership changes; leaves (prints CLOSED) on a line on stdin
 // The critical section (the Rust side runs the same): create the ephemeral /holder (exists
@@ -27,12 +29,24 @@ import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 public class CuratorHarness {
+    // The semaphore on PATH: MAX leases, or as many as the SharedCount at MAX (a path) says.
+    static InterProcessSemaphoreV2 semaphore(CuratorFramework client, String path, String max)
+            throws Exception {
+        if (!max.startsWith("/")) {
+            return new InterProcessSemaphoreV2(client, path, Integer.parseInt(max));
+        }
+        SharedCount count = new SharedCount(client, max, 1);
+        count.start();
+        return new InterProcessSemaphoreV2(client, path, count);
+    }
+
     public static void main(String[] args) throws Exception {
         String connect = args[0], command = args[1], lock = args[2];
         CuratorFramework client = CuratorFrameworkFactory.newClient(
@@ -43,7 +57,7 @@ public class CuratorHarness {
             System.exit(2);
         }
         if (command.equals("sem-hold")) {
-            InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, lock, Integer.parseInt(args[3]));
+            InterProcessSemaphoreV2 sem = semaphore(client, lock, args[3]);
             Lease lease = sem.acquire();
             System.out.println("HELD " + lease.getNodeName());
             System.out.flush();
@@ -55,7 +69,7 @@ public class CuratorHarness {
             return;
         }
         if (command.equals("sem-try")) {
-            InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, lock, Integer.parseInt(args[3]));
+            InterProcessSemaphoreV2 sem = semaphore(client, lock, args[3]);
             Lease lease = sem.acquire(Long.parseLong(args[4]), TimeUnit.MILLISECONDS);
             if (lease == null) {
                 System.out.println("TIMEOUT");
