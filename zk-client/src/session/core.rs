@@ -215,7 +215,11 @@ impl Session {
 
     /// Java's `connectTimeout`: the session timeout shared by the servers, at least a second;
     /// the negotiated timeout once a server has granted one (`ClientCnxn.onConnected`), so a
-    /// server that caps the timeout also shortens the wait on a dead host.
+    /// server that caps the timeout also shortens the wait on a dead host. The addresses a
+    /// server's name resolves to share it in turn (see `handshake`): Java tries one random
+    /// address of the name per attempt (`StaticHostProvider.resolve`); trying them all within
+    /// the one timeout reaches a live address in the same round, and a round stays within the
+    /// session timeout.
     pub(super) fn attempt_timeout(&self) -> Duration {
         let n = self.config.hosts.len().max(1) as u32;
         (self.negotiated / n).max(Duration::from_secs(1))

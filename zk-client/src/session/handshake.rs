@@ -1,11 +1,12 @@
 //! The session handshake: `ConnectRequest` out, `ConnectResponse` back, on a fresh connection
-//! to one server (each address it resolves to in turn), within the attempt's timeout.
+//! to one server (each address it resolves to in turn), all within the attempt's timeout.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 use tokio_rustls::rustls;
 use zk_records::proto::{ConnectRequest, ConnectResponse};
 
@@ -101,8 +102,12 @@ pub(super) struct Connected {
 }
 
 /// Connects to one server (trying each address it resolves to in turn) and performs the
-/// handshake, then SASL (`sasl`) when the session was accepted, each address within
-/// `timeout`. A SASL refusal stops at once: other addresses would refuse the same way.
+/// handshake, then SASL (`sasl`) when the session was accepted, all within `timeout`: the
+/// name's resolution, then each address with an equal share of the time left (a refused
+/// address leaves its share to the next). A name whose first addresses blackhole reaches a
+/// live one within the attempt, so a round over the hosts stays within the session timeout
+/// (see `Session::attempt_timeout`). A SASL refusal stops at once: other addresses would
+/// refuse the same way.
 pub(super) async fn handshake(
     connector: Connector,
     host: HostPort,
@@ -111,19 +116,45 @@ pub(super) async fn handshake(
     timeout: Duration,
     max_frame: usize,
 ) -> Result<Connected, HandshakeError> {
-    let addrs = hosts::resolve(&host).await.map_err(|e| {
-        HandshakeError::new(
-            ConnectFailure::Unresolvable(e.to_string()),
-            format!("resolving {host}: {e}"),
-        )
-    })?;
+    let deadline = Instant::now() + timeout;
+    let addrs = match tokio::time::timeout_at(deadline, hosts::resolve(&host)).await {
+        Ok(resolved) => resolved.map_err(|e| {
+            HandshakeError::new(
+                ConnectFailure::Unresolvable(e.to_string()),
+                format!("resolving {host}: {e}"),
+            )
+        })?,
+        Err(_) => {
+            return Err(HandshakeError::new(
+                ConnectFailure::TimedOut,
+                format!("resolving {host} timed out after {timeout:?}"),
+            ))
+        }
+    };
+    handshake_addrs(connector, &host, addrs, request, sasl, deadline, max_frame).await
+}
+
+/// [`handshake`] with `host` resolved to `addrs`, done by `deadline`.
+async fn handshake_addrs(
+    connector: Connector,
+    host: &HostPort,
+    addrs: Vec<SocketAddr>,
+    request: ConnectRequest,
+    sasl: Option<SaslLogin>,
+    deadline: Instant,
+    max_frame: usize,
+) -> Result<Connected, HandshakeError> {
     let mut last = HandshakeError::new(
         ConnectFailure::Unresolvable("no address".into()),
         format!("{host} resolved to no address"),
     );
-    for addr in addrs {
+    let count = addrs.len();
+    for (i, addr) in addrs.into_iter().enumerate() {
+        // An equal share of what is left: the addresses after this one get theirs.
+        let left = u32::try_from(count - i).unwrap_or(u32::MAX);
+        let share = deadline.saturating_duration_since(Instant::now()) / left;
         let attempt = async {
-            let mut stream = connector.open(&host, addr).await.map_err(|e| match e {
+            let mut stream = connector.open(host, addr).await.map_err(|e| match e {
                 OpenError::Io(e) => HandshakeError::io("connecting to", addr, &e),
                 OpenError::Tls(failure, detail) => HandshakeError::new(
                     ConnectFailure::Tls(failure),
@@ -136,7 +167,7 @@ pub(super) async fn handshake(
                 Err(mut e) => {
                     // An alert after the TLS handshake (TLS 1.3 refuses client certificates
                     // then): the stream knows whether a certificate was asked for and sent.
-                    if let Some(failure) = e.tls.as_ref().and_then(|t| stream.explain(t, &host)) {
+                    if let Some(failure) = e.tls.as_ref().and_then(|t| stream.explain(t, host)) {
                         e.failure = ConnectFailure::Tls(failure);
                     }
                     return Err(e);
@@ -144,7 +175,7 @@ pub(super) async fn handshake(
             };
             // An expired session (a zero timeout) is closed by the server: nothing to log into.
             if let (Some(sasl), true) = (&sasl, response.time_out > 0) {
-                login(&mut stream, &mut rbuf, sasl, &host, max_frame, addr).await?;
+                login(&mut stream, &mut rbuf, sasl, host, max_frame, addr).await?;
             }
             Ok(Connected {
                 stream,
@@ -152,14 +183,14 @@ pub(super) async fn handshake(
                 rbuf,
             })
         };
-        match tokio::time::timeout(timeout, attempt).await {
+        match tokio::time::timeout(share, attempt).await {
             Ok(Ok(ok)) => return Ok(ok),
             Ok(Err(e)) if e.auth_failed() => return Err(e),
             Ok(Err(e)) => last = e,
             Err(_) => {
                 last = HandshakeError::new(
                     ConnectFailure::TimedOut,
-                    format!("handshake with {addr} timed out after {timeout:?}"),
+                    format!("handshake with {addr} timed out after {share:?}"),
                 )
             }
         }
@@ -253,3 +284,7 @@ fn preview(bytes: &[u8]) -> String {
         .collect();
     format!("\"{shown}\"")
 }
+
+#[cfg(test)]
+#[path = "handshake_tests.rs"]
+mod tests;
