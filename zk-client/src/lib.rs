@@ -93,7 +93,10 @@
 //! within a second of its handshake (a server, proxy or load balancer that accepts the
 //! session and drops it) the client waits a jittered, growing pause (up to 10 s) before the
 //! next attempt, and reports [`SessionEvent::ConnectionsDropping`] at the third in a row, so
-//! such a peer never gets a reconnect storm.
+//! such a peer never gets a reconnect storm. When every server of the list has failed, the
+//! client pauses before the next round: about 200 ms at first, doubling up to a pause
+//! between 1 and 2 s (random, so clients spread out; Java's client waits as long), so it is
+//! back within about 2 s of an ensemble's return.
 //!
 //! A session expires when a server says so on reconnect, or, decided by the client alone,
 //! when no server has been heard from for 4/3 of the negotiated session timeout. ZooKeeper's
