@@ -17,6 +17,23 @@ pub enum Error {
         /// How many times.
         times: usize,
     },
+    /// A guard handed to [`crate::ReadWriteLock::downgrade`] or
+    /// [`crate::ReadWriteLock::read_as_writer`] that is not a write lock of that lock.
+    #[error("read-write lock {path}: expected a guard of its write lock, found {node}")]
+    NotAWriteLock {
+        /// The read-write lock's path.
+        path: String,
+        /// The guard's lock node.
+        node: String,
+    },
+    /// The write lock a read lock was to be taken on the strength of is lost (its node gone,
+    /// its session expired, or the connection suspended under the lock's
+    /// [`crate::LossPolicy`]): no read lock is held.
+    #[error("write lock {node}: lost before the read lock was taken on its strength")]
+    WriteLockLost {
+        /// The write lock's node.
+        node: String,
+    },
     /// A double barrier member's node is gone while leaving (its session expired).
     #[error(
         "double barrier: expected our member node {node}, found it gone (the session expired?)"

@@ -120,6 +120,7 @@ pub struct MutexGuard {
     client: Client,
     node: String,
     token: FencingToken,
+    session: i64,
     policy: LossPolicy,
     state: watch::Receiver<Status>,
     monitor: JoinHandle<()>,
@@ -144,6 +145,7 @@ impl MutexGuard {
             client,
             node,
             token,
+            session,
             policy,
             state,
             monitor,
@@ -159,6 +161,16 @@ impl MutexGuard {
     /// This acquisition's fencing token.
     pub fn fencing_token(&self) -> FencingToken {
         self.token
+    }
+
+    /// The client the lock is held through.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The session that owns the lock node.
+    pub(crate) fn session(&self) -> i64 {
+        self.session
     }
 
     /// The lock's state now.

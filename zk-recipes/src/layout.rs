@@ -123,7 +123,7 @@ impl Kind {
 }
 
 /// The sort key of a read-write lock node (Curator's `SortingLockInternalsDriver`).
-fn rw_key(name: &str) -> &str {
+pub(crate) fn rw_key(name: &str) -> &str {
     sort_key(sort_key(name, CURATOR_READ_NAME), CURATOR_WRITE_NAME)
 }
 
@@ -203,6 +203,19 @@ mod tests {
         );
         assert_eq!(sequence("lock-"), None);
         assert_eq!(sequence("x"), None);
+    }
+
+    #[test]
+    fn a_writers_read_node_sorts_with_its_write_node() {
+        let w = |n: u32| format!("_c_00000000-0000-4000-8000-000000000000-__WRIT__{n:010}");
+        let r = |n: u32| format!("_c_ffffffff-0000-4000-8000-000000000000-__READ__{n:010}");
+        // The read node of the holder of w(5) is r(5): a reader queued after the write lock
+        // (r(6)) shares with it once w(5) goes, a writer (w(7)) waits for both.
+        let q = Layout::Curator.contenders_of(vec![w(7), r(6), r(5)], Kind::Read);
+        assert_eq!(q, [r(5), r(6), w(7)]);
+        assert_eq!(Kind::Read.turn(&q, 1), None);
+        assert_eq!(Kind::Write.turn(&q, 2), Some(1));
+        assert_eq!(rw_key(&w(5)), rw_key(&r(5)));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   have been lost ([`MutexGuard::lost`], under a [`LossPolicy`] as Curator's). kazoo's
 //!   `Lock` layout as an option ([`Layout::Kazoo`]).
 //! - [`ReadWriteLock`]: Curator's `InterProcessReadWriteLock` (`__READ__` / `__WRIT__`
-//!   nodes in one queue): readers share, writers exclude everyone.
+//!   nodes in one queue): readers share, writers exclude everyone; the write lock's holder
+//!   may take the read lock, or trade the write lock for it ([`ReadWriteLock::downgrade`]).
 //! - [`LeaderLatch`]: Curator's `LeaderLatch` (`_c_<uuid>-latch-<sequence>` nodes holding
 //!   the participants' ids): `is_leader`, waiting for leadership, a watch of gained/lost,
 //!   the participants and the current leader.

@@ -29,7 +29,9 @@ const VANISHED_ATTEMPTS: usize = 3;
 ///
 /// Not re-entrant: in async Rust a task is not a thread and a lock owner is not a
 /// thread-local fact, so a second `acquire` from the same holder queues behind the first
-/// (and waits forever if the first is never released). Pass the guard down instead.
+/// (and waits forever if the first is never released). Pass the guard down instead. (The
+/// write lock's holder of a [`crate::ReadWriteLock`] takes its read lock with
+/// [`crate::ReadWriteLock::read_as_writer`].)
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), zk_recipes::Error> {
@@ -114,6 +116,16 @@ impl Mutex {
     /// The client it works through.
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The data of its lock nodes.
+    pub(crate) fn data(&self) -> &Bytes {
+        &self.data
+    }
+
+    /// When its holders count the lock as lost.
+    pub(crate) fn loss_policy(&self) -> LossPolicy {
+        self.policy
     }
 
     /// Waits for the lock as long as it takes (cancel by dropping the future).
