@@ -19,6 +19,7 @@ mod latch;
 mod mutex;
 mod node;
 mod rwlock;
+mod rwlock_downgrade;
 mod selector;
 mod semaphore;
 mod shared_count;
