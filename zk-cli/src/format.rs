@@ -171,7 +171,8 @@ pub(crate) fn acl_line(acl: &Acl) -> String {
 }
 
 /// Parses an ACL entry in ZooKeeper's `scheme:id:perms` form (`world:anyone:r`,
-/// `auth::cdrwa`, `digest:user:HASH:cdrwa`, `ip:10.0.0.1:rw`).
+/// `auth::cdrwa`, `digest:user:HASH:cdrwa`, `ip:10.0.0.1:rw`). PERMS `-` is an entry without
+/// permissions, as [`perm_letters`] writes it; empty PERMS is refused as a likely slip.
 pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
     let bad = |why: &str| {
         format!("bad ACL {s:?}: {why} (expected SCHEME:ID:PERMS, e.g. world:anyone:cdrwa)")
@@ -180,6 +181,13 @@ pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
     let (scheme, id) = scheme_id.split_once(':').ok_or_else(|| bad("no scheme"))?;
     if scheme.is_empty() {
         return Err(bad("empty scheme"));
+    }
+    let id = Id {
+        scheme: scheme.into(),
+        id: id.into(),
+    };
+    if letters == "-" {
+        return Ok(Acl { perms: 0, id });
     }
     let mut perms = Perms::NONE;
     for c in letters.chars() {
@@ -191,14 +199,11 @@ pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
         perms |= p;
     }
     if perms.is_empty() {
-        return Err(bad("no permissions"));
+        return Err(bad("no permissions (`-` for an entry without any)"));
     }
     Ok(Acl {
         perms: perms.bits(),
-        id: Id {
-            scheme: scheme.into(),
-            id: id.into(),
-        },
+        id,
     })
 }
 
@@ -221,11 +226,16 @@ mod tests {
         assert_eq!(acl_line(&acl), "rw digest:bob:abc=");
         let acl = parse_acl("auth::cdrwa").unwrap();
         assert_eq!((acl.perms, acl.id.id.as_str()), (31, ""));
+        // `-`, as `acl` and `export` write an entry without permissions.
+        let none = parse_acl("ip:10.0.0.1:-").unwrap();
+        assert_eq!((none.perms, none.id.id.as_str()), (0, "10.0.0.1"));
+        assert_eq!(acl_line(&none), "- ip:10.0.0.1");
         for bad in [
             "world",
             "world:anyone",
             "world:anyone:",
             "world:anyone:x",
+            "world:anyone:r-",
             ":a:r",
         ] {
             assert!(parse_acl(bad).is_err(), "{bad}");

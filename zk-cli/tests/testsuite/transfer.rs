@@ -3,7 +3,7 @@
 //! document (they go away as such nodes do), the
 //! refusal to overwrite and `--overwrite`, a document too large for one `multi` (batches,
 //! and what stays when a later batch fails), atomic failure of a one-batch import, and bad
-//! documents.
+//! documents, and an ACL entry without permissions.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -234,4 +234,37 @@ fn bad_documents_are_usage_errors_before_connecting() {
     assert!(err.contains("not JSON"), "{err}");
     let err = fails_in(cs, &["import", "/nonexistent/tree.json", "/x"], b"", 1);
     assert!(err.contains("reading /nonexistent/tree.json"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acl_entry_without_permissions_round_trips() {
+    let server = start_server();
+    let cs = server.connect_string();
+    ok(&cs, &["create", "/z", "x"]);
+    // zkCli's `setAcl /z world:anyone:cdrwa,ip:10.0.0.1:` makes such an entry.
+    let client = crate::support::connect(&cs).await;
+    let entry = |perms, scheme: &str, id: &str| zk_client::Acl {
+        perms,
+        id: zk_client::Id {
+            scheme: scheme.into(),
+            id: id.into(),
+        },
+    };
+    let acl = [entry(31, "world", "anyone"), entry(0, "ip", "10.0.0.1")];
+    client.set_acl("/z", &acl, None).await.unwrap();
+    client.close().await.unwrap();
+    assert_eq!(
+        ok(&cs, &["acl", "/z"]),
+        "cdrwa world:anyone\n- ip:10.0.0.1\n"
+    );
+    let doc = ok(&cs, &["export", "/z"]);
+    assert!(doc.contains("\"ip:10.0.0.1:-\""), "{doc}");
+    ok_in(&cs, &["import", "-", "/copy"], doc.as_bytes());
+    assert_eq!(ok(&cs, &["acl", "/copy"]), ok(&cs, &["acl", "/z"]));
+    // `setacl` takes the entry as `acl` prints it.
+    ok(&cs, &["setacl", "/copy", "world:anyone:r", "ip:10.0.0.2:-"]);
+    assert_eq!(
+        ok(&cs, &["acl", "/copy"]),
+        "r world:anyone\n- ip:10.0.0.2\n"
+    );
 }
