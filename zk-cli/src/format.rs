@@ -173,7 +173,26 @@ pub(crate) fn acl_line(acl: &Acl) -> String {
 /// Parses an ACL entry in ZooKeeper's `scheme:id:perms` form (`world:anyone:r`,
 /// `auth::cdrwa`, `digest:user:HASH:cdrwa`, `ip:10.0.0.1:rw`). PERMS `-` is an entry without
 /// permissions, as [`perm_letters`] writes it; empty PERMS is refused as a likely slip.
+///
+/// zkCli's comma-separated list (`world:anyone:r,auth::cdrwa`) is refused: read as one entry
+/// its id would swallow the others (a `sasl` or `x509` id the server accepts as it is). A
+/// comma inside one entry's id (`x509:CN=a,O=b:r`) is no list: a list is only text whose
+/// every comma-separated part is an entry of its own.
 pub(crate) fn parse_acl(s: &str) -> Result<Acl, String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    if parts.len() > 1 && parts.iter().all(|p| parse_entry(p).is_ok()) {
+        let separate: Vec<String> = parts.iter().map(|p| format!("`{p}`")).collect();
+        return Err(format!(
+            "bad ACL {s:?}: one ACL entry per argument, not zkCli's comma-separated list: give \
+             {} as separate arguments (`--acl` once for each with `create`)",
+            separate.join(" ")
+        ));
+    }
+    parse_entry(s)
+}
+
+/// Parses one `scheme:id:perms` entry (see [`parse_acl`]).
+fn parse_entry(s: &str) -> Result<Acl, String> {
     let bad = |why: &str| {
         format!("bad ACL {s:?}: {why} (expected SCHEME:ID:PERMS, e.g. world:anyone:cdrwa)")
     };
@@ -230,6 +249,14 @@ mod tests {
         let none = parse_acl("ip:10.0.0.1:-").unwrap();
         assert_eq!((none.perms, none.id.id.as_str()), (0, "10.0.0.1"));
         assert_eq!(acl_line(&none), "- ip:10.0.0.1");
+        // zkCli's comma-separated list is refused; a comma within an id is kept.
+        let err = parse_acl("sasl:alice:cdrwa,world:anyone:r").unwrap_err();
+        assert!(
+            err.contains("`sasl:alice:cdrwa` `world:anyone:r` as separate"),
+            "{err}"
+        );
+        let x509 = parse_acl("x509:CN=a,O=b:r").unwrap();
+        assert_eq!((x509.perms, x509.id.id.as_str()), (1, "CN=a,O=b"));
         for bad in [
             "world",
             "world:anyone",

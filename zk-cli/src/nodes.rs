@@ -44,9 +44,9 @@ pub(crate) struct CreateArgs {
     /// (the server needs `zookeeper.extendedTypesEnabled=true`).
     #[arg(short, long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) ttl: Option<u64>,
-    /// ACL entry `SCHEME:ID:PERMS` (repeatable; default world:anyone:cdrwa; PERMS: letters
-    /// of `cdrwa`, or `-` for none), e.g. `auth::cdrwa` for the --auth identities,
-    /// `world:anyone:r`.
+    /// ACL entry `SCHEME:ID:PERMS` (repeat --acl for each entry, not zkCli's comma-separated
+    /// list; default world:anyone:cdrwa; PERMS: letters of `cdrwa`, or `-` for none), e.g.
+    /// `auth::cdrwa` for the --auth identities, `world:anyone:r`.
     #[arg(long = "acl", value_name = "SCHEME:ID:PERMS")]
     acl: Vec<String>,
     /// Create missing parents first, as persistent nodes open to anyone (world:anyone:cdrwa;

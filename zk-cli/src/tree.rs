@@ -41,7 +41,8 @@ pub(crate) struct SetAclArgs {
     pub(crate) version: Option<i32>,
     /// The node's path.
     path: String,
-    /// ACL entries `SCHEME:ID:PERMS`, as `create --acl` takes them (e.g. `world:anyone:r`).
+    /// ACL entries `SCHEME:ID:PERMS`, one per argument (not zkCli's comma-separated list), as
+    /// `create --acl` takes them (e.g. `world:anyone:r auth::cdrwa`).
     #[arg(required = true, value_name = "SCHEME:ID:PERMS")]
     acl: Vec<String>,
 }

@@ -1,8 +1,8 @@
 //! `zk` node options against a real ZooKeeper server: `-v -1` (any version, as ZooKeeper
 //! means it) for `set`, `rm` and `setacl`; `create -t TTL` (zkCli's short flag); the ACL of
-//! the parents `create -p --acl` creates.
+//! the parents `create -p --acl` creates; zkCli's comma-separated ACL list refused.
 
-use zk_testkit::start_server;
+use zk_testkit::{start_server, ServerOptions, ZkServer};
 
 use crate::support::{fails, ok};
 
@@ -94,4 +94,34 @@ fn create_under_a_missing_chroot_names_the_chroot() {
         err.contains("cannot create /a/b: the parent node /a does not exist"),
         "{err}"
     );
+}
+
+#[test]
+fn a_zkcli_comma_separated_acl_list_is_refused() {
+    // With the SASL provider the server takes any Kerberos-like name as a `sasl` id, so the
+    // list read as one entry was a node no one could read: `sasl` id
+    // `alice:cdrwa,world:anyone` with `r`.
+    let options = ServerOptions {
+        system_properties: vec![
+            "zookeeper.authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+                .into(),
+        ],
+        ..ServerOptions::default()
+    };
+    let server = ZkServer::start_with(options).unwrap_or_else(|e| panic!("{e}"));
+    let cs = server.connect_string();
+    let list = "sasl:alice:cdrwa,world:anyone:r";
+    let err = fails(&cs, &["create", "--acl", list, "/l", "x"], 2);
+    assert!(
+        err.contains("one ACL entry per argument")
+            && err.contains("`sasl:alice:cdrwa` `world:anyone:r`"),
+        "{err}"
+    );
+    fails(&cs, &["exists", "/l"], 1);
+    ok(&cs, &["create", "/l", "x"]);
+    let err = fails(&cs, &["setacl", "/l", "world:anyone:r,auth::cdrwa"], 2);
+    assert!(err.contains("one ACL entry per argument"), "{err}");
+    // A comma inside one entry's id (as in an X.509 name, `CN=a,O=b`) is no list.
+    ok(&cs, &["setacl", "/l", "sasl:a,b:r", "world:anyone:cdrwa"]);
+    assert_eq!(ok(&cs, &["acl", "/l"]), "r sasl:a,b\ncdrwa world:anyone\n");
 }
