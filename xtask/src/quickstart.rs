@@ -14,7 +14,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     codegen::run(&[])?;
     // Not `--quiet`: the first run compiles the client and tokio, and cargo's progress
     // shows that something is happening.
-    eprintln!("building and running the quickstart example (zk-client/examples/quickstart.rs)");
+    eprintln!("building and running the quickstart example (zk-recipes/examples/quickstart.rs)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(["run", "-p", "zk-recipes", "--example", "quickstart", "--"])
