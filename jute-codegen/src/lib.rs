@@ -67,3 +67,8 @@ mod validate;
 pub use config::{BufferType, Config, StringType};
 pub use error::Error;
 pub use jute_parser::schema;
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

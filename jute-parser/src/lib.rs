@@ -166,3 +166,8 @@ pub fn parse_ast(file_name: impl Into<PathBuf>, source: &str) -> Result<ast::Fil
         Err(Diagnostics::new(parsed.diagnostics))
     }
 }
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

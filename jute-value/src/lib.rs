@@ -68,3 +68,8 @@ pub use json::{from_json, from_json_type, from_json_with};
 pub use lookup::{find_record, LookupError};
 pub use options::{Options, ZOOKEEPER_TRAILING_FIELDS};
 pub use value::{RecordValue, Value};
+
+/// The crate README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
