@@ -80,7 +80,7 @@ async fn without_a_command_prints_the_node_and_holds_until_interrupted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lost_lock_stops_the_command_with_13() {
+async fn a_lost_lock_stops_the_command_with_14() {
     let server = start_server();
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let mut child = Command::new(ZK)
@@ -104,7 +104,7 @@ async fn a_lost_lock_stops_the_command_with_13() {
     let first = first_line(stdout).await;
     assert_eq!(first, "started\n");
     // Silently cut off: zk learns at 2/3 of the session timeout, stops the command with
-    // SIGTERM (the sleep ends) and exits with 13.
+    // SIGTERM (the sleep ends) and exits with 14.
     proxy.set_fault(Fault::BlackHole);
     let status = wait_exit(child).await;
     assert_eq!(status.code(), Some(14), "{status}");
