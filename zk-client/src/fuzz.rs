@@ -1,5 +1,6 @@
-//! Entry points for the fuzz harness (`tests/fuzz_client.rs`): the client's decoding of what a
-//! server sends, reachable without a socket. Not part of the public API; no stability promise.
+//! Entry points for the fuzz harness (`tests/testsuite/fuzz_client.rs`): the client's decoding
+//! of what a server sends, reachable without a socket. Not part of the public API; no stability
+//! promise.
 
 use bytes::{Bytes, BytesMut};
 use zk_records::proto::{
