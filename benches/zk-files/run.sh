@@ -2,7 +2,7 @@
 # Times `zk log` / `zk snapshot` and Apache's TxnLogToolkit / SnapshotFormatter on
 # the files make-data.sh wrote, one after the other in one run, output to /dev/null:
 # wall time and peak RSS from /usr/bin/time -v. Prints one Markdown table row per run.
-# Usage: run.sh [DIR] [ROUNDS]   (zk from target/release: cargo build --release -p zk-cli)
+# Usage: run.sh [DIR] [ROUNDS]   (zk from target/release: cargo build --release -p zk-command)
 # OLD=path/to/an/older/jute (one with `jute zk-log`/`zk-snapshot`) adds its rows (snapshots,
 # and the crafted log of crafted-resync.py with 1 MiB, DIR/crafted-1m.log, when present);
 # DIR/crafted-4m.log is timed when present.
