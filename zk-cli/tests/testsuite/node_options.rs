@@ -87,6 +87,18 @@ fn create_under_a_missing_chroot_names_the_chroot() {
         err.contains(&format!("cannot create /x/y: {says}")),
         "{err}"
     );
+    // Nor the chroot itself, when its own parent exists.
+    let err = fails(&format!("{cs}/missing"), &["create", "-p", "/x", "v"], 3);
+    assert!(
+        err.contains("cannot create /x: the chroot /missing does not exist"),
+        "{err}"
+    );
+    let err = fails(&format!("{cs}/missing"), &["create", "-p", "/x/y", "v"], 3);
+    assert!(
+        err.contains("cannot create /x/y: the chroot /missing does not exist"),
+        "{err}"
+    );
+    fails(&cs, &["exists", "/missing"], 1);
     // A missing parent below an existing chroot is named relative to the chroot.
     ok(&cs, &["create", "/app"]);
     let err = fails(&format!("{cs}/app"), &["create", "/a/b"], 3);

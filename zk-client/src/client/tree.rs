@@ -126,10 +126,13 @@ impl Client {
         for _ in 0..PARENT_ATTEMPTS {
             match self.create2(path, data.clone(), options).await {
                 Err(e @ Error::NoNode { .. }) => {
+                    // The root is never created: under a chroot it is the chroot itself,
+                    // and a chroot that does not exist is an error, not a parent to make.
+                    let Some(parent) = parent_of(path).filter(|p| *p != "/") else {
+                        return Err(e);
+                    };
                     last = Some(e);
-                    if let Some(parent) = parent_of(path) {
-                        self.create_ancestors(parent, &parents.options()).await?;
-                    }
+                    self.create_ancestors(parent, &parents.options()).await?;
                 }
                 other => return other,
             }
