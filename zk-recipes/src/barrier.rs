@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, Parents, RetryPolicy};
 
 use crate::error::Error;
-use crate::retried::delete_node;
+use crate::retried::{create_if_absent, delete_node};
 
 /// A barrier on the node at `path`, with Curator's `DistributedBarrier` layout: the barrier
 /// is up while the node exists. [`Barrier::set`] creates it (missing parents as containers),
@@ -37,21 +38,18 @@ impl Barrier {
         })
     }
 
-    /// Raises the barrier (creates the node; already up is fine).
+    /// Raises the barrier (creates the node, retried across connection losses; already up is
+    /// fine).
     pub async fn set(&self) -> Result<(), Error> {
-        let created = self
-            .client
-            .create_with_parents(
-                &self.path,
-                Vec::new(),
-                &CreateOptions::persistent(),
-                &Parents::containers(),
-            )
-            .await;
-        match created {
-            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        create_if_absent(
+            &self.client,
+            &self.path,
+            Bytes::new(),
+            &CreateOptions::persistent(),
+            &Parents::containers(),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Lowers the barrier (deletes the node; already down is fine).

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::time::Instant;
 use zk_client::{Client, CreateOptions, OneshotWatcher, Parents, RetryPolicy};
 
 use crate::error::Error;
 use crate::mutex::PendingNode;
-use crate::retried::{children, delete_detached, delete_node};
+use crate::retried::{children, create_if_absent, delete_detached, delete_node};
 
 /// The node whose creation lets the members in (Curator's name).
 pub const READY_NODE: &str = "ready";
@@ -92,23 +93,14 @@ impl DoubleBarrier {
             node: Some(node.clone()),
         };
         // The name is ours alone: after a connection loss, `NodeExists` is our own create.
-        RetryPolicy::default()
-            .retry_idempotent(|| async {
-                let created = self
-                    .client
-                    .create_with_parents(
-                        &node,
-                        Vec::new(),
-                        &CreateOptions::ephemeral(),
-                        &Parents::containers(),
-                    )
-                    .await;
-                match created {
-                    Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
+        create_if_absent(
+            &self.client,
+            &node,
+            Bytes::new(),
+            &CreateOptions::ephemeral(),
+            &Parents::containers(),
+        )
+        .await?;
         let entered = self.wait_ready(deadline).await?;
         pending.node = None;
         if !entered {
@@ -129,18 +121,14 @@ impl DoubleBarrier {
                 return Ok(true);
             }
             if self.members_now().await?.len() >= self.members {
-                RetryPolicy::default()
-                    .retry_idempotent(|| async {
-                        match self
-                            .client
-                            .create(&ready, Vec::new(), &CreateOptions::persistent())
-                            .await
-                        {
-                            Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
-                            Err(e) => Err(e),
-                        }
-                    })
-                    .await?;
+                create_if_absent(
+                    &self.client,
+                    &ready,
+                    Bytes::new(),
+                    &CreateOptions::persistent(),
+                    &Parents::persistent(),
+                )
+                .await?;
                 return Ok(true);
             }
             if !wait(watcher, deadline).await? {

@@ -1,11 +1,12 @@
 //! The node operations every recipe needs, retried on connection loss (both are idempotent)
 //! and with a missing node taken as the answer, not as an error: a node's children, and a
-//! delete; and a cleanup that runs to its end even when its caller stops waiting.
+//! delete; a create with a node already there as the answer; and a cleanup that runs to its end even when its caller stops waiting.
 
 use std::future::Future;
 
+use bytes::Bytes;
 use tokio::task::JoinHandle;
-use zk_client::{Client, RetryPolicy};
+use zk_client::{Client, CreateOptions, Parents, RetryPolicy};
 
 use crate::error::Error;
 
@@ -16,6 +17,30 @@ pub(crate) async fn children(client: &Client, path: &str) -> Result<Vec<String>,
             match client.get_children(path).await {
                 Ok(c) => Ok(c.iter().map(|c| c.to_string()).collect()),
                 Err(zk_client::Error::NoNode { .. }) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+}
+
+/// Creates `path` with `data` (its missing ancestors as `parents` says), retried on
+/// connection loss; a node already at `path` is success. For nodes whose name is the
+/// caller's alone (after a connection loss, `NodeExists` is its own create) or where any node
+/// at the path will do (a barrier, a ready flag, a count's seed).
+pub(crate) async fn create_if_absent(
+    client: &Client,
+    path: &str,
+    data: Bytes,
+    options: &CreateOptions,
+    parents: &Parents,
+) -> Result<(), zk_client::Error> {
+    RetryPolicy::default()
+        .retry_idempotent(|| async {
+            match client
+                .create_with_parents(path, data.clone(), options, parents)
+                .await
+            {
+                Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
                 Err(e) => Err(e),
             }
         })

@@ -13,6 +13,7 @@ use zk_client::{
 };
 
 use crate::error::Error;
+use crate::retried::create_if_absent;
 
 /// A value of the count and the node version it was read at (Curator's `VersionedValue`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,22 +50,14 @@ impl SharedCount {
     pub async fn new(client: Client, path: &str, seed: i32) -> Result<SharedCount, Error> {
         zk_client::validate_path(path, false)?;
         // Safe to repeat: after a connection loss, `NodeExists` may be our own create.
-        RetryPolicy::default()
-            .retry_idempotent(|| async {
-                let created = client
-                    .create_with_parents(
-                        path,
-                        to_bytes(seed),
-                        &CreateOptions::persistent(),
-                        &Parents::containers(),
-                    )
-                    .await;
-                match created {
-                    Ok(_) | Err(zk_client::Error::NodeExists { .. }) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
+        create_if_absent(
+            &client,
+            path,
+            to_bytes(seed).into(),
+            &CreateOptions::persistent(),
+            &Parents::containers(),
+        )
+        .await?;
         Ok(SharedCount {
             client,
             path: path.to_owned(),
