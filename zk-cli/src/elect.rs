@@ -12,7 +12,7 @@ use crate::connect::Session;
 use crate::exit::{self, Failure};
 use crate::format;
 use crate::interrupt::{self, Interrupts};
-use crate::lock::{recipe_failure, run_while, LayoutArg};
+use crate::lock::{acquire, recipe_failure, run_while, LayoutArg};
 
 /// `elect`.
 #[derive(Debug, Args)]
@@ -74,20 +74,10 @@ pub(crate) async fn run(s: &Session, a: &ElectArgs) -> Result<u8, Failure> {
             .with_loss_policy(policy)
             .with_data(id.into_bytes());
         let mut interrupts = Interrupts::catch()?;
-        let acquire = async {
-            match a.wait {
-                Some(wait) => mutex
-                    .acquire_timeout(wait)
-                    .await
-                    .map_err(recipe_failure)?
-                    .ok_or_else(|| not_leading(&a.path, wait)),
-                None => mutex.acquire().await.map_err(recipe_failure),
-            }
-        };
-        // Dropping the acquisition deletes its node.
-        let guard = tokio::select! {
-            guard = acquire => guard?,
-            signal = interrupts.recv() => return Ok(interrupt::exit_code(signal)),
+        let not_acquired = |wait| not_leading(&a.path, wait);
+        let guard = match acquire(&mutex, a.wait, &mut interrupts, not_acquired).await? {
+            Ok(guard) => guard,
+            Err(code) => return Ok(code),
         };
         let lost = guard.lost();
         let code = run_while(

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use zk_recipes::{Layout, LossPolicy, Mutex};
+use zk_recipes::{Layout, LossPolicy, Mutex, MutexGuard};
 
 use crate::connect::Session;
 use crate::exit::{self, Failure};
@@ -72,25 +72,15 @@ pub(crate) async fn run(s: &Session, a: &LockArgs) -> Result<u8, Failure> {
         .with_layout(layout)
         .with_loss_policy(policy);
     let mut interrupts = Interrupts::catch()?;
-    let acquire = async {
-        match a.wait {
-            Some(wait) => mutex
-                .acquire_timeout(wait)
-                .await
-                .map_err(recipe_failure)?
-                .ok_or_else(|| {
-                    Failure::Message(
-                        exit::NOT_ACQUIRED,
-                        format!("lock {} not acquired within {wait:?}", a.path),
-                    )
-                }),
-            None => mutex.acquire().await.map_err(recipe_failure),
-        }
+    let not_acquired = |wait| {
+        Failure::Message(
+            exit::NOT_ACQUIRED,
+            format!("lock {} not acquired within {wait:?}", a.path),
+        )
     };
-    // Dropping the acquisition deletes its node.
-    let guard = tokio::select! {
-        guard = acquire => guard?,
-        signal = interrupts.recv() => return Ok(interrupt::exit_code(signal)),
+    let guard = match acquire(&mutex, a.wait, &mut interrupts, not_acquired).await? {
+        Ok(guard) => guard,
+        Err(code) => return Ok(code),
     };
     let lost = guard.lost();
     let code = run_while(
@@ -102,6 +92,31 @@ pub(crate) async fn run(s: &Session, a: &LockArgs) -> Result<u8, Failure> {
     .await?;
     guard.release().await.map_err(recipe_failure)?;
     Ok(code)
+}
+
+/// Acquires `mutex`, within `wait` when given (`not_acquired` is the failure when it runs
+/// out); `Err` carries the exit code of one of `interrupts` that comes first. Dropping the
+/// acquisition deletes its node.
+pub(crate) async fn acquire(
+    mutex: &Mutex,
+    wait: Option<Duration>,
+    interrupts: &mut Interrupts,
+    not_acquired: impl FnOnce(Duration) -> Failure,
+) -> Result<Result<MutexGuard, u8>, Failure> {
+    let acquire = async {
+        match wait {
+            Some(wait) => mutex
+                .acquire_timeout(wait)
+                .await
+                .map_err(recipe_failure)?
+                .ok_or_else(|| not_acquired(wait)),
+            None => mutex.acquire().await.map_err(recipe_failure),
+        }
+    };
+    tokio::select! {
+        guard = acquire => guard.map(Ok),
+        signal = interrupts.recv() => Ok(Err(interrupt::exit_code(signal))),
+    }
 }
 
 /// Runs `command` (or, when empty, prints `node` and holds until a signal) until it ends,
