@@ -164,8 +164,13 @@ impl Registry {
             }
         }
         if self.recursive_count > 0 && recursive_hit(event) {
+            // The strict ancestors only: the path's own watches had the event above (the
+            // root has none).
             let mut ancestor = path;
-            while let Some(at) = ancestor.rfind('/') {
+            while ancestor != "/" {
+                let Some(at) = ancestor.rfind('/') else {
+                    break;
+                };
                 ancestor = if at == 0 { "/" } else { &ancestor[..at] };
                 if let Some(entries) = self.by_path.get_mut(ancestor) {
                     for e in entries.iter_mut() {
@@ -173,9 +178,6 @@ impl Registry {
                             e.sink.send(event.clone());
                         }
                     }
-                }
-                if ancestor == "/" {
-                    break;
                 }
             }
         }
@@ -340,6 +342,33 @@ mod tests {
             ]
         );
         assert!(!reg.is_empty(), "persistent watches stay");
+    }
+
+    #[test]
+    fn a_recursive_watch_gets_an_event_once_at_its_own_path_and_below() {
+        let mut reg = Registry::default();
+        let mut root = stream_reg(&mut reg, 1, "/", WatchKind::PersistentRecursive);
+        let mut a = stream_reg(&mut reg, 2, "/a", WatchKind::PersistentRecursive);
+        reg.dispatch("/", &ev(EventType::NodeDataChanged, "/"));
+        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
+        reg.dispatch("/a/b", &ev(EventType::NodeCreated, "/a/b"));
+        let got: Vec<_> = std::iter::from_fn(|| root.try_recv().ok()).collect();
+        assert_eq!(
+            got,
+            [
+                ev(EventType::NodeDataChanged, "/"),
+                ev(EventType::NodeDataChanged, "/a"),
+                ev(EventType::NodeCreated, "/a/b")
+            ]
+        );
+        let got: Vec<_> = std::iter::from_fn(|| a.try_recv().ok()).collect();
+        assert_eq!(
+            got,
+            [
+                ev(EventType::NodeDataChanged, "/a"),
+                ev(EventType::NodeCreated, "/a/b")
+            ]
+        );
     }
 
     #[test]

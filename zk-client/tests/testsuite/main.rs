@@ -32,4 +32,5 @@ mod session_reconnect;
 mod session_timeouts;
 mod support;
 mod tls;
+mod watch_modes;
 mod watches;
