@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use tokio::time::Instant;
-use zk_records::proto::RemoveWatchesRequest;
+use zk_records::proto::{AddWatchRequest, RemoveWatchesRequest};
 use zk_records::{ErrorCode, EventType, KeeperState, OpCode, Request, WatcherType};
 
 use super::coalesce::Coalesce;
@@ -57,8 +57,18 @@ impl Session {
                     // Its caller gave up (timed out) before it could be sent: never send it.
                     return;
                 }
+                let mut restore = None;
                 if let Effect::Register { registration, .. } = &r.effect {
                     self.removals.cancel(&registration.path);
+                    if let Some(mode) = self
+                        .registry
+                        .restore_after(&registration.path, registration.kind)
+                    {
+                        restore = Some(AddWatchRequest {
+                            path: registration.path.to_string().into(),
+                            mode: mode.code(),
+                        });
+                    }
                 }
                 let xid = self.next_xid();
                 let end = pipeline::encode_request_body(out, xid, r.op, &r.body);
@@ -69,6 +79,14 @@ impl Session {
                     reply: Some(r.reply),
                     effect: r.effect,
                 });
+                // A server before 3.9 keeps one watch mode per session and path, the last
+                // set (ZOOKEEPER-4466): the one-shot watch just asked for turns the path's
+                // persistent watch into a one-shot one. Asking for the persistent watch again,
+                // right behind it, gives it back its mode; the one-shot watcher is served
+                // by the persistent watch's events (newer servers keep both watches).
+                if let Some(request) = restore {
+                    self.send_internal(out, pending, &request);
+                }
             }
             Command::Auth {
                 scheme,

@@ -6,10 +6,16 @@
 //! persistent watch on every event of its node; a persistent recursive watch on every event
 //! except child changes, for its node and all descendants. One-shot watches are removed when
 //! they fire. Events are delivered in the order the server sent them.
+//!
+//! A server before 3.9 keeps one watch mode per session, path and side (data, child): a
+//! one-shot watch set on a path with a persistent watch replaces it there (ZOOKEEPER-4466).
+//! The registry says which persistent watch to ask for again ([`Registry::restore_after`]),
+//! and a dropped one-shot watcher whose events a persistent watch on its path delivers
+//! removes nothing on the server.
 
 use std::collections::HashMap;
 
-use zk_records::{EventType, KeeperState, WatcherType};
+use zk_records::{AddWatchMode, EventType, KeeperState, WatcherType};
 
 use smallvec::SmallVec;
 
@@ -71,7 +77,11 @@ impl Registry {
             self.recursive_count -= 1;
         }
         let kind = removed.kind.server_type();
-        let still_needed = entries.iter().any(|e| e.kind.server_type() == kind);
+        // A persistent watch on the path delivers the removed one-shot's events too, and
+        // a server before 3.9 would take its data or child part away with the removal.
+        let still_needed = entries
+            .iter()
+            .any(|e| e.kind.server_type() == kind || covers(e.kind, removed.kind));
         let path_empty = entries.is_empty();
         if path_empty {
             self.by_path.remove(path);
@@ -90,6 +100,28 @@ impl Registry {
             path,
             kind: if path_empty { WatcherType::Any } else { kind },
         })
+    }
+
+    /// The persistent watch on `path` to ask for again after a one-shot watch of kind
+    /// `oneshot` is set there, for a server before 3.9: such a server keeps one mode per
+    /// session, path and side (data or child), the last set, and `addWatch` sets both sides.
+    /// A data side held by a recursive watch serves a persistent watch's data events too; a
+    /// child side cannot serve both a persistent and a recursive watch on one path there, so
+    /// a child one-shot beside both restores nothing (it then fires as it should).
+    pub(crate) fn restore_after(&self, path: &str, oneshot: WatchKind) -> Option<AddWatchMode> {
+        let entries = self.by_path.get(path)?;
+        let has = |kind| entries.iter().any(|e: &Entry| e.kind == kind);
+        let (persistent, recursive) = (
+            has(WatchKind::Persistent),
+            has(WatchKind::PersistentRecursive),
+        );
+        use WatchKind as K;
+        match oneshot {
+            K::Data | K::Exist if recursive => Some(AddWatchMode::PersistentRecursive),
+            K::Data | K::Exist if persistent => Some(AddWatchMode::Persistent),
+            K::Child if persistent && !recursive => Some(AddWatchMode::Persistent),
+            _ => None,
+        }
     }
 
     /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
@@ -222,6 +254,17 @@ impl Registry {
     }
 }
 
+/// Whether a watch of kind `persistent` on a path gets every event a one-shot watch of kind
+/// `oneshot` on the same path waits for.
+fn covers(persistent: WatchKind, oneshot: WatchKind) -> bool {
+    use WatchKind as K;
+    match persistent {
+        K::Persistent => oneshot.is_oneshot(),
+        K::PersistentRecursive => matches!(oneshot, K::Data | K::Exist),
+        _ => false,
+    }
+}
+
 /// Persistent recursive watches see every node event except child-list changes.
 fn recursive_hit(event: &WatchedEvent) -> bool {
     matches!(
@@ -231,202 +274,5 @@ fn recursive_hit(event: &WatchedEvent) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::watch_slots::{SlotReceiver, Slots};
-    use tokio::sync::mpsc;
-
-    fn ev(t: EventType, path: &str) -> WatchedEvent {
-        WatchedEvent {
-            event_type: t,
-            state: KeeperState::SyncConnected,
-            path: path.into(),
-            zxid: 1,
-        }
-    }
-
-    fn oneshot_reg(reg: &mut Registry, id: u64, path: &str, kind: WatchKind) -> Rx {
-        let (tx, rx) = std::sync::Arc::new(Slots::default()).open();
-        reg.register(Registration {
-            id,
-            path: path.into(),
-            kind,
-            sink: Sink::Oneshot(Some(tx)),
-        });
-        Rx(rx)
-    }
-
-    /// A one-shot watcher's receiving end, read without waiting.
-    struct Rx(SlotReceiver);
-
-    impl Rx {
-        fn try_recv(&mut self) -> Result<WatchedEvent, ()> {
-            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            match self.0.poll_event(&mut cx) {
-                std::task::Poll::Ready(r) => r,
-                std::task::Poll::Pending => Err(()),
-            }
-        }
-    }
-
-    fn stream_reg(
-        reg: &mut Registry,
-        id: u64,
-        path: &str,
-        kind: WatchKind,
-    ) -> mpsc::UnboundedReceiver<WatchedEvent> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        reg.register(Registration {
-            id,
-            path: path.into(),
-            kind,
-            sink: Sink::Stream(tx),
-        });
-        rx
-    }
-
-    #[test]
-    fn oneshot_fires_once_for_every_watcher_on_the_path() {
-        let mut reg = Registry::default();
-        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
-        let mut b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Data);
-        let mut c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
-        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
-        assert_eq!(a.try_recv().unwrap().event_type, EventType::NodeDataChanged);
-        assert_eq!(b.try_recv().unwrap().event_type, EventType::NodeDataChanged);
-        assert!(
-            c.try_recv().is_err(),
-            "child watch not fired by a data change"
-        );
-        reg.dispatch("/a", &ev(EventType::NodeDeleted, "/a"));
-        assert_eq!(c.try_recv().unwrap().event_type, EventType::NodeDeleted);
-        assert!(reg.is_empty());
-    }
-
-    #[test]
-    fn a_persistent_watch_whose_receiver_is_gone_waits_for_its_drop() {
-        let mut reg = Registry::default();
-        drop(stream_reg(&mut reg, 1, "/p", WatchKind::Persistent));
-        // The event comes between the receiver's drop and the handle's `DropWatcher`.
-        reg.dispatch("/p", &ev(EventType::NodeDataChanged, "/p"));
-        assert_eq!(
-            reg.remove(1, "/p"),
-            Some(Unneeded {
-                path: "/p".into(),
-                kind: WatcherType::Any
-            })
-        );
-        assert!(reg.is_empty());
-    }
-
-    #[test]
-    fn persistent_and_recursive_routing() {
-        let mut reg = Registry::default();
-        let mut p = stream_reg(&mut reg, 1, "/a", WatchKind::Persistent);
-        let mut r = stream_reg(&mut reg, 2, "/", WatchKind::PersistentRecursive);
-        reg.dispatch("/a", &ev(EventType::NodeChildrenChanged, "/a"));
-        reg.dispatch("/a/b", &ev(EventType::NodeCreated, "/a/b"));
-        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
-        assert_eq!(
-            p.try_recv().unwrap().event_type,
-            EventType::NodeChildrenChanged
-        );
-        assert_eq!(p.try_recv().unwrap().event_type, EventType::NodeDataChanged);
-        assert!(p.try_recv().is_err());
-        let got: Vec<_> = std::iter::from_fn(|| r.try_recv().ok()).collect();
-        assert_eq!(
-            got,
-            [
-                ev(EventType::NodeCreated, "/a/b"),
-                ev(EventType::NodeDataChanged, "/a")
-            ]
-        );
-        assert!(!reg.is_empty(), "persistent watches stay");
-    }
-
-    #[test]
-    fn a_recursive_watch_gets_an_event_once_at_its_own_path_and_below() {
-        let mut reg = Registry::default();
-        let mut root = stream_reg(&mut reg, 1, "/", WatchKind::PersistentRecursive);
-        let mut a = stream_reg(&mut reg, 2, "/a", WatchKind::PersistentRecursive);
-        reg.dispatch("/", &ev(EventType::NodeDataChanged, "/"));
-        reg.dispatch("/a", &ev(EventType::NodeDataChanged, "/a"));
-        reg.dispatch("/a/b", &ev(EventType::NodeCreated, "/a/b"));
-        let got: Vec<_> = std::iter::from_fn(|| root.try_recv().ok()).collect();
-        assert_eq!(
-            got,
-            [
-                ev(EventType::NodeDataChanged, "/"),
-                ev(EventType::NodeDataChanged, "/a"),
-                ev(EventType::NodeCreated, "/a/b")
-            ]
-        );
-        let got: Vec<_> = std::iter::from_fn(|| a.try_recv().ok()).collect();
-        assert_eq!(
-            got,
-            [
-                ev(EventType::NodeDataChanged, "/a"),
-                ev(EventType::NodeCreated, "/a/b")
-            ]
-        );
-    }
-
-    #[test]
-    fn removal_reports_unneeded_server_watches() {
-        let mut reg = Registry::default();
-        let _a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
-        let _b = oneshot_reg(&mut reg, 2, "/a", WatchKind::Exist);
-        let _c = oneshot_reg(&mut reg, 3, "/a", WatchKind::Child);
-        assert_eq!(
-            reg.remove(1, "/a"),
-            None,
-            "the exists watch still needs the data watch"
-        );
-        assert_eq!(
-            reg.remove(2, "/a"),
-            Some(Unneeded {
-                path: "/a".into(),
-                kind: WatcherType::Data
-            })
-        );
-        assert_eq!(reg.remove(2, "/a"), None, "already gone");
-        assert!(reg.remove(3, "/a").is_some());
-        assert!(reg.is_empty());
-    }
-
-    #[test]
-    fn watched_paths_and_close_all() {
-        let mut reg = Registry::default();
-        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
-        let _a2 = oneshot_reg(&mut reg, 2, "/a", WatchKind::Data);
-        let _b = oneshot_reg(&mut reg, 3, "/b", WatchKind::Exist);
-        let _c = stream_reg(&mut reg, 4, "/c", WatchKind::PersistentRecursive);
-        let [data, exist, child, persistent, recursive] = reg.watched_paths();
-        assert_eq!(data, ["/a"]);
-        assert_eq!(exist, ["/b"]);
-        assert!(child.is_empty() && persistent.is_empty());
-        assert_eq!(recursive, ["/c"]);
-        reg.close_all(KeeperState::Expired);
-        assert_eq!(a.try_recv().unwrap().state, KeeperState::Expired);
-        assert!(reg.is_empty());
-    }
-
-    #[test]
-    fn remove_all_notifies_removed_watchers() {
-        let mut reg = Registry::default();
-        let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
-        let mut c = oneshot_reg(&mut reg, 2, "/a", WatchKind::Child);
-        reg.remove_all("/a", WatcherType::Children, "/a");
-        assert_eq!(
-            c.try_recv().unwrap().event_type,
-            EventType::ChildWatchRemoved
-        );
-        assert!(a.try_recv().is_err());
-        reg.remove_all("/a", WatcherType::Any, "/a");
-        assert_eq!(
-            a.try_recv().unwrap().event_type,
-            EventType::DataWatchRemoved
-        );
-        assert!(reg.is_empty());
-    }
-}
+#[path = "registry_tests.rs"]
+mod tests;
