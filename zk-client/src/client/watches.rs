@@ -97,9 +97,12 @@ impl Client {
     }
 
     /// Removes every watch of `kind` on `path`, on the server and in this client; the removed
-    /// watchers receive a `*WatchRemoved` event. Fails with [`Error::NoWatcher`] when there
-    /// is none. `Any` removes every kind, persistent watches included; servers before 3.9
-    /// refuse the `Persistent*` kinds (`MARSHALLINGERROR`): use `Any` there.
+    /// watchers receive a `*WatchRemoved` event. Fails with [`Error::NoWatcher`] when this
+    /// client has no watcher of `kind` there, whatever the server removed (as Java's client).
+    /// `Data` and `Children` leave a persistent watch on the path as it is (servers before 3.9
+    /// count it as both; the client asks for it again). `Any` removes every kind, persistent
+    /// watches included; servers before 3.9 refuse the `Persistent*` kinds
+    /// (`MARSHALLINGERROR`): use `Any` there.
     pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<(), Error> {
         let server_path = self.server_path(path)?;
         let request = RemoveWatchesRequest {

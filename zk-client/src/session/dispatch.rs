@@ -57,19 +57,10 @@ impl Session {
                     // Its caller gave up (timed out) before it could be sent: never send it.
                     return;
                 }
-                let mut restore = None;
                 if let Effect::Register { registration, .. } = &r.effect {
                     self.removals.cancel(&registration.path);
-                    if let Some(mode) = self
-                        .registry
-                        .restore_after(&registration.path, registration.kind)
-                    {
-                        restore = Some(AddWatchRequest {
-                            path: registration.path.to_string().into(),
-                            mode: mode.code(),
-                        });
-                    }
                 }
+                let restore = self.restore_behind(&r.effect);
                 let xid = self.next_xid();
                 let end = pipeline::encode_request_body(out, xid, r.op, &r.body);
                 pending.requests.push_back(Pending {
@@ -79,11 +70,6 @@ impl Session {
                     reply: Some(r.reply),
                     effect: r.effect,
                 });
-                // A server before 3.9 keeps one watch mode per session and path, the last
-                // set (ZOOKEEPER-4466): the one-shot watch just asked for turns the path's
-                // persistent watch into a one-shot one. Asking for the persistent watch again,
-                // right behind it, gives it back its mode; the one-shot watcher is served
-                // by the persistent watch's events (newer servers keep both watches).
                 if let Some(request) = restore {
                     self.send_internal(out, pending, &request);
                 }
@@ -118,9 +104,15 @@ impl Session {
                 reply,
             } => {
                 let removed = self.registry.remove_all(&path, kind, &client_path);
-                if removed {
-                    // The server may hold the watch again (a reconnect re-registered it
-                    // before this came): ask for its removal too, like a dropped watcher's.
+                // The server may hold the watch again (a reconnect re-registered it before
+                // this came): ask for its removal too, like a dropped watcher's, unless a
+                // persistent watch on the path needs that side of it.
+                let needed = match kind {
+                    WatcherType::Data => self.registry.restore_after(&path, WatchKind::Data),
+                    WatcherType::Children => self.registry.restore_after(&path, WatchKind::Child),
+                    _ => None,
+                };
+                if removed && needed.is_none() {
                     self.removals.push(Unneeded { path, kind });
                 }
                 let _ = reply.send(removed);
@@ -128,6 +120,35 @@ impl Session {
             // The closes channel is read where a close can act on the connection.
             Command::CloseQueued => {}
         }
+    }
+
+    /// The `addWatch` to send right behind a request with `effect`, which sets or removes a
+    /// one-shot watch on a path with a persistent watch. A server before 3.9 keeps one watch
+    /// mode per session and path, the last set (ZOOKEEPER-4466): a one-shot watch set there
+    /// turns the persistent watch into a one-shot one, and a `removeWatches` of type `Data`
+    /// or `Children` removes that side of it. Asking for the persistent watch again gives it
+    /// back; one-shot watchers on the path are served by its events (newer servers keep
+    /// both watches, and the request changes nothing there).
+    fn restore_behind(&self, effect: &Effect) -> Option<AddWatchRequest> {
+        let (path, kind) = match effect {
+            Effect::Register { registration, .. } => (&*registration.path, registration.kind),
+            Effect::RemoveAll {
+                path,
+                kind: WatcherType::Data,
+                ..
+            } => (path.as_str(), WatchKind::Data),
+            Effect::RemoveAll {
+                path,
+                kind: WatcherType::Children,
+                ..
+            } => (path.as_str(), WatchKind::Child),
+            _ => return None,
+        };
+        let mode = self.registry.restore_after(path, kind)?;
+        Some(AddWatchRequest {
+            path: path.to_owned().into(),
+            mode: mode.code(),
+        })
     }
 
     /// Sends the deferred `removeWatches`, as many as keep [`REMOVALS_IN_FLIGHT`] in flight.
@@ -304,7 +325,7 @@ impl Session {
                 }
                 None
             }
-            Incoming::Reply(reply) => {
+            Incoming::Reply(mut reply) => {
                 let Some(p) = pending.requests.pop_front() else {
                     return Some(self.protocol_error(
                         pending,
@@ -331,7 +352,7 @@ impl Session {
                 if p.op == OpCode::RemoveWatches && p.reply.is_none() {
                     self.removals_in_flight = self.removals_in_flight.saturating_sub(1);
                 }
-                self.apply_effect(p.effect, reply.err, out, pending);
+                reply.err = self.apply_effect(p.effect, reply.err, out, pending);
                 if p.op == OpCode::CloseSession {
                     self.close_confirmed = true;
                     return Some(End::Terminal(SessionState::Closed));
@@ -374,13 +395,14 @@ impl Session {
         );
     }
 
+    /// Applies a reply's effect on the registry; returns the error code to answer with.
     fn apply_effect(
         &mut self,
         effect: Effect,
         err: i32,
         out: &mut Outgoing,
         pending: &mut PendingQueue,
-    ) {
+    ) -> i32 {
         match effect {
             Effect::None => {}
             Effect::Register {
@@ -392,7 +414,7 @@ impl Session {
                 } else if exists && err == ErrorCode::NoNode.code() {
                     registration.kind = WatchKind::Exist;
                 } else {
-                    return;
+                    return err;
                 }
                 let closed = registration.sink.is_closed();
                 let (id, path) = (registration.id, registration.path.clone());
@@ -407,11 +429,14 @@ impl Session {
                 kind,
                 client_path,
             } => {
-                if err == 0 {
-                    self.registry.remove_all(&path, kind, &client_path);
+                // No watcher of the kind here is `NoWatcher`, whatever the server removed,
+                // as in Java's client (`ZKWatchManager.removeWatcher`).
+                if err == 0 && !self.registry.remove_all(&path, kind, &client_path) {
+                    return ErrorCode::NoWatcher.code();
                 }
             }
         }
+        err
     }
 }
 

@@ -6,7 +6,7 @@ use crate::support;
 use std::time::Duration;
 
 use tokio::time::timeout;
-use zk_client::{AddWatchMode, CreateOptions, EventType};
+use zk_client::{AddWatchMode, CreateOptions, Error, EventType, WatcherType};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -131,6 +131,41 @@ async fn dropping_a_one_shot_watcher_keeps_a_persistent_watch_on_its_path() {
             p(EventType::NodeCreated, "/q"),
             p(EventType::NodeCreated, "/q/c"),
             p(EventType::NodeDataChanged, "/q"),
+        ]
+    );
+}
+
+/// Removing the one-shot watches of a kind leaves a persistent watch on the path as it is,
+/// and with no watcher of that kind the answer is `NoWatcher`, as Java's client gives it
+/// (`ZKWatchManager.removeWatcher`), whatever the server removed.
+#[tokio::test]
+async fn removing_one_shot_watches_leaves_a_persistent_watch_on_the_path() {
+    let server = support::start_server();
+    let zk = support::connect(&server).await;
+    zk.create("/n", Vec::new(), &CreateOptions::persistent())
+        .await
+        .unwrap();
+    let mut w = zk.add_watch("/n", AddWatchMode::Persistent).await.unwrap();
+    let no_watcher = Err(Error::NoWatcher { path: "/n".into() });
+    assert_eq!(zk.remove_watches("/n", WatcherType::Data).await, no_watcher);
+    assert_eq!(
+        zk.remove_watches_locally("/n", WatcherType::Children).await,
+        no_watcher
+    );
+    let (_, _, data) = zk.get_data_and_watch("/n").await.unwrap();
+    zk.remove_watches("/n", WatcherType::Data).await.unwrap();
+    let e = timeout(WAIT, data.changed()).await.unwrap().unwrap();
+    assert_eq!(e.event_type, EventType::DataWatchRemoved);
+    zk.set_data("/n", b"1".to_vec(), None).await.unwrap();
+    zk.create("/n/c", Vec::new(), &CreateOptions::persistent())
+        .await
+        .unwrap();
+    let e = |t, path: &str| (t, path.to_owned());
+    assert_eq!(
+        drain(&zk, &mut w).await,
+        [
+            e(EventType::NodeDataChanged, "/n"),
+            e(EventType::NodeChildrenChanged, "/n"),
         ]
     );
 }
