@@ -103,7 +103,9 @@ impl Session {
                 client_path,
                 reply,
             } => {
-                let removed = self.registry.remove_all(&path, kind, &client_path);
+                let removed =
+                    self.registry
+                        .remove_all(&path, kind, &client_path, KeeperState::SyncConnected);
                 // The server may hold the watch again (a reconnect re-registered it before
                 // this came): ask for its removal too, like a dropped watcher's, unless a
                 // persistent watch on the path needs that side of it.
@@ -431,7 +433,14 @@ impl Session {
             } => {
                 // No watcher of the kind here is `NoWatcher`, whatever the server removed,
                 // as in Java's client (`ZKWatchManager.removeWatcher`).
-                if err == 0 && !self.registry.remove_all(&path, kind, &client_path) {
+                if err == 0
+                    && !self.registry.remove_all(
+                        &path,
+                        kind,
+                        &client_path,
+                        KeeperState::SyncConnected,
+                    )
+                {
                     return ErrorCode::NoWatcher.code();
                 }
             }

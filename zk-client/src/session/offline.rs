@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use tokio::time::Instant;
+use zk_records::KeeperState;
 
 use super::core::Session;
 use crate::error::Error;
@@ -65,8 +66,11 @@ impl Session {
                         let _ = reply.send(self.update_hosts(hosts));
                     }
                     Some(Command::RemoveLocal { path, kind, client_path, reply }) => {
-                        // Likewise: the next connection's watches leave it out.
-                        let _ = reply.send(self.registry.remove_all(&path, kind, &client_path));
+                        // Likewise: the next connection's watches leave it out. The removed
+                        // watchers are told in the state `Disconnected`, as Java's client
+                        // tells them when the removal fails with `CONNECTIONLOSS`.
+                        let state = KeeperState::Disconnected;
+                        let _ = reply.send(self.registry.remove_all(&path, kind, &client_path, state));
                     }
                     Some(cmd) if self.closing => {
                         self.backlog.push_back(cmd);

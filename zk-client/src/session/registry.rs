@@ -125,8 +125,16 @@ impl Registry {
     }
 
     /// Removes every watch of the server-side type `kind` (or all, for `Any`) on `path`,
-    /// telling each watcher with an event of type `removed`. Returns whether any was removed.
-    pub(crate) fn remove_all(&mut self, path: &str, kind: WatcherType, client_path: &str) -> bool {
+    /// telling each watcher with a `*WatchRemoved` event in `state`: `SyncConnected`, or
+    /// `Disconnected` for a removal made without a server (Java's `ClientCnxn.queueEvent`).
+    /// Returns whether any was removed.
+    pub(crate) fn remove_all(
+        &mut self,
+        path: &str,
+        kind: WatcherType,
+        client_path: &str,
+        state: KeeperState,
+    ) -> bool {
         use WatcherType as T;
         let Some(entries) = self.by_path.get_mut(path) else {
             return false;
@@ -146,7 +154,7 @@ impl Registry {
                 };
                 e.sink.send(WatchedEvent {
                     event_type,
-                    state: KeeperState::SyncConnected,
+                    state,
                     path: client_path.to_owned(),
                     zxid: -1,
                 });

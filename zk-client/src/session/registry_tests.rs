@@ -240,16 +240,23 @@ fn remove_all_notifies_removed_watchers() {
     let mut reg = Registry::default();
     let mut a = oneshot_reg(&mut reg, 1, "/a", WatchKind::Data);
     let mut c = oneshot_reg(&mut reg, 2, "/a", WatchKind::Child);
-    reg.remove_all("/a", WatcherType::Children, "/a");
+    reg.remove_all(
+        "/a",
+        WatcherType::Children,
+        "/a",
+        KeeperState::SyncConnected,
+    );
     assert_eq!(
         c.try_recv().unwrap().event_type,
         EventType::ChildWatchRemoved
     );
     assert!(a.try_recv().is_err());
-    reg.remove_all("/a", WatcherType::Any, "/a");
+    // Removed without a server: told in the state `Disconnected`.
+    reg.remove_all("/a", WatcherType::Any, "/a", KeeperState::Disconnected);
+    let e = a.try_recv().unwrap();
     assert_eq!(
-        a.try_recv().unwrap().event_type,
-        EventType::DataWatchRemoved
+        (e.event_type, e.state),
+        (EventType::DataWatchRemoved, KeeperState::Disconnected)
     );
     assert!(reg.is_empty());
 }

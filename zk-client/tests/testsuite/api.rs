@@ -80,9 +80,15 @@ async fn remove_watches_locally_works_without_a_server() {
         .await
         .unwrap()
         .unwrap();
+    // Java's client tells of a watch removed without the server with the state
+    // `Disconnected` (`ClientCnxn.queueEvent` on `CONNECTIONLOSS`).
     assert_eq!(
-        (e.event_type, e.path.as_str()),
-        (EventType::DataWatchRemoved, "/rl")
+        (e.event_type, e.path.as_str(), e.state),
+        (
+            EventType::DataWatchRemoved,
+            "/rl",
+            KeeperState::Disconnected
+        )
     );
     // The child watch is untouched; a second removal finds nothing.
     let err = zk
@@ -97,7 +103,10 @@ async fn remove_watches_locally_works_without_a_server() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(e.event_type, EventType::ChildWatchRemoved);
+    assert_eq!(
+        (e.event_type, e.state),
+        (EventType::ChildWatchRemoved, KeeperState::Disconnected)
+    );
 }
 
 #[tokio::test]
