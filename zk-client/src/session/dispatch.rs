@@ -109,11 +109,8 @@ impl Session {
                 // The server may hold the watch again (a reconnect re-registered it before
                 // this came): ask for its removal too, like a dropped watcher's, unless a
                 // persistent watch on the path needs that side of it.
-                let needed = match kind {
-                    WatcherType::Data => self.registry.restore_after(&path, WatchKind::Data),
-                    WatcherType::Children => self.registry.restore_after(&path, WatchKind::Child),
-                    _ => None,
-                };
+                let needed =
+                    removed_side(kind).and_then(|side| self.registry.restore_after(&path, side));
                 if removed && needed.is_none() {
                     self.removals.push(Unneeded { path, kind });
                 }
@@ -134,17 +131,8 @@ impl Session {
     fn restore_behind(&self, effect: &Effect) -> Option<AddWatchRequest> {
         let (path, kind) = match effect {
             Effect::Register { registration, .. } => (&*registration.path, registration.kind),
-            Effect::RemoveAll {
-                path,
-                kind: WatcherType::Data,
-                ..
-            } => (path.as_str(), WatchKind::Data),
-            Effect::RemoveAll {
-                path,
-                kind: WatcherType::Children,
-                ..
-            } => (path.as_str(), WatchKind::Child),
-            _ => return None,
+            Effect::RemoveAll { path, kind, .. } => (path.as_str(), removed_side(*kind)?),
+            Effect::None => return None,
         };
         let mode = self.registry.restore_after(path, kind)?;
         Some(AddWatchRequest {
@@ -446,6 +434,16 @@ impl Session {
             }
         }
         err
+    }
+}
+
+/// The one-shot watch kind standing for the side (data or child) a `removeWatches` of type
+/// `kind` takes away on a server before 3.9; `None` for `Any`, which takes both.
+fn removed_side(kind: WatcherType) -> Option<WatchKind> {
+    match kind {
+        WatcherType::Data => Some(WatchKind::Data),
+        WatcherType::Children => Some(WatchKind::Child),
+        _ => None,
     }
 }
 
