@@ -154,17 +154,15 @@ pub(crate) async fn create(s: &Session, a: &CreateArgs, data: Vec<u8>) -> Result
 /// what is missing instead. That is the chroot when it does not exist (`-p` creates parents
 /// below it, not its own); else, without `-p`, the parent.
 async fn missing_parent(s: &Session, a: &CreateArgs, error: Error) -> Failure {
-    let chroot = s.client.chroot().as_str();
-    let chroot_missing = match chroot {
-        Some(_) => matches!(s.call(s.client.exists("/")).await, Ok(None)),
-        None => false,
-    };
-    match (chroot, chroot_missing) {
-        (Some(chroot), true) => {
-            Failure::Message(exit::NO_NODE, chroot_missing_message(&a.path, chroot))
+    if let Some(chroot) = s.client.chroot().as_str() {
+        if let Ok(None) = s.call(s.client.exists("/")).await {
+            return Failure::Message(exit::NO_NODE, chroot_missing_message(&a.path, chroot));
         }
-        _ if a.parents => error.into(),
-        _ => Failure::Message(exit::NO_NODE, parent_missing_message(&a.path)),
+    }
+    if a.parents {
+        error.into()
+    } else {
+        Failure::Message(exit::NO_NODE, parent_missing_message(&a.path))
     }
 }
 
